@@ -14,6 +14,7 @@ internal sealed class Keypair
     private readonly byte[] _receiveKey = GC.AllocateArray<byte>(32, pinned: true);
     private long _sendCounter;
     private volatile bool _retired;
+    private volatile bool _sendExpired;
 
     public Keypair(Peer peer, bool isInitiator, long created, uint localIndex, uint remoteIndex)
     {
@@ -50,8 +51,13 @@ internal sealed class Keypair
     public bool TryNextSendCounter(out ulong counter)
     {
         counter = (ulong)Interlocked.Increment(ref _sendCounter) - 1;
-        return counter < Protocol.RejectAfterMessages && !_retired;
+        return counter < Protocol.RejectAfterMessages && !_retired && !_sendExpired;
     }
+
+    /// <summary>No more sending with this keypair; receiving goes on until it ages out.</summary>
+    public void ExpireForSending() => _sendExpired = true;
+
+    public bool CanSend => !_sendExpired && !_retired;
 
     /// <summary>True while packets may still be sent or received with it (REJECT-AFTER-TIME).</summary>
     public bool IsUsable(TimeProvider time, long now) =>

@@ -23,7 +23,11 @@ internal sealed class PacketElement
 
     public Endpoint Endpoint { get; set; }
 
+    /// <summary>After crypto: whether the packet survived; after encryption, whether it carried data.</summary>
     public bool Ok { get; set; }
+
+    /// <summary>Why the crypto stage rejected the packet, when <see cref="Ok"/> is false.</summary>
+    public DropReason Reason { get; set; }
 }
 
 /// <summary>

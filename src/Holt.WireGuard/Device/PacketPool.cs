@@ -35,6 +35,17 @@ internal sealed class PacketPool : IDisposable
         return _elements.TryDequeue(out PacketElement? element) ? element : new PacketElement();
     }
 
+    /// <summary>Takes an element only if one is free at once (for timers, which must not block).</summary>
+    public PacketElement? TryRent()
+    {
+        if (!_available.Wait(0))
+        {
+            return null;
+        }
+
+        return _elements.TryDequeue(out PacketElement? element) ? element : new PacketElement();
+    }
+
     public void Return(PacketElement element)
     {
         element.Ok = false;

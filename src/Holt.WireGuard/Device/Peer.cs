@@ -116,6 +116,12 @@ public sealed partial class Peer
 
     internal bool IsRemoved { get; private set; }
 
+    /// <summary>Serializes counter reservation and queueing, so batches enter the peer's queue in counter order.</summary>
+    internal Lock SendSync { get; } = new();
+
+    /// <summary>Set once the initiator has asked for a new session near Reject-After-Time (section 6.2).</summary>
+    internal bool SentLastMinuteHandshake { get; set; }
+
     internal void SetPresharedKey(PresharedKey? key)
     {
         lock (Handshake.Sync)

@@ -1,0 +1,209 @@
+using Holt.WireGuard.Crypto;
+using Holt.WireGuard.Keys;
+
+namespace Holt.WireGuard.Device;
+
+/// <summary>Configuration: one atomic entry point, <see cref="Apply"/>, in the control protocol's terms.</summary>
+public sealed partial class WireGuardDevice
+{
+    private volatile byte[] _identityInitialHash = new byte[32];
+
+    /// <summary>
+    /// Applies <paramref name="update"/> as one change. The listen port is the only part that can fail (the
+    /// port is taken); it is changed first, so a failure leaves everything as it was.
+    /// </summary>
+    /// <exception cref="DeviceConfigurationException">The port could not be bound; nothing was changed.</exception>
+    public void Apply(DeviceUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        lock (_configSync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (update.ListenPort is ushort port)
+            {
+                ChangeListenPort(port);
+            }
+
+            if (update.FirewallMark is uint mark && mark != _fwmark)
+            {
+                _fwmark = mark;
+                if (_isUp)
+                {
+                    _bind.SetMark(mark);
+                }
+            }
+
+            if (update.RemovePrivateKey)
+            {
+                SetPrivateKey(null);
+            }
+            else if (update.PrivateKey is not null)
+            {
+                SetPrivateKey(update.PrivateKey);
+            }
+
+            if (update.ReplacePeers)
+            {
+                foreach (Peer peer in _peers.Values)
+                {
+                    RemovePeer(peer);
+                }
+            }
+
+            foreach (PeerUpdate change in update.Peers)
+            {
+                ApplyPeer(change);
+            }
+        }
+    }
+
+    private void ChangeListenPort(ushort port)
+    {
+        if (!_isUp)
+        {
+            _configuredPort = port;
+            return;
+        }
+
+        if (port != 0 && port == _listenPort)
+        {
+            _configuredPort = port;
+            return;
+        }
+
+        ushort previous = _listenPort;
+        CloseBind();
+        try
+        {
+            OpenBind(port);
+            _configuredPort = port;
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or IOException)
+        {
+            OpenBind(previous);
+            throw new DeviceConfigurationException($"cannot listen on port {port}: {e.Message}", e);
+        }
+    }
+
+    private void SetPrivateKey(PrivateKey? key)
+    {
+        PrivateKey? current = Volatile.Read(ref _privateKey);
+        if (key is null ? current is null : key.SecretEquals(current))
+        {
+            return;
+        }
+
+        PrivateKey? copy = key is null ? null : PrivateKey.FromBytes(key.Span);
+        byte[] initialHash = new byte[32];
+        if (copy is not null)
+        {
+            Blake2s.Hash(Handshake.IdentifierHash, copy.PublicKey.Span, initialHash);
+        }
+
+        _identityInitialHash = initialHash;
+        Volatile.Write(ref _privateKey, copy);
+        CookieChecker.SetLocalKey(copy?.PublicKey);
+
+        // A peer cannot have our own public key.
+        if (copy is not null && _peers.TryGetValue(copy.PublicKey, out Peer? self))
+        {
+            RemovePeer(self);
+        }
+
+        foreach (Peer peer in _peers.Values)
+        {
+            lock (peer.Handshake.Sync)
+            {
+                peer.Handshake.Precompute(copy, peer.PublicKey);
+            }
+
+            peer.ExpireCurrentKeypairs();
+        }
+
+        current?.Dispose();
+    }
+
+    private void ApplyPeer(PeerUpdate change)
+    {
+        _peers.TryGetValue(change.PublicKey, out Peer? peer);
+        if (change.Remove)
+        {
+            if (peer is not null)
+            {
+                RemovePeer(peer);
+            }
+
+            return;
+        }
+
+        if (peer is null)
+        {
+            if (change.UpdateOnly || change.PublicKey == PublicKey)
+            {
+                return;
+            }
+
+            peer = AddPeer(change.PublicKey);
+        }
+
+        if (change.RemovePresharedKey)
+        {
+            peer.SetPresharedKey(null);
+        }
+        else if (change.PresharedKey is not null)
+        {
+            peer.SetPresharedKey(change.PresharedKey);
+        }
+
+        if (change.Endpoint is { } endpoint)
+        {
+            peer.SetEndpoint(endpoint);
+        }
+
+        if (change.ReplaceAllowedIps)
+        {
+            Routes.RemoveAll(peer);
+        }
+
+        foreach (System.Net.IPNetwork prefix in change.AllowedIps)
+        {
+            Routes.Insert(prefix, peer);
+        }
+
+        if (change.PersistentKeepaliveInterval is ushort interval)
+        {
+            ushort old = peer.PersistentKeepaliveInterval;
+            peer.PersistentKeepaliveInterval = interval;
+            if (old == 0 && interval > 0)
+            {
+                peer.OnPersistentKeepaliveConfigured();
+            }
+        }
+    }
+
+    private Peer AddPeer(PublicKey publicKey)
+    {
+        var peer = new Peer(this, publicKey);
+        lock (peer.Handshake.Sync)
+        {
+            peer.Handshake.Precompute(Volatile.Read(ref _privateKey), publicKey);
+        }
+
+        _peers[publicKey] = peer;
+        _workers.Add(Task.Run(() => PeerSendLoopAsync(peer)));
+        _workers.Add(Task.Run(() => PeerReceiveLoopAsync(peer)));
+        if (_isUp)
+        {
+            peer.StartTimers();
+        }
+
+        return peer;
+    }
+
+    private void RemovePeer(Peer peer)
+    {
+        _peers.TryRemove(peer.PublicKey, out _);
+        Routes.RemoveAll(peer);
+        peer.MarkRemoved();
+    }
+}

@@ -1,0 +1,285 @@
+using System.Buffers.Binary;
+using Holt.WireGuard.Crypto;
+using Holt.WireGuard.Noise;
+using Holt.WireGuard.Routing;
+
+namespace Holt.WireGuard.Device;
+
+/// <summary>
+/// The outgoing path. The TUN reader routes each packet to a peer by destination (cryptokey routing) and stages
+/// it; a peer with a session reserves counters for its staged packets in order and hands them out as batches,
+/// at once to the shared crypto queue (encrypted in parallel) and to the peer's own queue, whose single reader
+/// sends each batch only after it and every batch before it are encrypted. No packet allocates.
+/// </summary>
+public sealed partial class WireGuardDevice
+{
+    private void TunReadLoop()
+    {
+        int batchSize = Math.Max(1, Math.Min(_tun.BatchSize, Limits.BatchSize));
+        var slots = new PacketElement[batchSize];
+        byte[][] buffers = new byte[batchSize][];
+        int[] sizes = new int[batchSize];
+        var touched = new List<Peer>(batchSize);
+        try
+        {
+            if (!FillSlots(slots, buffers, 0))
+            {
+                return;
+            }
+
+            while (true)
+            {
+                int n = _tun.Read(buffers, sizes, Messages.TransportHeaderSize);
+                if (n <= 0)
+                {
+                    return;
+                }
+
+                int consumed = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    PacketElement element = slots[i];
+                    element.Offset = Messages.TransportHeaderSize;
+                    element.Length = sizes[i];
+                    Peer? peer = _isUp ? RouteOutgoing(element) : null;
+                    if (peer is null)
+                    {
+                        continue;
+                    }
+
+                    peer.Stage(element);
+                    if (!touched.Contains(peer))
+                    {
+                        touched.Add(peer);
+                    }
+
+                    // The element now belongs to the peer; its slot is refilled below.
+                    slots[i] = null!;
+                    consumed++;
+                }
+
+                foreach (Peer peer in touched)
+                {
+                    SendStaged(peer);
+                }
+
+                touched.Clear();
+                if (consumed > 0 && !FillSlots(slots, buffers, 0))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (!_shutdown.IsCancellationRequested)
+            {
+                Log.Failed("TUN reader", e);
+            }
+        }
+    }
+
+    private Peer? RouteOutgoing(PacketElement element)
+    {
+        ReadOnlySpan<byte> packet = element.Buffer.AsSpan(element.Offset, element.Length);
+        if (!IPPacket.TryGetDestination(packet, out ReadOnlySpan<byte> destination))
+        {
+            Counters.Drop(DropReason.InvalidPacket);
+            return null;
+        }
+
+        Peer? peer = Routes.Lookup(destination);
+        if (peer is null)
+        {
+            Counters.Drop(DropReason.NoRoute);
+        }
+
+        return peer;
+    }
+
+    /// <summary>Fills empty slots from the pool. False if the device is shutting down.</summary>
+    private bool FillSlots(PacketElement[] slots, byte[][] buffers, int from)
+    {
+        for (int i = from; i < slots.Length; i++)
+        {
+            if (slots[i] is null)
+            {
+                PacketElement? element = Pool.Rent(_shutdown.Token);
+                if (element is null)
+                {
+                    return false;
+                }
+
+                slots[i] = element;
+                buffers[i] = element.Buffer;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Sends what the peer has staged if it has a usable session; otherwise starts a handshake and leaves the
+    /// packets staged. Also rekeys when the session is old or has sent too much (section 6.2).
+    /// </summary>
+    internal void SendStaged(Peer peer)
+    {
+        if (!_isUp || peer.IsRemoved)
+        {
+            return;
+        }
+
+        Keypair? keypair = peer.CurrentKeypair;
+        long now = Time.GetTimestamp();
+        if (keypair is null || !keypair.CanSend || !keypair.IsUsable(Time, now) || keypair.SendCounter >= Protocol.RejectAfterMessages)
+        {
+            SendHandshakeInitiation(peer, isRetry: false);
+            return;
+        }
+
+        lock (peer.SendSync)
+        {
+            while (peer.HasStaged)
+            {
+                PacketBatch batch = Pool.RentBatch();
+                batch.Peer = peer;
+                batch.Keypair = keypair;
+                batch.IsEncryption = true;
+                bool exhausted = false;
+                while (batch.Count < batch.Elements.Length && peer.TryTakeStaged(out PacketElement element))
+                {
+                    if (!keypair.TryNextSendCounter(out ulong counter))
+                    {
+                        peer.Stage(element);
+                        exhausted = true;
+                        break;
+                    }
+
+                    element.Counter = counter;
+                    batch.Add(element);
+                }
+
+                if (batch.Count > 0)
+                {
+                    if (peer.Outbound.Writer.TryWrite(batch))
+                    {
+                        _cryptoQueue.Writer.TryWrite(batch);
+                    }
+                    else
+                    {
+                        peer.Counters.Drop(DropReason.QueueFull, batch.Count);
+                        Pool.ReturnBatch(batch);
+                    }
+                }
+                else
+                {
+                    Pool.ReturnBatch(batch);
+                }
+
+                if (exhausted)
+                {
+                    break;
+                }
+            }
+        }
+
+        bool old = keypair.IsInitiator && Time.GetElapsedTime(keypair.Created, now) >= Protocol.RekeyAfterTime;
+        if (old || keypair.SendCounter >= Protocol.RekeyAfterMessages)
+        {
+            SendHandshakeInitiation(peer, isRetry: false);
+        }
+    }
+
+    /// <summary>Sends an empty transport packet (section 6.5), or whatever is staged, which serves as well.</summary>
+    internal void SendKeepalive(Peer peer)
+    {
+        if (!_isUp || peer.IsRemoved)
+        {
+            return;
+        }
+
+        if (!peer.HasStaged)
+        {
+            PacketElement? element = Pool.TryRent();
+            if (element is null)
+            {
+                return;
+            }
+
+            element.Offset = Messages.TransportHeaderSize;
+            element.Length = 0;
+            peer.Stage(element);
+        }
+
+        SendStaged(peer);
+    }
+
+    /// <summary>Encrypts a batch in place: pad, write the transport header, seal (section 5.4.6).</summary>
+    private void Encrypt(PacketBatch batch)
+    {
+        Keypair keypair = batch.Keypair!;
+        int mtu = _tun.Mtu;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            PacketElement element = batch.Elements[i];
+            byte[] buffer = element.Buffer;
+            int start = element.Offset;
+            int length = element.Length;
+            int padded = Messages.PaddedLength(length, mtu);
+            buffer.AsSpan(start + length, padded - length).Clear();
+
+            Span<byte> header = buffer.AsSpan(start - Messages.TransportHeaderSize, Messages.TransportHeaderSize);
+            Messages.WriteHeader(header, MessageType.TransportData);
+            Messages.WriteIndex(header, Messages.TransportReceiverOffset, keypair.RemoteIndex);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[Messages.TransportCounterOffset..], element.Counter);
+            ChaChaPoly.Seal(keypair.SendKey, element.Counter, buffer.AsSpan(start, padded), default, buffer.AsSpan(start, padded + ChaChaPoly.TagSize));
+
+            element.Ok = length > 0;
+            element.Offset = start - Messages.TransportHeaderSize;
+            element.Length = Messages.TransportHeaderSize + padded + ChaChaPoly.TagSize;
+            batch.Sizes[i] = element.Length;
+        }
+    }
+
+    /// <summary>A peer's ordered sender: waits for each batch's encryption, then sends the batch as one call.</summary>
+    private async Task PeerSendLoopAsync(Peer peer)
+    {
+        var reader = peer.Outbound.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out PacketBatch? batch))
+            {
+                await batch.WaitAsync().ConfigureAwait(false);
+                SendBatch(peer, batch);
+                Pool.ReturnBatch(batch);
+            }
+        }
+    }
+
+    private void SendBatch(Peer peer, PacketBatch batch)
+    {
+        var endpoint = peer.Endpoint;
+        int count = batch.Count;
+        if (!_isUp || !endpoint.IsSet || !_bind.Send(batch.Buffers.AsSpan(0, count), batch.Sizes.AsSpan(0, count), 0, endpoint))
+        {
+            peer.Counters.Drop(DropReason.SendFailed, count);
+            return;
+        }
+
+        long bytes = 0;
+        bool data = false;
+        for (int i = 0; i < count; i++)
+        {
+            bytes += batch.Sizes[i];
+            data |= batch.Elements[i].Ok;
+        }
+
+        peer.AddTxBytes(bytes);
+        peer.OnAnyAuthenticatedPacketTraversal();
+        peer.OnAnyAuthenticatedPacketSent();
+        if (data)
+        {
+            peer.OnDataSent();
+        }
+    }
+}
