@@ -43,7 +43,7 @@ public sealed partial class WireGuardDevice : IDisposable
         Pool = new PacketPool(_options.MaxPacketsInFlight, Limits.BatchSize);
         CookieChecker = new CookieChecker(Time);
         RateLimiter = new HandshakeRateLimiter(Time);
-        _handshakeQueue = Channel.CreateBounded<PacketElement>(new BoundedChannelOptions(Limits.MaxQueuedHandshakes)
+        _handshakeQueue = Channel.CreateBounded<HandshakeWork>(new BoundedChannelOptions(Limits.MaxQueuedHandshakes)
         {
             FullMode = BoundedChannelFullMode.DropWrite,
         });

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Holt.WireGuard.Crypto;
 
 namespace Holt.WireGuard.Keys;
@@ -7,7 +6,11 @@ namespace Holt.WireGuard.Keys;
 /// <summary>A Curve25519 public key. Not a secret: its text form is what <c>wg pubkey</c> prints.</summary>
 public readonly struct PublicKey : IEquatable<PublicKey>
 {
-    private readonly Bytes32 _bytes;
+    private static readonly byte[] s_zero = new byte[KeyText.KeySize];
+
+    // An immutable array, not an inline buffer: a span over a struct's own storage dangles as soon as the
+    // compiler reuses the temporary that held a copy of it.
+    private readonly byte[]? _bytes;
 
     public PublicKey(ReadOnlySpan<byte> bytes)
     {
@@ -16,10 +19,11 @@ public readonly struct PublicKey : IEquatable<PublicKey>
             throw new ArgumentException("A public key is 32 bytes.", nameof(bytes));
         }
 
-        bytes.CopyTo(_bytes);
+        _bytes = bytes.ToArray();
     }
 
-    public ReadOnlySpan<byte> Span => MemoryMarshal.CreateReadOnlySpan(in _bytes[0], KeyText.KeySize);
+    /// <summary>The key bytes; all zeros for <c>default</c>.</summary>
+    public ReadOnlySpan<byte> Span => _bytes ?? s_zero;
 
     /// <summary>True for the all-zero key, which <c>wg</c> shows for an unset key.</summary>
     public bool IsZero => X25519.IsZero(Span);

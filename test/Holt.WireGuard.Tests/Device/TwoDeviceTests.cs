@@ -1,0 +1,65 @@
+using System.Text;
+using Holt.WireGuard.Device;
+using Holt.WireGuard.Tests.Support;
+
+namespace Holt.WireGuard.Tests.Device;
+
+public sealed class TwoDeviceTests
+{
+    private static byte[] Payload(string text) => Encoding.ASCII.GetBytes(text);
+
+    private static void AssertDelivered(TestNode to, TestNode from, string text)
+    {
+        byte[]? packet = to.Receive();
+        Assert.NotNull(packet);
+        (var source, var destination, byte[] payload) = Packets.ParseUdp(packet);
+        Assert.Equal(from.TunnelAddress, source);
+        Assert.Equal(to.TunnelAddress, destination);
+        Assert.Equal(text, Encoding.ASCII.GetString(payload));
+    }
+
+    [Fact]
+    public void FirstPacket_StartsHandshake_AndArrives()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode(), b = net.AddNode();
+        TestNetwork.Connect(a, b);
+
+        a.SendTo(b, Payload("hello b"));
+        AssertDelivered(b, a, "hello b");
+
+        Peer bOnA = a.PeerOf(b);
+        Assert.NotNull(bOnA.LastHandshake);
+        Assert.Equal(1, bOnA.HandshakeAttempts);
+        Assert.True(bOnA.TxBytes > 0);
+    }
+
+    [Fact]
+    public void DataFlows_BothDirections_ResponderLearnsEndpoint()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode(), b = net.AddNode();
+        TestNetwork.Connect(a, b);
+
+        a.SendTo(b, Payload("ping"));
+        AssertDelivered(b, a, "ping");
+        Assert.Equal(a.Endpoint, b.PeerOf(a).Endpoint);
+
+        b.SendTo(a, Payload("pong"));
+        AssertDelivered(a, b, "pong");
+        for (int i = 0; i < 100; i++)
+        {
+            a.SendTo(b, Payload($"a{i}"));
+            b.SendTo(a, Payload($"b{i}"));
+        }
+
+        for (int i = 0; i < 100; i++)
+        {
+            AssertDelivered(b, a, $"a{i}");
+            AssertDelivered(a, b, $"b{i}");
+        }
+
+        Assert.Equal(0, a.PeerOf(b).Counters.TotalDropped);
+        Assert.Equal(0, b.PeerOf(a).Counters.TotalDropped);
+    }
+}
