@@ -109,6 +109,22 @@ internal sealed class TestNetwork : IDisposable
 
 internal static class Eventually
 {
+    /// <summary>Advances virtual time a step at a time until <paramref name="condition"/> holds.</summary>
+    public static bool AfterAdvancing(TestNetwork net, Func<bool> condition, TimeSpan step, int maxSteps)
+    {
+        for (int i = 0; i < maxSteps; i++)
+        {
+            if (True(condition, 0.5))
+            {
+                return true;
+            }
+
+            net.Time.Advance(step);
+        }
+
+        return True(condition, 2);
+    }
+
     /// <summary>Polls until <paramref name="condition"/> holds; false after a generous real-time limit.</summary>
     public static bool True(Func<bool> condition, double seconds = 10)
     {
