@@ -9,6 +9,11 @@ namespace Holt.WireGuard.Device;
 /// <summary>The four handshake steps of section 5.4.2-5.4.5 on WireGuard's framing.</summary>
 public sealed partial class WireGuardDevice
 {
+    private long _diffieHellmanAttempts;
+
+    /// <summary>Handshake messages that reached the Diffie-Hellman steps (for tests of the mac1 gate).</summary>
+    internal long DiffieHellmanAttempts => Interlocked.Read(ref _diffieHellmanAttempts);
+
     /// <summary>Writes a 148-byte initiation to <paramref name="peer"/> (section 5.4.2), macs included.</summary>
     internal bool CreateInitiation(Peer peer, Span<byte> message)
     {
@@ -64,6 +69,7 @@ public sealed partial class WireGuardDevice
     /// </summary>
     internal Peer? ConsumeInitiation(ReadOnlySpan<byte> message)
     {
+        Interlocked.Increment(ref _diffieHellmanAttempts);
         PrivateKey? identity = Volatile.Read(ref _privateKey);
         if (identity is null)
         {
@@ -166,6 +172,7 @@ public sealed partial class WireGuardDevice
     /// <summary>Consumes a response whose mac1 has been verified; returns its peer or null.</summary>
     internal Peer? ConsumeResponse(ReadOnlySpan<byte> message)
     {
+        Interlocked.Increment(ref _diffieHellmanAttempts);
         PrivateKey? identity = Volatile.Read(ref _privateKey);
         uint receiver = Messages.ReadIndex(message, Messages.ResponseReceiverOffset);
         if (identity is null || !Indices.TryGetHandshake(receiver, out Peer peer))
