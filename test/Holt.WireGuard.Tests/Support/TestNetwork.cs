@@ -68,6 +68,7 @@ internal sealed class TestNetwork : IDisposable
             CryptoWorkers = options?.CryptoWorkers ?? 2,
             HandshakeWorkers = options?.HandshakeWorkers ?? 1,
             UnderLoadQueueLength = options?.UnderLoadQueueLength ?? Holt.WireGuard.Noise.Limits.UnderLoadQueueLength,
+            Logger = options?.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
         });
         device.Apply(new DeviceUpdate { PrivateKey = key, ListenPort = 51820 });
         device.Up();
