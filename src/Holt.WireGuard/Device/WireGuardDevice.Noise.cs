@@ -289,8 +289,11 @@ public sealed partial class WireGuardDevice
         peer.CountHandshakeAttempt();
         peer.OnAnyAuthenticatedPacketTraversal();
         peer.OnAnyAuthenticatedPacketSent();
-        SendHandshakeMessage(peer, message);
+
+        // Armed before sending: on a fast path the response may complete the handshake (which cancels this
+        // timer) before the send call even returns.
         peer.OnHandshakeInitiated();
+        SendHandshakeMessage(peer, message);
     }
 
     /// <summary>Answers a consumed initiation with a response and installs the responder's session.</summary>
