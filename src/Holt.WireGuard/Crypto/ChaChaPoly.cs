@@ -55,7 +55,8 @@ internal static unsafe class ChaChaPoly
         fixed (byte* ad = authText)
         fixed (byte* m = destination)
         {
-            // libsodium verifies the tag in constant time before it writes any plain text.
+            // libsodium verifies the tag in constant time before it writes any plain text; on failure it zeroes
+            // the destination instead, so a failed in-place open destroys the packet.
             return Sodium.crypto_aead_chacha20poly1305_ietf_decrypt_detached(
                 m, null, c, (ulong)length, c + length, ad, (ulong)authText.Length, nonce, k) == 0;
         }

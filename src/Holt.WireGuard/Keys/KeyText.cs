@@ -14,8 +14,24 @@ internal static class KeyText
             return false;
         }
 
-        return Convert.TryFromBase64Chars(text, key, out int written) && written == KeySize;
+        if (!Convert.TryFromBase64Chars(text, key, out int written) || written != KeySize)
+        {
+            return false;
+        }
+
+        // 43 digits carry 258 bits; .NET ignores the 2 spare bits of the last one but wg refuses a key that sets
+        // them, so accept only the one canonical spelling, as wg does.
+        return (Base64Value(text[^2]) & 3) == 0;
     }
+
+    private static int Base64Value(char c) => c switch
+    {
+        >= 'A' and <= 'Z' => c - 'A',
+        >= 'a' and <= 'z' => c - 'a' + 26,
+        >= '0' and <= '9' => c - '0' + 52,
+        '+' => 62,
+        _ => 63, // '/': nothing else is left once the text has decoded.
+    };
 
     public static bool TryDecodeHex(ReadOnlySpan<char> text, Span<byte> key)
     {
