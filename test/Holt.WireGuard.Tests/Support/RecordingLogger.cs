@@ -23,8 +23,17 @@ internal sealed class RecordingLogger : ILogger
 
     public bool IsEnabled(LogLevel logLevel) => true;
 
+    public List<string> All { get; } = [];
+
+    public Func<string>? Clock { get; set; }
+
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
+        lock (All)
+        {
+            All.Add($"{Clock?.Invoke()} {formatter(state, exception)}");
+        }
+
         if (logLevel >= LogLevel.Warning)
         {
             lock (_warnings)
