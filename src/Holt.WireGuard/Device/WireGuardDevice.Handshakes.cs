@@ -126,10 +126,7 @@ public sealed partial class WireGuardDevice
                 return;
             }
 
-            peer.SetEndpoint(source);
-            peer.AddRxBytes(message.Length);
-            peer.OnAnyAuthenticatedPacketTraversal();
-            peer.OnAnyAuthenticatedPacketReceived();
+            OnAuthenticatedHandshake(peer, source, message.Length);
             SendHandshakeResponse(peer);
         }
         else
@@ -141,10 +138,7 @@ public sealed partial class WireGuardDevice
                 return;
             }
 
-            peer.SetEndpoint(source);
-            peer.AddRxBytes(message.Length);
-            peer.OnAnyAuthenticatedPacketTraversal();
-            peer.OnAnyAuthenticatedPacketReceived();
+            OnAuthenticatedHandshake(peer, source, message.Length);
             peer.OnHandshakeComplete();
             if (BeginSession(peer) is not null)
             {
@@ -153,6 +147,15 @@ public sealed partial class WireGuardDevice
                 SendKeepalive(peer);
             }
         }
+    }
+
+    /// <summary>An authenticated handshake message: the peer roams to its source, and its timers hear of it.</summary>
+    private static void OnAuthenticatedHandshake(Peer peer, Endpoint source, int length)
+    {
+        peer.SetEndpoint(source);
+        peer.AddRxBytes(length);
+        peer.OnAnyAuthenticatedPacketTraversal();
+        peer.OnAnyAuthenticatedPacketReceived();
     }
 
     private void ConsumeCookieReply(ReadOnlySpan<byte> message)

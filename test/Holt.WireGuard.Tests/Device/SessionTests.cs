@@ -34,7 +34,10 @@ public sealed class SessionTests
             atB ??= ReceiveText(b, 0.05);
             atA ??= ReceiveText(a, 0.05);
             return atA is not null && atB is not null;
-        }, TimeSpan.FromSeconds(1), 30));
+        }, TimeSpan.FromMilliseconds(50), 600, pollSeconds: 0.02));
+
+        // Small steps matter: the two sides' retries are apart only by their random jitter (under 334 ms), and
+        // a coarse step would fire both inside one call, crossing them again every time.
         Assert.Equal("from a", atB);
         Assert.Equal("from b", atA);
         Assert.True(a.PeerOf(b).HasSession && b.PeerOf(a).HasSession);

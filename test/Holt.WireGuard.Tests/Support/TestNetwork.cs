@@ -111,11 +111,11 @@ internal sealed class TestNetwork : IDisposable
 internal static class Eventually
 {
     /// <summary>Advances virtual time a step at a time until <paramref name="condition"/> holds.</summary>
-    public static bool AfterAdvancing(TestNetwork net, Func<bool> condition, TimeSpan step, int maxSteps)
+    public static bool AfterAdvancing(TestNetwork net, Func<bool> condition, TimeSpan step, int maxSteps, double pollSeconds = 0.5)
     {
         for (int i = 0; i < maxSteps; i++)
         {
-            if (True(condition, 0.5))
+            if (True(condition, pollSeconds))
             {
                 return true;
             }
