@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using System.Text;
 using Holt.WireGuard.Crypto;
 using Holt.WireGuard.IO;
 using Holt.WireGuard.Keys;
@@ -34,8 +33,7 @@ internal sealed class CookieChecker
             _hasKey = localPublic is not null;
             if (localPublic is { } key)
             {
-                Blake2s.Hash(Encoding.ASCII.GetBytes(Protocol.LabelMac1), key.Span, _mac1Key);
-                Blake2s.Hash(Encoding.ASCII.GetBytes(Protocol.LabelCookie), key.Span, _cookieKey);
+                CookieGenerator.DeriveKeys(key, _mac1Key, _cookieKey);
             }
             else
             {

@@ -24,8 +24,17 @@ internal sealed class CookieGenerator
     public CookieGenerator(PublicKey remoteStatic, TimeProvider time)
     {
         _time = time;
-        Blake2s.Hash(Encoding.ASCII.GetBytes(Protocol.LabelMac1), remoteStatic.Span, _mac1Key);
-        Blake2s.Hash(Encoding.ASCII.GetBytes(Protocol.LabelCookie), remoteStatic.Span, _cookieKey);
+        DeriveKeys(remoteStatic, _mac1Key, _cookieKey);
+    }
+
+    /// <summary>
+    /// The two keys a static public key implies (section 5.4.4): HASH("mac1----" || key) for mac1 and
+    /// HASH("cookie--" || key) for encrypting cookies. Both sides of the exchange derive them the same way.
+    /// </summary>
+    public static void DeriveKeys(PublicKey key, Span<byte> mac1Key, Span<byte> cookieKey)
+    {
+        Blake2s.Hash(Encoding.ASCII.GetBytes(Protocol.LabelMac1), key.Span, mac1Key);
+        Blake2s.Hash(Encoding.ASCII.GetBytes(Protocol.LabelCookie), key.Span, cookieKey);
     }
 
     /// <summary>Fills in mac1 and mac2, the last 32 bytes of <paramref name="message"/>.</summary>
