@@ -160,14 +160,9 @@ public sealed partial class WireGuardDevice
             peer.SetEndpoint(endpoint);
         }
 
-        if (change.ReplaceAllowedIps)
+        if (change.ReplaceAllowedIps || change.AllowedIps.Count > 0)
         {
-            Routes.RemoveAll(peer);
-        }
-
-        foreach (System.Net.IPNetwork prefix in change.AllowedIps)
-        {
-            Routes.Insert(prefix, peer);
+            Routes.Update(peer, change.AllowedIps, change.ReplaceAllowedIps);
         }
 
         if (change.PersistentKeepaliveInterval is ushort interval)

@@ -40,37 +40,64 @@ public sealed partial class AllowedIps<T> where T : class
     /// Gives <paramref name="prefix"/> to <paramref name="owner"/>. Host bits are ignored (10.0.0.5/24 is
     /// 10.0.0.0/24). If another owner held exactly this prefix, it moves to <paramref name="owner"/>.
     /// </summary>
-    public void Insert(IPNetwork prefix, T owner)
+    public void Insert(IPNetwork prefix, T owner) => Update(owner, [prefix], replace: false);
+
+    /// <summary>
+    /// Gives <paramref name="owner"/> every prefix in <paramref name="prefixes"/> (moving any another owner held),
+    /// after first dropping all it held if <paramref name="replace"/> is set. The new table is published once per
+    /// address family, so a lookup never sees the owner without routes halfway through a replacement.
+    /// </summary>
+    public void Update(T owner, IEnumerable<IPNetwork> prefixes, bool replace)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        PrefixKey key = PrefixKey.FromNetwork(prefix);
+        ArgumentNullException.ThrowIfNull(prefixes);
+        PrefixKey[] keys = [.. prefixes.Select(PrefixKey.FromNetwork)];
 
         lock (_writeLock)
         {
-            ref Node? root = ref RootOf(key);
-            Node updated = Insert(root, key, owner, out T? previous);
-            if (ReferenceEquals(updated, root))
+            Node? ipv4 = _ipv4Root;
+            Node? ipv6 = _ipv6Root;
+            if (replace && _prefixesByOwner.Remove(owner, out HashSet<PrefixKey>? held))
             {
-                return;
+                foreach (PrefixKey key in held)
+                {
+                    ref Node? root = ref key.IsIPv6 ? ref ipv6 : ref ipv4;
+                    root = Remove(root, key, owner);
+                }
+
+                _count -= held.Count;
             }
 
-            Volatile.Write(ref root, updated);
-            if (previous is null)
+            foreach (PrefixKey key in keys)
             {
-                _count++;
-            }
-            else
-            {
-                Forget(previous, key);
+                ref Node? root = ref key.IsIPv6 ? ref ipv6 : ref ipv4;
+                Node updated = Insert(root, key, owner, out T? previous);
+                if (ReferenceEquals(updated, root))
+                {
+                    continue;
+                }
+
+                root = updated;
+                if (previous is null)
+                {
+                    _count++;
+                }
+                else
+                {
+                    Forget(previous, key);
+                }
+
+                if (!_prefixesByOwner.TryGetValue(owner, out HashSet<PrefixKey>? owned))
+                {
+                    owned = [];
+                    _prefixesByOwner.Add(owner, owned);
+                }
+
+                owned.Add(key);
             }
 
-            if (!_prefixesByOwner.TryGetValue(owner, out HashSet<PrefixKey>? prefixes))
-            {
-                prefixes = [];
-                _prefixesByOwner.Add(owner, prefixes);
-            }
-
-            prefixes.Add(key);
+            Volatile.Write(ref _ipv4Root, ipv4);
+            Volatile.Write(ref _ipv6Root, ipv6);
         }
     }
 

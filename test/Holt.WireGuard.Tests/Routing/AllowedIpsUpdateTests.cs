@@ -249,4 +249,74 @@ public sealed class AllowedIpsUpdateTests
         _table.Insert(Net("10.0.0.0/8"), _a);
         Assert.Same(_a, _table.Lookup(Ip("10.0.0.1")));
     }
+    [Fact]
+    public void Update_Replace_DropsOldPrefixes_AndMovesOthersPrefixes()
+    {
+        _table.Insert(Net("10.0.0.0/24"), _a);
+        _table.Insert(Net("fd00::/64"), _a);
+        _table.Insert(Net("10.1.0.0/16"), _b);
+
+        _table.Update(_a, [Net("10.1.0.0/16"), Net("10.2.0.0/16")], replace: true);
+
+        AssertPrefixes(_table.PrefixesOf(_a), "10.1.0.0/16", "10.2.0.0/16");
+        AssertPrefixes(_table.PrefixesOf(_b));
+        Assert.Null(_table.Lookup(Ip("10.0.0.1")));
+        Assert.Null(_table.Lookup(Ip("fd00::1")));
+        Assert.Same(_a, _table.Lookup(Ip("10.1.2.3")));
+        Assert.Equal(2, _table.Count);
+    }
+
+    [Fact]
+    public void Update_WithoutReplace_Adds()
+    {
+        _table.Insert(Net("10.0.0.0/24"), _a);
+        _table.Update(_a, [Net("10.0.0.0/24"), Net("fd00::/64")], replace: false);
+
+        AssertPrefixes(_table.PrefixesOf(_a), "10.0.0.0/24", "fd00::/64");
+        Assert.Equal(2, _table.Count);
+    }
+
+    [Fact]
+    public void Update_ReplaceWithNothing_RemovesAll()
+    {
+        _table.Insert(Net("10.0.0.0/24"), _a);
+        _table.Update(_a, [], replace: true);
+
+        AssertPrefixes(_table.PrefixesOf(_a));
+        Assert.Equal(0, _table.Count);
+    }
+
+    [Fact]
+    public void Update_Replace_ConcurrentReaderNeverSeesTheOwnerWithoutARoute()
+    {
+        _table.Insert(Net("10.0.0.0/24"), _a);
+        byte[] address = Ip("10.0.0.1").GetAddressBytes();
+        int misses = 0;
+        long lookups = 0;
+        using var done = new ManualResetEventSlim();
+        var reader = new Thread(() =>
+        {
+            while (!done.IsSet)
+            {
+                if (_table.Lookup(address) is null)
+                {
+                    Interlocked.Increment(ref misses);
+                }
+
+                Interlocked.Increment(ref lookups);
+            }
+        });
+        reader.Start();
+        SpinWait.SpinUntil(() => Interlocked.Read(ref lookups) > 1000);
+
+        // Both prefixes cover the address; only a replacement published in two steps could lose it.
+        for (int i = 0; i < 200_000 && Volatile.Read(ref misses) == 0; i++)
+        {
+            _table.Update(_a, [Net(i % 2 == 0 ? "10.0.0.0/25" : "10.0.0.0/24")], replace: true);
+        }
+
+        done.Set();
+        reader.Join();
+        Assert.Equal(0, misses);
+    }
 }
