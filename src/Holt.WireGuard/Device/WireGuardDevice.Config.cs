@@ -185,6 +185,9 @@ public sealed partial class WireGuardDevice
         }
 
         _peers[publicKey] = peer;
+
+        // Loops of removed peers have ended; forget them so peer churn does not grow the list.
+        _workers.RemoveAll(task => task.IsCompleted);
         _workers.Add(Task.Run(() => PeerSendLoopAsync(peer)));
         _workers.Add(Task.Run(() => PeerReceiveLoopAsync(peer)));
         if (_isUp)

@@ -260,7 +260,7 @@ public sealed partial class WireGuardDevice
     {
         var endpoint = peer.Endpoint;
         int count = batch.Count;
-        if (!_isUp || !endpoint.IsSet || !_bind.Send(batch.Buffers.AsSpan(0, count), batch.Sizes.AsSpan(0, count), 0, endpoint))
+        if (!_isUp || peer.IsRemoved || !endpoint.IsSet || !_bind.Send(batch.Buffers.AsSpan(0, count), batch.Sizes.AsSpan(0, count), 0, endpoint))
         {
             peer.Counters.Drop(DropReason.SendFailed, count);
             return;

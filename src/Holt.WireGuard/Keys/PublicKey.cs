@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Holt.WireGuard.Crypto;
 
 namespace Holt.WireGuard.Keys;
@@ -79,8 +78,3 @@ public readonly struct PublicKey : IEquatable<PublicKey>
     public static bool operator !=(PublicKey left, PublicKey right) => !left.Equals(right);
 }
 
-[InlineArray(32)]
-internal struct Bytes32
-{
-    private byte _element0;
-}

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Holt.WireGuard.Crypto;
-using Holt.WireGuard.Keys;
 
 namespace Holt.WireGuard.Noise;
 
@@ -110,4 +110,11 @@ internal struct SymmetricState
         _hasKey = false;
         _nonce = 0;
     }
+}
+
+/// <summary>32 bytes held inside a struct, for the Noise state's keys and hash.</summary>
+[InlineArray(32)]
+internal struct Bytes32
+{
+    private byte _element0;
 }
