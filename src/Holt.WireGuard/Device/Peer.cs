@@ -83,7 +83,7 @@ public sealed partial class Peer
         get
         {
             Keypair? current = Volatile.Read(ref _current);
-            return current is not null && current.IsUsable(Device.Time, Device.Time.GetTimestamp());
+            return current is not null && current.CanSend && current.IsUsable(Device.Time, Device.Time.GetTimestamp());
         }
     }
 
