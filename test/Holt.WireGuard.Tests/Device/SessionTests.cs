@@ -31,13 +31,15 @@ public sealed class SessionTests
         string? atB = null, atA = null;
         Assert.True(Eventually.AfterAdvancing(net, () =>
         {
-            atB ??= ReceiveText(b, 0.05);
-            atA ??= ReceiveText(a, 0.05);
+            atB ??= ReceiveText(b, 0);
+            atA ??= ReceiveText(a, 0);
             return atA is not null && atB is not null;
         }, TimeSpan.FromMilliseconds(50), 600, pollSeconds: 0.02));
 
-        // Small steps matter: the two sides' retries are apart only by their random jitter (under 334 ms), and
-        // a coarse step would fire both inside one call, crossing them again every time.
+        // Both initiations cross, each side answers the other's, and neither response matches a handshake still
+        // in progress: the retries at Rekey-Timeout plus jitter settle it. Small steps matter: the two retries
+        // are apart only by their jitter (under 334 ms), and a coarse step would fire both inside one call,
+        // crossing them again every time.
         Assert.Equal("from a", atB);
         Assert.Equal("from b", atA);
         Assert.True(a.PeerOf(b).HasSession && b.PeerOf(a).HasSession);
@@ -212,12 +214,12 @@ public sealed class SessionTests
         Assert.Equal("x", ReceiveText(b));
         Keypair keypair = a.PeerOf(b).CurrentKeypair!;
 
-        // Step through virtual time so the keepalive b owes a arrives before a's "no answer" timer would fire.
-        for (int second = 0; second <= (int)(Protocol.RejectAfterTime * 3).TotalSeconds; second++)
-        {
-            net.Time.Advance(TimeSpan.FromSeconds(1));
-            Thread.Sleep(second < 20 ? 50 : 1);
-        }
+        // b owes a keepalive after Keepalive-Timeout; wait until a has it, or a's "no answer" timer would start
+        // a new handshake at 15 s. After that nothing is pending but the zeroing.
+        long rx = a.PeerOf(b).RxBytes;
+        net.Time.Advance(Protocol.KeepaliveTimeout + TimeSpan.FromMilliseconds(10));
+        Assert.True(Eventually.True(() => a.PeerOf(b).RxBytes == rx + Holt.WireGuard.Noise.Messages.TransportMinSize));
+        net.Time.Advance((Protocol.RejectAfterTime * 3) - Protocol.KeepaliveTimeout + TimeSpan.FromSeconds(1));
 
         Assert.True(Eventually.True(() => a.PeerOf(b).CurrentKeypair is null), $"attempts {a.PeerOf(b).HandshakeAttempts} same {a.PeerOf(b).CurrentKeypair == keypair} b attempts {b.PeerOf(a).HandshakeAttempts} rx {a.PeerOf(b).RxBytes} tx {a.PeerOf(b).TxBytes} {string.Join(" | ", log.All)}");
         Assert.Equal(1, a.PeerOf(b).HandshakeAttempts);
