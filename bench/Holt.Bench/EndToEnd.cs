@@ -17,6 +17,9 @@ internal static class EndToEnd
     private const int WarmupPasses = 2;
     private const int DefaultPackets = 500_000;
 
+    // One packet in flight at a time is latency-bound, so fewer packets make a run of similar length.
+    private const int OneAtATimePackets = 20_000;
+
     // A run ends when every packet has arrived, or when none has arrived for this long (some were lost).
     private static readonly TimeSpan s_stallLimit = TimeSpan.FromSeconds(1);
 
@@ -51,31 +54,33 @@ internal static class EndToEnd
             return 1;
         }
 
-        (int Size, int Senders)[] cases = [(64, 1), (64, 2), (1420, 1), (1420, 2)];
-        Console.WriteLine($"{packets:N0} packets per run; every case warmed up first, {WarmupPasses} x {WarmupPackets:N0}; TUN MTU 1420; {Environment.ProcessorCount} cores");
+        Case[] cases = [new(64, 1), new(64, 2), new(1420, 1), new(1420, 2), new(64, 0), new(1420, 0)];
+        Console.WriteLine(
+            $"{packets:N0} packets per run ({OneAtATimePackets:N0} one at a time); every case warmed up first, " +
+            $"{WarmupPasses} x {WarmupPackets:N0}; TUN MTU 1420; {Environment.ProcessorCount} cores");
         Console.WriteLine();
 
         // Every case before any is measured, so the packet pools have grown to what the heaviest case needs: an
         // element the pool creates later is 65 KB that the figures would count as garbage.
         for (int pass = 0; pass < WarmupPasses; pass++)
         {
-            foreach ((int size, int senders) in cases)
+            foreach (Case c in cases)
             {
-                Measure(pair, delivery, Ipv4Packet.Udp4(DevicePair.TunnelA, DevicePair.TunnelB, size), senders, WarmupPackets);
+                Run(pair, delivery, c, c.OneAtATime ? WarmupPackets / 10 : WarmupPackets);
             }
         }
 
         Console.WriteLine("| Packet (B) | Senders | Delivered | Lost | Time (s) | Packets/s | Mbit/s | Allocated (B) | Allocated B/packet | Gen0 GCs |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         using AllocationSampler? sampler = traceAllocations ? new AllocationSampler() : null;
-        foreach ((int size, int senders) in cases)
+        foreach (Case c in cases)
         {
-            byte[] packet = Ipv4Packet.Udp4(DevicePair.TunnelA, DevicePair.TunnelB, size);
-            Result r = Measure(pair, delivery, packet, senders, packets);
+            Result r = Run(pair, delivery, c, c.OneAtATime ? OneAtATimePackets : packets);
             double packetsPerSecond = r.Delivered / r.Seconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {size} | {senders} | {r.Delivered:N0} | {r.Sent - r.Delivered:N0} | {r.Seconds:F2} | {packetsPerSecond:N0} | " +
-                $"{packetsPerSecond * size * 8 / 1e6:N0} | {r.AllocatedBytes:N0} | {(double)r.AllocatedBytes / r.Sent:F3} | {r.Gen0Collections} |"));
+                $"| {c.Size} | {(c.OneAtATime ? "1, one packet at a time" : c.Senders)} | {r.Delivered:N0} | {r.Sent - r.Delivered:N0} | " +
+                $"{r.Seconds:F2} | {packetsPerSecond:N0} | {packetsPerSecond * c.Size * 8 / 1e6:N0} | {r.AllocatedBytes:N0} | " +
+                $"{(double)r.AllocatedBytes / r.Sent:F3} | {r.Gen0Collections} |"));
         }
 
         Console.WriteLine();
@@ -85,6 +90,12 @@ internal static class EndToEnd
         Console.WriteLine($"Dropped by B: {DropsOf(pair.B)}");
         sampler?.Print(Console.Out);
         return 0;
+    }
+
+    private static Result Run(DevicePair pair, Delivery delivery, Case c, int count)
+    {
+        byte[] packet = Ipv4Packet.Udp4(DevicePair.TunnelA, DevicePair.TunnelB, c.Size);
+        return c.OneAtATime ? MeasureOneAtATime(pair, delivery, packet, count) : Measure(pair, delivery, packet, c.Senders, count);
     }
 
     /// <summary>
@@ -141,6 +152,30 @@ internal static class EndToEnd
             allocatedAfter - allocated, gen0After - gen0);
     }
 
+    /// <summary>
+    /// Sends <paramref name="count"/> packets, each only after the one before has reached B's TUN: light traffic,
+    /// where every stage of the engine goes idle between packets.
+    /// </summary>
+    private static Result MeasureOneAtATime(DevicePair pair, Delivery delivery, byte[] packet, int count)
+    {
+        long first = delivery.Count;
+        int gen0 = GC.CollectionCount(0);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < count; i++)
+        {
+            delivery.Expect(1);
+            pair.TunA.Inject(packet);
+            delivery.Done.Wait(s_stallLimit);
+        }
+
+        long allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
+        int gen0After = GC.CollectionCount(0);
+        return new Result(
+            count, delivery.Count - first, Stopwatch.GetElapsedTime(start, delivery.LastTimestamp).TotalSeconds,
+            allocatedAfter - allocated, gen0After - gen0);
+    }
+
     /// <summary>Drops by reason, the device's own and its peers', warm-up runs included.</summary>
     private static string DropsOf(WireGuardDevice device)
     {
@@ -154,6 +189,12 @@ internal static class EndToEnd
         }
 
         return drops.Count == 0 ? "none" : string.Join(", ", drops.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Key} {d.Value:N0}")));
+    }
+
+    /// <summary>A packet size and how many threads send at once; no senders means one packet at a time.</summary>
+    private readonly record struct Case(int Size, int Senders)
+    {
+        public bool OneAtATime => Senders == 0;
     }
 
     private readonly record struct Result(int Sent, long Delivered, double Seconds, long AllocatedBytes, int Gen0Collections);
