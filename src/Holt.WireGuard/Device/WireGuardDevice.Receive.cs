@@ -139,7 +139,7 @@ public sealed partial class WireGuardDevice
     }
 
     /// <summary>Decrypts a batch in place; the plain text lands behind the transport header's room.</summary>
-    private void Decrypt(PacketBatch batch)
+    internal void Decrypt(PacketBatch batch)
     {
         Keypair keypair = batch.Keypair!;
         bool usable = keypair.IsUsable(Time, Time.GetTimestamp());

@@ -215,7 +215,7 @@ public sealed partial class WireGuardDevice
     }
 
     /// <summary>Encrypts a batch in place: pad, write the transport header, seal (section 5.4.6).</summary>
-    private void Encrypt(PacketBatch batch)
+    internal void Encrypt(PacketBatch batch)
     {
         Keypair keypair = batch.Keypair!;
         int mtu = _tun.Mtu;
