@@ -43,7 +43,9 @@ public sealed partial class WireGuardDevice
         var reader = _handshakeQueue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(_shutdown.Token).ConfigureAwait(false))
+            // No cancellation token: a cancellable wait allocates a new waiter each time. Dispose completes the
+            // queue, which ends the loop.
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (reader.TryRead(out HandshakeWork? work))
                 {
@@ -57,9 +59,6 @@ public sealed partial class WireGuardDevice
                     }
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -168,30 +167,29 @@ public sealed partial class WireGuardDevice
         }
     }
 
-    private async Task CryptoWorkerAsync()
+    /// <summary>Hands a batch to the crypto threads; order is restored by each peer's own stage.</summary>
+    private void QueueForCrypto(PacketBatch batch) => _cryptoQueue.Enqueue(batch);
+
+    private void CryptoWorker()
     {
-        var reader = _cryptoQueue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (_cryptoQueue.TryTake(out PacketBatch batch))
             {
-                while (reader.TryRead(out PacketBatch? batch))
+                try
                 {
-                    try
+                    if (batch.IsEncryption)
                     {
-                        if (batch.IsEncryption)
-                        {
-                            Encrypt(batch);
-                        }
-                        else
-                        {
-                            Decrypt(batch);
-                        }
+                        Encrypt(batch);
                     }
-                    finally
+                    else
                     {
-                        batch.Complete();
+                        Decrypt(batch);
                     }
+                }
+                finally
+                {
+                    batch.Complete();
                 }
             }
         }

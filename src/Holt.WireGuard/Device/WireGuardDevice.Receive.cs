@@ -52,7 +52,7 @@ public sealed partial class WireGuardDevice
                     Peer peer = batch.Peer!;
                     if (peer.Inbound.Writer.TryWrite(batch))
                     {
-                        _cryptoQueue.Writer.TryWrite(batch);
+                        QueueForCrypto(batch);
                     }
                     else
                     {

@@ -163,7 +163,7 @@ public sealed partial class WireGuardDevice
                 {
                     if (peer.Outbound.Writer.TryWrite(batch))
                     {
-                        _cryptoQueue.Writer.TryWrite(batch);
+                        QueueForCrypto(batch);
                     }
                     else
                     {

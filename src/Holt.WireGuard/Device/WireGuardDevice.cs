@@ -20,7 +20,8 @@ public sealed partial class WireGuardDevice : IDisposable
     private readonly Lock _configSync = new();
     private readonly ConcurrentDictionary<PublicKey, Peer> _peers = new();
     private readonly CancellationTokenSource _shutdown = new();
-    private readonly Channel<PacketBatch> _cryptoQueue = Channel.CreateUnbounded<PacketBatch>();
+    private readonly CryptoQueue _cryptoQueue = new();
+    private readonly List<Thread> _cryptoThreads = [];
     private readonly List<Thread> _receiveThreads = [];
     private readonly List<Task> _workers = [];
     private PrivateKey? _privateKey;
@@ -144,7 +145,8 @@ public sealed partial class WireGuardDevice : IDisposable
         _shutdown.Cancel();
         _tun.Dispose();
         _bind.Dispose();
-        _cryptoQueue.Writer.TryComplete();
+        _cryptoQueue.Complete(_cryptoThreads.Count);
+
         _handshakeQueue.Writer.TryComplete();
         foreach (Peer peer in _peers.Values)
         {
@@ -152,6 +154,11 @@ public sealed partial class WireGuardDevice : IDisposable
         }
 
         _tunThread?.Join(TimeSpan.FromSeconds(5));
+        foreach (Thread thread in _cryptoThreads)
+        {
+            thread.Join(TimeSpan.FromSeconds(5));
+        }
+
         try
         {
             Task.WaitAll([.. _workers], TimeSpan.FromSeconds(5));
@@ -162,6 +169,7 @@ public sealed partial class WireGuardDevice : IDisposable
         }
 
         Volatile.Read(ref _privateKey)?.Dispose();
+        _cryptoQueue.Dispose();
         _shutdown.Dispose();
     }
 
@@ -181,7 +189,9 @@ public sealed partial class WireGuardDevice : IDisposable
     {
         for (int i = 0; i < Math.Max(1, _options.CryptoWorkers); i++)
         {
-            _workers.Add(Task.Run(CryptoWorkerAsync));
+            var thread = new Thread(CryptoWorker) { IsBackground = true, Name = "holt-crypto" };
+            _cryptoThreads.Add(thread);
+            thread.Start();
         }
 
         for (int i = 0; i < Math.Max(1, _options.HandshakeWorkers); i++)
