@@ -35,6 +35,24 @@ public sealed class TwoDeviceTests
     }
 
     [Fact]
+    public void EitherSide_CanInitiate()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode(), b = net.AddNode();
+        TestNetwork.Connect(a, b, aKnowsB: false, bKnowsA: true);
+
+        b.SendTo(a, Payload("b starts"));
+        AssertDelivered(a, b, "b starts");
+        Assert.Equal(1, b.PeerOf(a).HandshakeAttempts);
+        Assert.Equal(0, a.PeerOf(b).HandshakeAttempts);
+        Assert.True(b.PeerOf(a).CurrentKeypair!.IsInitiator);
+        Assert.False(a.PeerOf(b).CurrentKeypair!.IsInitiator);
+
+        a.SendTo(b, Payload("a answers"));
+        AssertDelivered(b, a, "a answers");
+    }
+
+    [Fact]
     public void DataFlows_BothDirections_ResponderLearnsEndpoint()
     {
         using var net = new TestNetwork();
