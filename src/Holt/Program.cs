@@ -1,0 +1,3 @@
+using Holt.Cli;
+
+return HoltCommand.Run(args);
