@@ -1,0 +1,18 @@
+namespace Holt.Cli;
+
+/// <summary>Runs a command's body and turns an operator's error into one line on standard error and exit code 1.</summary>
+internal static class CommandRunner
+{
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (CommandException error)
+        {
+            Console.Error.WriteLine($"holt: {error.Message}");
+            return 1;
+        }
+    }
+}
