@@ -63,11 +63,13 @@ internal sealed partial class TunnelHost
         using (device)
         {
             device.Up();
-            using var control = new UapiServer(SocketPath(name), device, logger);
+            string socketPath = SocketPath(name);
+            using var control = new UapiServer(socketPath, device, logger);
             control.Start();
             using CancellationTokenRegistration removed = tun.Removed.Register(() => Stop("the interface was deleted"));
             using CancellationTokenRegistration deleted = control.SocketDeleted.Register(() => Stop("the control socket was deleted"));
-            LogUp(logger, name, SocketPath(name), device.ListenPort);
+            ushort port = device.ListenPort;
+            LogUp(logger, name, socketPath, port);
             ready?.Ready();
             stop.Token.WaitHandle.WaitOne();
             LogStopping(logger, reason ?? "a stop request");
