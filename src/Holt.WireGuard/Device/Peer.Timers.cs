@@ -136,7 +136,8 @@ public sealed partial class Peer
             return;
         }
 
-        if (Interlocked.Increment(ref _timerHandshakeAttempts) > Limits.MaxTimerHandshakes)
+        int attempt = Interlocked.Increment(ref _timerHandshakeAttempts);
+        if (attempt > Limits.MaxTimerHandshakes)
         {
             // Rekey-Attempt-Time has passed: give up, drop what waited, and let the keys expire.
             Device.Log.HandshakeGaveUp(this);
@@ -150,6 +151,7 @@ public sealed partial class Peer
             return;
         }
 
+        Device.Log.Retry(this, attempt + 1);
         Device.SendHandshakeInitiation(this, isRetry: true);
     }
 
@@ -173,6 +175,7 @@ public sealed partial class Peer
         if (_timersEnabled)
         {
             // We sent data and heard nothing back for Keepalive-Timeout + Rekey-Timeout.
+            Device.Log.StoppedHearing(this);
             Device.SendHandshakeInitiation(this, isRetry: false);
         }
     }
@@ -181,6 +184,7 @@ public sealed partial class Peer
     {
         if (_timersEnabled)
         {
+            Device.Log.KeysZeroed(this);
             ClearSessions();
         }
     }

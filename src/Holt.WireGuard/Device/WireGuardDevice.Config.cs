@@ -103,6 +103,7 @@ public sealed partial class WireGuardDevice
         _identityInitialHash = initialHash;
         Volatile.Write(ref _privateKey, copy);
         CookieChecker.SetLocalKey(copy?.PublicKey);
+        Log.Identity(copy?.PublicKey);
 
         // A peer cannot have our own public key.
         if (copy is not null && _peers.TryGetValue(copy.PublicKey, out Peer? self))
@@ -185,6 +186,7 @@ public sealed partial class WireGuardDevice
         }
 
         _peers[publicKey] = peer;
+        Log.PeerCreated(peer);
 
         // Loops of removed peers have ended; forget them so peer churn does not grow the list.
         _workers.RemoveAll(task => task.IsCompleted);
@@ -203,5 +205,6 @@ public sealed partial class WireGuardDevice
         _peers.TryRemove(peer.PublicKey, out _);
         Routes.RemoveAll(peer);
         peer.MarkRemoved();
+        Log.PeerRemoved(peer);
     }
 }

@@ -122,9 +122,11 @@ public sealed partial class WireGuardDevice
             if (peer is null)
             {
                 Counters.Drop(DropReason.HandshakeRejected);
+                Log.InvalidHandshake(MessageKind.Initiation, source);
                 return;
             }
 
+            Log.InitiationReceived(peer);
             OnAuthenticatedHandshake(peer, source, message.Length);
             SendHandshakeResponse(peer);
         }
@@ -134,9 +136,11 @@ public sealed partial class WireGuardDevice
             if (peer is null)
             {
                 Counters.Drop(DropReason.HandshakeRejected);
+                Log.InvalidHandshake(MessageKind.Response, source);
                 return;
             }
 
+            Log.ResponseReceived(peer);
             OnAuthenticatedHandshake(peer, source, message.Length);
             peer.OnHandshakeComplete();
             if (BeginSession(peer) is not null)

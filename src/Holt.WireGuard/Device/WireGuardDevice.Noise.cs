@@ -305,6 +305,7 @@ public sealed partial class WireGuardDevice
             return;
         }
 
+        Log.Responding(peer);
         peer.OnAnyAuthenticatedPacketTraversal();
         peer.OnAnyAuthenticatedPacketSent();
         SendHandshakeMessage(peer, message);

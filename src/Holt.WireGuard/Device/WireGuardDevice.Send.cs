@@ -209,6 +209,7 @@ public sealed partial class WireGuardDevice
             element.Offset = Messages.TransportHeaderSize;
             element.Length = 0;
             peer.Stage(element);
+            Log.Keepalive(peer);
         }
 
         SendStaged(peer);

@@ -208,6 +208,7 @@ public sealed partial class WireGuardDevice : IDisposable
         IReadOnlyList<DatagramReceiver> receivers = _bind.Open(port, out ushort actual);
         _bind.SetMark(_fwmark);
         _listenPort = actual;
+        Log.PortBound(actual);
         foreach (DatagramReceiver receiver in receivers)
         {
             var thread = new Thread(() => ReceiveLoop(receiver)) { IsBackground = true, Name = "holt-udp-receive" };
