@@ -54,7 +54,10 @@ while [ $# -gt 0 ]; do
     *) echo "tunnel.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-[[ $duration =~ ^[1-9][0-9]*$ ]] || { echo "tunnel.sh: --duration must be a whole number of seconds, got '$duration'" >&2; exit 2; }
+if ! [[ $duration =~ ^[1-9][0-9]*$ ]]; then
+  echo "tunnel.sh: --duration must be a whole number of seconds, got '$duration'" >&2
+  exit 2
+fi
 paths=()
 IFS=, read -r -a requested <<<"$only"
 for p in "${requested[@]}"; do
@@ -227,7 +230,7 @@ make_namespaces() {
 # Starts one tunnel process in the foreground mode of its CLI (so its PID is the engine's own, whose CPU and memory
 # are read) and waits until its interface and control socket exist. Sets started_pid.
 start_tunnel() {
-  local impl=$1 ns=$2 name=$3 sock="$socket_dir/$3.sock" pid status deadline
+  local impl=$1 ns=$2 name=$3 sock="$socket_dir/$3.sock" pid status deadline what
   # The socket directory is shared by every namespace: refuse to touch another tunnel's socket.
   [ -e "$sock" ] && { fail_path "$sock already exists (another tunnel named $name?)"; return 1; }
   sockets+=("$sock")
@@ -238,6 +241,7 @@ start_tunnel() {
   pid=$!
   tunnel_pids+=("$pid")
   deadline=$((SECONDS + start_timeout))
+  what="'$(describe "$impl" "$name")'"
   while :; do
     if ip -n "$ns" link show "$name" >/dev/null 2>&1 && [ -S "$sock" ]; then
       started_pid=$pid
@@ -246,11 +250,11 @@ start_tunnel() {
     if ! kill -0 "$pid" 2>/dev/null; then
       wait "$pid"
       status=$?
-      fail_path "'$(describe "$impl" "$name")' exited with status $status before creating interface $name and $sock$(last_lines "$tmp/$name.log")"
+      fail_path "$what exited with status $status before creating interface $name and $sock$(last_lines "$tmp/$name.log")"
       return 1
     fi
     if [ $SECONDS -ge $deadline ]; then
-      fail_path "'$(describe "$impl" "$name")' created no interface $name and $sock within ${start_timeout} s$(last_lines "$tmp/$name.log")"
+      fail_path "$what created no interface $name and $sock within ${start_timeout} s$(last_lines "$tmp/$name.log")"
       return 1
     fi
     sleep 0.1
@@ -299,7 +303,8 @@ wait_handshake() {
     if [ "${ha:-0}" -gt 0 ] 2>/dev/null && [ "${hb:-0}" -gt 0 ] 2>/dev/null; then return 0; fi
     sleep 0.2
   done
-  fail_path "no handshake between $if_a and $if_b within ${handshake_timeout} s (latest-handshakes: A=${ha:-none}, B=${hb:-none})"
+  fail_path "no handshake between $if_a and $if_b within ${handshake_timeout} s" \
+    "(latest-handshakes: A=${ha:-none}, B=${hb:-none})"
 }
 
 start_iperf_server() {
