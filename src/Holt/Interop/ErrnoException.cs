@@ -10,7 +10,6 @@ internal sealed class ErrnoException : IOException
         : base(message)
     {
         Errno = errno;
-        HResult = errno;
     }
 
     public ErrnoException()

@@ -144,13 +144,14 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
     {
         // RTM_DELLINK also means "moved to another namespace", where the device lives on; only a TUN descriptor
         // that lost its device (TUNGETIFF fails with EBADFD) means deleted.
-        if (IsDetached() ?? false)
+        switch (IsDetached())
         {
-            OnRemoved();
-        }
-        else
-        {
-            _logger.MovedAway(Name);
+            case true:
+                OnRemoved();
+                break;
+            case false:
+                _logger.MovedAway(Name);
+                break;
         }
     }
 

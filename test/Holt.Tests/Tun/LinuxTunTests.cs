@@ -256,6 +256,31 @@ public sealed class LinuxTunTests : IClassFixture<NetNsFixture>
     }
 
     [Fact]
+    public void MovedToAnotherNamespace_IsNotRemoved_UntilDeletedThere()
+    {
+        if (_fixture.GetOrSkip(_output) is not NetNs ns)
+        {
+            return;
+        }
+
+        string name = NextName();
+        using NetNs other = NetNs.Create();
+        using LinuxTun tun = ns.Run(() => LinuxTun.Create(name));
+        Task<int> read = Wait.OnThread(() => tun.Read(NewBuffers(4), new int[4], Offset));
+
+        // The monitor sees RTM_DELLINK here, but the descriptor still has its interface.
+        ns.Ip($"link set dev {name} netns {other.Name}");
+        Thread.Sleep(100);
+        Assert.False(tun.Removed.IsCancellationRequested);
+        Assert.False(read.IsCompleted);
+
+        // Deleted where the monitor cannot see it: the read notices (POLLERR, then EBADFD) and says so.
+        other.Ip($"link del dev {name}");
+        Assert.Equal(0, Wait.Result(read, "the blocked read"));
+        Assert.True(tun.Removed.IsCancellationRequested);
+    }
+
+    [Fact]
     public void Removed_CallbackMayDisposeTheDevice()
     {
         if (_fixture.GetOrSkip(_output) is not NetNs ns)
