@@ -85,7 +85,7 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
             control = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
             if (control.IsInvalid)
             {
-                throw Failure(name, "cannot open a control socket", Libc.LastErrno);
+                throw Failure(name, "cannot open a control socket for", Libc.LastErrno);
             }
 
             wake = WakeSignal.Create();

@@ -74,6 +74,24 @@ public sealed class LinuxTunTests : IClassFixture<NetNsFixture>
         _output.WriteLine(e.Message);
     }
 
+    [Fact]
+    public void Create_MtuTheKernelRefuses_FailsNamingIt_AndLeavesNoInterface()
+    {
+        if (_fixture.GetOrSkip(_output) is not NetNs ns)
+        {
+            return;
+        }
+
+        string name = NextName();
+
+        var e = Assert.Throws<ErrnoException>(() => ns.Run(() => LinuxTun.Create(name, 10)));
+
+        Assert.Equal(Errno.EINVAL, e.Errno);
+        Assert.Contains($"MTU 10 of {name}", e.Message, StringComparison.Ordinal);
+        Assert.False(ns.TryIp($"link show dev {name}", out _), "the interface is gone");
+        _output.WriteLine(e.Message);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData(".")]
