@@ -7,12 +7,10 @@ internal static class Errno
     public const int ENOENT = 2;
     public const int EINTR = 4;
     public const int EIO = 5;
-    public const int EBADF = 9;
     public const int EAGAIN = 11;
     public const int ENOMEM = 12;
     public const int EACCES = 13;
     public const int EBUSY = 16;
-    public const int ENODEV = 19;
     public const int EINVAL = 22;
     public const int ENFILE = 23;
     public const int EMFILE = 24;
@@ -25,7 +23,6 @@ internal static class Errno
     public const int ENETDOWN = 100;
     public const int ENETUNREACH = 101;
     public const int ENOBUFS = 105;
-    public const int ECONNREFUSED = 111;
     public const int EHOSTUNREACH = 113;
 
     /// <summary>"Address already in use (EADDRINUSE)": strerror's text and the symbol, for one-line messages.</summary>
@@ -38,7 +35,6 @@ internal static class Errno
             EIO => nameof(EIO),
             EACCES => nameof(EACCES),
             EBUSY => nameof(EBUSY),
-            ENODEV => nameof(ENODEV),
             EINVAL => nameof(EINVAL),
             EBADFD => nameof(EBADFD),
             EAFNOSUPPORT => nameof(EAFNOSUPPORT),

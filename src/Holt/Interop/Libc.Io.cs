@@ -7,9 +7,6 @@ internal static unsafe partial class Libc
 {
     public const short POLLIN = 0x001;
     public const short POLLOUT = 0x004;
-    public const short POLLERR = 0x008;
-    public const short POLLHUP = 0x010;
-    public const short POLLNVAL = 0x020;
 
     public const int EFD_NONBLOCK = 0x800;
     public const int EFD_CLOEXEC = 0x80000;

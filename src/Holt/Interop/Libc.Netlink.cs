@@ -8,7 +8,6 @@ internal static partial class Libc
     public const int NETLINK_ROUTE = 0;
     public const uint RTMGRP_LINK = 0x1;
 
-    public const ushort NLMSG_ERROR = 2;
     public const ushort NLMSG_DONE = 3;
     public const ushort NLMSG_OVERRUN = 4;
     public const ushort RTM_NEWLINK = 16;

@@ -26,7 +26,6 @@ internal static unsafe partial class Libc
     public const int SO_MARK = 36;
 
     public const int MSG_TRUNC = 0x20;
-    public const int MSG_DONTWAIT = 0x40;
 
     /// <summary>sizeof(struct sockaddr_in).</summary>
     public const int SockAddrIn4Size = 16;

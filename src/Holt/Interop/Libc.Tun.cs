@@ -24,14 +24,12 @@ internal static unsafe partial class Libc
     public const nuint SIOCSIFMTU = 0x8922;
     public const nuint SIOCGIFINDEX = 0x8933;
 
-    /// <summary>struct ifreq: a name, then a union whose first int (or short, for flags) is all Holt uses.</summary>
+    /// <summary>struct ifreq: a name, then a union whose first int (ifindex, MTU; flags in its low short) is all Holt uses.</summary>
     [StructLayout(LayoutKind.Sequential, Size = 40)]
     internal struct IfReq
     {
         public fixed byte Name[IFNAMSIZ];
         public int Value;
-
-        public readonly short Flags => (short)Value;
     }
 
     [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
