@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Holt.Interop;
 using Holt.Net;
 using Holt.Tests.Support;
+using Holt.Tun;
 using Holt.WireGuard.Device;
 using Holt.WireGuard.IO;
 using Holt.WireGuard.IO.Memory;
@@ -63,6 +64,45 @@ public sealed class DeviceOverUdpTests : IClassFixture<NetNsFixture>
     }
 
     [Fact]
+    public void LinuxTunAndBind_CarryASocketsDatagramsThroughTheEngine()
+    {
+        if (_fixture.GetOrSkip(_output) is not NetNs ns)
+        {
+            return;
+        }
+
+        // A: a real TUN (10.20.0.1) and bind; B: a bind and a TUN in memory (10.20.0.2); UDP between them on loopback.
+        using var keyA = PrivateKey.Generate();
+        LinuxTun tun = ns.Run(() => LinuxTun.Create("holtwg0"));
+        using var a = new WireGuardDevice(tun, new LinuxUdpBind(), new DeviceOptions { CryptoWorkers = 2, HandshakeWorkers = 1 });
+        a.Apply(new DeviceUpdate { PrivateKey = keyA });
+        ns.Run(a.Up);
+        using Node b = Node.Start(ns, "10.20.0.2");
+        var addressA = IPAddress.Parse("10.20.0.1");
+        a.Apply(PeerAt(b.Key.PublicKey, b.Device.ListenPort, b.Address));
+        b.Device.Apply(PeerAt(keyA.PublicKey, a.ListenPort, addressA));
+        ns.Run(() => File.WriteAllText("/proc/sys/net/ipv6/conf/holtwg0/disable_ipv6", "1"));
+        ns.Ip("addr add 10.20.0.1/24 dev holtwg0");
+        ns.Ip("link set dev holtwg0 up");
+        using Socket socket = ns.Run(() => LinuxUdpBindTests.Bound(new IPEndPoint(addressA, 0)));
+        ushort port = (ushort)((IPEndPoint)socket.LocalEndPoint!).Port;
+
+        // Out: socket, kernel route into the TUN, encryption, UDP, decryption, B's TUN.
+        socket.SendTo("ping"u8.ToArray(), new IPEndPoint(b.Address, 7000));
+        byte[]? outbound = b.Tun.Take(Wait.Timeout);
+        Assert.NotNull(outbound);
+        Assert.Equal("ping"u8.ToArray(), outbound.AsSpan(Ipv4Udp.HeaderSize).ToArray());
+
+        // Back: B's TUN, encryption, UDP, decryption, a write into the real TUN, the kernel, the socket.
+        b.Tun.Inject(Ipv4Udp.Build(b.Address, 7000, addressA, port, "pong"u8));
+        byte[] reply = new byte[64];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        int length = socket.ReceiveFrom(reply, ref from);
+        Assert.Equal("pong"u8.ToArray(), reply.AsSpan(0, length).ToArray());
+        Assert.Equal(new IPEndPoint(b.Address, 7000), from);
+    }
+
+    [Fact]
     public void ChangingToATakenPort_FailsAsConfigurationError_CarryingEaddrinuse_AndKeepsTheOldPort()
     {
         if (_fixture.GetOrSkip(_output) is not NetNs ns)
@@ -83,6 +123,19 @@ public sealed class DeviceOverUdpTests : IClassFixture<NetNsFixture>
         Assert.Equal(before, a.Device.ListenPort);
         _output.WriteLine(e.Message);
     }
+
+    private static DeviceUpdate PeerAt(PublicKey publicKey, ushort port, IPAddress tunnelAddress) => new()
+    {
+        Peers =
+        [
+            new PeerUpdate
+            {
+                PublicKey = publicKey,
+                Endpoint = Endpoint.FromIPEndPoint(new IPEndPoint(IPAddress.Loopback, port)),
+                AllowedIps = [new IPNetwork(tunnelAddress, 32)],
+            },
+        ],
+    };
 
     private sealed class Node : IDisposable
     {
