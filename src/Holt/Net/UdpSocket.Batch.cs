@@ -166,7 +166,8 @@ internal sealed unsafe partial class UdpSocket
 
     /// <summary>
     /// Moves what recvmmsg returned into the caller's spans, dropping truncated datagrams and odd sources; a
-    /// later datagram moves down into a dropped one's buffer, so datagram i stays in buffers[i].
+    /// later datagram moves down into a dropped one's buffer (or is dropped too if it does not fit there), so
+    /// datagram i stays in buffers[i].
     /// </summary>
     private int Deliver(Libc.MMsgHdr* messages, byte* names, int received, ReadOnlySpan<byte[]> buffers, Span<int> sizes, Span<Endpoint> sources)
     {
@@ -176,7 +177,8 @@ internal sealed unsafe partial class UdpSocket
             Libc.MsgHdr header = messages[i].Header;
             var name = new ReadOnlySpan<byte>(names + (i * SockAddr.Size), (int)Math.Min(header.NameLength, SockAddr.Size));
             int length = (int)messages[i].Length;
-            if ((header.Flags & Libc.MSG_TRUNC) != 0 || !SockAddr.TryRead(name, out Endpoint source))
+            if ((header.Flags & Libc.MSG_TRUNC) != 0 || !SockAddr.TryRead(name, out Endpoint source) ||
+                length > buffers[delivered].Length)
             {
                 Interlocked.Increment(ref _droppedReceives);
                 continue;
@@ -208,6 +210,11 @@ internal sealed unsafe partial class UdpSocket
                 done += sent;
                 waited = false;
                 continue;
+            }
+
+            if (sent == 0)
+            {
+                return false;
             }
 
             int errno = Libc.LastErrno;
