@@ -235,7 +235,7 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
             fd.Dispose();
             throw errno == Errno.ENOENT
                 ? new ErrnoException($"cannot create TUN interface {name}: {CloneDevicePath} does not exist (is the tun module loaded?)", errno)
-                : Failure(name, $"cannot open {CloneDevicePath}", errno);
+                : Failure(name, $"cannot open {CloneDevicePath} for", errno, "needs root or CAP_NET_ADMIN");
         }
 
         var request = default(Libc.IfReq);
