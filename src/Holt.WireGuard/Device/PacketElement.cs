@@ -13,7 +13,12 @@ internal sealed class PacketElement
     /// <summary>Large enough for any UDP datagram.</summary>
     public const int BufferSize = 65536 + 64;
 
-    public byte[] Buffer { get; } = GC.AllocateUninitializedArray<byte>(BufferSize);
+    /// <summary>
+    /// On the pinned object heap: batched native I/O (recvmmsg, sendmmsg) hands the kernel the addresses of many
+    /// buffers in one call, which a single <c>fixed</c> cannot pin. Pooled for the device's lifetime, so the
+    /// heap's lack of compaction costs nothing.
+    /// </summary>
+    public byte[] Buffer { get; } = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
 
     public int Offset { get; set; }
 

@@ -5,11 +5,20 @@ namespace Holt.WireGuard.IO;
 /// <c>sizes[i]</c> and its source to <c>sources[i]</c>. Blocks until at least one arrives; returns how many, or 0
 /// once the bind is closed.
 /// </summary>
+/// <remarks>
+/// When more than one buffer is passed, every buffer must be pinned (allocated on the pinned object heap, as the
+/// device's pooled buffers are): a native bind gives the kernel all their addresses in one call.
+/// </remarks>
 public delegate int DatagramReceiver(ReadOnlySpan<byte[]> buffers, Span<int> sizes, Span<Endpoint> sources);
 
 /// <summary>
 /// The outside of the tunnel: UDP sockets, or an in-memory network. Calls move batches of datagrams.
 /// </summary>
+/// <remarks>
+/// Buffers of a batch (more than one buffer in a call to <see cref="Send"/> or a receiver) must be pinned, on the
+/// pinned object heap like the device's pooled buffers: a native bind passes all their addresses to the kernel in
+/// one system call. A single buffer may be any array; the bind pins it for the call.
+/// </remarks>
 public interface IDatagramBind : IDisposable
 {
     /// <summary>How many datagrams one receive or send call handles at best.</summary>

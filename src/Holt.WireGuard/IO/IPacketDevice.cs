@@ -5,6 +5,11 @@ namespace Holt.WireGuard.IO;
 /// Packets sit in caller-owned buffers at a caller-chosen offset, so the engine can read a packet directly behind
 /// the room it needs for the transport header and encrypt it in place.
 /// </summary>
+/// <remarks>
+/// The device's buffers are pinned (pinned object heap), as for <see cref="IDatagramBind"/>; an implementation
+/// that moves several packets per system call may rely on it. One that moves one packet per call pins each buffer
+/// itself, so any array works there.
+/// </remarks>
 public interface IPacketDevice : IDisposable
 {
     /// <summary>The largest IP packet the device carries.</summary>
