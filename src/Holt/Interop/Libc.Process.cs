@@ -5,7 +5,6 @@ namespace Holt.Interop;
 /// <summary>Process calls for daemonizing: a readiness pipe the child inherits, and a session of its own.</summary>
 internal static partial class Libc
 {
-    internal const int O_CLOEXEC = 0x80000;
     internal const int F_SETFD = 2;
 
     [LibraryImport(LibraryName, SetLastError = true)]
