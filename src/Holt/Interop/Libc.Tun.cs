@@ -16,10 +16,12 @@ internal static unsafe partial class Libc
     public const int IFNAMSIZ = 16;
 
     public const short IFF_TUN = 0x0001;
+    public const uint IFF_UP = 0x1;
     public const short IFF_NO_PI = 0x1000;
 
     public const nuint TUNSETIFF = 0x400454ca;
     public const nuint TUNGETIFF = 0x800454d2;
+    public const nuint SIOCGIFFLAGS = 0x8913;
     public const nuint SIOCGIFMTU = 0x8921;
     public const nuint SIOCSIFMTU = 0x8922;
     public const nuint SIOCGIFINDEX = 0x8933;

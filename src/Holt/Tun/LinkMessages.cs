@@ -15,6 +15,12 @@ internal struct LinkReport
 
     /// <summary>The kernel said it dropped notifications (NLMSG_OVERRUN).</summary>
     public bool Overrun;
+
+    /// <summary>An RTM_NEWLINK named the interface; <see cref="Flags"/> are then its ifi_flags.</summary>
+    public bool HasFlags;
+
+    /// <summary>The ifi_flags (IFF_UP and friends) of the last RTM_NEWLINK that named the interface.</summary>
+    public uint Flags;
 }
 
 /// <summary>
@@ -34,6 +40,7 @@ internal static class LinkMessages
     public const int HeaderSize = 16;
     public const int IfInfoSize = 16;
     private const int IfInfoIndexOffset = 4;
+    private const int IfInfoFlagsOffset = 8;
     private const int AttributeHeaderSize = 4;
 
     // NLA_F_NESTED and NLA_F_NET_BYTEORDER ride in the top bits of rta_type.
@@ -61,9 +68,14 @@ internal static class LinkMessages
                         {
                             report.Deleted = true;
                         }
-                        else if (FindMtu(payload[IfInfoSize..]) is int mtu and > 0)
+                        else
                         {
-                            report.Mtu = mtu;
+                            report.HasFlags = true;
+                            report.Flags = MemoryMarshal.Read<uint>(payload[IfInfoFlagsOffset..]);
+                            if (FindMtu(payload[IfInfoSize..]) is int mtu and > 0)
+                            {
+                                report.Mtu = mtu;
+                            }
                         }
                     }
 

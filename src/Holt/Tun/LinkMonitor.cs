@@ -14,6 +14,9 @@ internal interface ILinkListener
 
     /// <summary>The socket overflowed and notifications were lost: read the state afresh.</summary>
     void OnNotificationsLost();
+
+    /// <summary>RTM_NEWLINK: the interface is administratively up (IFF_UP) or down, perhaps as it was.</summary>
+    void OnLinkState(bool up);
 }
 
 /// <summary>
@@ -128,6 +131,11 @@ internal sealed unsafe class LinkMonitor : IDisposable
             if (report.Mtu > 0)
             {
                 _listener!.OnMtuChanged(report.Mtu);
+            }
+
+            if (report.HasFlags)
+            {
+                _listener!.OnLinkState((report.Flags & Libc.IFF_UP) != 0);
             }
 
             if (report.Deleted)

@@ -30,6 +30,7 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
     private readonly CancellationTokenSource _removed = new();
     private int _removedFlag;
     private int _mtu;
+    private int _linkUp;
     private long _droppedWrites;
 
     private LinuxTun(string name, SafeFdHandle fd, SafeFdHandle control, WakeSignal wake, LinkMonitor monitor, ILogger logger)
@@ -56,6 +57,15 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
 
     /// <summary>Canceled when the interface is deleted from outside (<c>ip link del</c>), not by <see cref="Dispose"/>.</summary>
     public CancellationToken Removed { get; }
+
+    /// <summary>Whether the interface is administratively up (IFF_UP), as the last link notification said.</summary>
+    public bool IsLinkUp => Volatile.Read(ref _linkUp) != 0;
+
+    /// <summary>
+    /// Raised on the link monitor's thread when the interface goes up or down (<c>ip link set NAME up</c>), so the
+    /// owner can open or close the UDP side as the kernel implementation does.
+    /// </summary>
+    public event Action<bool>? LinkStateChanged;
 
     /// <summary>Packets <see cref="Write"/> could not hand to the kernel (interface down, malformed, removed).</summary>
     public long DroppedWrites => Interlocked.Read(ref _droppedWrites);
@@ -96,6 +106,7 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
             tun.Index = tun.Ioctl(Libc.SIOCGIFINDEX, 0, "cannot read the interface index");
             tun.Ioctl(Libc.SIOCSIFMTU, mtu, $"cannot set MTU {mtu}");
             Volatile.Write(ref tun._mtu, tun.Ioctl(Libc.SIOCGIFMTU, 0, "cannot read the MTU"));
+            Volatile.Write(ref tun._linkUp, (tun.Ioctl(Libc.SIOCGIFFLAGS, 0, "cannot read the flags") & Libc.IFF_UP) != 0 ? 1 : 0);
             monitor.Start(tun.Index, tun);
             logger.Created(name, tun.Index, tun.Mtu);
             return tun;
@@ -165,10 +176,11 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
 
         if (_gate.TryEnter())
         {
-            int mtu;
+            int mtu, flags, errno;
             try
             {
                 mtu = TryIoctl(Libc.SIOCGIFMTU, 0, out _);
+                flags = TryIoctl(Libc.SIOCGIFFLAGS, 0, out errno);
             }
             finally
             {
@@ -179,6 +191,20 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
             {
                 ((ILinkListener)this).OnMtuChanged(mtu);
             }
+
+            if (errno == 0)
+            {
+                ((ILinkListener)this).OnLinkState((flags & Libc.IFF_UP) != 0);
+            }
+        }
+    }
+
+    void ILinkListener.OnLinkState(bool up)
+    {
+        if (Interlocked.Exchange(ref _linkUp, up ? 1 : 0) != (up ? 1 : 0))
+        {
+            _logger.LinkState(Name, up ? "up" : "down");
+            LinkStateChanged?.Invoke(up);
         }
     }
 

@@ -11,6 +11,9 @@ internal static partial class TunLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed TUN interface {Name}")]
     public static partial void Closed(this ILogger logger, string name);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "interface {Name} is {State}")]
+    public static partial void LinkState(this ILogger logger, string name, string state);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "TUN interface {Name}: MTU {Previous} -> {Mtu}")]
     public static partial void MtuChanged(this ILogger logger, string name, int previous, int mtu);
 
