@@ -1,3 +1,4 @@
+using System.Net;
 using Holt.WireGuard.Crypto;
 using Holt.WireGuard.Keys;
 
@@ -54,6 +55,31 @@ public sealed partial class WireGuardDevice
             {
                 ApplyPeer(change);
             }
+        }
+    }
+
+    /// <summary>
+    /// Copies the private key into <paramref name="destination"/> (32 bytes) for the control socket's <c>get</c>,
+    /// so the secret never becomes a string or an object the caller must remember to zero. False if none is set.
+    /// </summary>
+    public bool TryCopyPrivateKey(Span<byte> destination)
+    {
+        if (destination.Length < 32)
+        {
+            throw new ArgumentException("A private key is 32 bytes.", nameof(destination));
+        }
+
+        // Under the configuration lock, so a concurrent Apply cannot dispose the key mid-copy.
+        lock (_configSync)
+        {
+            PrivateKey? key = _privateKey;
+            if (_disposed || key is null)
+            {
+                return false;
+            }
+
+            key.Span.CopyTo(destination);
+            return true;
         }
     }
 
@@ -166,6 +192,13 @@ public sealed partial class WireGuardDevice
             Routes.Update(peer, change.AllowedIps, change.ReplaceAllowedIps);
         }
 
+        // After the additions: a prefix both added and then removed in one request ends up held by nobody, as it
+        // would if the lines were applied one by one.
+        foreach (IPNetwork prefix in change.RemoveAllowedIps)
+        {
+            Routes.Remove(prefix, peer);
+        }
+
         if (change.PersistentKeepaliveInterval is ushort interval)
         {
             ushort old = peer.PersistentKeepaliveInterval;
@@ -179,7 +212,7 @@ public sealed partial class WireGuardDevice
 
     private Peer AddPeer(PublicKey publicKey)
     {
-        var peer = new Peer(this, publicKey);
+        var peer = new Peer(this, publicKey, ++_peersAdded);
         lock (peer.Handshake.Sync)
         {
             peer.Handshake.Precompute(Volatile.Read(ref _privateKey), publicKey);

@@ -159,4 +159,83 @@ public sealed class ConfigurationTests
         Assert.NotEqual(0, device.ListenPort);
         squatter.Dispose();
     }
+
+    [Fact]
+    public void Peers_AreListedInTheOrderTheyWereAdded()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode();
+        PrivateKey[] keys = [.. Enumerable.Range(0, 40).Select(_ => PrivateKey.Generate())];
+        try
+        {
+            foreach (PrivateKey key in keys)
+            {
+                a.Device.Apply(new DeviceUpdate { Peers = [new PeerUpdate { PublicKey = key.PublicKey }] });
+            }
+
+            // Removing and re-adding a peer moves it to the end, as the kernel's peer list does.
+            a.Device.Apply(new DeviceUpdate { Peers = [new PeerUpdate { PublicKey = keys[3].PublicKey, Remove = true }] });
+            a.Device.Apply(new DeviceUpdate { Peers = [new PeerUpdate { PublicKey = keys[3].PublicKey }] });
+
+            PublicKey[] expected = [.. keys.Where((_, i) => i != 3).Select(k => k.PublicKey), keys[3].PublicKey];
+            Assert.Equal(expected, a.Device.Peers.Select(p => p.PublicKey));
+        }
+        finally
+        {
+            foreach (PrivateKey key in keys)
+            {
+                key.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public void TryCopyPrivateKey_CopiesTheKey_OrReportsNone()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode();
+        byte[] copy = new byte[32];
+        Assert.True(a.Device.TryCopyPrivateKey(copy));
+        Assert.Equal(a.Key.Span.ToArray(), copy);
+
+        a.Device.Apply(new DeviceUpdate { RemovePrivateKey = true });
+        Array.Clear(copy);
+        Assert.False(a.Device.TryCopyPrivateKey(copy));
+        Assert.All(copy, b => Assert.Equal(0, b));
+        Assert.Throws<ArgumentException>(() => a.Device.TryCopyPrivateKey(new byte[31]));
+    }
+
+    [Fact]
+    public void RemoveAllowedIps_TakesOnlyWhatThePeerHolds_AfterTheAdditions()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode();
+        using var k1 = PrivateKey.Generate();
+        using var k2 = PrivateKey.Generate();
+        a.Device.Apply(new DeviceUpdate
+        {
+            Peers =
+            [
+                new PeerUpdate { PublicKey = k1.PublicKey, AllowedIps = [Net("10.1.0.0/24"), Net("10.2.0.0/24")] },
+                new PeerUpdate { PublicKey = k2.PublicKey, AllowedIps = [Net("10.3.0.0/24"), Net("10.4.0.0/24")] },
+            ],
+        });
+
+        // 10.3.0.0/24 belongs to k2, so k1 cannot remove it; 10.4.0.0/24 is taken by k1's addition, then
+        // removed by its removal, and ends up held by nobody.
+        a.Device.Apply(new DeviceUpdate
+        {
+            Peers = [new PeerUpdate
+            {
+                PublicKey = k1.PublicKey,
+                AllowedIps = [Net("10.4.0.0/24")],
+                RemoveAllowedIps = [Net("10.1.0.0/24"), Net("10.3.0.0/24"), Net("10.4.0.0/24"), Net("10.9.0.0/24")],
+            }],
+        });
+        a.Device.TryGetPeer(k1.PublicKey, out Peer p1);
+        a.Device.TryGetPeer(k2.PublicKey, out Peer p2);
+        Assert.Equal(["10.2.0.0/24"], p1.AllowedIps.Select(n => n.ToString()));
+        Assert.Equal(["10.3.0.0/24"], p2.AllowedIps.Select(n => n.ToString()));
+        Assert.Null(a.Device.Routes.Lookup(IPAddress.Parse("10.4.0.1")));
+    }
 }
