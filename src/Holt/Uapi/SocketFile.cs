@@ -57,15 +57,14 @@ internal static partial class SocketFile
     /// </summary>
     public static bool IsServed(string path)
     {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        // Non-blocking, so a live server with a full backlog answers EAGAIN at once instead of stalling the start.
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
         try
         {
-            // A live server with a full backlog may not answer at once; treat a slow one as live.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            probe.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token).AsTask().GetAwaiter().GetResult();
+            probe.Connect(new UnixDomainSocketEndPoint(path));
             return true;
         }
-        catch (OperationCanceledException)
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
         {
             return true;
         }
