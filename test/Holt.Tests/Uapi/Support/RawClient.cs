@@ -29,20 +29,21 @@ internal sealed class RawClient : IDisposable
     {
         _socket.ReceiveTimeout = timeoutMs;
         byte[] buffer = new byte[64 * 1024];
+        int scanned = 0;
         while (true)
         {
-            string text = Encoding.ASCII.GetString([.. _pending]);
-            int errno = text.StartsWith("errno=", StringComparison.Ordinal) ? 0 : text.IndexOf("\nerrno=", StringComparison.Ordinal);
-            if (errno >= 0)
+            // An answer ends at the first "errno=..." line that starts a line and is followed by a blank line.
+            for (int i = Math.Max(scanned, 0); i < _pending.Count; i++)
             {
-                int end = text.IndexOf("\n\n", errno, StringComparison.Ordinal);
-                if (end >= 0)
+                if (_pending[i] == '\n' && i > 0 && _pending[i - 1] == '\n' && IsErrnoLineEndingAt(i - 1))
                 {
-                    _pending.RemoveRange(0, end + 2);
-                    return text[..(end + 2)];
+                    string answer = Encoding.ASCII.GetString([.. _pending.GetRange(0, i + 1)]);
+                    _pending.RemoveRange(0, i + 1);
+                    return answer;
                 }
             }
 
+            scanned = _pending.Count;
             int n = _socket.Receive(buffer);
             if (n == 0)
             {
@@ -51,6 +52,17 @@ internal sealed class RawClient : IDisposable
 
             _pending.AddRange(buffer.AsSpan(0, n));
         }
+    }
+
+    private bool IsErrnoLineEndingAt(int newline)
+    {
+        int start = newline;
+        while (start > 0 && _pending[start - 1] != '\n')
+        {
+            start--;
+        }
+
+        return newline - start > 6 && Encoding.ASCII.GetString([.. _pending.GetRange(start, 6)]) == "errno=";
     }
 
     public string Request(string text)
