@@ -68,6 +68,17 @@ public sealed class UapiProtocolTests : IDisposable
             Get(client));
     }
 
+    [Theory]
+    [InlineData("[fe80::1%1]:51820", "[fe80::1%1]:51820")]
+    [InlineData("[::ffff:192.0.2.1]:7", "192.0.2.1:7")]
+    [InlineData("[2001:DB8:0::1]:65535", "[2001:db8::1]:65535")]
+    public void Endpoint_IsAnsweredInCanonicalForm(string given, string answered)
+    {
+        using RawClient client = _harness.Connect();
+        Assert.Equal("errno=0\n\n", client.Request($"set=1\npublic_key={_peer.PublicKey.ToHex()}\nendpoint={given}\n\n"));
+        Assert.Contains($"\nendpoint={answered}\n", Get(client), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SeveralRequests_OnOneConnection_AreEachAnswered()
     {

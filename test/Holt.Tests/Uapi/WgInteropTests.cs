@@ -127,6 +127,13 @@ public sealed class WgInteropTests : IDisposable
         WgCli.Run("syncconf", wg.Name, file).Ok();
         Assert.Equal(config, WgCli.Run("showconf", wg.Name).Ok());
 
+        // addconf adds a peer and keeps the rest.
+        PrivateKey p4 = NewKey();
+        string addition = Path.Combine(_keys, "add.conf");
+        File.WriteAllText(addition, $"[Peer]\nPublicKey = {p4.PublicKey.ToBase64()}\nAllowedIPs = 10.4.0.0/24\n");
+        WgCli.Run("addconf", wg.Name, addition).Ok();
+        Assert.Equal(config + $"\n[Peer]\nPublicKey = {p4.PublicKey.ToBase64()}\nAllowedIPs = 10.4.0.0/24\n", WgCli.Run("showconf", wg.Name).Ok());
+
         // setconf replaces everything: the same file again gives the same device; a smaller one, a smaller device.
         WgCli.Run("setconf", wg.Name, file).Ok();
         Assert.Equal(config, WgCli.Run("showconf", wg.Name).Ok());

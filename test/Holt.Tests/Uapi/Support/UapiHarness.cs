@@ -14,13 +14,14 @@ internal sealed class UapiHarness : IDisposable
 {
     private readonly string? _privateDirectory;
 
-    private UapiHarness(string name, string socketPath, string? privateDirectory, long maxRequestBytes, TimeSpan watchInterval)
+    private UapiHarness(string name, string socketPath, string? privateDirectory, long maxRequestBytes, TimeSpan watchInterval,
+        MemoryNetwork? network = null, string address = "192.0.2.1")
     {
         Name = name;
         _privateDirectory = privateDirectory;
-        Network = new MemoryNetwork();
-        Bind = Network.CreateBind(IPAddress.Parse("192.0.2.1"));
-        Device = new WireGuardDevice(new MemoryPacketDevice(), Bind, new DeviceOptions { CryptoWorkers = 1, HandshakeWorkers = 1 });
+        Network = network ?? new MemoryNetwork();
+        Bind = Network.CreateBind(IPAddress.Parse(address));
+        Device = new WireGuardDevice(Tun, Bind, new DeviceOptions { CryptoWorkers = 1, HandshakeWorkers = 1 });
         Server = new UapiServer(Device, socketPath, Logger) { MaxRequestBytes = maxRequestBytes, WatchInterval = watchInterval };
     }
 
@@ -30,6 +31,8 @@ internal sealed class UapiHarness : IDisposable
     public MemoryNetwork Network { get; }
 
     public MemoryBind Bind { get; }
+
+    public MemoryPacketDevice Tun { get; } = new();
 
     public WireGuardDevice Device { get; }
 
@@ -49,11 +52,13 @@ internal sealed class UapiHarness : IDisposable
     }
 
     /// <summary>Serves a socket in a private temporary directory: no root needed.</summary>
-    public static UapiHarness Private(long maxRequestBytes = UapiServer.DefaultMaxRequestBytes, TimeSpan? watchInterval = null, bool start = true)
+    public static UapiHarness Private(long maxRequestBytes = UapiServer.DefaultMaxRequestBytes, TimeSpan? watchInterval = null, bool start = true,
+        MemoryNetwork? network = null, string address = "192.0.2.1")
     {
         string directory = Directory.CreateTempSubdirectory("holt-uapi-").FullName;
         string name = NewName();
-        var harness = new UapiHarness(name, Path.Combine(directory, name + ".sock"), directory, maxRequestBytes, watchInterval ?? TimeSpan.FromMilliseconds(500));
+        var harness = new UapiHarness(name, Path.Combine(directory, name + ".sock"), directory, maxRequestBytes, watchInterval ?? TimeSpan.FromMilliseconds(500),
+            network, address);
         if (start)
         {
             harness.Server.Start();
