@@ -10,29 +10,19 @@ public sealed partial class WireGuardDevice
     private volatile byte[] _identityInitialHash = new byte[32];
 
     /// <summary>
-    /// Applies <paramref name="update"/> as one change. The listen port is the only part that can fail (the
-    /// port is taken); it is changed first, so a failure leaves everything as it was.
+    /// Applies <paramref name="update"/> as one change. Only the socket settings can fail (the port is taken, the
+    /// mark is refused); they are changed first and undone on failure, so a failure leaves everything as it was.
     /// </summary>
-    /// <exception cref="DeviceConfigurationException">The port could not be bound; nothing was changed.</exception>
+    /// <exception cref="DeviceConfigurationException">
+    /// The port could not be bound or the mark could not be set; nothing was changed.
+    /// </exception>
     public void Apply(DeviceUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
         lock (_configSync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (update.ListenPort is ushort port)
-            {
-                ChangeListenPort(port);
-            }
-
-            if (update.FirewallMark is uint mark && mark != _fwmark)
-            {
-                _fwmark = mark;
-                if (_isUp)
-                {
-                    _bind.SetMark(mark);
-                }
-            }
+            ChangeSocketSettings(update.ListenPort, update.FirewallMark);
 
             if (update.RemovePrivateKey)
             {
@@ -80,6 +70,52 @@ public sealed partial class WireGuardDevice
 
             key.Span.CopyTo(destination);
             return true;
+        }
+    }
+
+    private void ChangeSocketSettings(ushort? port, uint? mark)
+    {
+        uint previousMark = _fwmark;
+        bool markChanges = mark is uint m && m != previousMark;
+        if (markChanges)
+        {
+            // Set before the port: a rebind below then carries the new mark, and a refusal here has changed nothing.
+            if (_isUp)
+            {
+                SetMarkOrThrow(mark!.Value);
+            }
+
+            _fwmark = mark!.Value;
+        }
+
+        if (port is ushort p)
+        {
+            try
+            {
+                ChangeListenPort(p);
+            }
+            catch (DeviceConfigurationException) when (markChanges)
+            {
+                _fwmark = previousMark;
+                if (_isUp)
+                {
+                    SetMarkOrThrow(previousMark);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    private void SetMarkOrThrow(uint mark)
+    {
+        try
+        {
+            _bind.SetMark(mark);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        {
+            throw new DeviceConfigurationException($"cannot set fwmark {mark}: {e.Message}", e);
         }
     }
 

@@ -181,8 +181,8 @@ internal sealed class UapiServer : IDisposable
         }
         catch (DeviceConfigurationException e)
         {
-            // The engine's only configuration failure is a listen port it cannot bind, and it has changed nothing;
-            // wireguard-go answers EADDRINUSE for any bind failure.
+            // The engine fails only on a listen port it cannot bind or a mark it cannot set, having changed nothing;
+            // wireguard-go answers EADDRINUSE for both.
             UapiLog.SetFailed(Logger, e.Message);
             return UapiErrno.AddressInUse;
         }

@@ -238,4 +238,79 @@ public sealed class ConfigurationTests
         Assert.Equal(["10.3.0.0/24"], p2.AllowedIps.Select(n => n.ToString()));
         Assert.Null(a.Device.Routes.Lookup(IPAddress.Parse("10.4.0.1")));
     }
+
+    [Fact]
+    public void MarkRefused_ThrowsAndChangesNothing()
+    {
+        var network = new MemoryNetwork();
+        var bind = new MarkRefusingBind(network.CreateBind(IPAddress.Parse("192.0.2.1")));
+        using var key = PrivateKey.Generate();
+        using var other = PrivateKey.Generate();
+        using var device = new WireGuardDevice(new MemoryPacketDevice(), bind);
+        device.Apply(new DeviceUpdate { PrivateKey = key, ListenPort = 51820 });
+        device.Up();
+
+        bind.RefuseMarks = true;
+        var failing = new DeviceUpdate { FirewallMark = 5, ListenPort = 51830, PrivateKey = other, Peers = [new PeerUpdate { PublicKey = other.PublicKey }] };
+        DeviceConfigurationException error = Assert.Throws<DeviceConfigurationException>(() => device.Apply(failing));
+        Assert.Contains("fwmark", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0u, device.FirewallMark);
+        Assert.Equal(0u, bind.Inner.Mark);
+        Assert.Equal(51820, device.ListenPort);
+        Assert.Equal(key.PublicKey, device.PublicKey);
+        Assert.Empty(device.Peers);
+    }
+
+    [Fact]
+    public void PortTakenAfterTheMarkWasSet_PutsTheOldMarkBack()
+    {
+        var network = new MemoryNetwork();
+        MemoryBind squatter = network.CreateBind(IPAddress.Parse("192.0.2.1"));
+        squatter.Open(51821, out _);
+        MemoryBind bind = network.CreateBind(IPAddress.Parse("192.0.2.1"));
+        using var device = new WireGuardDevice(new MemoryPacketDevice(), bind);
+        device.Apply(new DeviceUpdate { ListenPort = 51820, FirewallMark = 3 });
+        device.Up();
+        Assert.Equal(3u, bind.Mark);
+
+        Assert.Throws<DeviceConfigurationException>(() => device.Apply(new DeviceUpdate { FirewallMark = 9, ListenPort = 51821 }));
+        Assert.Equal(3u, device.FirewallMark);
+        Assert.Equal(3u, bind.Mark);
+        Assert.Equal(51820, device.ListenPort);
+
+        // Both at once, when both can be done: the rebound socket carries the new mark.
+        device.Apply(new DeviceUpdate { FirewallMark = 9, ListenPort = 51822 });
+        Assert.Equal(9u, bind.Mark);
+        Assert.Equal(51822, device.ListenPort);
+        squatter.Dispose();
+    }
+
+    /// <summary>A bind whose SetMark fails on request, as SO_MARK does without CAP_NET_ADMIN.</summary>
+    private sealed class MarkRefusingBind(MemoryBind inner) : IDatagramBind
+    {
+        public MemoryBind Inner { get; } = inner;
+
+        public bool RefuseMarks { get; set; }
+
+        public int BatchSize => Inner.BatchSize;
+
+        public IReadOnlyList<DatagramReceiver> Open(ushort port, out ushort actualPort) => Inner.Open(port, out actualPort);
+
+        public void Close() => Inner.Close();
+
+        public void SetMark(uint mark)
+        {
+            if (RefuseMarks && mark != 0)
+            {
+                throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AccessDenied);
+            }
+
+            Inner.SetMark(mark);
+        }
+
+        public bool Send(ReadOnlySpan<byte[]> buffers, ReadOnlySpan<int> sizes, int offset, Endpoint destination) =>
+            Inner.Send(buffers, sizes, offset, destination);
+
+        public void Dispose() => Inner.Dispose();
+    }
 }
