@@ -106,9 +106,12 @@ internal sealed class UapiServer : IDisposable
         string directory = Path.GetDirectoryName(SocketPath)!;
         if (!Directory.Exists(directory))
         {
-            // 0755 like wireguard-go's: anyone may look for interfaces, the sockets themselves are 0600.
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            // 0755 like wireguard-go's: anyone may look for interfaces, the sockets themselves are 0600. Set again
+            // after creation, since mkdir's mode passes through the umask.
+            const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+            Directory.CreateDirectory(directory, Mode);
+            File.SetUnixFileMode(directory, Mode);
         }
 
         RemoveIfStale();
