@@ -99,7 +99,9 @@ public sealed class WgScaleTests(ITestOutputHelper output)
         Timed("wg set, 130,000 allowed IPs", () => WgCli.Run([.. arguments]).Ok());
         Assert.Equal(Count, wg.Device.Peers.Single().AllowedIps.Count);
 
-        string shown = Timed("wg show allowed-ips, 130,000 allowed IPs", () => WgCli.Run("show", wg.Name, "allowed-ips").Ok());
+        // Twice: the first get runs the formatter's loops before the JIT has optimized them.
+        Timed("wg show allowed-ips, 130,000 allowed IPs, first", () => WgCli.Run("show", wg.Name, "allowed-ips").Ok());
+        string shown = Timed("wg show allowed-ips, 130,000 allowed IPs, again", () => WgCli.Run("show", wg.Name, "allowed-ips").Ok());
         string[] prefixes = shown.TrimEnd('\n').Split('\t')[1].Split(' ');
         Assert.Equal(Count, prefixes.Length);
         Assert.Equal("10.0.0.0/32", prefixes[0]);
