@@ -46,13 +46,13 @@ internal sealed class UapiServer : IDisposable
     private Task _watchLoop = Task.CompletedTask;
     private int _disposed;
 
-    /// <param name="device">The device to configure and report; the server does not own it.</param>
     /// <param name="socketPath">Where to listen, normally <see cref="SocketPathFor"/> of the interface name.</param>
+    /// <param name="device">The device to configure and report; the server does not own it.</param>
     /// <param name="logger">Receives one line per refused request and lifecycle events; never a key.</param>
-    public UapiServer(WireGuardDevice device, string socketPath, ILogger logger)
+    public UapiServer(string socketPath, WireGuardDevice device, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(device);
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
+        ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(logger);
         _device = device;
         SocketPath = Path.GetFullPath(socketPath);

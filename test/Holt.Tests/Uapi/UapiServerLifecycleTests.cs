@@ -27,7 +27,7 @@ public sealed class UapiServerLifecycleTests : IDisposable
     }
 
     private UapiServer NewServer(string path, TimeSpan? watch = null) =>
-        new(_device, path, NullLogger.Instance) { WatchInterval = watch ?? TimeSpan.FromMilliseconds(500) };
+        new(path, _device, NullLogger.Instance) { WatchInterval = watch ?? TimeSpan.FromMilliseconds(500) };
 
     private static void AssertServes(string path)
     {

@@ -22,7 +22,7 @@ internal sealed class UapiHarness : IDisposable
         Network = network ?? new MemoryNetwork();
         Bind = Network.CreateBind(IPAddress.Parse(address));
         Device = new WireGuardDevice(Tun, Bind, new DeviceOptions { CryptoWorkers = 1, HandshakeWorkers = 1 });
-        Server = new UapiServer(Device, socketPath, Logger) { MaxRequestBytes = maxRequestBytes, WatchInterval = watchInterval };
+        Server = new UapiServer(socketPath, Device, Logger) { MaxRequestBytes = maxRequestBytes, WatchInterval = watchInterval };
     }
 
     /// <summary>The interface name; unique, at most 15 characters, since /var/run/wireguard is shared.</summary>
