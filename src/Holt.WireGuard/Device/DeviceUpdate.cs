@@ -50,6 +50,12 @@ public sealed class PeerUpdate
     public bool ReplaceAllowedIps { get; init; }
 
     public IList<IPNetwork> AllowedIps { get; init; } = [];
+
+    /// <summary>
+    /// Prefixes to take from the peer if it holds them (the control protocol's <c>allowed_ip=-prefix</c>), after
+    /// <see cref="AllowedIps"/> are added.
+    /// </summary>
+    public IList<IPNetwork> RemoveAllowedIps { get; init; } = [];
 }
 
 /// <summary>A configuration change that could not be applied; nothing of it was applied.</summary>

@@ -26,10 +26,11 @@ public sealed partial class Peer
     private long _handshakeAttemptsTotal;
     private bool _hasPresharedKey;
 
-    internal Peer(WireGuardDevice device, PublicKey publicKey)
+    internal Peer(WireGuardDevice device, PublicKey publicKey, long sequence)
     {
         Device = device;
         PublicKey = publicKey;
+        Sequence = sequence;
         Handshake.SetRemoteStatic(publicKey);
         Cookies = new CookieGenerator(publicKey, device.Time);
         var options = new BoundedChannelOptions(Limits.MaxQueuedBatchesPerPeer)
@@ -101,6 +102,9 @@ public sealed partial class Peer
     internal WireGuardDevice Device { get; }
 
     internal Handshake Handshake { get; } = new();
+
+    /// <summary>The order in which the device added its peers; listings follow it.</summary>
+    internal long Sequence { get; }
 
     internal CookieGenerator Cookies { get; }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Holt.WireGuard.Crypto;
 using Holt.WireGuard.Keys;
 
@@ -9,29 +10,19 @@ public sealed partial class WireGuardDevice
     private volatile byte[] _identityInitialHash = new byte[32];
 
     /// <summary>
-    /// Applies <paramref name="update"/> as one change. The listen port is the only part that can fail (the
-    /// port is taken); it is changed first, so a failure leaves everything as it was.
+    /// Applies <paramref name="update"/> as one change. Only the socket settings can fail (the port is taken, the
+    /// mark is refused); they are changed first and undone on failure, so a failure leaves everything as it was.
     /// </summary>
-    /// <exception cref="DeviceConfigurationException">The port could not be bound; nothing was changed.</exception>
+    /// <exception cref="DeviceConfigurationException">
+    /// The port could not be bound or the mark could not be set; nothing was changed.
+    /// </exception>
     public void Apply(DeviceUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
         lock (_configSync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (update.ListenPort is ushort port)
-            {
-                ChangeListenPort(port);
-            }
-
-            if (update.FirewallMark is uint mark && mark != _fwmark)
-            {
-                _fwmark = mark;
-                if (_isUp)
-                {
-                    _bind.SetMark(mark);
-                }
-            }
+            ChangeSocketSettings(update.ListenPort, update.FirewallMark);
 
             if (update.RemovePrivateKey)
             {
@@ -54,6 +45,77 @@ public sealed partial class WireGuardDevice
             {
                 ApplyPeer(change);
             }
+        }
+    }
+
+    /// <summary>
+    /// Copies the private key into <paramref name="destination"/> (32 bytes) for the control socket's <c>get</c>,
+    /// so the secret never becomes a string or an object the caller must remember to zero. False if none is set.
+    /// </summary>
+    public bool TryCopyPrivateKey(Span<byte> destination)
+    {
+        if (destination.Length < 32)
+        {
+            throw new ArgumentException("A private key is 32 bytes.", nameof(destination));
+        }
+
+        // Under the configuration lock, so a concurrent Apply cannot dispose the key mid-copy.
+        lock (_configSync)
+        {
+            PrivateKey? key = _privateKey;
+            if (_disposed || key is null)
+            {
+                return false;
+            }
+
+            key.Span.CopyTo(destination);
+            return true;
+        }
+    }
+
+    private void ChangeSocketSettings(ushort? port, uint? mark)
+    {
+        uint previousMark = _fwmark;
+        bool markChanges = mark is uint m && m != previousMark;
+        if (markChanges)
+        {
+            // Set before the port: a rebind below then carries the new mark, and a refusal here has changed nothing.
+            if (_isUp)
+            {
+                SetMarkOrThrow(mark!.Value);
+            }
+
+            _fwmark = mark!.Value;
+        }
+
+        if (port is ushort p)
+        {
+            try
+            {
+                ChangeListenPort(p);
+            }
+            catch (DeviceConfigurationException) when (markChanges)
+            {
+                _fwmark = previousMark;
+                if (_isUp)
+                {
+                    SetMarkOrThrow(previousMark);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    private void SetMarkOrThrow(uint mark)
+    {
+        try
+        {
+            _bind.SetMark(mark);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        {
+            throw new DeviceConfigurationException($"cannot set fwmark {mark}: {e.Message}", e);
         }
     }
 
@@ -166,6 +228,13 @@ public sealed partial class WireGuardDevice
             Routes.Update(peer, change.AllowedIps, change.ReplaceAllowedIps);
         }
 
+        // After the additions: a prefix both added and then removed in one request ends up held by nobody, as it
+        // would if the lines were applied one by one.
+        foreach (IPNetwork prefix in change.RemoveAllowedIps)
+        {
+            Routes.Remove(prefix, peer);
+        }
+
         if (change.PersistentKeepaliveInterval is ushort interval)
         {
             ushort old = peer.PersistentKeepaliveInterval;
@@ -179,7 +248,7 @@ public sealed partial class WireGuardDevice
 
     private Peer AddPeer(PublicKey publicKey)
     {
-        var peer = new Peer(this, publicKey);
+        var peer = new Peer(this, publicKey, ++_peersAdded);
         lock (peer.Handshake.Sync)
         {
             peer.Handshake.Precompute(Volatile.Read(ref _privateKey), publicKey);

@@ -28,6 +28,7 @@ public sealed partial class WireGuardDevice : IDisposable
     private ushort _listenPort;
     private ushort _configuredPort;
     private uint _fwmark;
+    private long _peersAdded;
     private volatile bool _isUp;
     private bool _disposed;
     private Thread? _tunThread;
@@ -66,7 +67,16 @@ public sealed partial class WireGuardDevice : IDisposable
     /// <summary>Drops that belong to no peer (unknown index, no route, malformed datagrams).</summary>
     public PacketCounters Counters { get; } = new();
 
-    public IReadOnlyCollection<Peer> Peers => [.. _peers.Values];
+    /// <summary>The peers in the order they were added, as the kernel lists them, so <c>wg</c> output is stable.</summary>
+    public IReadOnlyCollection<Peer> Peers
+    {
+        get
+        {
+            Peer[] peers = [.. _peers.Values];
+            Array.Sort(peers, static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            return peers;
+        }
+    }
 
     public bool TryGetPeer(PublicKey publicKey, out Peer peer) => _peers.TryGetValue(publicKey, out peer!);
 

@@ -159,4 +159,158 @@ public sealed class ConfigurationTests
         Assert.NotEqual(0, device.ListenPort);
         squatter.Dispose();
     }
+
+    [Fact]
+    public void Peers_AreListedInTheOrderTheyWereAdded()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode();
+        PrivateKey[] keys = [.. Enumerable.Range(0, 40).Select(_ => PrivateKey.Generate())];
+        try
+        {
+            foreach (PrivateKey key in keys)
+            {
+                a.Device.Apply(new DeviceUpdate { Peers = [new PeerUpdate { PublicKey = key.PublicKey }] });
+            }
+
+            // Removing and re-adding a peer moves it to the end, as the kernel's peer list does.
+            a.Device.Apply(new DeviceUpdate { Peers = [new PeerUpdate { PublicKey = keys[3].PublicKey, Remove = true }] });
+            a.Device.Apply(new DeviceUpdate { Peers = [new PeerUpdate { PublicKey = keys[3].PublicKey }] });
+
+            PublicKey[] expected = [.. keys.Where((_, i) => i != 3).Select(k => k.PublicKey), keys[3].PublicKey];
+            Assert.Equal(expected, a.Device.Peers.Select(p => p.PublicKey));
+        }
+        finally
+        {
+            foreach (PrivateKey key in keys)
+            {
+                key.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public void TryCopyPrivateKey_CopiesTheKey_OrReportsNone()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode();
+        byte[] copy = new byte[32];
+        Assert.True(a.Device.TryCopyPrivateKey(copy));
+        Assert.Equal(a.Key.Span.ToArray(), copy);
+
+        a.Device.Apply(new DeviceUpdate { RemovePrivateKey = true });
+        Array.Clear(copy);
+        Assert.False(a.Device.TryCopyPrivateKey(copy));
+        Assert.All(copy, b => Assert.Equal(0, b));
+        Assert.Throws<ArgumentException>(() => a.Device.TryCopyPrivateKey(new byte[31]));
+    }
+
+    [Fact]
+    public void RemoveAllowedIps_TakesOnlyWhatThePeerHolds_AfterTheAdditions()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode();
+        using var k1 = PrivateKey.Generate();
+        using var k2 = PrivateKey.Generate();
+        a.Device.Apply(new DeviceUpdate
+        {
+            Peers =
+            [
+                new PeerUpdate { PublicKey = k1.PublicKey, AllowedIps = [Net("10.1.0.0/24"), Net("10.2.0.0/24")] },
+                new PeerUpdate { PublicKey = k2.PublicKey, AllowedIps = [Net("10.3.0.0/24"), Net("10.4.0.0/24")] },
+            ],
+        });
+
+        // 10.3.0.0/24 belongs to k2, so k1 cannot remove it; 10.4.0.0/24 is taken by k1's addition, then
+        // removed by its removal, and ends up held by nobody.
+        a.Device.Apply(new DeviceUpdate
+        {
+            Peers = [new PeerUpdate
+            {
+                PublicKey = k1.PublicKey,
+                AllowedIps = [Net("10.4.0.0/24")],
+                RemoveAllowedIps = [Net("10.1.0.0/24"), Net("10.3.0.0/24"), Net("10.4.0.0/24"), Net("10.9.0.0/24")],
+            }],
+        });
+        a.Device.TryGetPeer(k1.PublicKey, out Peer p1);
+        a.Device.TryGetPeer(k2.PublicKey, out Peer p2);
+        Assert.Equal(["10.2.0.0/24"], p1.AllowedIps.Select(n => n.ToString()));
+        Assert.Equal(["10.3.0.0/24"], p2.AllowedIps.Select(n => n.ToString()));
+        Assert.Null(a.Device.Routes.Lookup(IPAddress.Parse("10.4.0.1")));
+    }
+
+    [Fact]
+    public void MarkRefused_ThrowsAndChangesNothing()
+    {
+        var network = new MemoryNetwork();
+        var bind = new MarkRefusingBind(network.CreateBind(IPAddress.Parse("192.0.2.1")));
+        using var key = PrivateKey.Generate();
+        using var other = PrivateKey.Generate();
+        using var device = new WireGuardDevice(new MemoryPacketDevice(), bind);
+        device.Apply(new DeviceUpdate { PrivateKey = key, ListenPort = 51820 });
+        device.Up();
+
+        bind.RefuseMarks = true;
+        var failing = new DeviceUpdate { FirewallMark = 5, ListenPort = 51830, PrivateKey = other, Peers = [new PeerUpdate { PublicKey = other.PublicKey }] };
+        DeviceConfigurationException error = Assert.Throws<DeviceConfigurationException>(() => device.Apply(failing));
+        Assert.Contains("fwmark", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0u, device.FirewallMark);
+        Assert.Equal(0u, bind.Inner.Mark);
+        Assert.Equal(51820, device.ListenPort);
+        Assert.Equal(key.PublicKey, device.PublicKey);
+        Assert.Empty(device.Peers);
+    }
+
+    [Fact]
+    public void PortTakenAfterTheMarkWasSet_PutsTheOldMarkBack()
+    {
+        var network = new MemoryNetwork();
+        MemoryBind squatter = network.CreateBind(IPAddress.Parse("192.0.2.1"));
+        squatter.Open(51821, out _);
+        MemoryBind bind = network.CreateBind(IPAddress.Parse("192.0.2.1"));
+        using var device = new WireGuardDevice(new MemoryPacketDevice(), bind);
+        device.Apply(new DeviceUpdate { ListenPort = 51820, FirewallMark = 3 });
+        device.Up();
+        Assert.Equal(3u, bind.Mark);
+
+        Assert.Throws<DeviceConfigurationException>(() => device.Apply(new DeviceUpdate { FirewallMark = 9, ListenPort = 51821 }));
+        Assert.Equal(3u, device.FirewallMark);
+        Assert.Equal(3u, bind.Mark);
+        Assert.Equal(51820, device.ListenPort);
+
+        // Both at once, when both can be done: the rebound socket carries the new mark.
+        device.Apply(new DeviceUpdate { FirewallMark = 9, ListenPort = 51822 });
+        Assert.Equal(9u, bind.Mark);
+        Assert.Equal(51822, device.ListenPort);
+        squatter.Dispose();
+    }
+
+    /// <summary>A bind whose SetMark fails on request, as SO_MARK does without CAP_NET_ADMIN.</summary>
+    private sealed class MarkRefusingBind(MemoryBind inner) : IDatagramBind
+    {
+        public MemoryBind Inner { get; } = inner;
+
+        public bool RefuseMarks { get; set; }
+
+        public int BatchSize => Inner.BatchSize;
+
+        public IReadOnlyList<DatagramReceiver> Open(ushort port, out ushort actualPort) => Inner.Open(port, out actualPort);
+
+        public void Close() => Inner.Close();
+
+        public void SetMark(uint mark)
+        {
+            if (RefuseMarks && mark != 0)
+            {
+                throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AccessDenied);
+            }
+
+            Inner.SetMark(mark);
+        }
+
+        public bool Send(ReadOnlySpan<byte[]> buffers, ReadOnlySpan<int> sizes, int offset, Endpoint destination) =>
+            Inner.Send(buffers, sizes, offset, destination);
+
+        public void Dispose() => Inner.Dispose();
+    }
 }
