@@ -50,7 +50,7 @@ internal sealed partial class DeviceLog(ILogger logger)
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Peer}: removed")]
     private static partial void Removed(ILogger logger, Peer peer);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "UDP sockets bound to port {Port}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "UDP sockets bound to port {Port}")]
     private static partial void Bound(ILogger logger, ushort port);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "private key changed; the public key is now {PublicKey}")]

@@ -95,6 +95,7 @@ public sealed partial class WireGuardDevice : IDisposable
     internal HandshakeRateLimiter RateLimiter { get; }
 
     /// <summary>Opens the bind and starts moving packets and running timers.</summary>
+    /// <exception cref="DeviceConfigurationException">The configured port could not be bound; the device stays down.</exception>
     public void Up()
     {
         lock (_configSync)
@@ -105,7 +106,15 @@ public sealed partial class WireGuardDevice : IDisposable
                 return;
             }
 
-            OpenBind(_configuredPort);
+            try
+            {
+                OpenBind(_configuredPort);
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or IOException)
+            {
+                throw new DeviceConfigurationException($"cannot listen on port {_configuredPort}: {e.Message}", e);
+            }
+
             _isUp = true;
             foreach (Peer peer in _peers.Values)
             {

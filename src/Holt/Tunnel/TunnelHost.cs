@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Holt.Interop;
 using Holt.Logging;
 using Holt.Net;
 using Holt.Tun;
@@ -48,7 +49,16 @@ internal sealed partial class TunnelHost
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop("SIGINT"); });
         using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; Stop("SIGHUP"); });
 
-        LinuxTun tun = LinuxTun.Create(name, DefaultMtu, logger);
+        LinuxTun tun;
+        try
+        {
+            tun = LinuxTun.Create(name, DefaultMtu, logger);
+        }
+        catch (ErrnoException e)
+        {
+            throw new CommandException(e.Message, e);
+        }
+
         WireGuardDevice device;
         try
         {
@@ -62,14 +72,24 @@ internal sealed partial class TunnelHost
 
         using (device)
         {
-            device.Up();
+            // The UDP side opens when the interface goes up and closes when it goes down, as the kernel module
+            // does it: `ip link set NAME down` closes the port and forgets the sessions.
+            tun.LinkStateChanged += up => FollowLink(device, up, logger);
+            FollowLink(device, tun.IsLinkUp, logger);
             string socketPath = SocketPath(name);
             using var control = new UapiServer(socketPath, device, logger);
-            control.Start();
+            try
+            {
+                control.Start();
+            }
+            catch (IOException e)
+            {
+                throw new CommandException(e.Message, e);
+            }
+
             using CancellationTokenRegistration removed = tun.Removed.Register(() => Stop("the interface was deleted"));
             using CancellationTokenRegistration deleted = control.SocketDeleted.Register(() => Stop("the control socket was deleted"));
-            ushort port = device.ListenPort;
-            LogUp(logger, name, socketPath, port);
+            LogRunning(logger, name, socketPath);
             ready?.Ready();
             stop.Token.WaitHandle.WaitOne();
             LogStopping(logger, reason ?? "a stop request");
@@ -78,8 +98,36 @@ internal sealed partial class TunnelHost
         return 0;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "interface {Name} is running; control socket {Path}, UDP port {Port}")]
-    private static partial void LogUp(ILogger logger, string name, string path, ushort port);
+    private static void FollowLink(WireGuardDevice device, bool up, ILogger logger)
+    {
+        try
+        {
+            if (up)
+            {
+                device.Up();
+            }
+            else
+            {
+                device.Down();
+            }
+        }
+        catch (DeviceConfigurationException e)
+        {
+            // The configured port was taken while the interface was down; the kernel fails `ip link set up`
+            // the same way. The interface stays usable: a new listen_port brings it up.
+            LogUpFailed(logger, e.Message);
+        }
+        catch (ObjectDisposedException)
+        {
+            // A link notification raced with shutdown.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "cannot open the UDP side: {Reason}")]
+    private static partial void LogUpFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "interface {Name} is running; control socket {Path}")]
+    private static partial void LogRunning(ILogger logger, string name, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shutting down: {Reason}")]
     private static partial void LogStopping(ILogger logger, string reason);

@@ -11,8 +11,11 @@ internal static partial class UapiLog
     [LoggerMessage(Level = LogLevel.Information, Message = "UAPI: removed stale socket {Path}")]
     public static partial void RemovedStale(ILogger logger, string path);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "UAPI: stopped; {Path} removed: {Removed}")]
-    public static partial void Stopped(ILogger logger, string path, bool removed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "UAPI: stopped; removed {Path}")]
+    public static partial void Stopped(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "UAPI: stopped; {Path} was no longer ours and is left alone")]
+    public static partial void StoppedWithoutSocket(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "UAPI: socket file {Path} was removed or replaced by someone else")]
     public static partial void SocketDeleted(ILogger logger, string path);

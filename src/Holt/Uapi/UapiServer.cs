@@ -152,7 +152,14 @@ internal sealed class UapiServer : IDisposable
             removed = true;
         }
 
-        UapiLog.Stopped(Logger, SocketPath, removed);
+        if (removed)
+        {
+            UapiLog.Stopped(Logger, SocketPath);
+        }
+        else
+        {
+            UapiLog.StoppedWithoutSocket(Logger, SocketPath);
+        }
         _stopping.Dispose();
     }
 
