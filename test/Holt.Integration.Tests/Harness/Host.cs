@@ -49,7 +49,7 @@ internal sealed class Host
     /// <summary>The address the others see this host's packets come from, when it sits behind NAT.</summary>
     public string? PublicV4 { get; set; }
 
-    public Tunnel? Tunnel { get; set; }
+    public TunnelProcess? Tunnel { get; set; }
 
     public string TunnelV4 => $"192.168.241.{Number}";
 

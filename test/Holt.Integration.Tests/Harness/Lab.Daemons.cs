@@ -12,7 +12,7 @@ internal sealed partial class Lab
         var launcher = WireGuardImplementation.For(host.Implementation);
         string log = Path.Combine(Directory, host.Interface + ".log");
         IReadOnlyList<int> before = await host.Namespace.ProcessIdsAsync();
-        var tunnel = Tunnel.ForDaemon(host.Implementation, host.Namespace, host.Interface, log);
+        var tunnel = TunnelProcess.ForDaemon(host.Implementation, host.Namespace, host.Interface, log);
         _tunnels.Add(tunnel);
         host.Tunnel = tunnel;
         Log($"launching {launcher.Name} as a daemon for {host.Interface}");
@@ -48,7 +48,7 @@ internal sealed partial class Lab
             environment: environment);
         if (verb == "up" && result.Succeeded)
         {
-            var tunnel = Tunnel.ForDaemon(host.Implementation, host.Namespace, host.Interface, log);
+            var tunnel = TunnelProcess.ForDaemon(host.Implementation, host.Namespace, host.Interface, log);
             _tunnels.Add(tunnel);
             host.Tunnel = tunnel;
             await tunnel.AdoptDaemonAsync(before);

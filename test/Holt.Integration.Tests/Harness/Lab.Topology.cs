@@ -87,7 +87,7 @@ internal sealed partial class Lab
     public async Task StartTunnelAsync(Host host)
     {
         Log($"starting {host}");
-        var tunnel = Tunnel.StartForeground(host.Implementation, host.Namespace, host.Interface);
+        var tunnel = TunnelProcess.StartForeground(host.Implementation, host.Namespace, host.Interface);
         _tunnels.Add(tunnel);
         host.Tunnel = tunnel;
         await tunnel.WaitUntilReadyAsync();

@@ -18,7 +18,7 @@ internal sealed partial class Lab
     private readonly ITestOutputHelper _output;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<NetworkNamespace> _namespaces = [];
-    private readonly List<Tunnel> _tunnels = [];
+    private readonly List<TunnelProcess> _tunnels = [];
     private readonly List<BackgroundProcess> _processes = [];
 
     private Lab(ITestOutputHelper output)
@@ -34,7 +34,7 @@ internal sealed partial class Lab
     /// <summary>Scratch space for keys and configuration files, removed afterwards.</summary>
     public string Directory { get; }
 
-    public IReadOnlyList<Tunnel> Tunnels => _tunnels;
+    public IReadOnlyList<TunnelProcess> Tunnels => _tunnels;
 
     /// <summary>Builds a lab, runs the scenario in it, and always tears it down.</summary>
     public static async Task RunAsync(ITestOutputHelper output, Func<Lab, Task> scenario)
@@ -100,7 +100,7 @@ internal sealed partial class Lab
 
     private void WriteLogs()
     {
-        foreach (Tunnel tunnel in _tunnels)
+        foreach (TunnelProcess tunnel in _tunnels)
         {
             _output.WriteLine($"----- log of {tunnel.Describe()} -----");
             string log = tunnel.Log();
@@ -117,7 +117,7 @@ internal sealed partial class Lab
         }
 
         // Stop the tunnels one way the drop-in contract requires, SIGTERM, and hold them to a clean exit.
-        foreach (Tunnel tunnel in _tunnels.Where(t => !t.Stopped))
+        foreach (TunnelProcess tunnel in _tunnels.Where(t => !t.Stopped))
         {
             try
             {
@@ -138,9 +138,9 @@ internal sealed partial class Lab
             }
         }
 
-        if (System.IO.Directory.Exists(Tunnel.SocketDirectory))
+        if (System.IO.Directory.Exists(TunnelProcess.SocketDirectory))
         {
-            foreach (string socket in System.IO.Directory.EnumerateFiles(Tunnel.SocketDirectory, Id + "*.sock"))
+            foreach (string socket in System.IO.Directory.EnumerateFiles(TunnelProcess.SocketDirectory, Id + "*.sock"))
             {
                 File.Delete(socket);
             }
@@ -166,12 +166,12 @@ internal sealed partial class Lab
             }
         }
 
-        if (!System.IO.Directory.Exists(Tunnel.SocketDirectory))
+        if (!System.IO.Directory.Exists(TunnelProcess.SocketDirectory))
         {
             return;
         }
 
-        foreach (string socket in System.IO.Directory.EnumerateFiles(Tunnel.SocketDirectory, Names.Prefix + "*.sock"))
+        foreach (string socket in System.IO.Directory.EnumerateFiles(TunnelProcess.SocketDirectory, Names.Prefix + "*.sock"))
         {
             if (Names.OwnerOf(Path.GetFileNameWithoutExtension(socket)) is int owner
                 && owner != Environment.ProcessId && !Signals.IsRunning(owner))

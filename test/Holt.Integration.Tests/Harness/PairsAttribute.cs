@@ -27,20 +27,40 @@ public sealed class PairsAttribute : DataAttribute
     }
 }
 
-/// <summary>Each implementation on its own: Holt always, wireguard-go as the control (see <see cref="PairsAttribute"/>).</summary>
+/// <summary>
+/// Each implementation on its own: Holt always, wireguard-go as the control (see <see cref="PairsAttribute"/>);
+/// crossed with every value of an enum when one is given.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class ImplementationsAttribute : DataAttribute
+public sealed class ImplementationsAttribute(Type? crossWith = null) : DataAttribute
 {
+    public Type? CrossWith { get; } = crossWith;
+
     public override IEnumerable<object[]> GetData(MethodInfo testMethod)
     {
+        List<Implementation> implementations = [];
         if (Control.IncludesHolt)
         {
-            yield return [Implementation.Holt];
+            implementations.Add(Implementation.Holt);
         }
 
         if (Control.IncludesControl)
         {
-            yield return [Implementation.WireGuardGo];
+            implementations.Add(Implementation.WireGuardGo);
+        }
+
+        foreach (Implementation implementation in implementations)
+        {
+            if (CrossWith is null)
+            {
+                yield return [implementation];
+                continue;
+            }
+
+            foreach (object value in Enum.GetValues(CrossWith))
+            {
+                yield return [implementation, value];
+            }
         }
     }
 }

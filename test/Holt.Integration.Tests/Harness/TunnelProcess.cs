@@ -15,7 +15,7 @@ public enum StopMethod
 /// A running userspace WireGuard interface: the process of one implementation, its TUN interface and its control
 /// socket. Started in the foreground (the process is our child) or as a daemon (found among the namespace's processes).
 /// </summary>
-internal sealed class Tunnel
+internal sealed class TunnelProcess
 {
     public const string SocketDirectory = "/var/run/wireguard";
 
@@ -26,7 +26,7 @@ internal sealed class Tunnel
     private readonly string? _logFile;
     private IReadOnlyList<int> _daemonPids = [];
 
-    private Tunnel(Implementation implementation, NetworkNamespace ns, string name, BackgroundProcess? foreground, string? logFile)
+    private TunnelProcess(Implementation implementation, NetworkNamespace ns, string name, BackgroundProcess? foreground, string? logFile)
     {
         Implementation = implementation;
         Namespace = ns;
@@ -48,15 +48,15 @@ internal sealed class Tunnel
     public bool Stopped { get; private set; }
 
     /// <summary>Launches <c>IMPL -f NAME</c>; call <see cref="WaitUntilReadyAsync"/> next.</summary>
-    public static Tunnel StartForeground(Implementation implementation, NetworkNamespace ns, string name)
+    public static TunnelProcess StartForeground(Implementation implementation, NetworkNamespace ns, string name)
     {
         var launcher = WireGuardImplementation.For(implementation);
         var process = BackgroundProcess.Start(ns.Wrap(launcher.Foreground(name)), WireGuardImplementation.Environment);
-        return new Tunnel(implementation, ns, name, process, null);
+        return new TunnelProcess(implementation, ns, name, process, null);
     }
 
     /// <summary>A tunnel some other command daemonized (the implementation's own daemon mode, or wg-quick up).</summary>
-    public static Tunnel ForDaemon(Implementation implementation, NetworkNamespace ns, string name, string logFile) =>
+    public static TunnelProcess ForDaemon(Implementation implementation, NetworkNamespace ns, string name, string logFile) =>
         new(implementation, ns, name, null, logFile);
 
     /// <summary>Records the daemon's process: whatever runs in the namespace now that did not before it started.</summary>
@@ -89,12 +89,11 @@ internal sealed class Tunnel
     }
 
     /// <summary>
-    /// Stops the tunnel the given way and checks it shut down cleanly: the process exits (with 0 when it is our
-    /// child), the control socket and the interface are gone. Returns the problems; whatever is left is removed.
+    /// Stops the tunnel the given way and checks it shut down cleanly (see <see cref="ConfirmShutdownAsync"/>).
+    /// Returns the problems; whatever is left is removed.
     /// </summary>
     public async Task<IReadOnlyList<string>> StopAsync(StopMethod method)
     {
-        Stopped = true;
         var problems = new List<string>();
         string how = method switch
         {
@@ -127,12 +126,25 @@ internal sealed class Tunnel
                 break;
         }
 
+        problems.AddRange(await ConfirmShutdownAsync(how, checkExitCode: problems.Count == 0));
+        return problems;
+    }
+
+    /// <summary>
+    /// After something asked the tunnel to stop (<paramref name="how"/>): checks that the process exits (with 0
+    /// when it is our child), and that the control socket and the interface are gone. Returns the problems and
+    /// removes whatever was left.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ConfirmShutdownAsync(string how, bool checkExitCode = true)
+    {
+        Stopped = true;
+        var problems = new List<string>();
         if (!await WaitForExitAsync())
         {
             problems.Add($"{Describe()} was still running {s_stopTimeout.TotalSeconds:0} s after {how}; killed.");
             Kill();
         }
-        else if (_foreground is { ExitCode: not 0 } exited && problems.Count == 0)
+        else if (checkExitCode && _foreground is { ExitCode: not 0 } exited)
         {
             problems.Add($"{Describe()} exited with code {exited.ExitCode} after {how}, expected 0.");
         }
