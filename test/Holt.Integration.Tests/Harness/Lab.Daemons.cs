@@ -61,33 +61,30 @@ internal sealed partial class Lab
     /// wg-quick uses the userspace implementation only when <c>ip link add NAME type wireguard</c> fails and
     /// /sys/module/wireguard does not exist. On a kernel with WireGuard (a stock Debian one) neither holds and
     /// wg-quick would quietly test the kernel instead. The wrapper runs in a private mount namespace (unshare), hides
-    /// /sys/module under a tmpfs there, and puts an <c>ip</c> first on PATH that refuses the kernel type.
+    /// /sys/module under a tmpfs there, and hands wg-quick an exported bash function <c>ip</c> that refuses the
+    /// kernel type (wg-quick puts its own directory first on PATH, so a wrapper program on PATH would be bypassed).
     /// </summary>
     private async Task<string> WgQuickWrapperAsync()
     {
-        string bin = Path.Combine(Directory, "wg-quick-bin");
         string wrapper = Path.Combine(Directory, "wg-quick-userspace");
-        if (File.Exists(wrapper))
+        if (!File.Exists(wrapper))
         {
-            return wrapper;
+            await WriteScriptAsync(wrapper, $$"""
+                #!{{Tools.Bash}}
+                set -e
+                mount -t tmpfs hti-no-kernel-wireguard /sys/module
+                ip() {
+                    case " $* " in
+                    *" type wireguard "*) echo "hti: kernel WireGuard is hidden from wg-quick by the integration tests" >&2; return 2 ;;
+                    esac
+                    command ip "$@"
+                }
+                export -f ip
+                exec {{Tools.WgQuick}} "$@"
+
+                """);
         }
 
-        System.IO.Directory.CreateDirectory(bin);
-        await WriteScriptAsync(Path.Combine(bin, "ip"), $"""
-            #!{Tools.Sh}
-            case " $* " in
-            *" type wireguard "*) echo "hti: kernel WireGuard is hidden from wg-quick by the integration tests" >&2; exit 2 ;;
-            esac
-            exec {Tools.Ip} "$@"
-
-            """);
-        await WriteScriptAsync(wrapper, $"""
-            #!{Tools.Sh}
-            set -e
-            mount -t tmpfs hti-no-kernel-wireguard /sys/module
-            PATH="{bin}:$PATH" exec {Tools.WgQuick} "$@"
-
-            """);
         return wrapper;
     }
 

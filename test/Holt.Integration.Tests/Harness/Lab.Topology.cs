@@ -137,6 +137,18 @@ internal sealed partial class Lab
 
     public Task<KeyPair> NewKeyPairAsync() => KeyPair.CreateAsync(Directory);
 
+    /// <summary>The lab's preshared key, as text.</summary>
+    public async Task<string> PresharedKeyAsync() => (await File.ReadAllTextAsync(await PresharedKeyFileAsync())).Trim();
+
+    /// <summary>Writes a file into the lab's directory, readable by root only (it may hold keys).</summary>
+    public async Task<string> WriteFileAsync(string name, string text)
+    {
+        string path = Path.Combine(Directory, name);
+        await File.WriteAllTextAsync(path, text);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
     public async Task<string> PresharedKeyFileAsync()
     {
         if (_presharedKeyFile is null)

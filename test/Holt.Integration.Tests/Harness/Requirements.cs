@@ -25,6 +25,7 @@ internal static class Requirements
         ("unshare", "util-linux"),
         ("mount", "mount"),
         ("sh", "dash"),
+        ("bash", "bash"),
     ];
 
     private static readonly string[] s_searchPath = BuildSearchPath();

@@ -22,4 +22,6 @@ internal static class Tools
     public static string Unshare => Requirements.Find("unshare");
 
     public static string Sh => Requirements.Find("sh");
+
+    public static string Bash => Requirements.Find("bash");
 }
