@@ -129,8 +129,10 @@ internal sealed partial class Lab
         Host b = await AddHostAsync(second);
         await StartTunnelAsync(a);
         await StartTunnelAsync(b);
-        await ConnectAsync(a, b, underlay);
+        // The responder first: an initiation that arrives before it knows the initiator is dropped, and the
+        // retry waits Rekey-Timeout (5 s).
         await ConnectAsync(b, a, endpoint: null);
+        await ConnectAsync(a, b, underlay);
         Log($"pair ready: {a} initiates to {b} over {underlay}");
         return (a, b);
     }
