@@ -9,7 +9,7 @@ namespace Holt.Integration.Tests.Harness;
 internal static class Requirements
 {
     public const string SkipReason =
-        "needs root: it creates network namespaces, veth pairs and TUN interfaces (run as root; with CI=true this fails instead)";
+        "Needs root: it creates network namespaces, veth pairs and TUN interfaces. Run as root; under CI=true this fails instead of skipping.";
 
     // Tool, and the Debian package that provides it, for the failure message.
     private static readonly (string Tool, string Package)[] s_tools =
@@ -44,7 +44,8 @@ internal static class Requirements
     {
         if (!IsRoot)
         {
-            throw new XunitException($"This test {SkipReason}.");
+            throw new XunitException(
+                "Integration tests need root (network namespaces, veth pairs, TUN interfaces); this process is not root and CI=true, so the test fails instead of skipping.");
         }
 
         if (s_missing.Value is { } missing)

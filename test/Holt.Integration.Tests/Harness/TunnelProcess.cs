@@ -65,7 +65,7 @@ internal sealed class TunnelProcess
         _daemonPids = [.. (await Namespace.ProcessIdsAsync()).Except(processesBefore)];
         if (_daemonPids.Count == 0)
         {
-            throw new XunitException($"{Describe()} left no process running in {Namespace}: the daemon exited. Log:\n{Command.Tail(Log(), 40)}");
+            throw new XunitException($"{Describe()} left no process running in {Namespace}: the daemon exited. Log:\n{LogTail()}");
         }
     }
 
@@ -79,7 +79,7 @@ internal sealed class TunnelProcess
                 {
                     throw new XunitException(
                         $"{Describe()} exited with code {_foreground.ExitCode} before its control socket {SocketPath} was ready. " +
-                        $"Log:\n{Command.Tail(Log(), 40)}");
+                        $"Log:\n{LogTail()}");
                 }
 
                 return File.Exists(SocketPath) && (await Namespace.TryExecAsync(Tools.Wg, "show", Name)).Succeeded;
@@ -185,6 +185,9 @@ internal sealed class TunnelProcess
 
         return _logFile is not null && File.Exists(_logFile) ? File.ReadAllText(_logFile) : "(no output)";
     }
+
+    /// <summary>The end of the log, for a failure message.</summary>
+    public string LogTail() => Log().Trim() is { Length: > 0 } log ? Command.Tail(log, 40) : "(no output)";
 
     public string Describe() => $"{Launcher.Name} ({Name} in {Namespace})";
 
