@@ -16,8 +16,6 @@ internal sealed partial class Lab
     private NetworkNamespace? _hub;
     private string? _presharedKeyFile;
 
-    public IReadOnlyList<Host> Hosts => _hosts;
-
     /// <summary>A host on the hub's bridge, underlay addresses assigned, no tunnel yet.</summary>
     public async Task<Host> AddHostAsync(Implementation implementation)
     {
@@ -73,10 +71,21 @@ internal sealed partial class Lab
                 }
             }
             """);
-        // After the NAT rule: it loads conntrack, whose sysctls only exist from then on.
+        // After the NAT rule: it loads conntrack, whose sysctls only exist from then on. They are per namespace
+        // on current kernels; check that the machine's own value stayed, so a kernel where they are global is
+        // caught instead of quietly changed.
+        const string UdpTimeout = "/proc/sys/net/netfilter/nf_conntrack_udp_timeout";
+        string ours = File.ReadAllText(UdpTimeout).Trim();
         string timeout = udpTimeoutSeconds.ToString();
         await router.SysctlAsync("net.netfilter.nf_conntrack_udp_timeout", timeout);
         await router.SysctlAsync("net.netfilter.nf_conntrack_udp_timeout_stream", timeout);
+        string after = File.ReadAllText(UdpTimeout).Trim();
+        if (after != ours)
+        {
+            File.WriteAllText(UdpTimeout, ours);
+            throw new Xunit.Sdk.XunitException($"nf_conntrack_udp_timeout is not per network namespace on this kernel: setting it in {router} changed this namespace's value from {ours} to {after} (restored).");
+        }
+
         return host;
     }
 

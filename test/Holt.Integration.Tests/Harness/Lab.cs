@@ -34,8 +34,6 @@ internal sealed partial class Lab
     /// <summary>Scratch space for keys and configuration files, removed afterwards.</summary>
     public string Directory { get; }
 
-    public IReadOnlyList<TunnelProcess> Tunnels => _tunnels;
-
     /// <summary>Builds a lab, runs the scenario in it, and always tears it down.</summary>
     public static async Task RunAsync(ITestOutputHelper output, Func<Lab, Task> scenario)
     {

@@ -189,7 +189,8 @@ internal sealed class TunnelProcess
     /// <summary>The end of the log, for a failure message.</summary>
     public string LogTail() => Log().Trim() is { Length: > 0 } log ? Command.Tail(log, 40) : "(no output)";
 
-    public string Describe() => $"{Launcher.Name} ({Name} in {Namespace})";
+    /// <summary>"holt (hti-1-2b)": a host's interface and namespace share their name.</summary>
+    public string Describe() => Name == Namespace.Name ? $"{Launcher.Name} ({Name})" : $"{Launcher.Name} ({Name} in {Namespace})";
 
     private async Task<bool> WaitForExitAsync()
     {
