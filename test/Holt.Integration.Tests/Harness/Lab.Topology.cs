@@ -151,10 +151,11 @@ internal sealed partial class Lab
     /// <summary>The lab's preshared key, as text.</summary>
     public async Task<string> PresharedKeyAsync() => (await File.ReadAllTextAsync(await PresharedKeyFileAsync())).Trim();
 
-    /// <summary>Writes a file into the lab's directory, readable by root only (it may hold keys).</summary>
+    /// <summary>Writes a file into the lab's directory (a relative path), readable by root only (it may hold keys).</summary>
     public async Task<string> WriteFileAsync(string name, string text)
     {
         string path = Path.Combine(Directory, name);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, text);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return path;

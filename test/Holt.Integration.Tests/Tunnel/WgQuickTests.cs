@@ -107,9 +107,10 @@ public sealed class WgQuickTests(ITestOutputHelper output)
     private static async Task SyncconfAsync(Lab lab, Host host, WgConfig config)
     {
         // Through wg-quick strip, as the wg-quick man page suggests: `wg syncconf wg0 <(wg-quick strip wg0)`.
-        string quickFile = await lab.WriteFileAsync($"{host.Interface}-next.conf", config.Render());
+        // wg-quick wants the file named after the interface, so the next version goes in a directory of its own.
+        string quickFile = await lab.WriteFileAsync($"next/{host.Interface}.conf", config.Render());
         string stripped = await Command.CheckAsync([Tools.WgQuick, "strip", quickFile]);
-        string file = await lab.WriteFileAsync($"{host.Interface}-stripped.conf", stripped);
+        string file = await lab.WriteFileAsync($"next/{host.Interface}.stripped", stripped);
         lab.Log($"wg syncconf {host.Interface} with {config.Peers.Count} peers");
         await host.WgAsync("syncconf", host.Interface, file);
     }
