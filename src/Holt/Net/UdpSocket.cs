@@ -60,6 +60,15 @@ internal sealed unsafe partial class UdpSocket : IDisposable
         _ = Libc.SetSocketOption(s, Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, SocketBufferSize);
         _ = Libc.SetSocketOption(s, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, SocketBufferSize);
 
+        // Outer IPv4 packets leave without DF, as the kernel module sends them (it passes df = 0 to the UDP tunnel
+        // layer): a router with a smaller MTU fragments them instead of dropping them, so a tunnel whose MTU is
+        // too big for the path still carries traffic. IPv6 routers never fragment; there the default path-MTU
+        // handling is what the kernel does too.
+        if (family == Libc.AF_INET)
+        {
+            _ = Libc.SetSocketOption(s, Libc.IPPROTO_IP, Libc.IP_MTU_DISCOVER, Libc.IP_PMTUDISC_DONT);
+        }
+
         // The IPv6 socket must not claim the IPv4 port through mapped addresses: the IPv4 socket has it.
         if (family == Libc.AF_INET6 && !Libc.SetSocketOption(s, Libc.IPPROTO_IPV6, Libc.IPV6_V6ONLY, 1))
         {
