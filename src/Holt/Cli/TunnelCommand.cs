@@ -32,7 +32,16 @@ internal static class TunnelCommand
             _ = LogLevelSwitch.FromEnvironment();
             if (result.GetValue(foreground))
             {
-                return TunnelHost.RunForeground(interfaceName, Daemon.DetachIfChild());
+                ReadySignal? ready = Daemon.TakeReadySignal();
+                try
+                {
+                    return TunnelHost.RunForeground(interfaceName, ready);
+                }
+                catch (CommandException e) when (ready is not null)
+                {
+                    ready.Fail(e.Message);
+                    throw;
+                }
             }
 
             return Daemon.Spawn(["tunnel", "--foreground", interfaceName], s_readyTimeout);

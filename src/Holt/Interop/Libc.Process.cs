@@ -6,6 +6,7 @@ namespace Holt.Interop;
 internal static partial class Libc
 {
     internal const int F_SETFD = 2;
+    internal const int FD_CLOEXEC = 1;
 
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static unsafe partial int pipe2(int* fds, int flags);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Holt.Integration.Tests.Harness;
 using Xunit.Abstractions;
 
@@ -48,4 +49,61 @@ public sealed class LifecycleTests(ITestOutputHelper output)
             IReadOnlyList<string> problems = await tunnel.StopAsync(StopMethod.SocketDeleted);
             Assert.True(problems.Count == 0, string.Join('\n', problems));
         });
+
+    /// <summary>
+    /// A daemon that cannot start says why through its parent: a second <c>holt tunnel</c> for a name in use fails
+    /// with the child's one-line reason on standard error, and the first tunnel is untouched.
+    /// </summary>
+    [RootFact]
+    public Task Daemon_ThatCannotStart_ReportsTheReasonThroughItsParent() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Host host = await lab.AddHostAsync(Implementation.Holt);
+            await lab.StartTunnelAsync(host);
+
+            CommandResult second = await host.Namespace.TryExecAsync(HoltDaemonWithoutLogLevel(host.Interface));
+
+            Assert.True(second.ExitCode == 1, $"A second daemon for {host.Interface} should fail with exit code 1: {second.Describe()}");
+            string[] lines = second.Error.TrimEnd('\n').Split('\n');
+            Assert.True(
+                lines.Length == 1 && lines[0].StartsWith("holt: ", StringComparison.Ordinal) && lines[0].Contains(host.Interface, StringComparison.Ordinal),
+                $"Expected one line 'holt: …{host.Interface}…' on standard error: {second.Describe()}");
+            Assert.True((await host.TryWgAsync("show", host.Interface)).Succeeded, "The first tunnel stopped answering.");
+        });
+
+    /// <summary>
+    /// Without LOG_LEVEL the daemon lets go of the caller's output, as wireguard-go does, so a caller that reads
+    /// the output to its end (a shell's $(…), a test harness) is not held until the daemon exits.
+    /// </summary>
+    [RootFact]
+    public Task Daemon_WithoutLogLevel_LetsGoOfTheCallersOutput() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Host host = await lab.AddHostAsync(Implementation.Holt);
+
+            // Read both pipes to their end, as $(…) does; a daemon holding them would keep them open past the deadline.
+            ProcessStartInfo start = Command.CreateStartInfo(host.Namespace.Wrap(HoltDaemonWithoutLogLevel(host.Interface)), null);
+            start.RedirectStandardOutput = true;
+            start.RedirectStandardError = true;
+            using (Process launch = Process.Start(start)!)
+            {
+                Task<string> outputs = Task.WhenAll(launch.StandardOutput.ReadToEndAsync(), launch.StandardError.ReadToEndAsync())
+                    .ContinueWith(t => string.Concat(t.Result), TaskScheduler.Default);
+                Task finished = await Task.WhenAny(outputs, Task.Delay(TimeSpan.FromSeconds(20)));
+                Assert.True(finished == outputs, $"`holt tunnel {host.Interface}` kept its caller's output open 20 s after starting.");
+                await launch.WaitForExitAsync();
+                Assert.True(launch.ExitCode == 0, $"`holt tunnel {host.Interface}` exited with {launch.ExitCode}: {await outputs}");
+            }
+
+            Assert.True((await host.TryWgAsync("show", host.Interface)).Succeeded, "The daemon does not answer on its socket.");
+
+            File.Delete($"/var/run/wireguard/{host.Interface}.sock");
+            await Poll.UntilAsync(
+                async () => !await host.Namespace.HasLinkAsync(host.Interface),
+                TimeSpan.FromSeconds(10),
+                () => $"The daemon did not remove {host.Interface} after its socket was deleted.");
+        });
+
+    private static string[] HoltDaemonWithoutLogLevel(string name) =>
+        [Requirements.Find("env"), "-u", "LOG_LEVEL", Path.Combine(AppContext.BaseDirectory, "holt"), "tunnel", name];
 }
