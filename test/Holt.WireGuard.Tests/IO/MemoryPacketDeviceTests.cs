@@ -242,13 +242,19 @@ public class MemoryPacketDeviceTests
             }
         }
 
-        // Warm up first, so the pool and queue have grown to what the loop needs.
+        // Warm up first, so the pool and queue have grown to what the loop needs. Then take the least of three
+        // rounds: a one-off on this thread (the JIT tiering a method up under load) is not steady state, but an
+        // allocation per packet shows in every round.
         RoundTrip(1000);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        RoundTrip(10_000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            RoundTrip(10_000);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.Equal(11_000, written);
-        Assert.True(allocated < 1024, $"{allocated} bytes allocated over 10000 packets");
+        Assert.Equal(31_000, written);
+        Assert.True(least < 1024, $"{least} bytes allocated over 10000 packets in the best of three rounds");
     }
 }
