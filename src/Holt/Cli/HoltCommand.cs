@@ -9,6 +9,10 @@ internal static class HoltCommand
     {
         var root = new RootCommand("Holt: a self-hosted WireGuard gateway.");
         root.Subcommands.Add(TunnelCommand.Create());
+        foreach (Command command in KeyCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
         return root.Parse(args).Invoke();
     }
 }

@@ -7,12 +7,17 @@ internal static class HoltProcess
 {
     public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "holt");
 
-    public static (int ExitCode, string Output, string Error) Run(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    public static (int ExitCode, string Output, string Error) Run(IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        RunProgram(ExecutablePath, null, environment, arguments);
+
+    /// <summary>Runs any program with <paramref name="input"/> (bytes, verbatim) on its standard input.</summary>
+    public static (int ExitCode, string Output, string Error) RunProgram(string program, byte[]? input, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo(ExecutablePath)
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
             UseShellExecute = false,
         };
         foreach (string argument in arguments)
@@ -26,12 +31,18 @@ internal static class HoltProcess
         }
 
         using Process process = Process.Start(start)!;
+        if (input is not null)
+        {
+            process.StandardInput.BaseStream.Write(input);
+            process.StandardInput.Close();
+        }
+
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"holt {string.Join(' ', arguments)} did not exit within 30 s");
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not exit within 30 s");
         }
 
         return (process.ExitCode, output.Result, error.Result);
