@@ -20,10 +20,6 @@ internal sealed partial class TunnelHost
     /// <summary>The MTU a new interface starts with, as wireguard-go and wg-quick choose it (1500 less 80).</summary>
     public const int DefaultMtu = 1420;
 
-    public const string SocketDirectory = "/var/run/wireguard";
-
-    public static string SocketPath(string name) => Path.Combine(SocketDirectory, name + ".sock");
-
     /// <summary>Runs the interface in this process until a stop signal; returns the exit code.</summary>
     public static int RunForeground(string name, ReadySignal? ready)
     {
@@ -76,7 +72,7 @@ internal sealed partial class TunnelHost
             // does it: `ip link set NAME down` closes the port and forgets the sessions.
             tun.LinkStateChanged += up => FollowLink(device, up, logger);
             FollowLink(device, tun.IsLinkUp, logger);
-            string socketPath = SocketPath(name);
+            string socketPath = UapiServer.SocketPathFor(name);
             using var control = new UapiServer(socketPath, device, logger);
             try
             {

@@ -33,8 +33,6 @@ internal sealed class UapiServer : IDisposable
     /// </summary>
     public const long DefaultMaxRequestBytes = 32L << 20;
 
-    private const int MaxInterfaceNameLength = 15;
-
     private readonly WireGuardDevice _device;
     private readonly Lock _configSync = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -75,11 +73,10 @@ internal sealed class UapiServer : IDisposable
     /// <summary><c>/var/run/wireguard/NAME.sock</c>, after checking NAME as the kernel checks interface names.</summary>
     public static string SocketPathFor(string interfaceName)
     {
-        ArgumentException.ThrowIfNullOrEmpty(interfaceName);
-        if (interfaceName.Length > MaxInterfaceNameLength || interfaceName is "." or ".."
-            || interfaceName.AsSpan().ContainsAny('/', ':') || interfaceName.Any(char.IsWhiteSpace))
+        ArgumentNullException.ThrowIfNull(interfaceName);
+        if (Tun.InterfaceName.Validate(interfaceName) is string problem)
         {
-            throw new ArgumentException($"'{interfaceName}' is not a valid interface name (at most 15 characters, no '/', ':' or spaces).", nameof(interfaceName));
+            throw new ArgumentException($"invalid interface name '{interfaceName}': {problem}", nameof(interfaceName));
         }
 
         return $"{SocketDirectory}/{interfaceName}.sock";
