@@ -11,7 +11,8 @@ namespace Holt.Cli;
 /// </summary>
 internal static class KeyCommands
 {
-    // wg reads the 44 characters of a key and then allows only whitespace or NUL after it; this bounds what is read.
+    // wg reads the 44 characters of a key and then allows only NUL and the C locale's whitespace (space, \t, \n,
+    // \v, \f, \r) after it; this bounds what is read.
     private const int MaxInput = 64 * 1024;
     private const int Base64Length = 44;
 
@@ -67,7 +68,7 @@ internal static class KeyCommands
 
             foreach (byte b in text[Base64Length..])
             {
-                if (b != 0 && !char.IsWhiteSpace((char)b))
+                if (b is not (0 or (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r'))
                 {
                     throw new CommandException("characters follow the key on standard input");
                 }

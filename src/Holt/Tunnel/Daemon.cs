@@ -149,15 +149,29 @@ internal static class Daemon
 
     private static ProcessStartInfo StartInfoForSelf()
     {
-        string path = Environment.ProcessPath ?? throw new CommandException("cannot find the holt executable to start the daemon");
-        var start = new ProcessStartInfo(path) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(path) == "dotnet")
+        IReadOnlyList<string> self = SelfCommand() ?? throw new CommandException("cannot find the holt executable to start the daemon");
+        var start = new ProcessStartInfo(self[0]) { UseShellExecute = false };
+        foreach (string argument in self.Skip(1))
         {
-            // Run as `dotnet holt.dll`: the child needs the assembly path too.
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "holt.dll"));
+            start.ArgumentList.Add(argument);
         }
 
         return start;
+    }
+
+    /// <summary>
+    /// The command that runs this program again, before its arguments: the executable, and for a run as
+    /// <c>dotnet holt.dll</c> the assembly too. Null if the executable cannot be found.
+    /// </summary>
+    internal static IReadOnlyList<string>? SelfCommand()
+    {
+        string? path = Environment.ProcessPath;
+        if (path is null)
+        {
+            return null;
+        }
+
+        return Path.GetFileNameWithoutExtension(path) == "dotnet" ? [path, Path.Combine(AppContext.BaseDirectory, "holt.dll")] : [path];
     }
 }
 

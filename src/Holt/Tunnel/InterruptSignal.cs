@@ -28,8 +28,8 @@ internal static unsafe class InterruptSignal
             return;
         }
 
-        string? path = Environment.ProcessPath;
-        if (path is null)
+        IReadOnlyList<string>? self = Daemon.SelfCommand();
+        if (self is null)
         {
             return;
         }
@@ -41,13 +41,7 @@ internal static unsafe class InterruptSignal
             return;
         }
 
-        List<string> argv = [path];
-        if (Path.GetFileNameWithoutExtension(path) == "dotnet")
-        {
-            argv.Add(Path.Combine(AppContext.BaseDirectory, "holt.dll"));
-        }
-
-        argv.AddRange(args);
+        List<string> argv = [.. self, .. args];
         Environment.SetEnvironmentVariable(DoneVariable, "1");
         nint[] strings = [.. argv.Select(Marshal.StringToCoTaskMemUTF8)];
         nint* vector = stackalloc nint[strings.Length + 1];

@@ -95,6 +95,23 @@ public class KeyCommandTests
         }
     }
 
+    [Theory]
+    [InlineData(0xA0)]
+    [InlineData(0x85)]
+    [InlineData(0x1C)]
+    public void Pubkey_TrailingByteOutsideCWhitespace_IsRefused_AsWgRefusesIt(int trailing)
+    {
+        RequireWg();
+        byte[] input = [.. Encoding.ASCII.GetBytes("KFTVLuj8iiUTtzznY7pdGhiSvj+RanQX/KhHU+riNXE="), (byte)trailing];
+
+        var holt = Program(HoltProcess.ExecutablePath, input, "pubkey");
+        var wg = Program(Wg, input, "pubkey");
+
+        Assert.NotEqual(0, wg.ExitCode);
+        Assert.Equal(1, holt.ExitCode);
+        Assert.Equal(string.Empty, holt.Output);
+    }
+
     [Fact]
     public void Genkey_IntoAFileOthersCanRead_Warns()
     {
