@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace Holt.Integration.Tests.Harness;
 
 /// <summary>A network namespace made by a test; everything in it goes when it is deleted.</summary>
-internal sealed class NetworkNamespace
+internal sealed partial class NetworkNamespace
 {
     /// <summary>Names a namespace; <see cref="AddAsync"/> creates it, so the owner can record it before it exists.</summary>
     public NetworkNamespace(string name) => Name = name;
@@ -34,6 +36,16 @@ internal sealed class NetworkNamespace
     /// <summary>Loads an nftables ruleset into this namespace.</summary>
     public Task NftAsync(string ruleset) => Command.CheckAsync(Wrap(Tools.Nft, "-f", "-"), input: ruleset);
 
+    /// <summary>
+    /// The packet counters of an nftables chain of this namespace, by the comment on each counting rule
+    /// (<c>... counter comment "name"</c>).
+    /// </summary>
+    public async Task<Dictionary<string, long>> NftCountersAsync(string family, string table, string chain)
+    {
+        string listing = await ExecAsync(Tools.Nft, "list", "chain", family, table, chain);
+        return CommentedCounter().Matches(listing).ToDictionary(m => m.Groups[2].Value, m => long.Parse(m.Groups[1].Value));
+    }
+
     /// <summary>Whether a network interface exists in this namespace.</summary>
     public async Task<bool> HasLinkAsync(string name) => (await TryIpAsync("link", "show", "dev", name)).Succeeded;
 
@@ -59,4 +71,7 @@ internal sealed class NetworkNamespace
     }
 
     public override string ToString() => Name;
+
+    [GeneratedRegex(@"counter packets (\d+) bytes \d+ comment ""(\w+)""")]
+    private static partial Regex CommentedCounter();
 }

@@ -17,10 +17,16 @@ internal static partial class Traffic
     /// seconds for the last reply. No -w deadline: with one, ping keeps sending past the count when replies are lost,
     /// and the byte counters would no longer be predictable.
     /// </summary>
-    public static async Task<PingResult> PingAsync(Host from, string address, int count = 1, int wait = 2)
+    public static async Task<PingResult> PingAsync(Host from, string address, int count = 1, int wait = 2, int? dontFragmentSize = null)
     {
-        CommandResult result = await from.Namespace.TryExecAsync(
-            Tools.Ping, "-n", "-q", "-c", count.ToString(), "-i", "0.01", "-W", wait.ToString(), address);
+        List<string> command = [Tools.Ping, "-n", "-q", "-c", count.ToString(), "-i", "0.01", "-W", wait.ToString()];
+        if (dontFragmentSize is int size)
+        {
+            // Echoes of this payload size that may not be fragmented on the way (inside the tunnel).
+            command.AddRange(["-M", "do", "-s", size.ToString()]);
+        }
+
+        CommandResult result = await from.Namespace.TryExecAsync([.. command, address]);
         Match summary = SummaryPattern().Match(result.Output);
         if (!summary.Success)
         {

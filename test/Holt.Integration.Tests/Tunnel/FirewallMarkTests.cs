@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Holt.Integration.Tests.Harness;
 using Xunit.Abstractions;
 
@@ -8,7 +7,7 @@ namespace Holt.Integration.Tests.Tunnel;
 /// <c>wg set NAME fwmark</c> marks every outer packet the tunnel sends (SO_MARK on its sockets), live, and 0 removes
 /// the mark: what wg-quick's full-tunnel policy routing relies on.
 /// </summary>
-public sealed partial class FirewallMarkTests(ITestOutputHelper output)
+public sealed class FirewallMarkTests(ITestOutputHelper output)
 {
     private const string Mark = "0x51820";
 
@@ -60,12 +59,5 @@ public sealed partial class FirewallMarkTests(ITestOutputHelper output)
             Assert.True(after["marked"] == before["marked"] && after["unmarked"] >= before["unmarked"] + 3, $"{a} after fwmark 0: marked {before["marked"]} -> {after["marked"]}, unmarked {before["unmarked"]} -> {after["unmarked"]}.");
         });
 
-    private static async Task<Dictionary<string, long>> CountersAsync(Host host)
-    {
-        string chain = await host.Namespace.ExecAsync(Tools.Nft, "list", "chain", "inet", "hti", "output");
-        return CounterPattern().Matches(chain).ToDictionary(m => m.Groups[2].Value, m => long.Parse(m.Groups[1].Value));
-    }
-
-    [GeneratedRegex(@"counter packets (\d+) bytes \d+ comment ""(\w+)""")]
-    private static partial Regex CounterPattern();
+    private static Task<Dictionary<string, long>> CountersAsync(Host host) => host.Namespace.NftCountersAsync("inet", "hti", "output");
 }

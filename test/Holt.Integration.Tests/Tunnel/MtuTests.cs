@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Holt.Integration.Tests.Harness;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -11,7 +10,7 @@ namespace Holt.Integration.Tests.Tunnel;
 /// outer IPv4 packets carry no DF bit, as the kernel module's do, so a router with a smaller MTU fragments them
 /// rather than dropping them.
 /// </summary>
-public sealed partial class MtuTests(ITestOutputHelper output)
+public sealed class MtuTests(ITestOutputHelper output)
 {
     // netns.sh's big MTU: 34816 less an Ethernet MTU, plus the default tunnel MTU.
     private const int BigMtu = 34816 - 1500 + 1420;
@@ -81,24 +80,12 @@ public sealed partial class MtuTests(ITestOutputHelper output)
     /// <summary>Echoes of <paramref name="size"/> payload bytes with DF set inside: each must cross the tunnel whole.</summary>
     private static async Task AssertWholePingsAsync(Host from, string address, int size, int count = 3)
     {
-        CommandResult result = await from.Namespace.TryExecAsync(
-            Tools.Ping, "-n", "-q", "-M", "do", "-s", size.ToString(), "-c", count.ToString(), "-i", "0.05", "-W", "3", address);
-        Match summary = SummaryPattern().Match(result.Output);
-        if (!summary.Success || summary.Groups[1].Value != count.ToString() || summary.Groups[2].Value != count.ToString())
+        PingResult ping = await Traffic.PingAsync(from, address, count, wait: 3, dontFragmentSize: size);
+        if (ping.Transmitted != count || ping.Received != count)
         {
-            throw new XunitException($"{from} pinging {address} with {size}-byte payloads and DF: expected {count} of {count} replies. {result.Describe()}");
+            throw new XunitException($"{from} pinging {address} with {size}-byte payloads and DF: {ping.Received} of {ping.Transmitted} replies, expected {count} of {count}.\n{ping.Output.Trim()}");
         }
     }
 
-    private static async Task<Dictionary<string, long>> CountersAsync(Host host)
-    {
-        string chain = await host.Namespace.ExecAsync(Tools.Nft, "list", "chain", "inet", "hti", "input");
-        return CounterPattern().Matches(chain).ToDictionary(m => m.Groups[2].Value, m => long.Parse(m.Groups[1].Value));
-    }
-
-    [GeneratedRegex(@"(\d+) packets transmitted, (\d+) received")]
-    private static partial Regex SummaryPattern();
-
-    [GeneratedRegex(@"counter packets (\d+) bytes \d+ comment ""(\w+)""")]
-    private static partial Regex CounterPattern();
+    private static Task<Dictionary<string, long>> CountersAsync(Host host) => host.Namespace.NftCountersAsync("inet", "hti", "input");
 }
