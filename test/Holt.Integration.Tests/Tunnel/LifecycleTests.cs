@@ -104,6 +104,38 @@ public sealed class LifecycleTests(ITestOutputHelper output)
                 () => $"The daemon did not remove {host.Interface} after its socket was deleted.");
         });
 
+    /// <summary>
+    /// LOG_LEVEL reaches the running tunnel: info shows its start and stop, error and silent show nothing for a
+    /// run without errors. The tunnel runs in the foreground until timeout(1) sends it SIGTERM.
+    /// </summary>
+    [RootTheory]
+    [InlineData("info", true)]
+    [InlineData("error", false)]
+    [InlineData("silent", false)]
+    public Task LogLevel_ChoosesWhatTheTunnelPrints(string level, bool printsLifecycle) =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Host host = await lab.AddHostAsync(Implementation.Holt);
+            CommandResult run = await host.Namespace.TryExecAsync(
+                Requirements.Find("env"), $"LOG_LEVEL={level}", Requirements.Find("timeout"), "-s", "TERM", "2",
+                Path.Combine(AppContext.BaseDirectory, "holt"), "tunnel", "-f", host.Interface);
+
+            Assert.True(run.ExitCode == 124, $"the tunnel should run until timeout stops it: {run.Describe()}");
+            string printed = run.Output + run.Error;
+            if (printsLifecycle)
+            {
+                Assert.Contains($"INFO: ({host.Interface})", printed, StringComparison.Ordinal);
+                Assert.Contains("shutting down: SIGTERM", printed, StringComparison.Ordinal);
+                Assert.DoesNotContain("DEBUG:", printed, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.True(printed.Length == 0, $"LOG_LEVEL={level} printed: {printed}");
+            }
+
+            Assert.False(await host.Namespace.HasLinkAsync(host.Interface), "the interface outlived the tunnel");
+        });
+
     private static string[] HoltDaemonWithoutLogLevel(string name) =>
         [Requirements.Find("env"), "-u", "LOG_LEVEL", Path.Combine(AppContext.BaseDirectory, "holt"), "tunnel", name];
 }
