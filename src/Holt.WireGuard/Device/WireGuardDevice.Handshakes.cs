@@ -143,11 +143,10 @@ public sealed partial class WireGuardDevice
             Log.ResponseReceived(peer);
             OnAuthenticatedHandshake(peer, source, message.Length);
             peer.OnHandshakeComplete();
-            if (BeginSession(peer) is not null)
+            if (BeginSession(peer) is Keypair keypair)
             {
                 peer.SentLastMinuteHandshake = false;
-                // Confirm the session to the responder at once: with staged data, or with a keepalive.
-                SendKeepalive(peer);
+                ConfirmSession(peer, keypair);
             }
         }
     }

@@ -191,6 +191,26 @@ public sealed partial class WireGuardDevice
     }
 
     /// <summary>Sends an empty transport packet (section 6.5), or whatever is staged, which serves as well.</summary>
+    /// <summary>
+    /// Confirms a new initiator session to the responder at once (section 6.1): with the data that waited for
+    /// it, or, if none went out, with a keepalive. The TUN thread may be draining the stage into this session at
+    /// the same moment, so "did data go out" is read from the session's send counter under the peer's send lock,
+    /// where draining assigns counters, not from the stage, which a concurrent drain has already emptied.
+    /// </summary>
+    private void ConfirmSession(Peer peer, Keypair keypair)
+    {
+        SendStaged(peer);
+        lock (peer.SendSync)
+        {
+            if (keypair.SendCounter > 0)
+            {
+                return;
+            }
+        }
+
+        SendKeepalive(peer);
+    }
+
     internal void SendKeepalive(Peer peer)
     {
         if (!_isUp || peer.IsRemoved)
