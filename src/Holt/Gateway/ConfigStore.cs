@@ -1,0 +1,122 @@
+using Holt.Config;
+using Holt.Interop;
+using Holt.Storage;
+
+namespace Holt.Gateway;
+
+/// <summary>
+/// Where holt.toml lives and how it is read and written: <c>--config</c>, else <c>HOLT_CONFIG</c>, else
+/// <c>/etc/holt/holt.toml</c>. Writes are atomic and 0600 (the file holds private keys). Every command that
+/// changes the gateway holds <see cref="Lock"/> from reading the file to applying the change, so two commands (or a
+/// command and the daemon disabling an expired peer) never lose each other's edits.
+/// </summary>
+internal sealed class ConfigStore(string path)
+{
+    public const string DefaultPath = "/etc/holt/holt.toml";
+    public const string PathVariable = "HOLT_CONFIG";
+
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+
+    public bool Exists => File.Exists(Path);
+
+    /// <summary>The store named by the <c>--config</c> value, or the environment, or the default.</summary>
+    public static ConfigStore Resolve(string? option)
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable(PathVariable);
+        string chosen = !string.IsNullOrEmpty(option) ? option : !string.IsNullOrEmpty(fromEnvironment) ? fromEnvironment : DefaultPath;
+        return new ConfigStore(chosen);
+    }
+
+    /// <exception cref="CommandException">The file is missing, unreadable or invalid (with file:line).</exception>
+    public GatewayConfig Load()
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(Path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new CommandException($"no gateway configuration at {Path}; create one with holt init (or holt up)");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new CommandException($"no gateway configuration at {Path}; create one with holt init (or holt up)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot read {Path}: {e.Message}", e);
+        }
+
+        try
+        {
+            return GatewayConfigReader.Read(text, Path);
+        }
+        catch (ConfigException e)
+        {
+            throw new CommandException(e.Message, e);
+        }
+    }
+
+    /// <summary>Checks <paramref name="config"/> whole, then replaces the file atomically.</summary>
+    public void Save(GatewayConfig config)
+    {
+        GatewayConfigReader.Validate(config);
+        string text = GatewayConfigWriter.Write(config);
+        try
+        {
+            EnsureDirectory();
+            AtomicFile.WriteAllText(Path, text);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot write {Path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Takes the gateway's edit lock, waiting for another holder to finish.</summary>
+    public IDisposable Lock()
+    {
+        string directory = System.IO.Path.GetDirectoryName(Path)!;
+        string lockPath = System.IO.Path.Combine(directory, "." + System.IO.Path.GetFileName(Path) + ".lock");
+        try
+        {
+            EnsureDirectory();
+            SafeFdHandle handle = Libc.OpenWithMode(lockPath, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_000_000);
+            if (handle.IsInvalid)
+            {
+                int openErrno = Libc.LastErrno;
+                handle.Dispose();
+                throw new CommandException($"cannot open {lockPath}: {Libc.Describe(openErrno)}");
+            }
+
+            // A signal may interrupt the wait; try again then.
+            int result;
+            while ((result = Libc.flock(handle, Libc.LOCK_EX)) != 0 && Libc.LastErrno == Errno.EINTR)
+            {
+            }
+
+            if (result != 0)
+            {
+                int errno = Libc.LastErrno;
+                handle.Dispose();
+                throw new CommandException($"cannot lock {lockPath}: {Libc.Describe(errno)}");
+            }
+
+            return handle;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot lock {lockPath}: {e.Message}", e);
+        }
+    }
+
+    private void EnsureDirectory()
+    {
+        string directory = System.IO.Path.GetDirectoryName(Path)!;
+        if (!Directory.Exists(directory))
+        {
+            _ = Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Net;
+using Holt.Config;
+
+namespace Holt.Gateway;
+
+internal static partial class GatewayConfigReader
+{
+    /// <summary>Typed, line-aware access to one table's keys; remembers which keys were read.</summary>
+    private sealed class TableReader
+    {
+        private readonly Dictionary<string, TomlNode> _entries = new(StringComparer.Ordinal);
+        private readonly TomlTable _table;
+        private readonly string _source;
+        private readonly string _where;
+
+        public TableReader(TomlTable table, string source, string where)
+        {
+            _table = table;
+            _source = source;
+            _where = where;
+            foreach ((string key, TomlNode node) in table.Entries)
+            {
+                _entries[key] = node;
+            }
+        }
+
+        /// <summary>The line of <paramref name="key"/>, or of the table's first key when it is absent.</summary>
+        public int LineOf(string key) =>
+            _entries.TryGetValue(key, out TomlNode? node) ? node.Line : _table.Entries.Count > 0 ? _table.Entries[0].Value.Line : _table.Line;
+
+        public ConfigException Error(string key, string problem) => new(_source, LineOf(key), problem);
+
+        public void RefuseUnknown(params string[] known)
+        {
+            foreach ((string key, TomlNode node) in _table.Entries)
+            {
+                if (!known.Contains(key))
+                {
+                    throw new ConfigException(_source, node.Line, $"unknown key '{PeerName.Printable(key)}' in {_where.Trim()}");
+                }
+            }
+        }
+
+        public string RequiredString(string key) =>
+            OptionalString(key) ?? throw new ConfigException(_source, LineOf(key), $"{_where}is missing '{key}'");
+
+        public string? OptionalString(string key)
+        {
+            if (!_entries.TryGetValue(key, out TomlNode? node))
+            {
+                return null;
+            }
+
+            return node is TomlValue { Kind: TomlValueKind.String, Text: string text }
+                ? text
+                : throw new ConfigException(_source, node.Line, $"'{key}' must be a string in quotes");
+        }
+
+        public List<string>? OptionalStrings(string key)
+        {
+            if (!_entries.TryGetValue(key, out TomlNode? node))
+            {
+                return null;
+            }
+
+            if (node is not TomlArray array || array.Items.Any(i => i is not TomlValue { Kind: TomlValueKind.String }))
+            {
+                throw new ConfigException(_source, node.Line, $"'{key}' must be a list of strings, such as [\"a\", \"b\"]");
+            }
+
+            return array.Items.Select(i => ((TomlValue)i).Text!).ToList();
+        }
+
+        public long? OptionalInteger(string key, long min, long max)
+        {
+            if (!_entries.TryGetValue(key, out TomlNode? node))
+            {
+                return null;
+            }
+
+            if (node is not TomlValue { Kind: TomlValueKind.Integer } value)
+            {
+                throw new ConfigException(_source, node.Line, $"'{key}' must be a whole number");
+            }
+
+            if (value.Number < min || value.Number > max)
+            {
+                throw new ConfigException(_source, node.Line, $"'{key}' must be between {min} and {max}, not {value.Number}");
+            }
+
+            return value.Number;
+        }
+
+        public bool? OptionalBoolean(string key)
+        {
+            if (!_entries.TryGetValue(key, out TomlNode? node))
+            {
+                return null;
+            }
+
+            return node is TomlValue { Kind: TomlValueKind.Boolean } value
+                ? value.Number != 0
+                : throw new ConfigException(_source, node.Line, $"'{key}' must be true or false");
+        }
+
+        public DateTimeOffset? OptionalDateTime(string key)
+        {
+            if (!_entries.TryGetValue(key, out TomlNode? node))
+            {
+                return null;
+            }
+
+            if (node is TomlValue { Kind: TomlValueKind.DateTime, Text: string text } &&
+                DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset value) &&
+                text.Contains('T', StringComparison.OrdinalIgnoreCase))
+            {
+                return value.ToUniversalTime();
+            }
+
+            throw new ConfigException(_source, node.Line, $"'{key}' must be a date and time such as 2026-12-31T00:00:00Z");
+        }
+
+        public IPAddress? OptionalAddress(string key)
+        {
+            string? text = OptionalString(key);
+            if (text is null)
+            {
+                return null;
+            }
+
+            return IPAddress.TryParse(text, out IPAddress? address) && !text.Contains('/', StringComparison.Ordinal) && !text.Contains('%', StringComparison.Ordinal)
+                ? address
+                : throw new ConfigException(_source, LineOf(key), $"'{key}' must be an IP address, not '{PeerName.Printable(text)}'");
+        }
+
+        public IPNetwork RequiredNetwork(string key) =>
+            OptionalNetwork(key) ?? throw new ConfigException(_source, LineOf(key), $"{_where}is missing '{key}'");
+
+        public IPNetwork? OptionalNetwork(string key)
+        {
+            string? text = OptionalString(key);
+            if (text is null)
+            {
+                return null;
+            }
+
+            return Subnets.TryParseNetwork(text, out IPNetwork network) is string problem
+                ? throw new ConfigException(_source, LineOf(key), $"'{key}': {problem}")
+                : network;
+        }
+
+        public List<IPNetwork>? OptionalNetworks(string key)
+        {
+            List<string>? texts = OptionalStrings(key);
+            if (texts is null)
+            {
+                return null;
+            }
+
+            var networks = new List<IPNetwork>(texts.Count);
+            foreach (string text in texts)
+            {
+                if (Subnets.TryParseNetwork(text, out IPNetwork network) is string problem)
+                {
+                    throw new ConfigException(_source, LineOf(key), $"'{key}': {problem}");
+                }
+
+                networks.Add(network);
+            }
+
+            return networks;
+        }
+    }
+}

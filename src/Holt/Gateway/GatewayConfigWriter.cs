@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Holt.Gateway;
+
+/// <summary>
+/// Writes holt.toml in one canonical layout: [gateway] first, then a [[peer]] table per peer in the order they
+/// were added. Holt rewrites the whole file on every change (atomically), so comments written by hand are not kept;
+/// the header says so.
+/// </summary>
+internal static class GatewayConfigWriter
+{
+    public static string Write(GatewayConfig config)
+    {
+        var text = new StringBuilder();
+        text.Append("# Holt gateway configuration. Holt rewrites this file on every change (holt peer ...);\n");
+        text.Append("# edit it while no holt command runs. Hand-written comments are not kept.\n\n");
+        text.Append("[gateway]\n");
+        Key(text, "interface", config.Interface);
+        if (config.Backend != Backend.Engine)
+        {
+            Key(text, "backend", config.Backend == Backend.Kernel ? "kernel" : "engine");
+        }
+
+        Key(text, "private_key", config.PrivateKey);
+        Number(text, "listen_port", config.ListenPort);
+        Key(text, "endpoint", config.Endpoint);
+        Key(text, "subnet", config.Subnet.ToString());
+        Key(text, "address", config.Address.ToString());
+        if (config.Subnet6 is IPNetwork subnet6)
+        {
+            Key(text, "subnet6", subnet6.ToString());
+        }
+
+        if (config.Address6 is not null)
+        {
+            Key(text, "address6", config.Address6.ToString());
+        }
+
+        if (config.Dns.Count > 0)
+        {
+            List(text, "dns", config.Dns);
+        }
+
+        Number(text, "mtu", config.Mtu);
+        if (config.Routes.Count > 0)
+        {
+            List(text, "routes", config.Routes.Select(r => r.ToString()));
+        }
+
+        Flag(text, "masquerade", config.Masquerade);
+        foreach (PeerConfig peer in config.Peers)
+        {
+            text.Append("\n[[peer]]\n");
+            Key(text, "name", peer.Name);
+            Key(text, "public_key", peer.PublicKey);
+            if (peer.PrivateKey is not null)
+            {
+                Key(text, "private_key", peer.PrivateKey);
+            }
+
+            if (peer.PresharedKey is not null)
+            {
+                Key(text, "preshared_key", peer.PresharedKey);
+            }
+
+            Key(text, "address", peer.Address.ToString());
+            if (peer.Address6 is not null)
+            {
+                Key(text, "address6", peer.Address6.ToString());
+            }
+
+            if (peer.AllowedIps.Count > 0)
+            {
+                List(text, "allowed_ips", peer.AllowedIps.Select(n => n.ToString()));
+            }
+
+            if (peer.Dns is not null)
+            {
+                List(text, "dns", peer.Dns);
+            }
+
+            Number(text, "keepalive", peer.Keepalive);
+            Flag(text, "enabled", peer.Enabled);
+            if (peer.ClientToClient)
+            {
+                Flag(text, "client_to_client", true);
+            }
+
+            if (peer.Expires is DateTimeOffset expires)
+            {
+                text.Append("expires = ").Append(GatewayConfigReader.FormatDate(expires)).Append('\n');
+            }
+
+            if (peer.Created is DateTimeOffset created)
+            {
+                text.Append("created = ").Append(GatewayConfigReader.FormatDate(created)).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void Key(StringBuilder text, string key, string value) =>
+        text.Append(key).Append(" = ").Append(Quote(value)).Append('\n');
+
+    private static void Number(StringBuilder text, string key, long value) =>
+        text.Append(key).Append(" = ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+
+    private static void Flag(StringBuilder text, string key, bool value) =>
+        text.Append(key).Append(" = ").Append(value ? "true" : "false").Append('\n');
+
+    private static void List(StringBuilder text, string key, IEnumerable<string> values) =>
+        text.Append(key).Append(" = [").AppendJoin(", ", values.Select(Quote)).Append("]\n");
+
+    /// <summary>A TOML basic string: quotes, backslashes and control characters escaped.</summary>
+    internal static string Quote(string value)
+    {
+        var quoted = new StringBuilder(value.Length + 2).Append('"');
+        foreach (char c in value)
+        {
+            switch (c)
+            {
+                case '"':
+                    quoted.Append("\\\"");
+                    break;
+                case '\\':
+                    quoted.Append("\\\\");
+                    break;
+                case '\n':
+                    quoted.Append("\\n");
+                    break;
+                case '\t':
+                    quoted.Append("\\t");
+                    break;
+                default:
+                    if (char.IsControl(c))
+                    {
+                        quoted.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        quoted.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return quoted.Append('"').ToString();
+    }
+}
