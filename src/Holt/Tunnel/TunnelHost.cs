@@ -1,10 +1,5 @@
 using System.Runtime.InteropServices;
-using Holt.Interop;
 using Holt.Logging;
-using Holt.Net;
-using Holt.Tun;
-using Holt.Uapi;
-using Holt.WireGuard.Device;
 using Microsoft.Extensions.Logging;
 
 namespace Holt.Tunnel;
@@ -45,47 +40,11 @@ internal sealed partial class TunnelHost
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop("SIGINT"); });
         using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; Stop("SIGHUP"); });
 
-        LinuxTun tun;
-        try
+        using (EngineInterface engine = EngineInterface.Start(name, DefaultMtu, logger))
         {
-            tun = LinuxTun.Create(name, DefaultMtu, logger);
-        }
-        catch (ErrnoException e)
-        {
-            throw new CommandException(e.Message, e);
-        }
-
-        WireGuardDevice device;
-        try
-        {
-            device = new WireGuardDevice(tun, new LinuxUdpBind(logger), new DeviceOptions { Logger = logger });
-        }
-        catch
-        {
-            tun.Dispose();
-            throw;
-        }
-
-        using (device)
-        {
-            // The UDP side opens when the interface goes up and closes when it goes down, as the kernel module
-            // does it: `ip link set NAME down` closes the port and forgets the sessions.
-            tun.LinkStateChanged += up => FollowLink(device, up, logger);
-            FollowLink(device, tun.IsLinkUp, logger);
-            string socketPath = UapiServer.SocketPathFor(name);
-            using var control = new UapiServer(socketPath, device, logger);
-            try
-            {
-                control.Start();
-            }
-            catch (IOException e)
-            {
-                throw new CommandException(e.Message, e);
-            }
-
-            using CancellationTokenRegistration removed = tun.Removed.Register(() => Stop("the interface was deleted"));
-            using CancellationTokenRegistration deleted = control.SocketDeleted.Register(() => Stop("the control socket was deleted"));
-            LogRunning(logger, name, socketPath);
+            using CancellationTokenRegistration gone = engine.Gone.Register(() =>
+                Stop(engine.InterfaceDeleted ? "the interface was deleted" : "the control socket was deleted"));
+            LogRunning(logger, name, engine.SocketPath);
             ready?.Ready();
             stop.Token.WaitHandle.WaitOne();
             LogStopping(logger, reason ?? "a stop request");
@@ -93,34 +52,6 @@ internal sealed partial class TunnelHost
 
         return 0;
     }
-
-    private static void FollowLink(WireGuardDevice device, bool up, ILogger logger)
-    {
-        try
-        {
-            if (up)
-            {
-                device.Up();
-            }
-            else
-            {
-                device.Down();
-            }
-        }
-        catch (DeviceConfigurationException e)
-        {
-            // The configured port was taken while the interface was down; the kernel fails `ip link set up`
-            // the same way. The interface stays usable: a new listen_port brings it up.
-            LogUpFailed(logger, e.Message);
-        }
-        catch (ObjectDisposedException)
-        {
-            // A link notification raced with shutdown.
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "cannot open the UDP side: {Reason}")]
-    private static partial void LogUpFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "interface {Name} is running; control socket {Path}")]
     private static partial void LogRunning(ILogger logger, string name, string path);
