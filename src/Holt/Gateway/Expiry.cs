@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace Holt.Gateway;
+
+/// <summary>
+/// <c>--expires</c> values: a duration from now (<c>90m</c>, <c>12h</c>, <c>30d</c>, <c>2w</c>), a date
+/// (<c>2026-12-31</c>, midnight UTC) or a UTC date and time (<c>2026-12-31T18:00:00Z</c>).
+/// </summary>
+internal static class Expiry
+{
+    public static DateTimeOffset Parse(string text, DateTimeOffset now)
+    {
+        if (text.Length >= 2 && char.IsAsciiDigit(text[0]) && text[^1] is 'm' or 'h' or 'd' or 'w' &&
+            text[..^1].All(char.IsAsciiDigit) &&
+            long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount is > 0 and <= 100_000)
+        {
+            TimeSpan span = text[^1] switch
+            {
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
+                _ => TimeSpan.FromDays(7 * amount),
+            };
+            return TruncateToSeconds(now + span);
+        }
+
+        if (DateTimeOffset.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset date) ||
+            DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
+        {
+            return date.ToUniversalTime();
+        }
+
+        throw new CommandException($"--expires: '{PeerName.Printable(text)}' is not a duration (90m, 12h, 30d, 2w) or a date (2026-12-31 or 2026-12-31T18:00:00Z)");
+    }
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset value) =>
+        new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), value.Offset);
+}

@@ -1,0 +1,250 @@
+using System.Net;
+using Holt.WireGuard.Keys;
+
+namespace Holt.Gateway;
+
+/// <summary>What <c>holt peer add</c> is asked for; null means the default.</summary>
+internal sealed record AddPeerRequest
+{
+    public required string Name { get; init; }
+
+    public string? Address { get; init; }
+
+    public string? Address6 { get; init; }
+
+    public bool FullTunnel { get; init; }
+
+    public IReadOnlyList<string> AllowedIps { get; init; } = [];
+
+    public IReadOnlyList<string>? Dns { get; init; }
+
+    public int Keepalive { get; init; } = PeerConfig.DefaultKeepalive;
+
+    public bool PresharedKey { get; init; } = true;
+
+    public string? Expires { get; init; }
+
+    public bool ClientToClient { get; init; }
+}
+
+/// <summary>The outcome of an edit: the new configuration, and whether a running gateway took it at once.</summary>
+internal sealed record EditResult(GatewayConfig Config, bool Applied);
+
+/// <summary>
+/// Edits of the gateway's peers. Each one holds the configuration lock, checks the whole new configuration, writes
+/// it atomically and applies it to the running interface. If applying fails, the previous file is put back and
+/// re-applied, so a failed command leaves both the file and the interface as they were.
+/// </summary>
+internal static class PeerOperations
+{
+    public static EditResult Add(ConfigStore store, AddPeerRequest request, TimeProvider time) =>
+        Edit(store, time, (config, now) => config with { Peers = [.. config.Peers, NewPeer(config, request, now)] });
+
+    public static EditResult Remove(ConfigStore store, string name, TimeProvider time) =>
+        Edit(store, time, (config, _) =>
+        {
+            PeerConfig peer = Find(config, name);
+            return config with { Peers = config.Peers.Where(p => p != peer).ToList() };
+        });
+
+    public static EditResult SetEnabled(ConfigStore store, string name, bool enabled, TimeProvider time) =>
+        Edit(store, time, (config, now) =>
+        {
+            PeerConfig peer = Find(config, name);
+            if (enabled && peer.IsExpired(now))
+            {
+                throw new CommandException($"peer '{name}' expired at {GatewayConfigReader.FormatDate(peer.Expires!.Value)}; give it a new expiry with holt peer set {name} --expires ...");
+            }
+
+            return Replace(config, peer, peer with { Enabled = enabled });
+        });
+
+    public static EditResult Rename(ConfigStore store, string oldName, string newName, TimeProvider time) =>
+        Edit(store, time, (config, _) =>
+        {
+            PeerConfig peer = Find(config, oldName);
+            CheckNewName(config, newName);
+            return Replace(config, peer, peer with { Name = newName });
+        });
+
+    /// <summary><c>holt peer set</c>: client-to-client and expiry (<c>never</c> clears it).</summary>
+    public static EditResult Set(ConfigStore store, string name, bool? clientToClient, string? expires, TimeProvider time) =>
+        Edit(store, time, (config, now) =>
+        {
+            PeerConfig peer = Find(config, name);
+            PeerConfig changed = peer;
+            if (clientToClient is bool c2c)
+            {
+                changed = changed with { ClientToClient = c2c };
+            }
+
+            if (expires is not null)
+            {
+                changed = changed with { Expires = expires == "never" ? null : Expiry.Parse(expires, now) };
+            }
+
+            return Replace(config, peer, changed);
+        });
+
+    public static PeerConfig Find(GatewayConfig config, string name) =>
+        config.FindPeer(name) ?? throw new CommandException($"no peer named '{PeerName.Printable(name)}' (holt peer list shows them)");
+
+    private static EditResult Edit(ConfigStore store, TimeProvider time, Func<GatewayConfig, DateTimeOffset, GatewayConfig> change)
+    {
+        using (store.Lock())
+        {
+            GatewayConfig before = store.Load();
+            DateTimeOffset now = time.GetUtcNow();
+            GatewayConfig after = change(before, now);
+            store.Save(after);
+            try
+            {
+                return new EditResult(after, GatewayApplier.ApplyLive(after, now));
+            }
+            catch (CommandException)
+            {
+                store.Save(before);
+                try
+                {
+                    _ = GatewayApplier.ApplyLive(before, now);
+                }
+                catch (CommandException)
+                {
+                    // The first error is the one to report.
+                }
+
+                throw;
+            }
+        }
+    }
+
+    private static GatewayConfig Replace(GatewayConfig config, PeerConfig old, PeerConfig updated) =>
+        config with { Peers = config.Peers.Select(p => p == old ? updated : p).ToList() };
+
+    private static void CheckNewName(GatewayConfig config, string name)
+    {
+        if (PeerName.Problem(name) is string problem)
+        {
+            throw new CommandException(problem);
+        }
+
+        if (config.FindPeer(name) is not null)
+        {
+            throw new CommandException($"a peer named '{name}' already exists");
+        }
+    }
+
+    private static PeerConfig NewPeer(GatewayConfig config, AddPeerRequest request, DateTimeOffset now)
+    {
+        CheckNewName(config, request.Name);
+        var taken = new HashSet<IPAddress> { config.Address };
+        if (config.Address6 is not null)
+        {
+            taken.Add(config.Address6);
+        }
+
+        foreach (PeerConfig peer in config.Peers)
+        {
+            taken.Add(peer.Address);
+            if (peer.Address6 is not null)
+            {
+                taken.Add(peer.Address6);
+            }
+        }
+
+        IPAddress address = request.Address is string text
+            ? ChosenAddress(config.Subnet, text, taken, "--ip")
+            : Subnets.FirstFree(config.Subnet, taken) ?? throw new CommandException($"the subnet {config.Subnet} is full: no free address for another peer (remove a peer, or give a larger --subnet to holt init)");
+
+        IPAddress? address6 = null;
+        if (config.Subnet6 is IPNetwork subnet6)
+        {
+            address6 = request.Address6 is string text6
+                ? ChosenAddress(subnet6, text6, taken, "--ip6")
+                : Subnets.FirstFree(subnet6, taken, Subnets.IndexOf(config.Subnet, address)) ?? throw new CommandException($"the subnet {subnet6} is full");
+        }
+        else if (request.Address6 is not null)
+        {
+            throw new CommandException("--ip6: the gateway has no IPv6 subnet (subnet6 in [gateway])");
+        }
+
+        if (request.FullTunnel && request.AllowedIps.Count > 0)
+        {
+            throw new CommandException("--full-tunnel and --allowed-ips cannot be used together");
+        }
+
+        var allowed = new List<IPNetwork>();
+        foreach (string cidr in request.AllowedIps.SelectMany(a => a.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        {
+            if (Subnets.TryParseNetwork(cidr, out IPNetwork network) is string problem)
+            {
+                throw new CommandException($"--allowed-ips: {problem}");
+            }
+
+            allowed.Add(network);
+        }
+
+        if (request.FullTunnel)
+        {
+            allowed.AddRange(ClientConfig.FullTunnel);
+        }
+
+        List<string>? dns = request.Dns?.SelectMany(d => d.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        foreach (string entry in dns ?? [])
+        {
+            if (GatewayConfigReader.DnsProblem(entry) is string problem)
+            {
+                throw new CommandException($"--dns: {problem}");
+            }
+        }
+
+        if (request.Keepalive is < 0 or > 65535)
+        {
+            throw new CommandException("--keepalive must be between 0 (off) and 65535 seconds");
+        }
+
+        using PrivateKey key = PrivateKey.Generate();
+        string? psk = null;
+        if (request.PresharedKey)
+        {
+            using PresharedKey generated = WireGuard.Keys.PresharedKey.Generate();
+            psk = generated.ToBase64();
+        }
+
+        return new PeerConfig
+        {
+            Name = request.Name,
+            PublicKey = key.PublicKey.ToBase64(),
+            PrivateKey = key.ToBase64(),
+            PresharedKey = psk,
+            Address = address,
+            Address6 = address6,
+            AllowedIps = allowed,
+            Dns = dns,
+            Keepalive = request.Keepalive,
+            ClientToClient = request.ClientToClient,
+            Expires = request.Expires is string expires ? Expiry.Parse(expires, now) : null,
+            Created = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero),
+        };
+    }
+
+    private static IPAddress ChosenAddress(IPNetwork subnet, string text, HashSet<IPAddress> taken, string option)
+    {
+        if (!IPAddress.TryParse(text, out IPAddress? address) || text.Contains('/', StringComparison.Ordinal) || text.Contains('%', StringComparison.Ordinal))
+        {
+            throw new CommandException($"{option}: '{PeerName.Printable(text)}' is not an IP address");
+        }
+
+        if (Subnets.HostProblem(subnet, address) is string problem)
+        {
+            throw new CommandException($"{option}: {problem}");
+        }
+
+        if (taken.Contains(address))
+        {
+            throw new CommandException($"{option}: {address} is already taken");
+        }
+
+        return address;
+    }
+}
