@@ -14,6 +14,11 @@ internal static partial class Libc
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial int setsid();
 
+    internal const int SIGTERM = 15;
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int kill(int pid, int signal);
+
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial int dup2(int oldFd, int newFd);
 

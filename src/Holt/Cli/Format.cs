@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+
+namespace Holt.Cli;
+
+/// <summary>Human-readable figures for tables: sizes in binary units, ages relative to now.</summary>
+internal static class Format
+{
+    public static string Bytes(ulong bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0
+            ? bytes.ToString(CultureInfo.InvariantCulture) + " B"
+            : value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+
+    public static string Age(DateTimeOffset? when, DateTimeOffset now)
+    {
+        if (when is not DateTimeOffset time)
+        {
+            return "never";
+        }
+
+        TimeSpan age = now - time;
+        if (age < TimeSpan.Zero)
+        {
+            age = TimeSpan.Zero;
+        }
+
+        return age.TotalSeconds < 60 ? $"{(int)age.TotalSeconds}s ago"
+            : age.TotalMinutes < 60 ? $"{(int)age.TotalMinutes}m ago"
+            : age.TotalHours < 48 ? $"{(int)age.TotalHours}h ago"
+            : $"{(int)age.TotalDays}d ago";
+    }
+
+    /// <summary>Columns padded to their widest cell, two spaces apart; the last column is not padded.</summary>
+    public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        List<IReadOnlyList<string>> all = [header, .. rows];
+        int[] widths = new int[header.Count];
+        foreach (IReadOnlyList<string> row in all)
+        {
+            for (int i = 0; i < row.Count; i++)
+            {
+                widths[i] = Math.Max(widths[i], row[i].Length);
+            }
+        }
+
+        var text = new StringBuilder();
+        foreach (IReadOnlyList<string> row in all)
+        {
+            for (int i = 0; i < row.Count; i++)
+            {
+                text.Append(i == row.Count - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
+            }
+
+            text.Append('\n');
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Holt.Gateway;
+
+namespace Holt.Cli;
+
+/// <summary><c>holt init</c>: a new gateway configuration with a fresh server key.</summary>
+internal static class InitCommand
+{
+    public static Command Create()
+    {
+        var config = GatewayOptions.Config();
+        var endpoint = new Option<string?>("--endpoint") { Description = "The host name or address (and :PORT) clients dial; detected when omitted." };
+        var subnet = new Option<string?>("--subnet") { Description = "The VPN's IPv4 subnet (default 10.8.0.0/24)." };
+        var subnet6 = new Option<string?>("--subnet6") { Description = "An IPv6 subnet too, such as fd42:1::/64, or 'auto' for a random unique local /64." };
+        var port = new Option<int?>("--port") { Description = "The UDP port to listen on (default 51820)." };
+        var dns = new Option<string[]>("--dns") { Description = "Name servers for client configs (repeat or comma-separate).", AllowMultipleArgumentsPerToken = false };
+        var name = new Option<string?>("--interface") { Description = "The interface name (default wg0)." };
+        var backend = new Option<string?>("--backend") { Description = "engine (Holt's own, the default) or kernel (the WireGuard kernel module)." };
+        var force = new Option<bool>("--force") { Description = "Replace an existing configuration (its peers and keys are lost)." };
+        var command = new Command(
+            "init",
+            """
+            Create the gateway configuration with a fresh server key. Refuses to overwrite one without --force.
+            Example: holt init --endpoint vpn.example.com --subnet 10.8.0.0/24 --dns 1.1.1.1
+            """)
+        {
+            config, endpoint, subnet, subnet6, port, dns, name, backend, force,
+        };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            ConfigStore store = ConfigStore.Resolve(result.GetValue(config));
+            var options = new InitOptions
+            {
+                Endpoint = result.GetValue(endpoint),
+                Subnet = result.GetValue(subnet),
+                Subnet6 = result.GetValue(subnet6),
+                Port = result.GetValue(port) is int p && p is < 1 or > 65535 ? throw new CommandException("--port must be between 1 and 65535") : result.GetValue(port),
+                Dns = SplitList(result.GetValue(dns)),
+                Interface = result.GetValue(name),
+                Backend = ParseBackend(result.GetValue(backend)),
+            };
+            GatewayConfig created = Initialize(store, options, result.GetValue(force));
+            Console.Error.WriteLine($"Created {store.Path}: interface {created.Interface}, {created.Subnet}{(created.Subnet6 is null ? "" : $" and {created.Subnet6}")}, UDP port {created.ListenPort}, clients dial {created.ClientEndpoint}.");
+            Console.Error.WriteLine("Next: holt up, then holt peer add NAME.");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Creates and writes a configuration under the lock; refuses to replace one unless forced.</summary>
+    public static GatewayConfig Initialize(ConfigStore store, InitOptions options, bool force)
+    {
+        if (options.Interface is not null && !Tunnel.InterfaceName.IsValid(options.Interface))
+        {
+            Tunnel.InterfaceName.Validate(options.Interface);
+        }
+
+        foreach (string entry in options.Dns)
+        {
+            if (GatewayConfigReader.DnsProblem(entry) is string problem)
+            {
+                throw new CommandException($"--dns: {problem}");
+            }
+        }
+
+        GatewayConfig config = GatewaySetup.Create(options);
+        using (store.Lock())
+        {
+            if (store.Exists && !force)
+            {
+                throw new CommandException($"{store.Path} already exists; use --force to replace it (its peers and keys are lost)");
+            }
+
+            store.Save(config);
+        }
+
+        return config;
+    }
+
+    public static IReadOnlyList<string> SplitList(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+    private static Backend ParseBackend(string? value) => value switch
+    {
+        null or "engine" => Backend.Engine,
+        "kernel" => Backend.Kernel,
+        _ => throw new CommandException($"--backend must be engine or kernel, not '{PeerName.Printable(value)}'"),
+    };
+}
