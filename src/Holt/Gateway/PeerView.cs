@@ -112,5 +112,10 @@ internal sealed record TunnelPeerView(string PublicKey, string? Endpoint, DateTi
 internal sealed partial class ViewJson : JsonSerializerContext
 {
     /// <summary>Keys and names printed as they are ('+' stays '+'); the output is for scripts, not HTML.</summary>
-    public static ViewJson Plain { get; } = new(new JsonSerializerOptions(Default.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    public static ViewJson Plain { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 }
