@@ -1,5 +1,5 @@
 using System.Net;
-using Holt.Tools;
+using Holt.External;
 using Holt.Tunnel;
 using Microsoft.Extensions.Logging;
 

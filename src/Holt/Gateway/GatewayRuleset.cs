@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Holt.Tools;
+using Holt.External;
 
 namespace Holt.Gateway;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Holt.Tools;
+using Holt.External;
 using Holt.Uapi;
 using Holt.WireGuard.Keys;
 

@@ -146,6 +146,21 @@ internal sealed partial class Lab
         return (a, b);
     }
 
+    /// <summary>
+    /// A network behind <paramref name="router"/>: a namespace at 192.168.50.2/24 joined to the router's
+    /// "lan0" (192.168.50.1/24) by a veth. It has no route beyond its own subnet, like a service on a private LAN.
+    /// </summary>
+    public async Task<NetworkNamespace> AddLanAsync(Host router)
+    {
+        NetworkNamespace lan = await NewNamespaceAsync();
+        await router.Namespace.IpAsync("link", "add", "name", "lan0", "type", "veth", "peer", "name", "eth0", "netns", lan.Name);
+        await router.Namespace.IpAsync("addr", "add", "192.168.50.1/24", "dev", "lan0");
+        await router.Namespace.IpAsync("link", "set", "dev", "lan0", "up");
+        await lan.IpAsync("addr", "add", "192.168.50.2/24", "dev", "eth0");
+        await lan.IpAsync("link", "set", "dev", "eth0", "up");
+        return lan;
+    }
+
     public Task<KeyPair> NewKeyPairAsync() => KeyPair.CreateAsync(Directory);
 
     /// <summary>The lab's preshared key, as text.</summary>

@@ -20,6 +20,8 @@ internal sealed partial class Lab
     private readonly List<NetworkNamespace> _namespaces = [];
     private readonly List<TunnelProcess> _tunnels = [];
     private readonly List<BackgroundProcess> _processes = [];
+    private readonly List<Func<Task<IReadOnlyList<string>>>> _teardownSteps = [];
+    private readonly List<string> _logFiles = [];
 
     private Lab(ITestOutputHelper output)
     {
@@ -96,8 +98,20 @@ internal sealed partial class Lab
         return process;
     }
 
+    /// <summary>A step of teardown (stopping a gateway daemon), run before the tunnels stop; returns problems found.</summary>
+    public void OnTeardown(Func<Task<IReadOnlyList<string>>> step) => _teardownSteps.Add(step);
+
+    /// <summary>A log file written to the test output when the test fails.</summary>
+    public void KeepLog(string path) => _logFiles.Add(path);
+
     private void WriteLogs()
     {
+        foreach (string file in _logFiles.Where(File.Exists))
+        {
+            _output.WriteLine($"----- {Path.GetFileName(file)} -----");
+            _output.WriteLine(Command.Tail(File.ReadAllText(file), 300));
+        }
+
         foreach (TunnelProcess tunnel in _tunnels)
         {
             _output.WriteLine($"----- log of {tunnel.Describe()} -----");
@@ -112,6 +126,18 @@ internal sealed partial class Lab
         foreach (BackgroundProcess process in _processes)
         {
             process.Dispose();
+        }
+
+        foreach (Func<Task<IReadOnlyList<string>>> step in Enumerable.Reverse(_teardownSteps))
+        {
+            try
+            {
+                problems.AddRange(await step());
+            }
+            catch (Exception e) when (e is XunitException or IOException)
+            {
+                problems.Add(e.Message);
+            }
         }
 
         // Stop the tunnels one way the drop-in contract requires, SIGTERM, and hold them to a clean exit.

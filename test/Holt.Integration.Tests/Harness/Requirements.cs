@@ -26,6 +26,7 @@ internal static class Requirements
         ("mount", "mount"),
         ("sh", "dash"),
         ("bash", "bash"),
+        ("zbarimg", "zbar-tools"),
     ];
 
     private static readonly string[] s_searchPath = BuildSearchPath();

@@ -5,6 +5,11 @@ internal static class Tools
 {
     public static string Ip => Requirements.Find("ip");
 
+    /// <summary>The holt apphost the test project's reference to src/Holt copies beside the tests.</summary>
+    public static string Holt => Path.Combine(AppContext.BaseDirectory, "holt");
+
+    public static string Zbarimg => Requirements.Find("zbarimg");
+
     public static string Ss => Requirements.Find("ss");
 
     public static string Wg => Requirements.Find("wg");

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace Holt.Tools;
+namespace Holt.External;
 
 /// <summary>
 /// Runs the system's own tools (<c>ip</c>, <c>nft</c>, <c>wg</c>, <c>sysctl</c>) the way a careful script would:

@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Text.Json;
+using Holt.Integration.Tests.Harness;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace Holt.Integration.Tests.Gateway;
+
+/// <summary>
+/// The bastion workflow end to end: a gateway namespace runs <c>holt up</c>; clients bring up the config that
+/// <c>holt peer add</c> printed with wg-quick and wireguard-go (not Holt), and reach the gateway and a LAN behind it.
+/// </summary>
+public sealed class GatewayTests(ITestOutputHelper output)
+{
+    private const string Subnet6 = "fd42:4242::/64";
+
+    [RootFact]
+    public Task PrintedConfig_WorksWithWgQuickAndWireGuardGo_AndItsQrCodeDecodesToIt() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab, "--subnet6", Subnet6);
+            await lab.AddLanAsync(gateway.Host);
+            (await gateway.UpAsync()).EnsureSuccess();
+
+            Host client = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string config = await gateway.AddPeerAsync("laptop", "--allowed-ips", $"10.8.0.0/24,{Subnet6},192.168.50.0/24");
+            Assert.Equal(config, await gateway.CheckAsync("peer", "config", "laptop"));
+            Assert.Contains("Address = 10.8.0.2/32, fd42:4242::2/128\n", config, StringComparison.Ordinal);
+            Assert.Contains($"Endpoint = {gateway.Host.UnderlayV4}:{gateway.Host.ListenPort}\n", config, StringComparison.Ordinal);
+
+            string file = await Harness.Gateway.WriteClientConfigAsync(lab, client, config);
+            (await lab.WgQuickAsync(client, "up", file)).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(client, "10.8.0.1", "the gateway's VPN address");
+            await Traffic.AssertPingsAsync(client, "fd42:4242::1");
+            await Traffic.AssertPingsAsync(client, "192.168.50.2");
+
+            foreach (string format in new[] { "png", "svg" })
+            {
+                string image = Path.Combine(lab.Directory, "laptop." + format);
+                await gateway.CheckAsync("peer", "qr", "laptop", "--qr", $"{format}:{image}");
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(image));
+                if (format == "png")
+                {
+                    string decoded = await Command.CheckAsync([Tools.Zbarimg, "--raw", "-q", image]);
+                    Harness.Gateway.EnsureDecoded(config, decoded[..^1], "the PNG QR code");
+                }
+            }
+
+            // The gateway saw the handshake, and counts both ways.
+            JsonElement laptop = (await gateway.PeersAsync())["laptop"];
+            Assert.NotEqual(JsonValueKind.Null, laptop.GetProperty("latest_handshake").ValueKind);
+            Assert.True(laptop.GetProperty("rx_bytes").GetUInt64() > 0);
+            Assert.True(laptop.GetProperty("tx_bytes").GetUInt64() > 0);
+        });
+
+    [RootFact]
+    public Task AddingDisablingAndRemovingOtherPeers_DoesNotInterruptIperf3() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host client = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string config = await gateway.AddPeerAsync("laptop");
+            (await lab.WgQuickAsync(client, "up", await Harness.Gateway.WriteClientConfigAsync(lab, client, config))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(client, "10.8.0.1", "the gateway's VPN address");
+            string laptopKey = JsonOf(await gateway.PeersAsync(), "laptop", "public_key");
+            string handshakeBefore = await HandshakeAsync(gateway, laptopKey);
+
+            const string Port = "5201";
+            BackgroundProcess server = lab.StartProcess(gateway.Host.Namespace, Tools.Iperf3, "-s", "-1", "-B", "10.8.0.1", "-p", Port);
+            await Poll.UntilAsync(
+                async () => (await gateway.Host.Namespace.ExecAsync(Tools.Ss, "-Htln", $"sport = :{Port}")).Length > 0,
+                TimeSpan.FromSeconds(10),
+                () => $"iperf3 did not start listening: {server.Log()}");
+            BackgroundProcess run = lab.StartProcess(client.Namespace, Tools.Iperf3, "-c", "10.8.0.1", "-p", Port, "-t", "8", "-i", "1", "-J");
+
+            await Task.Delay(1500);
+            await gateway.AddPeerAsync("phone");
+            await gateway.AddPeerAsync("tablet", "--client-to-client");
+            await gateway.CheckAsync("peer", "disable", "phone");
+            await gateway.CheckAsync("peer", "set", "laptop", "--expires", "30d");
+            await gateway.CheckAsync("peer", "enable", "phone");
+            await gateway.CheckAsync("peer", "rename", "tablet", "pad");
+            await gateway.CheckAsync("peer", "remove", "phone");
+
+            Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(30)), "iperf3 did not finish");
+            Assert.True(run.ExitCode == 0, $"iperf3 failed: {run.Log()}");
+            using JsonDocument report = JsonDocument.Parse(run.Log());
+            var rates = report.RootElement.GetProperty("intervals").EnumerateArray()
+                .Select(i => i.GetProperty("sum").GetProperty("bits_per_second").GetDouble()).ToList();
+            lab.Log($"iperf3 intervals (Mbit/s): {string.Join(' ', rates.Select(r => (r / 1e6).ToString("0", CultureInfo.InvariantCulture)))}");
+            Assert.True(rates.Count >= 7, $"iperf3 reported {rates.Count} intervals");
+            Assert.All(rates, rate => Assert.True(rate > 0, "an iperf3 interval moved no data: the changes interrupted the flow"));
+
+            // The laptop's session was never replaced: same handshake as before the changes.
+            Assert.Equal(handshakeBefore, await HandshakeAsync(gateway, laptopKey));
+            Assert.Equal(["laptop", "pad"], (await gateway.PeersAsync()).Keys.Order().ToArray());
+        });
+
+    [RootFact]
+    public Task RestartingTheGateway_KeepsTrafficTotals() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host client = await lab.AddHostAsync(Implementation.WireGuardGo);
+
+            // No keepalive, so nothing but the test's own pings moves between the readings.
+            string config = await gateway.AddPeerAsync("laptop", "--keepalive", "0");
+            (await lab.WgQuickAsync(client, "up", await Harness.Gateway.WriteClientConfigAsync(lab, client, config))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(client, "10.8.0.1", "the gateway's VPN address");
+            await Traffic.AssertPingsAsync(client, "10.8.0.1", 5);
+            (ulong rx, ulong tx) before = Totals(await gateway.PeersAsync(), "laptop");
+
+            await gateway.DownAsync();
+            Assert.False(gateway.DaemonRunning);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(gateway.StateFile));
+            Assert.Equal(before, Totals(await gateway.PeersAsync(), "laptop"));
+
+            (await gateway.UpAsync()).EnsureSuccess();
+            Assert.Equal(before, Totals(await gateway.PeersAsync(), "laptop"));
+
+            // The new interface counts from zero; the totals keep adding on top.
+            await Traffic.WaitUntilReachableAsync(client, "10.8.0.1", "the gateway after its restart");
+            await Traffic.AssertPingsAsync(client, "10.8.0.1", 5);
+            (ulong rx, ulong tx) after = Totals(await gateway.PeersAsync(), "laptop");
+            lab.Log($"totals rx/tx before the restart {before.rx}/{before.tx}, after more pings {after.rx}/{after.tx}");
+            Assert.True(after.rx > before.rx && after.tx > before.tx, $"totals did not grow past {before} after the restart: {after}");
+
+            // And they survive a second restart exactly.
+            await gateway.DownAsync();
+            (await gateway.UpAsync()).EnsureSuccess();
+            Assert.Equal(after, Totals(await gateway.PeersAsync(), "laptop"));
+        });
+
+    [RootFact]
+    public Task ClientToClient_IsOffByDefault_AndOnPerPeer() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host a = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Host b = await lab.AddHostAsync(Implementation.WireGuardGo);
+            (await lab.WgQuickAsync(a, "up", await Harness.Gateway.WriteClientConfigAsync(lab, a, await gateway.AddPeerAsync("a")))).EnsureSuccess();
+            (await lab.WgQuickAsync(b, "up", await Harness.Gateway.WriteClientConfigAsync(lab, b, await gateway.AddPeerAsync("b")))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(a, "10.8.0.1", "the gateway from a");
+            await Traffic.WaitUntilReachableAsync(b, "10.8.0.1", "the gateway from b");
+
+            await Traffic.AssertNoReplyAsync(a, "10.8.0.3", "client-to-client is off by default");
+            await gateway.CheckAsync("peer", "set", "a", "--client-to-client", "on");
+            await Traffic.AssertNoReplyAsync(a, "10.8.0.3", "b has not switched client-to-client on");
+            await gateway.CheckAsync("peer", "set", "b", "--client-to-client", "on");
+            await Traffic.AssertPingsAsync(a, "10.8.0.3");
+            await Traffic.AssertPingsAsync(b, "10.8.0.2");
+            await gateway.CheckAsync("peer", "set", "b", "--client-to-client", "off");
+            await Traffic.AssertNoReplyAsync(a, "10.8.0.3", "b switched client-to-client off again");
+        });
+
+    [RootFact]
+    public Task ExpiredPeer_IsDisabledByTheDaemon() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host client = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string expires = DateTime.UtcNow.AddSeconds(6).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            string config = await gateway.AddPeerAsync("guest", "--expires", expires);
+            (await lab.WgQuickAsync(client, "up", await Harness.Gateway.WriteClientConfigAsync(lab, client, config))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(client, "10.8.0.1", "the gateway before the expiry");
+            string key = JsonOf(await gateway.PeersAsync(), "guest", "public_key");
+
+            await Poll.UntilAsync(
+                async () => !(await gateway.Host.WgAsync("show", gateway.Interface, "peers")).Contains(key, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(20),
+                () => "the expired peer is still on the interface");
+            Assert.Contains("enabled = false", await File.ReadAllTextAsync(gateway.ConfigPath), StringComparison.Ordinal);
+            JsonElement guest = (await gateway.PeersAsync())["guest"];
+            Assert.True(guest.GetProperty("expired").GetBoolean());
+            Assert.False(guest.GetProperty("enabled").GetBoolean());
+            await Traffic.AssertNoReplyAsync(client, "10.8.0.1", "the peer expired");
+        });
+
+    [RootFact]
+    public Task FirstRun_HoltUpCreatesTheConfiguration_AndAPeerConnects() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            if (File.Exists("/var/run/wireguard/wg0.sock"))
+            {
+                throw new XunitException("an interface wg0 already runs on this machine; the first-run test needs the default name free");
+            }
+
+            Harness.Gateway gateway = await Harness.Gateway.CreateWithoutConfigAsync(lab);
+            CommandResult up = await gateway.UpAsync();
+            up.EnsureSuccess();
+            Assert.Contains("created one", up.Output, StringComparison.Ordinal);
+            string toml = await File.ReadAllTextAsync(gateway.ConfigPath);
+            Assert.Contains("interface = \"wg0\"", toml, StringComparison.Ordinal);
+            Assert.Contains("subnet = \"10.8.0.0/24\"", toml, StringComparison.Ordinal);
+            Assert.Contains("listen_port = 51820", toml, StringComparison.Ordinal);
+            Assert.Contains($"endpoint = \"{gateway.Host.UnderlayV4}\"", toml, StringComparison.Ordinal);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(gateway.ConfigPath));
+
+            Host client = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string config = await gateway.AddPeerAsync("laptop");
+            Assert.Contains($"Endpoint = {gateway.Host.UnderlayV4}:51820\n", config, StringComparison.Ordinal);
+            (await lab.WgQuickAsync(client, "up", await Harness.Gateway.WriteClientConfigAsync(lab, client, config))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(client, "10.8.0.1", "the gateway made by the first holt up");
+            await gateway.DownAsync();
+        });
+
+    private static string JsonOf(Dictionary<string, JsonElement> peers, string name, string property) =>
+        peers[name].GetProperty(property).GetString()!;
+
+    private static (ulong Rx, ulong Tx) Totals(Dictionary<string, JsonElement> peers, string name) =>
+        (peers[name].GetProperty("rx_bytes").GetUInt64(), peers[name].GetProperty("tx_bytes").GetUInt64());
+
+    private static async Task<string> HandshakeAsync(Harness.Gateway gateway, string publicKey)
+    {
+        string dump = await gateway.Host.WgAsync("show", gateway.Interface, "latest-handshakes");
+        return dump.Split('\n').Single(l => l.StartsWith(publicKey, StringComparison.Ordinal)).Split('\t')[1];
+    }
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Xunit.Sdk;
+
+namespace Holt.Integration.Tests.Harness;
+
+/// <summary>
+/// A Holt gateway in a lab host's namespace, driven only through the <c>holt</c> command line, as an operator
+/// does: its holt.toml and state directory live in the lab's directory (HOLT_CONFIG, HOLT_STATE_DIR), its interface
+/// is named after the namespace, and it listens on the host's port. Teardown runs <c>holt down</c> and checks that
+/// the interface, Holt's nftables table and the pid file are gone.
+/// </summary>
+internal sealed class Gateway
+{
+    private Gateway(Lab lab, Host host)
+    {
+        Lab = lab;
+        Host = host;
+        string directory = Path.Combine(lab.Directory, "gateway-" + host.Number);
+        System.IO.Directory.CreateDirectory(directory);
+        ConfigPath = Path.Combine(directory, "holt.toml");
+        StateDirectory = Path.Combine(directory, "state");
+        LogPath = Path.Combine(directory, "daemon.log");
+        lab.KeepLog(LogPath);
+    }
+
+    public Lab Lab { get; }
+
+    public Host Host { get; }
+
+    public string ConfigPath { get; }
+
+    public string StateDirectory { get; }
+
+    public string LogPath { get; }
+
+    public string Interface => Host.Interface;
+
+    public string StateFile => Path.Combine(StateDirectory, Interface + ".json");
+
+    public Dictionary<string, string> Environment => new()
+    {
+        ["HOLT_CONFIG"] = ConfigPath,
+        ["HOLT_STATE_DIR"] = StateDirectory,
+        ["LOG_LEVEL"] = "verbose",
+    };
+
+    /// <summary>A host on the hub with <c>holt init</c> done (endpoint its underlay address and port), not yet up.</summary>
+    public static async Task<Gateway> CreateAsync(Lab lab, params string[] initArguments)
+    {
+        Host host = await lab.AddHostAsync(Implementation.Holt);
+        var gateway = new Gateway(lab, host);
+        lab.OnTeardown(gateway.TearDownAsync);
+        await gateway.CheckAsync(
+        [
+            "init", "--endpoint", $"{host.UnderlayV4}:{host.ListenPort}", "--port", host.ListenPort.ToString(),
+            "--interface", host.Interface, .. initArguments,
+        ]);
+        return gateway;
+    }
+
+    /// <summary>A gateway whose configuration does not exist yet (for the first-run <c>holt up</c>).</summary>
+    public static async Task<Gateway> CreateWithoutConfigAsync(Lab lab)
+    {
+        Host host = await lab.AddHostAsync(Implementation.Holt);
+        var gateway = new Gateway(lab, host);
+        lab.OnTeardown(gateway.TearDownAsync);
+        return gateway;
+    }
+
+    /// <summary>Runs <c>holt ARGS</c> in the gateway's namespace.</summary>
+    public Task<CommandResult> RunAsync(params string[] arguments) =>
+        Command.RunAsync(Host.Namespace.Wrap([Tools.Holt, .. arguments]), environment: Environment);
+
+    public async Task<string> CheckAsync(params string[] arguments) => (await RunAsync(arguments)).EnsureSuccess().Output;
+
+    /// <summary><c>holt up</c>, whose daemon's log goes to <see cref="LogPath"/>.</summary>
+    public async Task<CommandResult> UpAsync(params string[] arguments)
+    {
+        Lab.Log($"holt up {string.Join(' ', arguments)} in {Host.Namespace}");
+        return await Command.RunDetachedOutputAsync(Host.Namespace.Wrap([Tools.Holt, "up", .. arguments]), LogPath, environment: Environment);
+    }
+
+    public async Task DownAsync() => (await Command.RunDetachedOutputAsync(Host.Namespace.Wrap([Tools.Holt, "down"]), LogPath, environment: Environment)).EnsureSuccess();
+
+    /// <summary>Adds a peer and returns the client config it printed.</summary>
+    public async Task<string> AddPeerAsync(string name, params string[] options) => await CheckAsync(["peer", "add", name, .. options]);
+
+    /// <summary><c>holt peer list --json</c>, by name.</summary>
+    public async Task<Dictionary<string, JsonElement>> PeersAsync()
+    {
+        using JsonDocument json = JsonDocument.Parse(await CheckAsync("peer", "list", "--json"));
+        return json.RootElement.EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.Clone());
+    }
+
+    public bool DaemonRunning => File.Exists(PidPath);
+
+    private string PidPath => Path.Combine("/run/holt", Interface + ".pid");
+
+    private async Task<IReadOnlyList<string>> TearDownAsync()
+    {
+        var problems = new List<string>();
+        if (DaemonRunning)
+        {
+            CommandResult down = await Command.RunDetachedOutputAsync(Host.Namespace.Wrap([Tools.Holt, "down"]), LogPath, environment: Environment);
+            if (!down.Succeeded)
+            {
+                problems.Add($"holt down failed: {down.Describe()}");
+            }
+        }
+
+        if (await Host.Namespace.HasLinkAsync(Interface))
+        {
+            problems.Add($"the gateway interface {Interface} is still there after holt down");
+        }
+
+        if ((await Host.Namespace.TryExecAsync(Tools.Nft, "list", "table", "inet", "holt")).Succeeded)
+        {
+            problems.Add("Holt's nftables table is still there after holt down");
+        }
+
+        if (File.Exists(PidPath))
+        {
+            problems.Add($"{PidPath} is still there after holt down");
+            File.Delete(PidPath);
+        }
+
+        return problems;
+    }
+
+    /// <summary>A client config written as NAME.conf in the lab directory, as wg-quick wants it.</summary>
+    public static async Task<string> WriteClientConfigAsync(Lab lab, Host client, string config) =>
+        await lab.WriteFileAsync($"{client.Interface}.conf", config);
+
+    public static void EnsureDecoded(string expected, string decoded, string what)
+    {
+        if (decoded != expected)
+        {
+            throw new XunitException($"{what} decoded to something else than the config.\nExpected:\n{expected}\nDecoded:\n{decoded}");
+        }
+    }
+}
