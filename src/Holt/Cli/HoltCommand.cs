@@ -13,6 +13,11 @@ internal static class HoltCommand
         {
             root.Subcommands.Add(command);
         }
+
+        foreach (Command command in UpDownCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
         return root.Parse(args).Invoke();
     }
 }
