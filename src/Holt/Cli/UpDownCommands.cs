@@ -67,6 +67,7 @@ internal static class UpDownCommands
         var system = new LinuxQuickSystem();
         if (up)
         {
+            using IDisposable interrupts = system.CatchInterrupts();
             ClientTunnel.Up(config, name, system);
         }
         else

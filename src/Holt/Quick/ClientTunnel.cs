@@ -23,6 +23,9 @@ internal sealed partial class ClientTunnel
     private bool _firewallSet;
     private uint? _policyTable;
 
+    // Up stops at its next step once interrupted; the undo and down run to their end.
+    private bool _stopOnInterrupt;
+
     // The interface's mark: the file's, or the policy table's once up has chosen one (wg-quick reads it back).
     private uint _fwMark;
 
@@ -45,13 +48,16 @@ internal sealed partial class ClientTunnel
     private void Up()
     {
         CheckBeforeUp();
+        _stopOnInterrupt = true;
         try
         {
             RunHooks(_config.PreUp);
             IReadOnlyDictionary<QuickPeer, IPEndPoint> endpoints = ResolveEndpoints();
             _system.Report($"[#] holt tunnel {_name}");
+            StopIfInterrupted();
             _system.StartEngine(_name);
             _engineStarted = true;
+            StopIfInterrupted();
             _system.Report($"[#] set {_name}: the [Interface] keys and {_config.Peers.Count} peer(s), over {UapiServer.SocketPathFor(_name)}");
             _system.Configure(_name, QuickUapi.SetBody(_config, endpoints));
             foreach (IpPrefix address in _config.Addresses)
@@ -67,9 +73,13 @@ internal sealed partial class ClientTunnel
             }
 
             RunHooks(_config.PostUp);
+
+            // A signal during the last hook still counts, as wg-quick's trap fires once the hook returns.
+            StopIfInterrupted();
         }
         catch
         {
+            _stopOnInterrupt = false;
             Undo();
             throw;
         }
@@ -188,6 +198,7 @@ internal sealed partial class ClientTunnel
         foreach (QuickHook hook in hooks)
         {
             string command = hook.Command.Replace("%i", _name, StringComparison.Ordinal);
+            StopIfInterrupted();
             _system.Report($"[#] {command}");
             int code = _system.RunHook(command);
             if (code != 0)
@@ -230,12 +241,21 @@ internal sealed partial class ClientTunnel
         return endpoints;
     }
 
+    private void StopIfInterrupted()
+    {
+        if (_stopOnInterrupt && _system.Interrupted)
+        {
+            throw new CommandException($"interrupted; what holt up did to {_name} has been undone");
+        }
+    }
+
     /// <summary>Runs a command and throws its first line of error output when it fails.</summary>
     private ProcessResult Check(string program, params string[] arguments) => CheckWithInput(program, null, arguments);
 
     private ProcessResult CheckWithInput(string program, string? input, params string[] arguments)
     {
         string line = program + " " + string.Join(' ', arguments);
+        StopIfInterrupted();
         _system.Report("[#] " + line);
         ProcessResult result = _system.Run(program, arguments, input);
         if (!result.Succeeded)

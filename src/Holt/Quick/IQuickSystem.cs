@@ -46,4 +46,7 @@ internal interface IQuickSystem
 
     /// <summary>One line of progress for the operator, on standard error (never a secret).</summary>
     void Report(string line);
+
+    /// <summary>Whether the operator asked holt to stop (SIGINT, SIGTERM, SIGHUP) while it was caught.</summary>
+    bool Interrupted { get; }
 }

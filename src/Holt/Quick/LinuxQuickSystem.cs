@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Holt.Tunnel;
 using Holt.Uapi;
 
@@ -13,6 +14,8 @@ namespace Holt.Quick;
 /// </summary>
 internal sealed class LinuxQuickSystem : IQuickSystem
 {
+    private volatile bool _interrupted;
+
     private static readonly TimeSpan s_engineTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(60);
 
@@ -137,6 +140,14 @@ internal sealed class LinuxQuickSystem : IQuickSystem
 
     public void Report(string line) => Console.Error.WriteLine(line);
 
+    public bool Interrupted => _interrupted;
+
+    /// <summary>
+    /// Until disposed, SIGINT, SIGTERM and SIGHUP no longer end holt but set <see cref="Interrupted"/>, so that up
+    /// stops at its next step and undoes what it did, as wg-quick's trap does.
+    /// </summary>
+    public IDisposable CatchInterrupts() => new InterruptCatcher(this);
+
     private static Process StartOrThrow(ProcessStartInfo start, string program)
     {
         try
@@ -164,5 +175,34 @@ internal sealed class LinuxQuickSystem : IQuickSystem
         }
 
         return null;
+    }
+
+    private sealed class InterruptCatcher : IDisposable
+    {
+        private readonly PosixSignalRegistration[] _registrations;
+
+        public InterruptCatcher(LinuxQuickSystem system)
+        {
+            void Catch(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                system._interrupted = true;
+            }
+
+            _registrations =
+            [
+                PosixSignalRegistration.Create(PosixSignal.SIGINT, Catch),
+                PosixSignalRegistration.Create(PosixSignal.SIGTERM, Catch),
+                PosixSignalRegistration.Create(PosixSignal.SIGHUP, Catch),
+            ];
+        }
+
+        public void Dispose()
+        {
+            foreach (PosixSignalRegistration registration in _registrations)
+            {
+                registration.Dispose();
+            }
+        }
     }
 }

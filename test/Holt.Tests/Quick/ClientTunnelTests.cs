@@ -90,6 +90,42 @@ public class ClientTunnelTests
     }
 
     [Fact]
+    public void Up_Interrupted_StopsAtTheNextStep_AndUndoes()
+    {
+        FakeQuickSystem system = UnderlayWithMtu(1500);
+        system.InterruptAfter = "ip -4 address add 10.0.0.2/24 dev wg0";
+        using QuickConfig config = Parse(FullTunnel);
+
+        var error = Assert.Throws<CommandException>(() => ClientTunnel.Up(config, "wg0", system));
+
+        Assert.Equal("interrupted; what holt up did to wg0 has been undone", error.Message);
+        Assert.Equal(["ip -4 address add 10.0.0.2/24 dev wg0", "ip link delete dev wg0", "wait wg0"], system.Changes.Skip(3));
+    }
+
+    [Fact]
+    public void Up_InterruptedDuringTheLastHook_StillUndoes()
+    {
+        FakeQuickSystem system = UnderlayWithMtu(1500);
+        system.InterruptAfter = "hook echo post wg0";
+        using QuickConfig config = Parse(FullTunnel);
+
+        Assert.Throws<CommandException>(() => ClientTunnel.Up(config, "wg0", system));
+
+        Assert.Equal(["ip link delete dev wg0", "wait wg0"], system.Changes.TakeLast(2));
+    }
+
+    [Fact]
+    public void Down_Interrupted_RunsToTheEnd()
+    {
+        var system = new FakeQuickSystem { InterfaceExists = true, InterruptAfter = "hook echo pre-down wg0" };
+        using QuickConfig config = Parse(FullTunnel);
+
+        ClientTunnel.Down(config, "wg0", system);
+
+        Assert.Equal("hook echo post-down wg0", system.Changes[^1]);
+    }
+
+    [Fact]
     public void Up_EngineFailsToStart_LeavesNothingToUndo()
     {
         FakeQuickSystem system = UnderlayWithMtu(1500);

@@ -21,6 +21,11 @@ internal sealed class FakeQuickSystem : IQuickSystem
 
     public bool InterfaceExists { get; set; }
 
+    /// <summary>The step after which the operator presses Ctrl-C.</summary>
+    public string? InterruptAfter { get; set; }
+
+    public bool Interrupted { get; private set; }
+
     public DeviceStatus Device { get; set; } = new(0, 0, null, []);
 
     /// <summary>Steps that change something: every recorded step but the read-only queries.</summary>
@@ -36,6 +41,7 @@ internal sealed class FakeQuickSystem : IQuickSystem
     {
         string line = program + " " + string.Join(' ', arguments);
         Steps.Add(input is null ? line : $"{line} <<{input}");
+        Interrupted |= line == InterruptAfter;
         if (line == "ip link show dev wg0" && !InterfaceExists)
         {
             return new ProcessResult(1, "", "Device \"wg0\" does not exist.\n");
@@ -60,6 +66,7 @@ internal sealed class FakeQuickSystem : IQuickSystem
     public int RunHook(string command)
     {
         Steps.Add("hook " + command);
+        Interrupted |= "hook " + command == InterruptAfter;
         return "hook " + command == FailOn ? 3 : 0;
     }
 
@@ -103,6 +110,7 @@ internal sealed class FakeQuickSystem : IQuickSystem
     private void Record(string step)
     {
         Steps.Add(step);
+        Interrupted |= step == InterruptAfter;
         if (step == FailOn)
         {
             throw new CommandException("boom");
