@@ -126,12 +126,16 @@ internal sealed partial class ClientTunnel
 
         Check("ip", "link", "delete", "dev", _name);
         WaitForEngine();
-        if (_config.HasDns)
-        {
-            UnsetDns();
-        }
 
-        RemoveFirewall();
+        // Once the interface is gone, down goes on to PostDown whatever these say, as wg-quick's "|| true" does.
+        Attempt(() =>
+        {
+            if (_config.HasDns)
+            {
+                UnsetDns();
+            }
+        });
+        Attempt(RemoveFirewall);
         RunHooks(_config.PostDown);
     }
 

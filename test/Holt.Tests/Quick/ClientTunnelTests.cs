@@ -288,6 +288,18 @@ public class ClientTunnelTests
     }
 
     [Fact]
+    public void Down_ResolvconfFails_StillRemovesTheFirewallAndRunsPostDown()
+    {
+        var system = new FakeQuickSystem { InterfaceExists = true, FailOn = "resolvconf -d wg0 -f" };
+        system.Answer("nft list tables", "table ip holt-quick-wg0\n");
+        using QuickConfig config = Parse(FullTunnel);
+
+        ClientTunnel.Down(config, "wg0", system);
+
+        Assert.Equal(["resolvconf -d wg0 -f", "nft -f - <<delete table ip holt-quick-wg0\n", "hook echo post-down wg0"], system.Changes.TakeLast(3));
+    }
+
+    [Fact]
     public void Down_InterfaceNotRunning_FailsBeforeTheHooks()
     {
         var system = new FakeQuickSystem();
