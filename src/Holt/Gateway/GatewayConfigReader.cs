@@ -68,6 +68,7 @@ internal static partial class GatewayConfigReader
 
     private static GatewayConfig ReadGateway(TableReader table)
     {
+        table.RefuseUnknown("interface", "backend", "private_key", "listen_port", "endpoint", "subnet", "address", "subnet6", "address6", "dns", "mtu", "routes", "masquerade");
         string privateKey = table.RequiredString("private_key");
         IPNetwork subnet = table.RequiredNetwork("subnet");
         IPNetwork? subnet6 = table.OptionalNetwork("subnet6");
@@ -92,12 +93,12 @@ internal static partial class GatewayConfigReader
             Routes = table.OptionalNetworks("routes") ?? [],
             Masquerade = table.OptionalBoolean("masquerade") ?? true,
         };
-        table.RefuseUnknown("interface", "backend", "private_key", "listen_port", "endpoint", "subnet", "address", "subnet6", "address6", "dns", "mtu", "routes", "masquerade");
         return config;
     }
 
     private static PeerConfig ReadPeer(TableReader table)
     {
+        table.RefuseUnknown("name", "public_key", "private_key", "preshared_key", "address", "address6", "allowed_ips", "dns", "keepalive", "enabled", "client_to_client", "expires", "created");
         var peer = new PeerConfig
         {
             Name = table.RequiredString("name"),
@@ -114,7 +115,6 @@ internal static partial class GatewayConfigReader
             Expires = table.OptionalDateTime("expires"),
             Created = table.OptionalDateTime("created"),
         };
-        table.RefuseUnknown("name", "public_key", "private_key", "preshared_key", "address", "address6", "allowed_ips", "dns", "keepalive", "enabled", "client_to_client", "expires", "created");
         return peer;
     }
 

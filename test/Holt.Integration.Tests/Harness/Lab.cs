@@ -66,6 +66,9 @@ internal sealed partial class Lab
             lab.WriteLogs();
         }
 
+        // Only now: the logs read above live in the lab's directory.
+        System.IO.Directory.Delete(lab.Directory, recursive: true);
+
         if (failure is not null)
         {
             ExceptionDispatchInfo.Throw(failure);
@@ -170,7 +173,6 @@ internal sealed partial class Lab
             }
         }
 
-        System.IO.Directory.Delete(Directory, recursive: true);
         return problems;
     }
 
