@@ -46,6 +46,15 @@ public sealed class GatewayTests(ITestOutputHelper output)
                 }
             }
 
+            // The same file under holt up (Holt's engine, wg-quick's semantics) works too.
+            TunnelProcess wgQuickTunnel = client.Tunnel!;
+            (await lab.WgQuickAsync(client, "down", file)).EnsureSuccess();
+            Assert.Empty(await wgQuickTunnel.ConfirmShutdownAsync("wg-quick down"));
+            (await lab.HoltUpAsync(client, file)).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(client, "10.8.0.1", "the gateway, from holt up --config");
+            await Traffic.AssertPingsAsync(client, "fd42:4242::1");
+            await Traffic.AssertPingsAsync(client, "192.168.50.2");
+
             // The gateway saw the handshake, and counts both ways.
             JsonElement laptop = (await gateway.PeersAsync())["laptop"];
             Assert.NotEqual(JsonValueKind.Null, laptop.GetProperty("latest_handshake").ValueKind);
