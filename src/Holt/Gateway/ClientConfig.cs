@@ -21,6 +21,11 @@ internal static class ClientConfig
             throw new CommandException($"peer '{peer.Name}' has no private key in the configuration (it was added with its own key), so Holt cannot write its client config");
         }
 
+        if (GatewayConfigReader.PublicKeyOf(peer.PrivateKey) != peer.PublicKey)
+        {
+            throw new CommandException($"peer '{peer.Name}': its private_key does not belong to its public_key (was the file edited by hand?)");
+        }
+
         var text = new StringBuilder();
         text.Append("[Interface]\n");
         text.Append("PrivateKey = ").Append(peer.PrivateKey).Append('\n');

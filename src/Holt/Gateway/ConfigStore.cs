@@ -28,7 +28,7 @@ internal sealed class ConfigStore(string path)
     }
 
     /// <exception cref="CommandException">The file is missing, unreadable or invalid (with file:line).</exception>
-    public GatewayConfig Load()
+    public GatewayConfig Load(bool verifyKeyPairs = false)
     {
         string text;
         try
@@ -50,7 +50,7 @@ internal sealed class ConfigStore(string path)
 
         try
         {
-            return GatewayConfigReader.Read(text, Path);
+            return GatewayConfigReader.Read(text, Path, verifyKeyPairs);
         }
         catch (ConfigException e)
         {

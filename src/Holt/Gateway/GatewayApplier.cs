@@ -51,7 +51,7 @@ internal static class GatewayApplier
     {
         GatewayState state = StateStore.Load(config.Interface);
         _ = state.Sample(status);
-        SyncResult result = control.Sync(Desired(config, now));
+        SyncResult result = control.Sync(Desired(config, now), status);
         foreach (string key in result.Created.Concat(result.Removed))
         {
             state.Recreated(key);

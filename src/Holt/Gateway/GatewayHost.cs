@@ -50,7 +50,7 @@ internal static partial class GatewayHost
         DateTime configWritten;
         using (store.Lock())
         {
-            config = store.Load();
+            config = store.Load(verifyKeyPairs: true);
             configWritten = File.GetLastWriteTimeUtc(store.Path);
             if (control.TryGet() is not null)
             {

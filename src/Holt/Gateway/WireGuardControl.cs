@@ -31,11 +31,16 @@ internal abstract class WireGuardControl(string interfaceName)
     /// <summary>The interface's state, or null when it is not running.</summary>
     public abstract DeviceStatus? TryGet();
 
-    public abstract SyncResult Sync(DesiredDevice desired);
+    /// <summary>Changes the interface from <paramref name="current"/> (its state just read) to <paramref name="desired"/>.</summary>
+    public abstract SyncResult Sync(DesiredDevice desired, DeviceStatus current);
 
-    protected static SyncResult Compare(DeviceStatus? before, DesiredDevice desired)
+    /// <summary>Reads the interface's state, then syncs it.</summary>
+    public SyncResult Sync(DesiredDevice desired) =>
+        Sync(desired, TryGet() ?? throw new CommandException($"interface {InterfaceName} is not running"));
+
+    protected static SyncResult Compare(DeviceStatus before, DesiredDevice desired)
     {
-        var existing = new HashSet<string>(before?.Peers.Select(p => p.PublicKey) ?? [], StringComparer.Ordinal);
+        var existing = new HashSet<string>(before.Peers.Select(p => p.PublicKey), StringComparer.Ordinal);
         var wanted = new HashSet<string>(desired.Peers.Select(p => p.PublicKey), StringComparer.Ordinal);
         return new SyncResult(
             desired.Peers.Select(p => p.PublicKey).Where(k => !existing.Contains(k)).ToList(),
@@ -69,16 +74,15 @@ internal sealed class EngineControl(string interfaceName) : WireGuardControl(int
         }
     }
 
-    public override SyncResult Sync(DesiredDevice desired)
+    public override SyncResult Sync(DesiredDevice desired, DeviceStatus current)
     {
-        DeviceStatus before = TryGet() ?? throw new CommandException($"interface {InterfaceName} is not running");
-        string body = Difference(before, desired);
+        string body = Difference(current, desired);
         if (body.Length > 0)
         {
             UapiClient.Set(InterfaceName, body);
         }
 
-        return Compare(before, desired);
+        return Compare(current, desired);
     }
 
     /// <summary>The set request that turns <paramref name="current"/> into <paramref name="desired"/>, or "" if none.</summary>
@@ -145,13 +149,11 @@ internal sealed class KernelControl(string interfaceName) : WireGuardControl(int
         return result.ExitCode == 0 ? ParseDump(InterfaceName, result.Output) : null;
     }
 
-    public override SyncResult Sync(DesiredDevice desired)
+    public override SyncResult Sync(DesiredDevice desired, DeviceStatus current)
     {
-        DeviceStatus? before = TryGet();
-
         // The configuration, keys included, goes through standard input, never the command line.
         _ = ExternalTool.Run("wg", ["syncconf", InterfaceName, "/dev/stdin"], ConfigText(desired), InstallHint);
-        return Compare(before, desired);
+        return Compare(current, desired);
     }
 
     internal static string ConfigText(DesiredDevice desired)
