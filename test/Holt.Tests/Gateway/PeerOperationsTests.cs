@@ -393,16 +393,20 @@ public sealed class PeerOperationsTests : IDisposable
     {
         Init();
         string path = _store.Path;
-        using var start = new ManualResetEventSlim();
+        using var start = new Barrier(8);
 
+        // A thread each, released together, so the edits overlap rather than queue on the thread pool.
         Task<EditResult>[] adds = Enumerable.Range(0, 8)
-            .Select(i => Task.Run(() =>
-            {
-                start.Wait();
-                return PeerOperations.Add(new ConfigStore(path), new AddPeerRequest { Name = $"p{i}" }, _time);
-            }))
+            .Select(i => Task.Factory.StartNew(
+                () =>
+                {
+                    start.SignalAndWait();
+                    return PeerOperations.Add(new ConfigStore(path), new AddPeerRequest { Name = $"p{i}" }, _time);
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default))
             .ToArray();
-        start.Set();
         await Task.WhenAll(adds);
 
         GatewayConfig saved = _store.Load();
