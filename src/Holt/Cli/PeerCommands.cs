@@ -333,11 +333,17 @@ internal sealed record QrTarget(QrKind Kind, string? Path)
         int colon = value.IndexOf(':', StringComparison.Ordinal);
         string kind = colon > 0 ? value[..colon] : "";
         string path = colon > 0 ? value[(colon + 1)..] : "";
-        return (kind, path.Length) switch
+        QrTarget target = (kind, path.Length) switch
         {
             ("png", > 0) => new QrTarget(QrKind.Png, path),
             ("svg", > 0) => new QrTarget(QrKind.Svg, path),
             _ => throw new CommandException($"--qr: '{PeerName.Printable(value)}' is not terminal, png:FILE or svg:FILE"),
         };
+
+        // Checked before peer add changes anything: a peer added and then reported as a failure would stay.
+        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        return Directory.Exists(directory)
+            ? target
+            : throw new CommandException($"--qr: cannot write {PeerName.Printable(path)}: the directory {PeerName.Printable(directory)} does not exist");
     }
 }

@@ -61,6 +61,14 @@ internal static class TomlTree
             }
 
             TomlNode value = ReadValue(parser, line, sourceName);
+
+            // TOML forbids defining a key twice; Tomlyn's event parser lets it through, and a reader would take the
+            // last value silently.
+            if (table.Entries.FirstOrDefault(e => e.Key == name).Value is TomlNode first)
+            {
+                throw new ConfigException(sourceName, line, Twice(Printable(name), first, value));
+            }
+
             table.Add(name, value);
         }
 
@@ -99,6 +107,15 @@ internal static class TomlTree
                 throw new ConfigException(sourceName, line, $"unsupported TOML value ({current.Kind})");
         }
     }
+
+    private static string Twice(string name, TomlNode first, TomlNode second) => (first, second) switch
+    {
+        (TomlTable, TomlTable) => $"[{name}] appears twice (first on line {first.Line})",
+        (TomlTable, TomlArray) or (TomlArray, TomlTable) => $"'{name}' is written both as [{name}] and [[{name}]] (the other on line {first.Line}); write every one as [[{name}]]",
+        _ => $"'{name}' is set twice in the same table (first on line {first.Line})",
+    };
+
+    private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     // Tomlyn's messages read "(LINE,COLUMN) : error : TEXT"; keep the text and the line.
     private static int LineOf(string message)

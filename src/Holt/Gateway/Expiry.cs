@@ -27,7 +27,10 @@ internal static class Expiry
         if (DateTimeOffset.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset date) ||
             DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
         {
-            return date.ToUniversalTime();
+            // A time already past would add a peer that is expired from the start (holt peer disable does that).
+            return date <= now
+                ? throw new CommandException($"--expires: {GatewayConfigReader.FormatDate(date)} is not in the future")
+                : date.ToUniversalTime();
         }
 
         throw new CommandException($"--expires: '{PeerName.Printable(text)}' is not a duration (90m, 12h, 30d, 2w) or a date (2026-12-31 or 2026-12-31T18:00:00Z)");

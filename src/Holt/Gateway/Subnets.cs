@@ -15,9 +15,9 @@ internal static class Subnets
     public static string? TryParseNetwork(string text, out IPNetwork network)
     {
         network = default;
-        if (!IPNetwork.TryParse(text, out IPNetwork parsed) || !text.Contains('/', StringComparison.Ordinal))
+        if (!IPNetwork.TryParse(text, out IPNetwork parsed) || !text.Contains('/', StringComparison.Ordinal) || text.Contains('%', StringComparison.Ordinal))
         {
-            // .NET also refuses a CIDR whose host bits are set; say which form is wanted.
+            // A CIDR-shaped text refused anyway (a runtime that refuses host bits): say which form is wanted.
             int slash = text.IndexOf('/', StringComparison.Ordinal);
             if (slash > 0 && IPAddress.TryParse(text[..slash], out IPAddress? address) &&
                 int.TryParse(text[(slash + 1)..], out int length) && length >= 0 &&
@@ -27,6 +27,14 @@ internal static class Subnets
             }
 
             return $"'{text}' is not a CIDR such as 10.8.0.0/24 or fd00::/64";
+        }
+
+        // .NET 10's parser masks host bits ("10.8.0.1/24" parses as 10.8.0.0/24), which would let a typo such as
+        // 10.8.1.0/16 pass unseen as another network.
+        if (IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/', StringComparison.Ordinal)), out IPAddress? written) &&
+            !written.Equals(parsed.BaseAddress))
+        {
+            return $"'{text}' has host bits set; the network is {parsed}";
         }
 
         network = parsed;

@@ -213,13 +213,26 @@ internal sealed class KernelControl(string interfaceName) : WireGuardControl(int
 
             return new DeviceStatus(
                 ushort.Parse(head[2], CultureInfo.InvariantCulture),
-                head[3] == "off" ? 0 : uint.Parse(head[3], CultureInfo.InvariantCulture),
+                ParseFirewallMark(head[3]),
                 head[1] == "(none)" ? null : head[1],
                 peers);
         }
-        catch (Exception e) when (e is FormatException or OverflowException or IndexOutOfRangeException)
+        catch (Exception e) when (e is FormatException or OverflowException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
-            throw new CommandException($"cannot read wg show {interfaceName} dump: {e.Message}", e);
+            throw new CommandException($"cannot read wg show {interfaceName} dump: {e.Message.Split('\n')[0].Trim()}", e);
         }
+    }
+
+    // wg prints a mark as 0x%x, and "off" for none (show.c, dump_print); decimal is taken too.
+    private static uint ParseFirewallMark(string text)
+    {
+        if (text == "off")
+        {
+            return 0;
+        }
+
+        return text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? uint.Parse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)
+            : uint.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
     }
 }

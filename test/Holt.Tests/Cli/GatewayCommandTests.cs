@@ -1,0 +1,309 @@
+using System.Text.Json;
+using Holt.Tests.Support;
+
+namespace Holt.Tests.Cli;
+
+/// <summary>
+/// holt init and holt peer ... run as the built executable against a holt.toml in a temporary directory
+/// (HOLT_CONFIG), with an interface name no running gateway has, so every edit is "takes effect at holt up".
+/// </summary>
+public sealed class GatewayCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("holt-cli").FullName;
+    private readonly string _interface = "hgt" + Guid.NewGuid().ToString("N")[..8];
+    private readonly Dictionary<string, string> _environment;
+
+    public GatewayCommandTests()
+    {
+        _environment = new Dictionary<string, string>
+        {
+            ["HOLT_CONFIG"] = ConfigPath,
+            ["HOLT_STATE_DIR"] = Path.Combine(_directory, "state"),
+        };
+    }
+
+    private string ConfigPath => Path.Combine(_directory, "etc", "holt.toml");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Init_CreatesAPrivateFileAndSaysSo()
+    {
+        (int code, string output, string error) = Holt("init", "--endpoint", "vpn.example.com", "--interface", _interface);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", output);
+        Assert.StartsWith($"Created {ConfigPath}: interface {_interface}, 10.8.0.0/24, UDP port 51820, clients dial vpn.example.com:51820.\n", error, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ConfigPath));
+        string text = File.ReadAllText(ConfigPath);
+        Assert.Contains($"interface = \"{_interface}\"\n", text, StringComparison.Ordinal);
+        Assert.Contains("endpoint = \"vpn.example.com\"\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Init_Twice_IsRefusedAndTheFileIsUnchanged()
+    {
+        Init();
+        byte[] before = File.ReadAllBytes(ConfigPath);
+
+        (int code, string output, string error) = Holt("init", "--endpoint", "other.example.com");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal($"holt: {ConfigPath} already exists; use --force to replace it (its peers and keys are lost)\n", error);
+        Assert.Equal(before, File.ReadAllBytes(ConfigPath));
+    }
+
+    [Fact]
+    public void Init_WithForce_ReplacesTheFile()
+    {
+        Init();
+        string before = File.ReadAllText(ConfigPath);
+
+        (int code, _, _) = Holt("init", "--endpoint", "other.example.com", "--interface", _interface, "--force");
+
+        Assert.Equal(0, code);
+        string after = File.ReadAllText(ConfigPath);
+        Assert.NotEqual(before, after);
+        Assert.Contains("endpoint = \"other.example.com\"\n", after, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--subnet", "10.8.0.1/24", "holt: --subnet: '10.8.0.1/24' has host bits set; the network is 10.8.0.0/24")]
+    [InlineData("--subnet", "10.8.0.0/31", "holt: subnet 10.8.0.0/31 is too small (at most /30)")]
+    [InlineData("--subnet", "lan", "holt: --subnet: 'lan' is not a CIDR such as 10.8.0.0/24 or fd00::/64")]
+    [InlineData("--subnet6", "fd00::1/64", "holt: --subnet6: 'fd00::1/64' has host bits set; the network is fd00::/64")]
+    [InlineData("--endpoint", "vpn example.com", "holt: --endpoint: 'vpn example.com' is not a valid host name or IPv4 address")]
+    [InlineData("--endpoint", "vpn.example.com:0", "holt: --endpoint: 'vpn.example.com:0' has an invalid port (1-65535)")]
+    [InlineData("--dns", "1.1.1.1,not valid", "holt: --dns: 'not valid' is not a name server address or search domain")]
+    [InlineData("--port", "70000", "holt: --port must be between 1 and 65535")]
+    [InlineData("--port", "0", "holt: --port must be between 1 and 65535")]
+    [InlineData("--backend", "wireguard-go", "holt: --backend must be engine or kernel, not 'wireguard-go'")]
+    [InlineData("--interface", "bad/name", "holt: invalid interface name 'bad/name': use 1 to 15 letters, digits or _=+.-")]
+    public void Init_BadOption_IsOneLineAndWritesNothing(string option, string value, string message)
+    {
+        string[] arguments = option == "--endpoint" ? ["init", option, value] : ["init", "--endpoint", "vpn.example.com", option, value];
+
+        (int code, string output, string error) = Holt(arguments);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal(message + "\n", error);
+        Assert.False(File.Exists(ConfigPath));
+    }
+
+    [Fact]
+    public void PeerAdd_OnAStoppedGateway_PrintsTheClientConfigAndSaysWhenItApplies()
+    {
+        Init();
+
+        (int code, string output, string error) = Holt("peer", "add", "laptop");
+        (int configCode, string config, _) = Holt("peer", "config", "laptop");
+
+        Assert.Equal(0, code);
+        Assert.Equal(0, configCode);
+        Assert.Equal(config, output);
+        Assert.StartsWith("[Interface]\nPrivateKey = ", output, StringComparison.Ordinal);
+        Assert.Contains("\nAddress = 10.8.0.2/32\n", output, StringComparison.Ordinal);
+        Assert.DoesNotContain('█', output);
+        Assert.Equal("Added peer 'laptop' with 10.8.0.2; the gateway is not running, so it takes effect at holt up.\n", error);
+    }
+
+    [ZbarFact]
+    public void PeerAdd_WithQrPng_WritesAPrivatePngOfTheConfig()
+    {
+        Init();
+        string png = Path.Combine(_directory, "x.png");
+
+        (int code, string output, string error) = Holt("peer", "add", "x", "--qr", $"png:{png}");
+
+        Assert.Equal(0, code);
+        Assert.Contains($"Wrote the QR code to {png} (mode 0600: it holds the peer's private key).\n", error, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(png));
+        Assert.Equal(output, Zbar.Decode(png));
+    }
+
+    [Fact]
+    public void PeerAdd_QrIntoAMissingDirectory_IsRefusedBeforeThePeerIsAdded()
+    {
+        Init();
+        byte[] before = File.ReadAllBytes(ConfigPath);
+        string png = Path.Combine(_directory, "missing", "x.png");
+
+        (int code, string output, string error) = Holt("peer", "add", "x", "--qr", $"png:{png}");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal($"holt: --qr: cannot write {png}: the directory {Path.GetDirectoryName(png)} does not exist\n", error);
+        Assert.Equal(before, File.ReadAllBytes(ConfigPath));
+    }
+
+    [Fact]
+    public void PeerQr_Terminal_IsTheCodeAlone()
+    {
+        Init();
+        Holt("peer", "add", "x");
+
+        (int code, string output, _) = Holt("peer", "qr", "x");
+
+        Assert.Equal(0, code);
+        Assert.Matches("^([█▀▄ ]+\n)+$", output);
+    }
+
+    [Fact]
+    public void PeerListJson_ParsesWithThePeers()
+    {
+        Init();
+        Holt("peer", "add", "laptop");
+        Holt("peer", "add", "phone", "--expires", "2030-01-01");
+        Holt("peer", "disable", "phone");
+
+        (int code, string output, string error) = Holt("peer", "list", "--json");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement[] peers = [.. json.RootElement.EnumerateArray()];
+        Assert.Equal(2, peers.Length);
+        Assert.Equal("laptop", peers[0].GetProperty("name").GetString());
+        Assert.Equal("10.8.0.2", peers[0].GetProperty("address").GetString());
+        Assert.True(peers[0].GetProperty("enabled").GetBoolean());
+        Assert.False(peers[0].GetProperty("active").GetBoolean());
+        Assert.Equal(0UL, peers[0].GetProperty("rx_bytes").GetUInt64());
+        Assert.Equal(JsonValueKind.Null, peers[0].GetProperty("expires").ValueKind);
+        Assert.Equal("phone", peers[1].GetProperty("name").GetString());
+        Assert.Equal("10.8.0.3", peers[1].GetProperty("address").GetString());
+        Assert.False(peers[1].GetProperty("enabled").GetBoolean());
+        Assert.Equal(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), peers[1].GetProperty("expires").GetDateTimeOffset());
+        Assert.Equal(44, peers[1].GetProperty("public_key").GetString()!.Length);
+    }
+
+    [Fact]
+    public void PeerList_Empty_IsValidJsonAndATableWithAHint()
+    {
+        Init();
+
+        (int jsonCode, string json, _) = Holt("peer", "list", "--json");
+        (int tableCode, string table, string hint) = Holt("peer", "list");
+
+        Assert.Equal(0, jsonCode);
+        Assert.Equal(0, JsonDocument.Parse(json).RootElement.GetArrayLength());
+        Assert.Equal(0, tableCode);
+        Assert.StartsWith("NAME", table, StringComparison.Ordinal);
+        Assert.Equal($"No peers yet on {_interface}; add one with holt peer add NAME.\n", hint);
+    }
+
+    [Fact]
+    public void PeerEdits_RemoveRenameSet_ChangeTheFile()
+    {
+        Init();
+        Holt("peer", "add", "laptop");
+        Holt("peer", "add", "phone");
+
+        (int renamed, _, string renameError) = Holt("peer", "rename", "phone", "old-phone");
+        (int set, _, _) = Holt("peer", "set", "laptop", "--client-to-client", "on", "--expires", "2w");
+        (int removed, _, string removeError) = Holt("peer", "remove", "old-phone");
+        string text = File.ReadAllText(ConfigPath);
+
+        Assert.Equal(0, renamed);
+        Assert.Equal("Renamed peer 'phone' to 'old-phone'; the gateway is not running, so it takes effect at holt up.\n", renameError);
+        Assert.Equal(0, set);
+        Assert.Equal(0, removed);
+        Assert.Equal("Removed peer 'old-phone'; the gateway is not running, so it takes effect at holt up.\n", removeError);
+        Assert.Contains("name = \"laptop\"", text, StringComparison.Ordinal);
+        Assert.Contains("client_to_client = true\n", text, StringComparison.Ordinal);
+        Assert.Contains("expires = ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("phone", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("peer", "add")]
+    [InlineData("peer", "add", "a", "--keepalive", "x")]
+    [InlineData("peer", "add", "a", "--bogus")]
+    [InlineData("peer", "add", "a", "b")]
+    [InlineData("peer", "add", "a", "--qr", "jpeg:x.jpg")]
+    [InlineData("peer", "add", "a", "--ip", "10.8.0.1")]
+    [InlineData("peer", "add", "a", "--expires", "soon")]
+    [InlineData("peer", "add", "bad name")]
+    [InlineData("peer", "set", "a")]
+    [InlineData("peer", "set", "a", "--client-to-client", "maybe")]
+    [InlineData("peer", "remove", "nobody")]
+    [InlineData("peer", "config", "nobody")]
+    [InlineData("peer", "list", "extra")]
+    [InlineData("peer")]
+    [InlineData("init", "--port", "x")]
+    public void WrongArguments_AreOneLineAndExit1(params string[] arguments)
+    {
+        Init();
+        byte[] before = File.ReadAllBytes(ConfigPath);
+
+        (int code, string output, string error) = Holt(arguments);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("holt: ", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+        Assert.EndsWith("\n", error, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(ConfigPath));
+    }
+
+    [Fact]
+    public void WrongArguments_NameTheCommandsHelp()
+    {
+        (int code, _, string error) = Holt("peer", "add", "a", "--keepalive", "x");
+
+        Assert.Equal(1, code);
+        Assert.EndsWith(" (see holt peer add --help)\n", error, StringComparison.Ordinal);
+        Assert.Contains("'x'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HandEditedUnknownKey_IsOneLineWithFileAndLine()
+    {
+        Init();
+        string[] lines = File.ReadAllLines(ConfigPath);
+        int gateway = Array.IndexOf(lines, "[gateway]");
+        string[] edited = [.. lines[..(gateway + 1)], "foo = 1", .. lines[(gateway + 1)..]];
+        File.WriteAllLines(ConfigPath, edited);
+
+        (int code, string output, string error) = Holt("peer", "list");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal($"holt: {ConfigPath}:{gateway + 2}: unknown key 'foo' in [gateway]\n", error);
+    }
+
+    [Fact]
+    public void MissingConfig_SaysToRunInit()
+    {
+        (int code, _, string error) = Holt("peer", "list");
+
+        Assert.Equal(1, code);
+        Assert.Equal($"holt: no gateway configuration at {ConfigPath}; create one with holt init (or holt up)\n", error);
+    }
+
+    [Theory]
+    [InlineData("init")]
+    [InlineData("peer", "add")]
+    [InlineData("peer", "list")]
+    [InlineData("peer", "qr")]
+    [InlineData("up")]
+    [InlineData("down")]
+    [InlineData("status")]
+    public void Help_HasAnExample(params string[] command)
+    {
+        (int code, string output, _) = Holt([.. command, "--help"]);
+
+        Assert.Equal(0, code);
+        Assert.Contains($"Example: holt {string.Join(' ', command)}", output, StringComparison.Ordinal);
+    }
+
+    private void Init()
+    {
+        (int code, _, string error) = Holt("init", "--endpoint", "vpn.example.com", "--interface", _interface);
+        Assert.True(code == 0, error);
+    }
+
+    private (int ExitCode, string Output, string Error) Holt(params string[] arguments) =>
+        HoltProcess.Run(_environment, arguments);
+}

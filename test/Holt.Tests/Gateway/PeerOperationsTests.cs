@@ -1,0 +1,432 @@
+using System.Net;
+using Holt.Gateway;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Holt.Tests.Gateway;
+
+/// <summary>
+/// Peer edits on a holt.toml in a temporary directory. The interface name is unique to each test, so no gateway
+/// is running for it and every edit reports Applied = false.
+/// </summary>
+public sealed class PeerOperationsTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("holt-peerops").FullName;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 10, 12, 0, 0, TimeSpan.Zero).AddMilliseconds(250));
+    private readonly ConfigStore _store;
+
+    public PeerOperationsTests()
+    {
+        _store = new ConfigStore(Path.Combine(_directory, "etc", "holt.toml"));
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Add_OneAfterAnother_TakesTheNextFreeAddresses()
+    {
+        Init();
+
+        EditResult first = Add("laptop");
+        EditResult second = Add("phone");
+        EditResult third = Add("tablet");
+
+        Assert.False(first.Applied);
+        Assert.Equal(["10.8.0.2", "10.8.0.3", "10.8.0.4"], third.Config.Peers.Select(p => p.Address.ToString()));
+        Assert.Equal(IPAddress.Parse("10.8.0.3"), second.Config.FindPeer("phone")!.Address);
+        GatewayConfig saved = _store.Load();
+        GatewayConfigRoundTripTests.AssertSame(third.Config, saved);
+    }
+
+    [Fact]
+    public void Add_NewPeer_HasFreshKeysPskAndCreationTime()
+    {
+        Init();
+
+        PeerConfig laptop = Add("laptop").Config.Peers[0];
+        PeerConfig phone = Add("phone", new AddPeerRequest { Name = "phone", PresharedKey = false, Keepalive = 0 }).Config.Peers[1];
+
+        Assert.Equal(GatewayConfigReader.PublicKeyOf(laptop.PrivateKey!), laptop.PublicKey);
+        Assert.NotEqual(laptop.PublicKey, phone.PublicKey);
+        Assert.Null(GatewayConfigReader.KeyProblem(laptop.PresharedKey!, "psk"));
+        Assert.Null(phone.PresharedKey);
+        Assert.Equal(PeerConfig.DefaultKeepalive, laptop.Keepalive);
+        Assert.Equal(0, phone.Keepalive);
+        Assert.Equal(new DateTimeOffset(2026, 3, 10, 12, 0, 0, TimeSpan.Zero), laptop.Created);
+        Assert.True(laptop.Enabled);
+        Assert.Null(laptop.Expires);
+        Assert.Null(laptop.Dns);
+        Assert.Empty(laptop.AllowedIps);
+    }
+
+    [Fact]
+    public void Add_AfterARemove_ReusesTheGap()
+    {
+        Init();
+        Add("a");
+        Add("b");
+        Add("c");
+
+        PeerOperations.Remove(_store, "b", _time);
+        EditResult added = Add("d");
+
+        Assert.Equal(IPAddress.Parse("10.8.0.3"), added.Config.FindPeer("d")!.Address);
+    }
+
+    [Fact]
+    public void Add_WithSubnet6_TheV6AddressFollowsTheV4Index()
+    {
+        Init(subnet6: "fd42:1::/64");
+
+        PeerConfig first = Add("a").Config.FindPeer("a")!;
+        PeerConfig chosen = Add("b", new AddPeerRequest { Name = "b", Address = "10.8.0.50" }).Config.FindPeer("b")!;
+        PeerConfig third = Add("c").Config.FindPeer("c")!;
+
+        Assert.Equal(IPAddress.Parse("fd42:1::2"), first.Address6);
+        Assert.Equal(IPAddress.Parse("10.8.0.50"), chosen.Address);
+        Assert.Equal(IPAddress.Parse("fd42:1::32"), chosen.Address6);
+        Assert.Equal(IPAddress.Parse("10.8.0.3"), third.Address);
+        Assert.Equal(IPAddress.Parse("fd42:1::3"), third.Address6);
+    }
+
+    [Fact]
+    public void Add_V6IndexTakenByAChosenAddress_TakesTheFirstFreeV6()
+    {
+        Init(subnet6: "fd42:1::/64");
+        Add("a", new AddPeerRequest { Name = "a", Address6 = "fd42:1::2" });
+
+        PeerConfig a = _store.Load().FindPeer("a")!;
+        PeerConfig b = Add("b").Config.FindPeer("b")!;
+
+        Assert.Equal(IPAddress.Parse("10.8.0.2"), a.Address);
+        Assert.Equal(IPAddress.Parse("10.8.0.3"), b.Address);
+        Assert.Equal(IPAddress.Parse("fd42:1::3"), b.Address6);
+    }
+
+    [Theory]
+    [InlineData("10.8.0.2", "--ip: 10.8.0.2 is already taken")]
+    [InlineData("10.8.0.1", "--ip: 10.8.0.1 is already taken")]
+    [InlineData("10.9.0.5", "--ip: 10.9.0.5 is outside the subnet 10.8.0.0/24")]
+    [InlineData("10.8.0.0", "--ip: 10.8.0.0 is the network address of 10.8.0.0/24")]
+    [InlineData("10.8.0.255", "--ip: 10.8.0.255 is the broadcast address of 10.8.0.0/24")]
+    [InlineData("fd42:1::9", "--ip: fd42:1::9 is outside the subnet 10.8.0.0/24")]
+    [InlineData("10.8.0.9/32", "--ip: '10.8.0.9/32' is not an IP address")]
+    [InlineData("laptop", "--ip: 'laptop' is not an IP address")]
+    public void Add_UnusableIp_IsRefusedAndTheFileIsUnchanged(string ip, string message)
+    {
+        Init();
+        Add("laptop");
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => Add("phone", new AddPeerRequest { Name = "phone", Address = ip }));
+
+        Assert.Equal(message, error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Theory]
+    [InlineData("fd42:1::2", "--ip6: fd42:1::2 is already taken")]
+    [InlineData("fd42:2::2", "--ip6: fd42:2::2 is outside the subnet fd42:1::/64")]
+    [InlineData("fd42:1::", "--ip6: fd42:1:: is the network address of fd42:1::/64")]
+    [InlineData("10.8.0.9", "--ip6: 10.8.0.9 is outside the subnet fd42:1::/64")]
+    public void Add_UnusableIp6_IsRefusedAndTheFileIsUnchanged(string ip6, string message)
+    {
+        Init(subnet6: "fd42:1::/64");
+        Add("laptop");
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => Add("phone", new AddPeerRequest { Name = "phone", Address6 = ip6 }));
+
+        Assert.Equal(message, error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Fact]
+    public void Add_Ip6WithoutSubnet6_IsRefused()
+    {
+        Init();
+
+        CommandException error = Assert.Throws<CommandException>(() => Add("a", new AddPeerRequest { Name = "a", Address6 = "fd00::2" }));
+
+        Assert.Equal("--ip6: the gateway has no IPv6 subnet (subnet6 in [gateway])", error.Message);
+    }
+
+    [Fact]
+    public void Add_FullSlash30_SaysTheSubnetIsFull()
+    {
+        Init(subnet: "10.8.0.0/30");
+        Assert.Equal(IPAddress.Parse("10.8.0.2"), Add("only").Config.Peers[0].Address);
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => Add("another"));
+
+        Assert.Equal("the subnet 10.8.0.0/30 is full: no free address for another peer (remove a peer, or give a larger --subnet to holt init)", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Theory]
+    [InlineData("laptop", "a peer named 'laptop' already exists")]
+    [InlineData("bad name", "invalid peer name 'bad name': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData("", "a peer name cannot be empty")]
+    public void Add_UnusableName_IsRefusedAndTheFileIsUnchanged(string name, string message)
+    {
+        Init();
+        Add("laptop");
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => Add(name));
+
+        Assert.Equal(message, error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Theory]
+    [InlineData(true, new[] { "10.0.0.0/8" }, null, 25, "--full-tunnel and --allowed-ips cannot be used together")]
+    [InlineData(false, new[] { "10.0.0.1/8" }, null, 25, "--allowed-ips: '10.0.0.1/8' has host bits set; the network is 10.0.0.0/8")]
+    [InlineData(false, new string[0], new[] { "1.1.1.1,bad entry" }, 25, "--dns: 'bad entry' is not a name server address or search domain")]
+    [InlineData(false, new string[0], null, -1, "--keepalive must be between 0 (off) and 65535 seconds")]
+    [InlineData(false, new string[0], null, 65536, "--keepalive must be between 0 (off) and 65535 seconds")]
+    public void Add_BadOptions_AreRefused(bool fullTunnel, string[] allowedIps, string[]? dns, int keepalive, string message)
+    {
+        Init();
+        byte[] before = File.ReadAllBytes(_store.Path);
+        var request = new AddPeerRequest { Name = "a", FullTunnel = fullTunnel, AllowedIps = allowedIps, Dns = dns, Keepalive = keepalive };
+
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Add(_store, request, _time));
+
+        Assert.Equal(message, error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Fact]
+    public void Add_ExpiryInThePast_IsRefusedAndTheFileIsUnchanged()
+    {
+        Init();
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Add(_store, new AddPeerRequest { Name = "a", Expires = "2026-01-01" }, _time));
+
+        Assert.Equal("--expires: 2026-01-01T00:00:00Z is not in the future", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Fact]
+    public void Add_ListOptions_AreSplitOnCommas()
+    {
+        Init();
+        var request = new AddPeerRequest
+        {
+            Name = "a",
+            AllowedIps = ["10.8.0.0/24, 192.168.1.0/24", "fd00::/8"],
+            Dns = ["1.1.1.1,9.9.9.9", "home.arpa"],
+            Expires = "30d",
+            ClientToClient = true,
+        };
+
+        PeerConfig peer = PeerOperations.Add(_store, request, _time).Config.Peers[0];
+
+        Assert.Equal(["10.8.0.0/24", "192.168.1.0/24", "fd00::/8"], peer.AllowedIps.Select(n => n.ToString()));
+        Assert.Equal(["1.1.1.1", "9.9.9.9", "home.arpa"], peer.Dns!);
+        Assert.Equal(new DateTimeOffset(2026, 4, 9, 12, 0, 0, TimeSpan.Zero), peer.Expires);
+        Assert.True(peer.ClientToClient);
+    }
+
+    [Fact]
+    public void Add_FullTunnel_RoutesEverything()
+    {
+        Init();
+
+        PeerConfig peer = PeerOperations.Add(_store, new AddPeerRequest { Name = "a", FullTunnel = true }, _time).Config.Peers[0];
+
+        Assert.Equal(["0.0.0.0/0", "::/0"], peer.AllowedIps.Select(n => n.ToString()));
+    }
+
+    [Fact]
+    public void Add_WithoutAConfig_SaysToRunInit()
+    {
+        CommandException error = Assert.Throws<CommandException>(() => Add("a"));
+
+        Assert.Equal($"no gateway configuration at {_store.Path}; create one with holt init (or holt up)", error.Message);
+    }
+
+    [Fact]
+    public void Remove_TakesThePeerOut()
+    {
+        Init();
+        Add("laptop");
+        Add("phone");
+
+        EditResult result = PeerOperations.Remove(_store, "laptop", _time);
+
+        Assert.False(result.Applied);
+        Assert.Equal(["phone"], _store.Load().Peers.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void Remove_UnknownPeer_IsRefusedAndTheFileIsUnchanged()
+    {
+        Init();
+        Add("laptop");
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Remove(_store, "Laptop", _time));
+
+        Assert.Equal("no peer named 'Laptop' (holt peer list shows them)", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Fact]
+    public void DisableThenEnable_FlipsEnabledAndKeepsTheRest()
+    {
+        Init();
+        PeerConfig added = Add("laptop").Config.Peers[0];
+
+        PeerOperations.SetEnabled(_store, "laptop", enabled: false, _time);
+        PeerConfig disabled = _store.Load().Peers[0];
+        PeerOperations.SetEnabled(_store, "laptop", enabled: true, _time);
+        PeerConfig enabled = _store.Load().Peers[0];
+
+        Assert.False(disabled.Enabled);
+        Assert.True(enabled.Enabled);
+        Assert.Equal(added.PublicKey, enabled.PublicKey);
+        Assert.Equal(added.Address, enabled.Address);
+        Assert.Equal(added.PresharedKey, enabled.PresharedKey);
+    }
+
+    [Fact]
+    public void Enable_ExpiredPeer_IsRefusedUntilItGetsANewExpiry()
+    {
+        Init();
+        PeerOperations.Add(_store, new AddPeerRequest { Name = "guest", Expires = "1h" }, _time);
+        PeerOperations.SetEnabled(_store, "guest", enabled: false, _time);
+        _time.Advance(TimeSpan.FromHours(2));
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.SetEnabled(_store, "guest", enabled: true, _time));
+
+        Assert.Equal("peer 'guest' expired at 2026-03-10T13:00:00Z; give it a new expiry with holt peer set guest --expires ...", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+
+        PeerOperations.Set(_store, "guest", clientToClient: null, expires: "never", _time);
+        PeerOperations.SetEnabled(_store, "guest", enabled: true, _time);
+        PeerConfig guest = _store.Load().Peers[0];
+        Assert.True(guest.Enabled);
+        Assert.Null(guest.Expires);
+    }
+
+    [Fact]
+    public void Rename_KeepsKeysAndAddresses()
+    {
+        Init();
+        PeerConfig added = Add("phone").Config.Peers[0];
+
+        PeerOperations.Rename(_store, "phone", "old-phone", _time);
+        PeerConfig renamed = Assert.Single(_store.Load().Peers);
+
+        Assert.Equal("old-phone", renamed.Name);
+        Assert.Equal(added.PublicKey, renamed.PublicKey);
+        Assert.Equal(added.PrivateKey, renamed.PrivateKey);
+        Assert.Equal(added.Address, renamed.Address);
+    }
+
+    [Theory]
+    [InlineData("phone", "laptop", "a peer named 'laptop' already exists")]
+    [InlineData("phone", "-x", "invalid peer name '-x': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData("tablet", "x", "no peer named 'tablet' (holt peer list shows them)")]
+    public void Rename_Refused_LeavesTheFileUnchanged(string from, string to, string message)
+    {
+        Init();
+        Add("laptop");
+        Add("phone");
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Rename(_store, from, to, _time));
+
+        Assert.Equal(message, error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Fact]
+    public void Set_ChangesClientToClientAndExpiry()
+    {
+        Init();
+        Add("laptop");
+
+        PeerOperations.Set(_store, "laptop", clientToClient: true, expires: "2w", _time);
+        PeerConfig set = _store.Load().Peers[0];
+        PeerOperations.Set(_store, "laptop", clientToClient: false, expires: null, _time);
+        PeerConfig unset = _store.Load().Peers[0];
+
+        Assert.True(set.ClientToClient);
+        Assert.Equal(new DateTimeOffset(2026, 3, 24, 12, 0, 0, TimeSpan.Zero), set.Expires);
+        Assert.False(unset.ClientToClient);
+        Assert.Equal(set.Expires, unset.Expires);
+    }
+
+    [Fact]
+    public void Set_BadExpiry_IsRefusedAndTheFileIsUnchanged()
+    {
+        Init();
+        Add("laptop");
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Set(_store, "laptop", null, "soon", _time));
+
+        Assert.StartsWith("--expires: 'soon' is not a duration", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Fact]
+    public void Edits_WriteTheFileMode0600()
+    {
+        Init();
+        Add("laptop");
+        File.SetUnixFileMode(_store.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        PeerOperations.Rename(_store, "laptop", "laptop2", _time);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_store.Path));
+        Assert.Equal([".holt.toml.lock", "holt.toml"], Directory.GetFiles(Path.GetDirectoryName(_store.Path)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Add_FromEightTasksAtOnce_EveryPeerLandsWithItsOwnAddress()
+    {
+        Init();
+        string path = _store.Path;
+        using var start = new Barrier(8);
+
+        // A thread each, released together, so the edits overlap rather than queue on the thread pool.
+        Task<EditResult>[] adds = Enumerable.Range(0, 8)
+            .Select(i => Task.Factory.StartNew(
+                () =>
+                {
+                    start.SignalAndWait();
+                    return PeerOperations.Add(new ConfigStore(path), new AddPeerRequest { Name = $"p{i}" }, _time);
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default))
+            .ToArray();
+        await Task.WhenAll(adds);
+
+        GatewayConfig saved = _store.Load();
+        Assert.Equal(8, saved.Peers.Count);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"p{i}").Order(), saved.Peers.Select(p => p.Name).Order());
+        Assert.Equal(Enumerable.Range(2, 8), saved.Peers.Select(p => (int)p.Address.GetAddressBytes()[3]).Order());
+    }
+
+    private void Init(string subnet = "10.8.0.0/24", string? subnet6 = null)
+    {
+        var options = new InitOptions
+        {
+            Endpoint = "vpn.example.com",
+            Subnet = subnet,
+            Subnet6 = subnet6,
+            Interface = "hgt" + Guid.NewGuid().ToString("N")[..8],
+        };
+        _store.Save(GatewaySetup.Create(options));
+    }
+
+    private EditResult Add(string name, AddPeerRequest? request = null) =>
+        PeerOperations.Add(_store, request ?? new AddPeerRequest { Name = name }, _time);
+}
