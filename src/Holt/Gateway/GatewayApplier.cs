@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Holt.Uapi;
 
 namespace Holt.Gateway;
@@ -33,7 +35,10 @@ internal static class GatewayApplier
     /// Applies <paramref name="config"/> to the running interface and updates the state file. Returns false, having
     /// changed nothing, when the gateway is not running. The caller holds the configuration lock.
     /// </summary>
-    public static bool ApplyLive(GatewayConfig config, DateTimeOffset now)
+    /// <param name="config">The configuration to apply.</param>
+    /// <param name="now">The time expiry is judged by.</param>
+    /// <param name="force">Apply the nftables table even when it is unchanged since the last apply.</param>
+    public static bool ApplyLive(GatewayConfig config, DateTimeOffset now, bool force = false)
     {
         WireGuardControl control = WireGuardControl.For(config);
         DeviceStatus? status = control.TryGet();
@@ -42,14 +47,19 @@ internal static class GatewayApplier
             return false;
         }
 
-        Apply(config, control, status, now);
+        Apply(config, control, status, now, force);
         return true;
     }
 
     /// <summary>Applies to an interface known to be running, whose state is <paramref name="status"/>.</summary>
-    public static void Apply(GatewayConfig config, WireGuardControl control, DeviceStatus status, DateTimeOffset now)
+    public static void Apply(GatewayConfig config, WireGuardControl control, DeviceStatus status, DateTimeOffset now, bool force = false)
     {
         GatewayState state = StateStore.Load(config.Interface);
+        if (force)
+        {
+            state.RulesetDigest = null;
+        }
+
         _ = state.Sample(status);
         SyncResult result = control.Sync(Desired(config, now), status);
         foreach (string key in result.Created.Concat(result.Removed))
@@ -57,7 +67,14 @@ internal static class GatewayApplier
             state.Recreated(key);
         }
 
-        GatewayRuleset.Apply(GatewayRuleset.Build(config, now));
+        string ruleset = GatewayRuleset.Build(config, now);
+        string digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ruleset)));
+        if (digest != state.RulesetDigest)
+        {
+            GatewayRuleset.Apply(ruleset);
+            state.RulesetDigest = digest;
+        }
+
         state.Prune(config.Peers.Select(p => p.PublicKey));
         StateStore.Save(config.Interface, state);
     }

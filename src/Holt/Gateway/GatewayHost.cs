@@ -96,8 +96,9 @@ internal static partial class GatewayHost
         DateTimeOffset now = DateTimeOffset.UtcNow;
         _ = DisableExpired(ref config, now, logger, store);
 
-        // A fresh interface counts from zero for every peer.
+        // A fresh interface counts from zero for every peer, and has no table of Holt's yet.
         GatewayState state = StateStore.Load(config.Interface);
+        state.RulesetDigest = null;
         foreach (PeerTraffic traffic in state.Peers.Values)
         {
             traffic.DeviceRx = 0;

@@ -15,6 +15,12 @@ internal sealed class GatewayState
     /// <summary>Peers by public key (a rename keeps the history; a new key is a new device).</summary>
     public Dictionary<string, PeerTraffic> Peers { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The SHA-256 of the nftables table last applied, so an edit that leaves it unchanged (most do) skips running
+    /// nft, which costs 10 to 30 ms. Cleared when the daemon starts, which always applies the table.
+    /// </summary>
+    public string? RulesetDigest { get; set; }
+
     public PeerTraffic For(string publicKey)
     {
         if (!Peers.TryGetValue(publicKey, out PeerTraffic? traffic))
