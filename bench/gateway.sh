@@ -44,6 +44,7 @@ for tool in ip wg nft; do
   command -v $tool >/dev/null || { echo "gateway.sh: $tool is missing (apt-get install iproute2 wireguard-tools nftables)" >&2; exit 1; }
 done
 
+umask 077
 repo=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/holt-gateway-bench.XXXXXX)
 ns=hbg$$
@@ -117,6 +118,7 @@ echo "holt: $how; $peers peers; the gateway was up (engine), so each add was app
 echo "commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs, $(uname -r)"
 echo
 echo "holt peer add, each (min / median / p95 / max ms): $(stats "$tmp/add.us")"
+echo "  adds over 100 ms: $(awk '$1 > 100000 { n++ } END { print n + 0 }' "$tmp/add.us") of $peers"
 echo "  first 10 adds: $(head -10 "$tmp/add.us" | awk '{ s += $1 } END { printf "%.1f ms mean", s / NR / 1000 }'), last 10 adds: $(tail -10 "$tmp/add.us" | awk '{ s += $1 } END { printf "%.1f ms mean", s / NR / 1000 }')"
 echo "holt peer list with $peers peers (ms, 5 runs):$list_table"
 echo "holt peer list --json (ms, 5 runs):$list_json"

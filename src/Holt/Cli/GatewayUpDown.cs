@@ -35,7 +35,7 @@ internal static class GatewayUpDown
         using (store.Lock())
         {
             config = store.Load();
-            if (GatewayApplier.ApplyLive(config, DateTimeOffset.UtcNow, force: true))
+            if (GatewayApplier.ApplyLive(config, DateTimeOffset.UtcNow, store.LastDigest, force: true))
             {
                 Console.Error.WriteLine($"{config.Interface} is already up; applied {store.Path}.");
                 return 0;

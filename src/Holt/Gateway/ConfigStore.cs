@@ -19,6 +19,15 @@ internal sealed class ConfigStore(string path)
 
     public bool Exists => File.Exists(Path);
 
+    /// <summary>
+    /// The SHA-256 of the text last read or written through this store. The state file records the digest of the
+    /// configuration last applied, so the daemon can tell a command's edit (already applied) from a hand edit.
+    /// </summary>
+    public string? LastDigest { get; private set; }
+
+    public static string Digest(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+
     /// <summary>The store named by the <c>--config</c> value, or the environment, or the default.</summary>
     public static ConfigStore Resolve(string? option)
     {
@@ -50,7 +59,9 @@ internal sealed class ConfigStore(string path)
 
         try
         {
-            return GatewayConfigReader.Read(text, Path, verifyKeyPairs);
+            GatewayConfig config = GatewayConfigReader.Read(text, Path, verifyKeyPairs);
+            LastDigest = Digest(text);
+            return config;
         }
         catch (ConfigException e)
         {
@@ -67,6 +78,7 @@ internal sealed class ConfigStore(string path)
         {
             EnsureDirectory();
             AtomicFile.WriteAllText(Path, text);
+            LastDigest = Digest(text);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -38,7 +38,8 @@ internal static class GatewayApplier
     /// <param name="config">The configuration to apply.</param>
     /// <param name="now">The time expiry is judged by.</param>
     /// <param name="force">Apply the nftables table even when it is unchanged since the last apply.</param>
-    public static bool ApplyLive(GatewayConfig config, DateTimeOffset now, bool force = false)
+    /// <param name="configDigest">The digest of the file <paramref name="config"/> came from, recorded once applied.</param>
+    public static bool ApplyLive(GatewayConfig config, DateTimeOffset now, string? configDigest, bool force = false)
     {
         WireGuardControl control = WireGuardControl.For(config);
         DeviceStatus? status = control.TryGet();
@@ -47,12 +48,12 @@ internal static class GatewayApplier
             return false;
         }
 
-        Apply(config, control, status, now, force);
+        Apply(config, control, status, now, configDigest, force);
         return true;
     }
 
     /// <summary>Applies to an interface known to be running, whose state is <paramref name="status"/>.</summary>
-    public static void Apply(GatewayConfig config, WireGuardControl control, DeviceStatus status, DateTimeOffset now, bool force = false)
+    public static void Apply(GatewayConfig config, WireGuardControl control, DeviceStatus status, DateTimeOffset now, string? configDigest, bool force = false)
     {
         GatewayState state = StateStore.Load(config.Interface);
         if (force)
@@ -75,6 +76,7 @@ internal static class GatewayApplier
             state.RulesetDigest = digest;
         }
 
+        state.AppliedConfigDigest = configDigest;
         state.Prune(config.Peers.Select(p => p.PublicKey));
         StateStore.Save(config.Interface, state);
     }

@@ -107,7 +107,7 @@ internal static partial class GatewayHost
 
         StateStore.Save(config.Interface, state);
         DeviceStatus status = control.TryGet() ?? throw new CommandException($"interface {config.Interface} vanished while starting");
-        GatewayApplier.Apply(config, control, status, now);
+        GatewayApplier.Apply(config, control, status, now, store.LastDigest);
         GatewayInterface.Configure(config);
         Forwarding.Enable(config, logger);
         PidFile.Write(config.Interface);
@@ -172,8 +172,9 @@ internal static partial class GatewayHost
                         }
                         else
                         {
+                            // A holt command's edit was applied by that command; only a hand edit needs applying.
                             config = loaded;
-                            apply = true;
+                            apply = store.LastDigest != StateStore.Load(config.Interface).AppliedConfigDigest;
                         }
                     }
                     catch (CommandException e)
@@ -192,7 +193,7 @@ internal static partial class GatewayHost
 
                 if (apply)
                 {
-                    GatewayApplier.Apply(config, control, status, now);
+                    GatewayApplier.Apply(config, control, status, now, store.LastDigest);
                     configWritten = File.GetLastWriteTimeUtc(store.Path);
                 }
                 else

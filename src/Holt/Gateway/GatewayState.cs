@@ -21,6 +21,9 @@ internal sealed class GatewayState
     /// </summary>
     public string? RulesetDigest { get; set; }
 
+    /// <summary>The SHA-256 of the holt.toml text last applied to the interface (see <see cref="ConfigStore.LastDigest"/>).</summary>
+    public string? AppliedConfigDigest { get; set; }
+
     public PeerTraffic For(string publicKey)
     {
         if (!Peers.TryGetValue(publicKey, out PeerTraffic? traffic))

@@ -99,14 +99,14 @@ internal static class PeerOperations
             store.Save(after);
             try
             {
-                return new EditResult(after, GatewayApplier.ApplyLive(after, now));
+                return new EditResult(after, GatewayApplier.ApplyLive(after, now, store.LastDigest));
             }
             catch (CommandException)
             {
                 store.Save(before);
                 try
                 {
-                    _ = GatewayApplier.ApplyLive(before, now);
+                    _ = GatewayApplier.ApplyLive(before, now, store.LastDigest);
                 }
                 catch (CommandException)
                 {

@@ -190,6 +190,43 @@ public sealed class GatewayTests(ITestOutputHelper output)
         });
 
     [RootFact]
+    public Task HandEdits_AreAppliedByTheDaemon_ABrokenOneIsRefusedAndTheGatewayKeepsRunning() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            await gateway.AddPeerAsync("keep");
+            await gateway.AddPeerAsync("drop");
+            string dropKey = JsonOf(await gateway.PeersAsync(), "drop", "public_key");
+            string good = await File.ReadAllTextAsync(gateway.ConfigPath);
+
+            // A broken edit: commands refuse the file with its line, the running gateway keeps its peers.
+            string broken = good.Replace("masquerade = true", "masquerade = true\nlisten_prot = 1", StringComparison.Ordinal);
+            await File.WriteAllTextAsync(gateway.ConfigPath, broken);
+            CommandResult list = await gateway.RunAsync("peer", "list");
+            Assert.Equal(1, list.ExitCode);
+            int line = broken.Split('\n').ToList().IndexOf("listen_prot = 1") + 1;
+            Assert.Equal($"holt: {gateway.ConfigPath}:{line}: unknown key 'listen_prot' in [gateway]", list.Error.TrimEnd('\n'));
+            await Poll.UntilAsync(
+                async () => (await File.ReadAllTextAsync(gateway.LogPath)).Contains("keeping the last good configuration", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(25),
+                () => "the daemon did not report the broken edit");
+            Assert.Contains(dropKey, await gateway.Host.WgAsync("show", gateway.Interface, "peers"), StringComparison.Ordinal);
+
+            // A valid hand edit (disable a peer) is applied by the daemon within its interval.
+            string[] lines = good.Split('\n');
+            int drop = Array.IndexOf(lines, "name = \"drop\"");
+            int enabled = Array.IndexOf(lines, "enabled = true", drop);
+            lines[enabled] = "enabled = false";
+            await File.WriteAllTextAsync(gateway.ConfigPath, string.Join('\n', lines));
+            await Poll.UntilAsync(
+                async () => !(await gateway.Host.WgAsync("show", gateway.Interface, "peers")).Contains(dropKey, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(25),
+                () => "the daemon did not apply the hand edit");
+            Assert.True(gateway.DaemonRunning);
+        });
+
+    [RootFact]
     public Task FirstRun_HoltUpCreatesTheConfiguration_AndAPeerConnects() =>
         Lab.RunAsync(output, async lab =>
         {
