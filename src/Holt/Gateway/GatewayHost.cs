@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Holt.Logging;
 using Holt.Tunnel;
 using Holt.Uapi;
@@ -27,23 +26,7 @@ internal static partial class GatewayHost
         }
 
         var logger = new TextLogger(Console.Error, config.Interface, level);
-        using var stop = new CancellationTokenSource();
-        string? reason = null;
-        void Stop(string why)
-        {
-            Interlocked.CompareExchange(ref reason, why, null);
-            try
-            {
-                stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-
-        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop("SIGTERM"); });
-        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop("SIGINT"); });
-        using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; Stop("SIGHUP"); });
+        using var stop = new StopRequest();
 
         GatewayInterface network;
         WireGuardControl control = WireGuardControl.For(config);
@@ -71,7 +54,7 @@ internal static partial class GatewayHost
 
         using (network)
         {
-            using CancellationTokenRegistration gone = network.Gone.Register(() => Stop("the interface was deleted"));
+            using CancellationTokenRegistration gone = network.Gone.Register(() => stop.Stop("the interface was deleted"));
             int active = config.Peers.Count(p => p.IsActive(DateTimeOffset.UtcNow));
             LogRunning(logger, config.Interface, config.ListenPort, active);
             ready?.Ready();
@@ -80,7 +63,7 @@ internal static partial class GatewayHost
                 config = Tick(store, config, control, ref configWritten, logger);
             }
 
-            LogStopping(logger, reason ?? "a stop request");
+            LogStopping(logger, stop.Reason);
             using (store.Lock())
             {
                 SaveTotals(config, control, logger);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Holt.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -22,32 +21,16 @@ internal sealed partial class TunnelHost
         LogLevel level = LogLevelSwitch.FromEnvironment();
         var logger = new TextLogger(Console.Error, name, level);
 
-        using var stop = new CancellationTokenSource();
-        string? reason = null;
-        void Stop(string why)
-        {
-            Interlocked.CompareExchange(ref reason, why, null);
-            try
-            {
-                stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-
-        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop("SIGTERM"); });
-        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Stop("SIGINT"); });
-        using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; Stop("SIGHUP"); });
+        using var stop = new StopRequest();
 
         using (EngineInterface engine = EngineInterface.Start(name, DefaultMtu, logger))
         {
             using CancellationTokenRegistration gone = engine.Gone.Register(() =>
-                Stop(engine.InterfaceDeleted ? "the interface was deleted" : "the control socket was deleted"));
+                stop.Stop(engine.InterfaceDeleted ? "the interface was deleted" : "the control socket was deleted"));
             LogRunning(logger, name, engine.SocketPath);
             ready?.Ready();
             stop.Token.WaitHandle.WaitOne();
-            LogStopping(logger, reason ?? "a stop request");
+            LogStopping(logger, stop.Reason);
         }
 
         return 0;

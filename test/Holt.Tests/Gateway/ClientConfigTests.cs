@@ -25,6 +25,17 @@ public sealed class ClientConfigTests
     };
 
     [Fact]
+    public void Render_PrivateKeyOfAnotherPeer_IsRefused_WithoutPrintingIt()
+    {
+        PeerConfig edited = s_laptop with { PrivateKey = TestKeys.PhonePrivate };
+
+        var error = Assert.Throws<CommandException>(() => ClientConfig.Render(s_gateway, edited));
+
+        Assert.Equal("peer 'laptop': its private_key does not belong to its public_key (was the file edited by hand?)", error.Message);
+        Assert.DoesNotContain(TestKeys.PhonePrivate, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_DefaultPeer_IsExactlyThisText()
     {
         Assert.Equal(
