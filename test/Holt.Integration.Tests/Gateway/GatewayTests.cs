@@ -60,6 +60,19 @@ public sealed class GatewayTests(ITestOutputHelper output)
             Assert.NotEqual(JsonValueKind.Null, laptop.GetProperty("latest_handshake").ValueKind);
             Assert.True(laptop.GetProperty("rx_bytes").GetUInt64() > 0);
             Assert.True(laptop.GetProperty("tx_bytes").GetUInt64() > 0);
+
+            // holt status reports the running gateway with the same peer, in text and JSON.
+            using JsonDocument status = JsonDocument.Parse(await gateway.CheckAsync("status", "--json"));
+            JsonElement self = status.RootElement.EnumerateArray().Single(i => i.GetProperty("name").GetString() == gateway.Interface);
+            Assert.Equal("gateway", self.GetProperty("role").GetString());
+            Assert.True(self.GetProperty("running").GetBoolean());
+            Assert.Equal(gateway.Host.ListenPort, self.GetProperty("listen_port").GetInt32());
+            JsonElement seen = self.GetProperty("peers").EnumerateArray().Single();
+            Assert.Equal("laptop", seen.GetProperty("name").GetString());
+            Assert.StartsWith($"{client.UnderlayV4}:", seen.GetProperty("endpoint").GetString(), StringComparison.Ordinal);
+            string text = await gateway.CheckAsync("status");
+            Assert.Contains($"interface: {gateway.Interface} (gateway, engine, up)", text, StringComparison.Ordinal);
+            Assert.Matches(@"\nlaptop +10\.8\.0\.2 +enabled +\d+s ago ", text);
         });
 
     [RootFact]
@@ -121,10 +134,15 @@ public sealed class GatewayTests(ITestOutputHelper output)
             await Traffic.AssertPingsAsync(client, "10.8.0.1", 5);
             (ulong rx, ulong tx) before = Totals(await gateway.PeersAsync(), "laptop");
 
+            string lastSeen = (await gateway.PeersAsync())["laptop"].GetProperty("latest_handshake").GetString()!;
+
             await gateway.DownAsync();
             Assert.False(gateway.DaemonRunning);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(gateway.StateFile));
             Assert.Equal(before, Totals(await gateway.PeersAsync(), "laptop"));
+
+            // Last seen survives too, though the interface that saw it is gone.
+            Assert.Equal(lastSeen, (await gateway.PeersAsync())["laptop"].GetProperty("latest_handshake").GetString());
 
             (await gateway.UpAsync()).EnsureSuccess();
             Assert.Equal(before, Totals(await gateway.PeersAsync(), "laptop"));
