@@ -28,6 +28,8 @@ internal static class HoltCommand
 
         root.Subcommands.Add(PeerCommands.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(FirewallCommands.Create());
+        root.Subcommands.Add(FirewallCommands.Lockdown());
         foreach (Command command in KeyCommands.Create())
         {
             root.Subcommands.Add(command);

@@ -1,4 +1,5 @@
 using System.Net;
+using Holt.Firewall;
 using System.Security.Cryptography;
 using System.Text;
 using Holt.Uapi;
@@ -68,11 +69,11 @@ internal static class GatewayApplier
             state.Recreated(key);
         }
 
-        string ruleset = GatewayRuleset.Build(config, now);
+        string ruleset = Ruleset.Build(config, FirewallRuntime.Context(config, state, now));
         string digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ruleset)));
         if (digest != state.RulesetDigest)
         {
-            GatewayRuleset.Apply(ruleset);
+            Nft.Apply(ruleset);
             state.RulesetDigest = digest;
         }
 

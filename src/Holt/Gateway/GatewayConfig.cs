@@ -1,4 +1,5 @@
 using System.Net;
+using Holt.Firewall;
 
 namespace Holt.Gateway;
 
@@ -57,6 +58,12 @@ internal sealed record GatewayConfig
     public bool Masquerade { get; init; } = true;
 
     public IReadOnlyList<PeerConfig> Peers { get; init; } = [];
+
+    /// <summary>The <c>[firewall]</c> section; its defaults when the file has none.</summary>
+    public FirewallConfig Firewall { get; init; } = new();
+
+    /// <summary>Public ports forwarded to peers, the <c>[[expose]]</c> tables.</summary>
+    public IReadOnlyList<Exposure> Exposures { get; init; } = [];
 
     /// <summary>The endpoint clients dial, with the listen port added when the endpoint names none.</summary>
     public string ClientEndpoint => EndpointText.WithDefaultPort(Endpoint, ListenPort);

@@ -150,6 +150,48 @@ internal static partial class GatewayConfigReader
                 : network;
         }
 
+        public List<int>? OptionalPorts(string key)
+        {
+            if (!_entries.TryGetValue(key, out TomlNode? node))
+            {
+                return null;
+            }
+
+            if (node is not TomlArray array || array.Items.Any(i => i is not TomlValue { Kind: TomlValueKind.Integer }))
+            {
+                throw new ConfigException(_source, node.Line, $"'{key}' must be a list of port numbers, such as [22]");
+            }
+
+            var ports = new List<int>();
+            foreach (TomlValue value in array.Items.Cast<TomlValue>())
+            {
+                if (value.Number is < 1 or > 65535)
+                {
+                    throw new ConfigException(_source, value.Line, $"'{key}': {value.Number} is not a port (1-65535)");
+                }
+
+                ports.Add((int)value.Number);
+            }
+
+            return ports;
+        }
+
+        /// <summary>An array of tables (<c>[[firewall.public]]</c>), each with its own reader.</summary>
+        public List<TableReader> Tables(string key, string where)
+        {
+            if (!_entries.TryGetValue(key, out TomlNode? node))
+            {
+                return [];
+            }
+
+            if (node is not TomlArray array || array.Items.Any(i => i is not TomlTable))
+            {
+                throw new ConfigException(_source, node.Line, $"'{key}' must be written as [[{where}]] tables");
+            }
+
+            return array.Items.Cast<TomlTable>().Select(t => new TableReader(t, _source, $"[[{where}]] ")).ToList();
+        }
+
         public List<IPNetwork>? OptionalNetworks(string key)
         {
             List<string>? texts = OptionalStrings(key);

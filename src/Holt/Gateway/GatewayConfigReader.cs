@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Holt.Config;
+using Holt.Firewall;
 using Holt.WireGuard.Keys;
 
 namespace Holt.Gateway;
@@ -24,7 +25,10 @@ internal static partial class GatewayConfigReader
     {
         TomlTable root = TomlTree.Parse(text, source);
         TableReader? gateway = null;
+        FirewallConfig firewall = new();
+        TableReader? firewallTable = null;
         var peers = new List<(PeerConfig Peer, TableReader Table)>();
+        var exposures = new List<(Exposure Exposure, TableReader Table)>();
         foreach ((string key, TomlNode node) in root.Entries)
         {
             switch (key)
@@ -45,10 +49,29 @@ internal static partial class GatewayConfigReader
                     }
 
                     break;
+                case "firewall" when node is TomlTable table:
+                    firewallTable = new TableReader(table, source, "[firewall] ");
+                    firewall = ReadFirewall(firewallTable);
+                    break;
+                case "expose" when node is TomlArray array:
+                    foreach (TomlNode item in array.Items)
+                    {
+                        if (item is not TomlTable exposeTable)
+                        {
+                            throw new ConfigException(source, item.Line, "'expose' must be written as [[expose]] tables");
+                        }
+
+                        var exposeReader = new TableReader(exposeTable, source, "[[expose]] ");
+                        exposures.Add((ReadExposure(exposeReader), exposeReader));
+                    }
+
+                    break;
+                case "firewall" or "expose":
+                    throw new ConfigException(source, node.Line, $"'{key}' must be {(key == "firewall" ? "a [firewall] table" : "a list of [[expose]] tables")}");
                 case "gateway" or "peer":
                     throw new ConfigException(source, node.Line, $"'{key}' must be a {(key == "gateway" ? "[gateway] table" : "list of [[peer]] tables")}");
                 default:
-                    throw new ConfigException(source, node.Line, $"unknown section or key '{PeerName.Printable(key)}' (expected [gateway] and [[peer]])");
+                    throw new ConfigException(source, node.Line, $"unknown section or key '{PeerName.Printable(key)}' (expected [gateway], [[peer]], [firewall] and [[expose]])");
             }
         }
 
@@ -57,7 +80,12 @@ internal static partial class GatewayConfigReader
             throw new ConfigException(source, 1, "missing the [gateway] section");
         }
 
-        GatewayConfig config = ReadGateway(gateway) with { Peers = peers.Select(p => p.Peer).ToList() };
+        GatewayConfig config = ReadGateway(gateway) with
+        {
+            Peers = peers.Select(p => p.Peer).ToList(),
+            Firewall = firewall,
+            Exposures = exposures.Select(e => e.Exposure).ToList(),
+        };
         Check(
             config,
             (peer, key, problem) =>
@@ -66,6 +94,16 @@ internal static partial class GatewayConfigReader
                 throw new ConfigException(source, table.LineOf(key), problem);
             },
             verifyKeyPairs);
+        CheckFirewall(config, (where, index, key, problem) =>
+        {
+            TableReader table = where switch
+            {
+                Section.Expose => exposures[index].Table,
+                Section.Firewall when firewallTable is not null => firewallTable,
+                _ => gateway,
+            };
+            throw new ConfigException(source, table.LineOf(key), problem);
+        });
         return config;
     }
 
@@ -73,8 +111,11 @@ internal static partial class GatewayConfigReader
     /// Checks a configuration built in memory (by an edit) the way <see cref="Read"/> checks a file.
     /// </summary>
     /// <exception cref="CommandException">The configuration is inconsistent.</exception>
-    public static void Validate(GatewayConfig config) =>
+    public static void Validate(GatewayConfig config)
+    {
         Check(config, (_, _, problem) => throw new CommandException(problem), verifyKeyPairs: false);
+        CheckFirewall(config, (_, _, _, problem) => throw new CommandException(problem));
+    }
 
     private static GatewayConfig ReadGateway(TableReader table)
     {

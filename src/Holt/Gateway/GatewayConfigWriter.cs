@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Holt.Firewall;
 
 namespace Holt.Gateway;
 
@@ -50,6 +51,7 @@ internal static class GatewayConfigWriter
         }
 
         Flag(text, "masquerade", config.Masquerade);
+        WriteFirewall(text, config.Firewall);
         foreach (PeerConfig peer in config.Peers)
         {
             text.Append("\n[[peer]]\n");
@@ -99,8 +101,72 @@ internal static class GatewayConfigWriter
             }
         }
 
+        foreach (Exposure exposure in config.Exposures)
+        {
+            text.Append("\n[[expose]]\n");
+            Number(text, "public_port", exposure.PublicPort);
+            Key(text, "proto", ProtocolName(exposure.Protocol));
+            Key(text, "peer", exposure.Peer);
+            Number(text, "to_port", exposure.ToPort);
+            if (exposure.Sources.Count > 0)
+            {
+                List(text, "sources", exposure.Sources.Select(n => n.ToString()));
+            }
+
+            if (exposure.Snat)
+            {
+                Flag(text, "snat", true);
+            }
+        }
+
         return text.ToString();
     }
+
+    private static void WriteFirewall(StringBuilder text, FirewallConfig firewall)
+    {
+        text.Append("\n# The firewall: SSH and admin ports only from the VPN (and allow_from); public ports listed below;\n");
+        text.Append("# everything else dropped. `holt firewall apply` applies it, `holt firewall confirm` keeps it.\n");
+        text.Append("[firewall]\n");
+        Flag(text, "enabled", firewall.Enabled);
+        Ports(text, "ssh_ports", firewall.SshPorts);
+        Ports(text, "admin_ports", firewall.AdminPorts);
+        if (firewall.AllowFrom.Count > 0)
+        {
+            List(text, "allow_from", firewall.AllowFrom.Select(n => n.ToString()));
+        }
+
+        Key(text, "echo", firewall.Echo switch { EchoPolicy.Vpn => "vpn", EchoPolicy.Drop => "drop", _ => "allow" });
+        if (firewall.CloudflareRangesFile is not null)
+        {
+            Key(text, "cloudflare_ranges", firewall.CloudflareRangesFile);
+        }
+
+        foreach (PublicPort port in firewall.Public)
+        {
+            text.Append("\n[[firewall.public]]\n");
+            Number(text, "port", port.Port);
+            Key(text, "proto", ProtocolName(port.Protocol));
+            if (port.NewPerMinute is int rate)
+            {
+                Number(text, "new_per_minute", rate);
+            }
+
+            if (port.Concurrent is int concurrent)
+            {
+                Number(text, "concurrent", concurrent);
+            }
+
+            if (port.CloudflareOnly)
+            {
+                Flag(text, "cloudflare_only", true);
+            }
+        }
+    }
+
+    private static string ProtocolName(Protocol protocol) => protocol == Protocol.Udp ? "udp" : "tcp";
+
+    private static void Ports(StringBuilder text, string key, IReadOnlyList<int> ports) =>
+        text.Append(key).Append(" = [").AppendJoin(", ", ports.Select(p => p.ToString(CultureInfo.InvariantCulture))).Append("]\n");
 
     private static void Key(StringBuilder text, string key, string value) =>
         text.Append(key).Append(" = ").Append(Quote(value)).Append('\n');

@@ -102,7 +102,11 @@ internal static partial class GatewayHost
         PidFile.Delete(config.Interface);
         try
         {
-            GatewayRuleset.Remove();
+            // An enabled firewall protects the machine whether or not the VPN runs; it stays.
+            if (!config.Firewall.Enabled && Firewall.FirewallRuntime.ReadPending(config.Interface) is null)
+            {
+                Firewall.Nft.Remove();
+            }
         }
         catch (CommandException)
         {

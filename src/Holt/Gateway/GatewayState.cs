@@ -24,6 +24,9 @@ internal sealed class GatewayState
     /// <summary>The SHA-256 of the holt.toml text last applied to the interface (see <see cref="ConfigStore.LastDigest"/>).</summary>
     public string? AppliedConfigDigest { get; set; }
 
+    /// <summary>The SSH session ("ADDRESS PORT") that ran the last firewall apply; the firewall always lets it in.</summary>
+    public string? KeepSsh { get; set; }
+
     public PeerTraffic For(string publicKey)
     {
         if (!Peers.TryGetValue(publicKey, out PeerTraffic? traffic))

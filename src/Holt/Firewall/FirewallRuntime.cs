@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Net;
+using Holt.Gateway;
+using Holt.Storage;
+
+namespace Holt.Firewall;
+
+/// <summary>
+/// The firewall's moving parts outside holt.toml: the apply that awaits confirmation
+/// (<c>/run/holt/INTERFACE.firewall-pending</c>, gone at reboot, so a machine that restarts before a confirm comes
+/// back with the previous firewall), the ruleset to roll back to (in the state directory), and Cloudflare's ranges.
+/// </summary>
+internal static class FirewallRuntime
+{
+    public static string PendingPath(string interfaceName) => Path.Combine(PidFile.Directory, interfaceName + ".firewall-pending");
+
+    public static string RollbackPath(string interfaceName) => Path.Combine(StateDirectory(), interfaceName + ".firewall-rollback");
+
+    public static string CloudflareRangesPath(GatewayConfig config) =>
+        config.Firewall.CloudflareRangesFile ?? Path.Combine(StateDirectory(), "cloudflare-ranges.txt");
+
+    /// <summary>The pending apply's token and deadline, or null when none awaits confirmation.</summary>
+    public static (string Token, DateTimeOffset Deadline)? ReadPending(string interfaceName)
+    {
+        try
+        {
+            string[] parts = File.ReadAllText(PendingPath(interfaceName)).Trim().Split(' ');
+            return parts.Length == 2 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long seconds)
+                ? (parts[0], DateTimeOffset.FromUnixTimeSeconds(seconds))
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static void WritePending(string interfaceName, string token, DateTimeOffset deadline)
+    {
+        _ = Directory.CreateDirectory(PidFile.Directory);
+        AtomicFile.WriteAllText(PendingPath(interfaceName), $"{token} {deadline.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}\n");
+    }
+
+    public static void DeletePending(string interfaceName)
+    {
+        try
+        {
+            File.Delete(PendingPath(interfaceName));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Everything <see cref="Ruleset.Build"/> needs besides the configuration.</summary>
+    public static RulesetContext Context(GatewayConfig config, GatewayState state, DateTimeOffset now) => new()
+    {
+        Now = now,
+        FirewallActive = config.Firewall.Enabled || ReadPending(config.Interface) is not null,
+        KeepSsh = ParseKeep(state.KeepSsh),
+        CloudflareRanges = config.Firewall.Public.Any(p => p.CloudflareOnly) ? ReadCloudflareRanges(config) : [],
+    };
+
+    /// <summary>
+    /// The SSH session this command runs in, from SSH_CONNECTION ("client port server port"), as "ADDRESS PORT"
+    /// for the state file; null outside SSH.
+    /// </summary>
+    public static string? CurrentSshSession()
+    {
+        string? connection = Environment.GetEnvironmentVariable("SSH_CONNECTION");
+        string[] parts = connection?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (parts.Length != 4 || !IPAddress.TryParse(parts[0], out IPAddress? client) ||
+            !int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+        {
+            return null;
+        }
+
+        // An IPv4 client of a dual-stack sshd shows as ::ffff:a.b.c.d; the packets carry the IPv4 address.
+        if (client.IsIPv4MappedToIPv6)
+        {
+            client = client.MapToIPv4();
+        }
+
+        return $"{client} {port.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    private static (IPAddress, int)? ParseKeep(string? keep)
+    {
+        string[] parts = keep?.Split(' ') ?? [];
+        return parts.Length == 2 && IPAddress.TryParse(parts[0], out IPAddress? client) &&
+            int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int port)
+            ? (client, port)
+            : null;
+    }
+
+    /// <exception cref="CommandException">No ranges yet, or the file is damaged.</exception>
+    public static IReadOnlyList<IPNetwork> ReadCloudflareRanges(GatewayConfig config)
+    {
+        string path = CloudflareRangesPath(config);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CommandException($"a public port is cloudflare_only but there are no Cloudflare ranges at {path}; run holt firewall update-ranges");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot read {path}: {e.Message}", e);
+        }
+
+        return ParseRanges(text, path);
+    }
+
+    /// <summary>One CIDR a line; blank lines and # comments allowed.</summary>
+    public static List<IPNetwork> ParseRanges(string text, string source)
+    {
+        var ranges = new List<IPNetwork>();
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i].Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            if (Subnets.TryParseNetwork(line, out IPNetwork network) is string problem)
+            {
+                throw new CommandException($"{source}:{i + 1}: {problem}");
+            }
+
+            ranges.Add(network);
+        }
+
+        if (ranges.Count == 0)
+        {
+            throw new CommandException($"{source} has no address ranges");
+        }
+
+        return ranges;
+    }
+
+    private static string StateDirectory()
+    {
+        string? directory = Environment.GetEnvironmentVariable(StateStore.DirectoryVariable);
+        return string.IsNullOrEmpty(directory) ? StateStore.DefaultDirectory : directory;
+    }
+}
