@@ -67,7 +67,20 @@ internal static partial class GatewayHost
             using (store.Lock())
             {
                 SaveTotals(config, control, logger);
-                TearDown(config, network: null);
+
+                // The file as it is now decides whether the firewall stays (a command may have changed it since
+                // the last round).
+                GatewayConfig latest = config;
+                try
+                {
+                    latest = store.Load();
+                }
+                catch (CommandException e)
+                {
+                    LogBadConfig(logger, e.Message);
+                }
+
+                TearDown(latest.Interface == config.Interface ? latest : config, network: null);
             }
         }
 
