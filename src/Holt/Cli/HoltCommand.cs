@@ -30,6 +30,7 @@ internal static class HoltCommand
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(FirewallCommands.Create());
         root.Subcommands.Add(FirewallCommands.Lockdown());
+        root.Subcommands.Add(ExposeCommands.Create());
         foreach (Command command in KeyCommands.Create())
         {
             root.Subcommands.Add(command);

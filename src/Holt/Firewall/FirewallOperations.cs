@@ -175,6 +175,8 @@ internal static class FirewallOperations
         RulesetContext context = FirewallRuntime.Context(config, state, now);
         if (!context.FirewallActive && config.Exposures.Count == 0)
         {
+            // Nothing of Holt's belongs in nftables while the gateway is down and the firewall off.
+            Nft.Remove();
             return false;
         }
 

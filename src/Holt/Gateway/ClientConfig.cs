@@ -47,6 +47,14 @@ internal static class ClientConfig
             text.Append("MTU = ").Append(gateway.Mtu.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
+        IReadOnlyList<IPNetwork> allowed = AllowedIps(gateway, peer);
+        bool returnPath = NeedsReturnPath(gateway, peer, allowed);
+        if (returnPath)
+        {
+            ReturnPath(text, peer, allowed);
+            allowed = FullTunnel;
+        }
+
         text.Append("\n[Peer]\n");
         text.Append("PublicKey = ").Append(GatewayConfigReader.PublicKeyOf(gateway.PrivateKey)).Append('\n');
         if (peer.PresharedKey is not null)
@@ -55,13 +63,47 @@ internal static class ClientConfig
         }
 
         text.Append("Endpoint = ").Append(gateway.ClientEndpoint).Append('\n');
-        text.Append("AllowedIPs = ").AppendJoin(", ", AllowedIps(gateway, peer).Select(n => n.ToString())).Append('\n');
+        text.Append("AllowedIPs = ").AppendJoin(", ", allowed.Select(n => n.ToString())).Append('\n');
         if (peer.Keepalive > 0)
         {
             text.Append("PersistentKeepalive = ").Append(peer.Keepalive.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// A peer whose ports the gateway exposes (without --snat) receives connections from any internet address and
+    /// must answer them through the tunnel, though it routes only the VPN there. Its WireGuard must accept any
+    /// address (AllowedIPs 0.0.0.0/0, ::/0) while its routes stay split: Table = off, the usual routes added by
+    /// PostUp, and a policy rule that sends what leaves from its VPN address (the exposed services' replies)
+    /// through the tunnel, in table <see cref="ReturnTable"/>.
+    /// </summary>
+    public const int ReturnTable = 51821;
+
+    private static bool NeedsReturnPath(GatewayConfig gateway, PeerConfig peer, IReadOnlyList<IPNetwork> allowed) =>
+        gateway.Exposures.Any(e => e.Peer == peer.Name && !e.Snat) &&
+        !(allowed.Any(n => n.PrefixLength == 0 && Subnets.IsIPv4(n)) && (peer.Address6 is null || allowed.Any(n => n.PrefixLength == 0 && !Subnets.IsIPv4(n))));
+
+    private static void ReturnPath(StringBuilder text, PeerConfig peer, IReadOnlyList<IPNetwork> routes)
+    {
+        string table = ReturnTable.ToString(CultureInfo.InvariantCulture);
+        text.Append("# The gateway forwards public ports to this peer: replies to those clients go back through the tunnel.\n");
+        text.Append("Table = off\n");
+        foreach (IPNetwork route in routes.OrderByDescending(r => r.PrefixLength))
+        {
+            text.Append($"PostUp = ip {(Subnets.IsIPv4(route) ? "-4" : "-6")} route add {route} dev %i\n");
+        }
+
+        text.Append($"PostUp = ip -4 route add default dev %i table {table}\n");
+        text.Append($"PostUp = ip -4 rule add from {peer.Address} lookup {table}\n");
+        text.Append($"PostDown = ip -4 rule del from {peer.Address} lookup {table}\n");
+        if (peer.Address6 is not null)
+        {
+            text.Append($"PostUp = ip -6 route add default dev %i table {table}\n");
+            text.Append($"PostUp = ip -6 rule add from {peer.Address6} lookup {table}\n");
+            text.Append($"PostDown = ip -6 rule del from {peer.Address6} lookup {table}\n");
+        }
     }
 
     /// <summary>What the client routes into the tunnel: its own setting, else the VPN subnets and the gateway's routes.</summary>

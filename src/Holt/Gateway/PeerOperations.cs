@@ -44,6 +44,12 @@ internal static class PeerOperations
         Edit(store, time, (config, _) =>
         {
             PeerConfig peer = Find(config, name);
+            List<int> exposed = config.Exposures.Where(e => e.Peer == peer.Name).Select(e => e.PublicPort).ToList();
+            if (exposed.Count > 0)
+            {
+                throw new CommandException($"peer '{peer.Name}' serves exposed ports ({string.Join(", ", exposed)}); remove them first with holt expose remove");
+            }
+
             return config with { Peers = config.Peers.Where(p => p != peer).ToList() };
         });
 
@@ -64,7 +70,8 @@ internal static class PeerOperations
         {
             PeerConfig peer = Find(config, oldName);
             CheckNewName(config, newName);
-            return Replace(config, peer, peer with { Name = newName });
+            GatewayConfig renamed = Replace(config, peer, peer with { Name = newName });
+            return renamed with { Exposures = renamed.Exposures.Select(e => e.Peer == peer.Name ? e with { Peer = newName } : e).ToList() };
         });
 
     /// <summary><c>holt peer set</c>: client-to-client and expiry (<c>never</c> clears it).</summary>

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Text.Json;
+using Holt.Firewall;
+using Holt.Gateway;
+
+namespace Holt.Cli;
+
+/// <summary><c>holt expose ...</c>: publish a service of a peer (a home server behind NAT) on a public port of the gateway.</summary>
+internal static class ExposeCommands
+{
+    public static Command Create()
+    {
+        var expose = new Command("expose", "Forward a public port of the gateway to a peer, like a self-hosted tunnel service.\nExample: holt expose add 8080 --peer home");
+        expose.Subcommands.Add(Add());
+        expose.Subcommands.Add(List());
+        expose.Subcommands.Add(Remove());
+        return expose;
+    }
+
+    private static Command Add()
+    {
+        var config = GatewayOptions.Config();
+        var port = new Argument<int>("PUBLIC_PORT") { Description = "The port on the gateway's public addresses." };
+        var peer = new Option<string>("--peer") { Description = "The peer that serves it.", Required = true };
+        var toPort = new Option<int?>("--to-port") { Description = "The port on the peer (default: the same)." };
+        var proto = new Option<string>("--proto") { Description = "tcp (default) or udp.", DefaultValueFactory = _ => "tcp" };
+        var sources = new Option<string[]>("--source-cidr") { Description = "Only these networks may connect (repeat or comma-separate; default anyone)." };
+        var snat = new Option<bool>("--snat") { Description = "Masquerade: the peer sees the gateway's VPN address, for peers that cannot route replies back." };
+        var command = new Command(
+            "add",
+            """
+            Forward PUBLIC_PORT on the gateway to a peer's VPN address. By default the peer sees each client's real
+            address and sends its replies back through the tunnel (holt peer config NAME then includes the routing
+            it needs); --snat is for peers that cannot do that.
+            Example: holt expose add 8080 --peer home --to-port 80
+            """)
+        {
+            config, port, peer, toPort, proto, sources, snat,
+        };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            var request = new ExposeRequest
+            {
+                PublicPort = result.GetValue(port),
+                Peer = result.GetValue(peer)!,
+                ToPort = result.GetValue(toPort),
+                Protocol = result.GetValue(proto)!,
+                Sources = result.GetValue(sources) ?? [],
+                Snat = result.GetValue(snat),
+            };
+            (GatewayConfig gateway, Exposure exposure, bool applied) = ExposeOperations.Add(ConfigStore.Resolve(result.GetValue(config)), request);
+            PeerConfig target = gateway.FindPeer(exposure.Peer)!;
+            Console.Error.WriteLine($"Exposed {Describe(exposure)} to {target.Name} ({target.Address}:{exposure.ToPort}){(applied ? "" : "; it takes effect at holt up")}.");
+            if (!exposure.Snat)
+            {
+                Console.Error.WriteLine($"The peer must send replies back through the tunnel: give it the config from holt peer config {target.Name} (it routes them), or use --snat.");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var config = GatewayOptions.Config();
+        var json = GatewayOptions.Json();
+        var command = new Command("list", "List the exposed ports.\nExample: holt expose list") { config, json };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            GatewayConfig gateway = ConfigStore.Resolve(result.GetValue(config)).Load();
+            List<ExposureView> views = gateway.Exposures.Select(e => new ExposureView(
+                e.PublicPort, Ruleset.ProtocolName(e.Protocol), e.Peer, gateway.FindPeer(e.Peer)?.Address.ToString() ?? "?",
+                e.ToPort, e.Sources.Select(s => s.ToString()).ToList(), e.Snat)).ToList();
+            if (result.GetValue(json))
+            {
+                Console.Out.Write(JsonSerializer.Serialize(views, ExposeJson.Default.ListExposureView) + "\n");
+                return 0;
+            }
+
+            Console.Out.Write(Format.Table(
+                ["PORT", "PROTO", "PEER", "TO", "SOURCES", "MODE"],
+                views.Select(v => (IReadOnlyList<string>)[
+                    v.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture), v.Proto, v.Peer, $"{v.PeerAddress}:{v.ToPort}",
+                    v.Sources.Count == 0 ? "anyone" : string.Join(",", v.Sources), v.Snat ? "snat" : "real client address",
+                ])));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Remove()
+    {
+        var config = GatewayOptions.Config();
+        var port = new Argument<int>("PUBLIC_PORT") { Description = "The exposed port." };
+        var proto = new Option<string>("--proto") { Description = "tcp (default) or udp.", DefaultValueFactory = _ => "tcp" };
+        var command = new Command("remove", "Stop forwarding a public port.\nExample: holt expose remove 8080") { config, port, proto };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            (_, Exposure exposure, _) = ExposeOperations.Remove(ConfigStore.Resolve(result.GetValue(config)), result.GetValue(port), result.GetValue(proto)!);
+            Console.Error.WriteLine($"Removed the exposure of {Describe(exposure)}.");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Describe(Exposure exposure) =>
+        $"{Ruleset.ProtocolName(exposure.Protocol).ToUpperInvariant()} port {exposure.PublicPort}";
+}
+
+internal sealed record ExposureView(int PublicPort, string Proto, string Peer, string PeerAddress, int ToPort, IReadOnlyList<string> Sources, bool Snat);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<ExposureView>))]
+internal sealed partial class ExposeJson : System.Text.Json.Serialization.JsonSerializerContext;
