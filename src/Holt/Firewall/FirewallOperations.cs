@@ -20,8 +20,11 @@ internal static class FirewallOperations
     {
         GatewayConfig config = store.Load();
         GatewayState state = StateStore.Load(config.Interface);
-        state.KeepSsh = FirewallRuntime.CurrentSshSession() ?? state.KeepSsh;
-        return Ruleset.Build(config, FirewallRuntime.Context(config, state, DateTimeOffset.UtcNow) with { FirewallActive = true });
+        return Ruleset.Build(config, FirewallRuntime.Context(config, state, DateTimeOffset.UtcNow) with
+        {
+            FirewallActive = true,
+            KeepSsh = FirewallRuntime.ParseKeep(FirewallRuntime.CurrentSshSession()),
+        });
     }
 
     /// <summary>
@@ -45,14 +48,14 @@ internal static class FirewallOperations
             }
 
             GatewayState state = StateStore.Load(config.Interface);
-            string? session = FirewallRuntime.CurrentSshSession();
-            if (session is not null)
-            {
-                state.KeepSsh = session;
-            }
+            state.KeepSsh = FirewallRuntime.CurrentSshSession();
 
             DateTimeOffset now = DateTimeOffset.UtcNow;
-            RulesetContext context = FirewallRuntime.Context(config, state, now) with { FirewallActive = true };
+            RulesetContext context = FirewallRuntime.Context(config, state, now) with
+            {
+                FirewallActive = true,
+                KeepSsh = FirewallRuntime.ParseKeep(state.KeepSsh),
+            };
             string ruleset = Ruleset.Build(config, context);
             Nft.Check(ruleset);
 
@@ -104,8 +107,15 @@ internal static class FirewallOperations
             FirewallRuntime.DeletePending(config.Interface);
             if (!config.Firewall.Enabled)
             {
-                store.Save(config with { Firewall = config.Firewall with { Enabled = true } });
+                config = config with { Firewall = config.Firewall with { Enabled = true } };
+                store.Save(config);
             }
+
+            // The rule that let the applying SSH client in during the wait goes now.
+            GatewayState state = StateStore.Load(config.Interface);
+            state.KeepSsh = null;
+            StateStore.Save(config.Interface, state);
+            _ = Reapply(config, store.LastDigest);
         }
     }
 

@@ -53,13 +53,22 @@ internal static class FirewallRuntime
     }
 
     /// <summary>Everything <see cref="Ruleset.Build"/> needs besides the configuration.</summary>
-    public static RulesetContext Context(GatewayConfig config, GatewayState state, DateTimeOffset now) => new()
+    /// <remarks>
+    /// The SSH session that ran an apply is let in by a rule of its own only while that apply awaits confirmation
+    /// (so its client can reconnect to confirm); once confirmed, the policy is exactly what holt.toml says, and the
+    /// session itself lives on as an established connection.
+    /// </remarks>
+    public static RulesetContext Context(GatewayConfig config, GatewayState state, DateTimeOffset now)
     {
-        Now = now,
-        FirewallActive = config.Firewall.Enabled || ReadPending(config.Interface) is not null,
-        KeepSsh = ParseKeep(state.KeepSsh),
-        CloudflareRanges = config.Firewall.Public.Any(p => p.CloudflareOnly) ? ReadCloudflareRanges(config) : [],
-    };
+        bool pending = ReadPending(config.Interface) is not null;
+        return new RulesetContext
+        {
+            Now = now,
+            FirewallActive = config.Firewall.Enabled || pending,
+            KeepSsh = pending ? ParseKeep(state.KeepSsh) : null,
+            CloudflareRanges = config.Firewall.Public.Any(p => p.CloudflareOnly) ? ReadCloudflareRanges(config) : [],
+        };
+    }
 
     /// <summary>
     /// The SSH session this command runs in, from SSH_CONNECTION ("client port server port"), as "ADDRESS PORT"
@@ -84,7 +93,7 @@ internal static class FirewallRuntime
         return $"{client} {port.ToString(CultureInfo.InvariantCulture)}";
     }
 
-    private static (IPAddress, int)? ParseKeep(string? keep)
+    internal static (IPAddress, int)? ParseKeep(string? keep)
     {
         string[] parts = keep?.Split(' ') ?? [];
         return parts.Length == 2 && IPAddress.TryParse(parts[0], out IPAddress? client) &&
