@@ -81,7 +81,7 @@ internal static class FirewallOperations
                 Nft.Apply(ruleset);
                 state.RulesetDigest = null;
                 StateStore.Save(config.Interface, state);
-                _ = Daemon.Spawn(["firewall", "rollback-watch", "--config", store.Path, "--token", token], TimeSpan.FromSeconds(30));
+                _ = Daemon.Spawn(["firewall", "rollback-watch", "--config", store.Path, "--token", token], TimeSpan.FromSeconds(30), quiet: true);
             }
             catch (CommandException)
             {

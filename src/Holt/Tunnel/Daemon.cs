@@ -29,12 +29,15 @@ internal static class Daemon
     private static ReadySignal? s_ready;
 
     /// <summary>Starts the detached child with <paramref name="arguments"/> and waits until it is ready or fails.</summary>
+    /// <param name="arguments">The child's command line after the program.</param>
+    /// <param name="timeout">How long to wait for readiness.</param>
+    /// <param name="quiet">Never hand the child the caller's output, even with LOG_LEVEL set (a helper with nothing to log).</param>
     /// <exception cref="CommandException">The child failed to start; the message is its reason.</exception>
-    public static int Spawn(IReadOnlyList<string> arguments, TimeSpan timeout)
+    public static int Spawn(IReadOnlyList<string> arguments, TimeSpan timeout, bool quiet = false)
     {
         (int readFd, int writeFd) = CreateReadinessPipe();
         KeepDescriptorsFromChild(writeFd);
-        bool keepOutput = Environment.GetEnvironmentVariable(LogLevelSwitch.VariableName) is not null;
+        bool keepOutput = !quiet && Environment.GetEnvironmentVariable(LogLevelSwitch.VariableName) is not null;
         Process child;
         using (StandardStreams.ReplaceWithNull(keepOutput ? [0] : [0, 1, 2]))
         {

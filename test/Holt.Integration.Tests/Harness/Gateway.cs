@@ -67,6 +67,22 @@ internal sealed class Gateway
         return gateway;
     }
 
+    /// <summary>The shell prefix that runs holt with this gateway's files, for a command sent over SSH.</summary>
+    public string RemoteHolt => $"HOLT_CONFIG={ConfigPath} HOLT_STATE_DIR={StateDirectory} {Tools.Holt}";
+
+    /// <summary>Edits holt.toml as an operator would by hand (the text is replaced whole).</summary>
+    public async Task EditConfigAsync(Func<string, string> edit)
+    {
+        string before = await File.ReadAllTextAsync(ConfigPath);
+        string after = edit(before);
+        if (after == before)
+        {
+            throw new XunitException("the configuration edit changed nothing");
+        }
+
+        await File.WriteAllTextAsync(ConfigPath, after);
+    }
+
     /// <summary>Runs <c>holt ARGS</c> in the gateway's namespace.</summary>
     public Task<CommandResult> RunAsync(params string[] arguments) =>
         Command.RunAsync(Host.Namespace.Wrap([Tools.Holt, .. arguments]), environment: Environment);
@@ -99,6 +115,17 @@ internal sealed class Gateway
     private async Task<IReadOnlyList<string>> TearDownAsync()
     {
         var problems = new List<string>();
+
+        // An enabled firewall outlives holt down by design; turn it off first so nothing of Holt's should remain.
+        if (File.Exists(ConfigPath) && (await File.ReadAllTextAsync(ConfigPath)).Contains("[firewall]\nenabled = true\n", StringComparison.Ordinal))
+        {
+            CommandResult off = await RunAsync("firewall", "off");
+            if (!off.Succeeded)
+            {
+                problems.Add($"holt firewall off failed: {off.Describe()}");
+            }
+        }
+
         if (DaemonRunning)
         {
             CommandResult down = await Command.RunDetachedOutputAsync(Host.Namespace.Wrap([Tools.Holt, "down"]), LogPath, environment: Environment);

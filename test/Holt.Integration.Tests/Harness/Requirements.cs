@@ -27,6 +27,11 @@ internal static class Requirements
         ("sh", "dash"),
         ("bash", "bash"),
         ("zbarimg", "zbar-tools"),
+        ("sshd", "openssh-server"),
+        ("ssh", "openssh-client"),
+        ("ssh-keygen", "openssh-client"),
+        ("curl", "curl"),
+        ("python3", "python3"),
     ];
 
     private static readonly string[] s_searchPath = BuildSearchPath();

@@ -10,6 +10,17 @@ internal static class Tools
 
     public static string Zbarimg => Requirements.Find("zbarimg");
 
+    public static string Sshd => Requirements.Find("sshd");
+
+    public static string Ssh => Requirements.Find("ssh");
+
+    public static string SshKeygen => Requirements.Find("ssh-keygen");
+
+    public static string Curl => Requirements.Find("curl");
+
+    /// <summary>Debian's python3 (for http.server and small probes), not a per-user shim that PATH may put first.</summary>
+    public static string Python3 => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : Requirements.Find("python3");
+
     public static string Ss => Requirements.Find("ss");
 
     public static string Wg => Requirements.Find("wg");

@@ -1,0 +1,198 @@
+using Holt.Integration.Tests.Harness;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace Holt.Integration.Tests.Firewall;
+
+/// <summary>
+/// Issue 5's acceptance: the gateway locked down with real nft, reached with a real OpenSSH client and server and
+/// a real HTTP server.
+/// <code>
+///   internet (10.0.0.2) ─┐                         ┌─ laptop (10.0.0.3): VPN peer
+///                        ├─ hub ─ gateway 10.0.0.1 ┤
+///                        │   (holt up, sshd :22)   └─ router (NAT) ─ home: VPN peer, HTTP :8080
+/// </code>
+/// </summary>
+public sealed class FirewallTests(ITestOutputHelper output)
+{
+    private const string Page = "served-from-home-7f3a";
+
+    [RootFact]
+    public Task Lockdown_SshOnlyThroughTheVpn_HomeServicePublished_EverythingElseClosed() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            Host internet = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Host laptop = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Host home = await lab.AddHostBehindNatAsync(Implementation.WireGuardGo, udpTimeoutSeconds: 60);
+            Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace);
+            (await gateway.UpAsync()).EnsureSuccess();
+
+            (await lab.WgQuickAsync(laptop, "up", await Harness.Gateway.WriteClientConfigAsync(lab, laptop, await gateway.AddPeerAsync("laptop")))).EnsureSuccess();
+            await gateway.AddPeerAsync("home");
+            await gateway.CheckAsync("expose", "add", "8080", "--peer", "home");
+            string homeConfig = await gateway.CheckAsync("peer", "config", "home");
+            Assert.Contains("Table = off\n", homeConfig, StringComparison.Ordinal);
+            (await lab.WgQuickAsync(home, "up", await Harness.Gateway.WriteClientConfigAsync(lab, home, homeConfig))).EnsureSuccess();
+            BackgroundProcess web = await StartWebServerAsync(lab, home.Namespace, 8080);
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway from the laptop");
+            await Traffic.WaitUntilReachableAsync(home, "10.8.0.1", "the gateway from home");
+
+            // Before the lockdown SSH is open to the world: the later refusal is the firewall's doing.
+            (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "echo open")).EnsureSuccess();
+
+            await gateway.CheckAsync("lockdown", "ssh", "--confirm-timeout", "60");
+            await gateway.CheckAsync("firewall", "confirm");
+
+            CommandResult refused = await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "echo open");
+            Assert.NotEqual(0, refused.ExitCode);
+            lab.Log($"ssh from the internet after the lockdown: exit {refused.ExitCode}, {refused.Error.Trim()}");
+
+            // The home service answers the internet through the gateway and sees the client's own address.
+            string body = await Command.CheckAsync(internet.Namespace.Wrap(Tools.Curl, "-sS", "--max-time", "10", $"http://{gateway.Host.UnderlayV4}:8080/"));
+            Assert.Contains(Page, body, StringComparison.Ordinal);
+            await Poll.UntilAsync(
+                () => Task.FromResult(web.Log().Contains($"{internet.UnderlayV4} - - ", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(5),
+                () => $"the home server did not log the internet client's address {internet.UnderlayV4}:\n{web.Log()}");
+
+            // A port nobody listed is closed (dropped), and the WireGuard port says nothing to strangers.
+            CommandResult closed = await Command.RunAsync(internet.Namespace.Wrap(Tools.Curl, "-sS", "--connect-timeout", "2", $"http://{gateway.Host.UnderlayV4}:9090/"));
+            Assert.NotEqual(0, closed.ExitCode);
+            Assert.Equal("silent\n", await ProbeUdpAsync(internet.Namespace, gateway.Host.UnderlayV4, gateway.Host.ListenPort));
+
+            // Through the tunnel SSH works.
+            Assert.Equal("vpn\n", (await sshd.RunAsync(laptop.Namespace, "10.8.0.1", "echo vpn")).EnsureSuccess().Output);
+        });
+
+    [RootFact]
+    public Task RateLimitedPublicPort_DropsTheSixthNewConnectionInAMinute_PerSource() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            Host first = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Host second = await lab.AddHostAsync(Implementation.WireGuardGo);
+            await StartWebServerAsync(lab, gateway.Host.Namespace, 8081);
+            await gateway.EditConfigAsync(text => text.Replace(
+                "echo = \"allow\"\n", "echo = \"allow\"\n\n[[firewall.public]]\nport = 8081\nnew_per_minute = 5\n", StringComparison.Ordinal));
+            (await gateway.UpAsync()).EnsureSuccess();
+            await gateway.CheckAsync("firewall", "apply");
+            await gateway.CheckAsync("firewall", "confirm");
+
+            string url = $"http://{gateway.Host.UnderlayV4}:8081/";
+            for (int i = 1; i <= 5; i++)
+            {
+                CommandResult ok = await Command.RunAsync(first.Namespace.Wrap(Tools.Curl, "-sS", "--connect-timeout", "3", url));
+                Assert.True(ok.Succeeded, $"connection {i} of 5 was refused: {ok.Describe()}");
+            }
+
+            CommandResult sixth = await Command.RunAsync(first.Namespace.Wrap(Tools.Curl, "-sS", "--connect-timeout", "3", url));
+            Assert.False(sixth.Succeeded, "the sixth new connection within a minute got through");
+
+            // The limit is per source: another address still gets in.
+            (await Command.RunAsync(second.Namespace.Wrap(Tools.Curl, "-sS", "--connect-timeout", "3", url))).EnsureSuccess();
+        });
+
+    [RootFact]
+    public Task UnconfirmedApply_RollsBack_AndAnOpenSshSessionSurvivesIt() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            Host internet = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace);
+            (await gateway.UpAsync()).EnsureSuccess();
+            await gateway.Host.Namespace.NftAsync("""
+                table inet other {
+                    chain keep {
+                        type filter hook input priority 10; policy accept;
+                        tcp dport 22 counter comment "someone else's rule"
+                    }
+                }
+                """);
+            string foreign = await ForeignTableAsync(gateway);
+
+            BackgroundProcess session = lab.StartProcess(internet.Namespace, sshd.Command(gateway.Host.UnderlayV4, "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo tick $i; sleep 1; done"));
+            await Poll.UntilAsync(() => Task.FromResult(session.Log().Contains("tick 2", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), () => $"the SSH session did not start: {session.Log()}");
+
+            await gateway.CheckAsync("firewall", "apply", "--confirm-timeout", "6");
+            Assert.NotEqual(0, (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "true", connectTimeoutSeconds: 2)).ExitCode);
+            Assert.Equal(foreign, await ForeignTableAsync(gateway));
+
+            // The session that was open goes on to its end through the apply.
+            Assert.True(await session.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the SSH session hung");
+            Assert.True(session.ExitCode == 0 && session.Log().Contains("tick 12", StringComparison.Ordinal), $"the SSH session was cut: exit {session.ExitCode}\n{session.Log()}");
+
+            // Nobody confirmed: the previous (open) ruleset is back, and there is nothing left to confirm.
+            await Poll.UntilAsync(
+                async () => (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "true", connectTimeoutSeconds: 2)).Succeeded,
+                TimeSpan.FromSeconds(20),
+                () => "SSH from the internet did not come back after the confirmation timeout");
+            CommandResult confirm = await gateway.RunAsync("firewall", "confirm");
+            Assert.Equal(1, confirm.ExitCode);
+            Assert.Contains("enabled = false", await File.ReadAllTextAsync(gateway.ConfigPath), StringComparison.Ordinal);
+
+            // Off, like apply, leaves the other table exactly as it was.
+            await gateway.CheckAsync("firewall", "apply");
+            await gateway.CheckAsync("firewall", "confirm");
+            Assert.Equal(foreign, await ForeignTableAsync(gateway));
+            await gateway.CheckAsync("firewall", "off");
+            Assert.Equal(foreign, await ForeignTableAsync(gateway));
+            (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "true")).EnsureSuccess();
+        });
+
+    [RootFact]
+    public Task ApplyOverSsh_NeverCutsTheSessionThatRanIt() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            Host internet = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace);
+            (await gateway.UpAsync()).EnsureSuccess();
+
+            // The operator works over public SSH: lockdown runs in that session, which carries on, and can
+            // reconnect to confirm while the apply waits.
+            CommandResult run = await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4,
+                $"{gateway.RemoteHolt} lockdown ssh --confirm-timeout 60 && sleep 2 && echo still-here");
+            Assert.True(run.Succeeded, run.Describe());
+            Assert.Contains("still-here", run.Output, StringComparison.Ordinal);
+            (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, $"{gateway.RemoteHolt} firewall confirm")).EnsureSuccess();
+
+            // Confirmed: the policy is exactly holt.toml's, so a new public SSH connection is refused now.
+            Assert.NotEqual(0, (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "true", connectTimeoutSeconds: 2)).ExitCode);
+        });
+
+    private static async Task<BackgroundProcess> StartWebServerAsync(Lab lab, NetworkNamespace ns, int port)
+    {
+        string root = Path.Combine(lab.Directory, "www-" + ns.Name);
+        Directory.CreateDirectory(root);
+        await File.WriteAllTextAsync(Path.Combine(root, "index.html"), Page + "\n");
+        BackgroundProcess server = lab.StartProcess(ns, Tools.Python3, "-u", "-m", "http.server", port.ToString(), "--directory", root);
+        await Poll.UntilAsync(
+            async () => server.HasExited || (await ns.ExecAsync(Tools.Ss, "-Htln", $"sport = :{port}")).Length > 0,
+            TimeSpan.FromSeconds(10),
+            () => $"the web server in {ns} did not start: {server.Log()}");
+        if (server.HasExited)
+        {
+            throw new XunitException($"the web server in {ns} exited: {server.Log()}");
+        }
+
+        return server;
+    }
+
+    /// <summary>Sends unauthenticated datagrams of typical WireGuard sizes; prints the size of any reply, or "silent".</summary>
+    private static Task<string> ProbeUdpAsync(NetworkNamespace from, string address, int port) =>
+        Command.CheckAsync(from.Wrap(Tools.Python3, "-c", $$"""
+            import os, socket
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(2)
+            for size in (1, 32, 92, 148, 1200):
+                s.sendto(bytes([1, 0, 0, 0]) + os.urandom(size), ("{{address}}", {{port}}))
+            try:
+                print(len(s.recv(4096)))
+            except socket.timeout:
+                print("silent")
+            """));
+
+    private static Task<string> ForeignTableAsync(Harness.Gateway gateway) =>
+        gateway.Host.Namespace.ExecAsync(Tools.Nft, "-s", "list", "table", "inet", "other");
+}

@@ -1,0 +1,70 @@
+namespace Holt.Integration.Tests.Harness;
+
+/// <summary>
+/// A real OpenSSH server in a lab namespace, on port 22, with its own host key and one authorized client key, all
+/// in the lab's directory; and the real ssh client to reach it from any namespace. It runs in the foreground
+/// (<c>sshd -D -e</c>) as a lab process, so teardown stops it.
+/// </summary>
+internal sealed class Sshd
+{
+    private readonly string _clientKey;
+
+    private Sshd(BackgroundProcess process, string clientKey)
+    {
+        Process = process;
+        _clientKey = clientKey;
+    }
+
+    public BackgroundProcess Process { get; }
+
+    public static async Task<Sshd> StartAsync(Lab lab, NetworkNamespace ns)
+    {
+        string directory = Path.Combine(lab.Directory, "sshd-" + ns.Name);
+        Directory.CreateDirectory(directory);
+        string hostKey = Path.Combine(directory, "host_key");
+        string clientKey = Path.Combine(directory, "client_key");
+        await Harness.Command.CheckAsync([Tools.SshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+        await Harness.Command.CheckAsync([Tools.SshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", clientKey]);
+        File.Copy(clientKey + ".pub", Path.Combine(directory, "authorized_keys"));
+        string config = await lab.WriteFileAsync(Path.Combine("sshd-" + ns.Name, "sshd_config"), $"""
+            Port 22
+            ListenAddress 0.0.0.0
+            ListenAddress ::
+            HostKey {hostKey}
+            PidFile {Path.Combine(directory, "sshd.pid")}
+            AuthorizedKeysFile {Path.Combine(directory, "authorized_keys")}
+            StrictModes no
+            PermitRootLogin prohibit-password
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            UsePAM no
+            LogLevel VERBOSE
+
+            """);
+
+        // sshd's privilege separation directory; Debian's service creates it, a bare sshd does not.
+        Directory.CreateDirectory("/run/sshd");
+        BackgroundProcess process = lab.StartProcess(ns, Tools.Sshd, "-D", "-e", "-f", config);
+        await Poll.UntilAsync(
+            async () => process.HasExited || (await ns.ExecAsync(Tools.Ss, "-Htln", "sport = :22")).Length > 0,
+            TimeSpan.FromSeconds(10),
+            () => $"sshd did not start listening in {ns}: {process.Log()}");
+        if (process.HasExited)
+        {
+            throw new Xunit.Sdk.XunitException($"sshd exited at once in {ns}: {process.Log()}");
+        }
+
+        return new Sshd(process, clientKey);
+    }
+
+    /// <summary>The ssh command line that runs <paramref name="remoteCommand"/> as root on <paramref name="address"/>.</summary>
+    public string[] Command(string address, string remoteCommand, int connectTimeoutSeconds = 3) =>
+    [
+        Tools.Ssh, "-i", _clientKey, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "BatchMode=yes", "-o", $"ConnectTimeout={connectTimeoutSeconds}", "-o", "LogLevel=ERROR",
+        "root@" + address, remoteCommand,
+    ];
+
+    public Task<CommandResult> RunAsync(NetworkNamespace from, string address, string remoteCommand, int connectTimeoutSeconds = 3) =>
+        Harness.Command.RunAsync(from.Wrap(Command(address, remoteCommand, connectTimeoutSeconds)));
+}
