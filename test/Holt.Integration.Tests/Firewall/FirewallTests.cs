@@ -61,6 +61,19 @@ public sealed class FirewallTests(ITestOutputHelper output)
             Assert.NotEqual(0, closed.ExitCode);
             Assert.Equal("silent\n", await ProbeUdpAsync(internet.Namespace, gateway.Host.UnderlayV4, gateway.Host.ListenPort));
 
+            // --snat is for a peer that cannot route replies back: the laptop's plain config has no return path,
+            // and its server sees the gateway's VPN address instead of the client's.
+            BackgroundProcess laptopWeb = await StartWebServerAsync(lab, laptop.Namespace, 8082);
+            await gateway.CheckAsync("expose", "add", "8082", "--peer", "laptop", "--snat");
+            string snatBody = await Command.CheckAsync(internet.Namespace.Wrap(Tools.Curl, "-sS", "--max-time", "10", $"http://{gateway.Host.UnderlayV4}:8082/"));
+            Assert.Contains(Page, snatBody, StringComparison.Ordinal);
+            await Poll.UntilAsync(
+                () => Task.FromResult(laptopWeb.Log().Contains("10.8.0.1 - - ", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(5),
+                () => $"the laptop's server did not see the gateway's VPN address:\n{laptopWeb.Log()}");
+            await gateway.CheckAsync("expose", "remove", "8082");
+            Assert.NotEqual(0, (await Command.RunAsync(internet.Namespace.Wrap(Tools.Curl, "-sS", "--connect-timeout", "2", $"http://{gateway.Host.UnderlayV4}:8082/"))).ExitCode);
+
             // Through the tunnel SSH works.
             Assert.Equal("vpn\n", (await sshd.RunAsync(laptop.Namespace, "10.8.0.1", "echo vpn")).EnsureSuccess().Output);
         });
