@@ -79,15 +79,27 @@ public sealed class FirewallTests(ITestOutputHelper output)
         });
 
     [RootFact]
-    public Task RateLimitedPublicPort_DropsTheSixthNewConnectionInAMinute_PerSource() =>
+    public Task PublicPortLimits_DropTheSixthNewConnectionInAMinute_AndTheThirdOpenAtOnce_PerSource() =>
         Lab.RunAsync(output, async lab =>
         {
             Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
             Host first = await lab.AddHostAsync(Implementation.WireGuardGo);
             Host second = await lab.AddHostAsync(Implementation.WireGuardGo);
             await StartWebServerAsync(lab, gateway.Host.Namespace, 8081);
+            BackgroundProcess holder = lab.StartProcess(gateway.Host.Namespace, Tools.Python3, "-c", """
+                import socket
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("0.0.0.0", 8083))
+                s.listen(64)
+                held = []
+                while True:
+                    held.append(s.accept()[0])
+                """);
             await gateway.EditConfigAsync(text => text.Replace(
-                "echo = \"allow\"\n", "echo = \"allow\"\n\n[[firewall.public]]\nport = 8081\nnew_per_minute = 5\n", StringComparison.Ordinal));
+                "echo = \"allow\"\n",
+                "echo = \"allow\"\n\n[[firewall.public]]\nport = 8081\nnew_per_minute = 5\n\n[[firewall.public]]\nport = 8083\nconcurrent = 2\n",
+                StringComparison.Ordinal));
             (await gateway.UpAsync()).EnsureSuccess();
             await gateway.CheckAsync("firewall", "apply");
             await gateway.CheckAsync("firewall", "confirm");
@@ -104,6 +116,23 @@ public sealed class FirewallTests(ITestOutputHelper output)
 
             // The limit is per source: another address still gets in.
             (await Command.RunAsync(second.Namespace.Wrap(Tools.Curl, "-sS", "--connect-timeout", "3", url))).EnsureSuccess();
+
+            // At most 2 connections open at once per source on 8083: the third waits in vain while two are held.
+            string opened = await Command.CheckAsync(first.Namespace.Wrap(Tools.Python3, "-c", $$"""
+                import socket
+                held = []
+                for i in range(3):
+                    c = socket.socket()
+                    c.settimeout(3)
+                    try:
+                        c.connect(("{{gateway.Host.UnderlayV4}}", 8083))
+                        held.append(c)
+                        print("open")
+                    except OSError:
+                        print("refused")
+                """));
+            Assert.Equal("open\nopen\nrefused\n", opened);
+            Assert.False(holder.HasExited, holder.Log());
         });
 
     [RootFact]
