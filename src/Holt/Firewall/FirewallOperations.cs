@@ -183,9 +183,10 @@ internal static class FirewallOperations
 
         GatewayState state = StateStore.Load(config.Interface);
         RulesetContext context = FirewallRuntime.Context(config, state, now);
-        if (!context.FirewallActive && config.Exposures.Count == 0)
+        if (!context.FirewallActive)
         {
-            // Nothing of Holt's belongs in nftables while the gateway is down and the firewall off.
+            // Nothing of Holt's belongs in nftables while the gateway is down and the firewall off, exposures
+            // included: the gateway's teardown removes them too, and holt up loads them with the rest.
             Nft.Remove();
             return false;
         }

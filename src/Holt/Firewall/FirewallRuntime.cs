@@ -90,6 +90,12 @@ internal static class FirewallRuntime
             client = client.MapToIPv4();
         }
 
+        // A link-local client comes with its zone (fe80::1%eth0), which nft cannot parse; the rule needs only the address.
+        if (client.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && client.ScopeId != 0)
+        {
+            client = new IPAddress(client.GetAddressBytes());
+        }
+
         return $"{client} {port.ToString(CultureInfo.InvariantCulture)}";
     }
 

@@ -22,7 +22,17 @@ internal static class Nft
     public static void Check(string ruleset) => Run(["-c", "-f", "-"], ReplaceScript(ruleset));
 
     /// <summary>Removes Holt's table, if it is there.</summary>
-    public static void Remove() => Run(["-f", "-"], $"table {Family} {Table}\ndelete table {Family} {Table}\n");
+    /// <remarks>Without a table there is no transaction at all, so an edit that changes nothing in nftables writes nothing there.</remarks>
+    public static void Remove()
+    {
+        ToolResult listed = ExternalTool.TryRun("nft", ["list", "table", Family, Table], installHint: InstallHint);
+        if (listed.ExitCode != 0 && listed.FirstErrorLine.Contains("No such file or directory", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        Run(["-f", "-"], $"table {Family} {Table}\ndelete table {Family} {Table}\n");
+    }
 
     /// <summary>Holt's table as it is loaded now, or null when there is none.</summary>
     public static string? ListTable()

@@ -178,7 +178,8 @@ internal static partial class Ruleset
         text.Append($"\tset {name} {{\n\t\ttype {type}\n");
         if (interval)
         {
-            text.Append("\t\tflags interval\n");
+            // Ranges from several sources may overlap (10.0.0.0/8 and 10.1.0.0/16); nft refuses that unless it may merge them.
+            text.Append("\t\tflags interval\n\t\tauto-merge\n");
         }
 
         List<string> items = elements.ToList();

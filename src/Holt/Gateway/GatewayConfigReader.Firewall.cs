@@ -10,14 +10,18 @@ internal static partial class GatewayConfigReader
     private enum Section
     {
         Firewall,
+        Public,
         Expose,
     }
 
-    private static FirewallConfig ReadFirewall(TableReader table)
+    /// <param name="table">The [firewall] table.</param>
+    /// <param name="publicTables">The [[firewall.public]] tables, in order, for messages about them.</param>
+    private static FirewallConfig ReadFirewall(TableReader table, out List<TableReader> publicTables)
     {
         table.RefuseUnknown("enabled", "ssh_ports", "admin_ports", "allow_from", "echo", "cloudflare_ranges", "public");
         var publicPorts = new List<PublicPort>();
-        foreach (TableReader port in table.Tables("public", "firewall.public"))
+        publicTables = table.Tables("public", "firewall.public");
+        foreach (TableReader port in publicTables)
         {
             port.RefuseUnknown("port", "proto", "new_per_minute", "concurrent", "cloudflare_only");
             var parsed = new PublicPort
@@ -108,9 +112,10 @@ internal static partial class GatewayConfigReader
             Claim(Section.Firewall, 0, "admin_ports", Protocol.Tcp, port, "an admin port");
         }
 
-        foreach (PublicPort port in firewall.Public)
+        for (int i = 0; i < firewall.Public.Count; i++)
         {
-            Claim(Section.Firewall, 0, "public", port.Protocol, port.Port, "a public port");
+            PublicPort port = firewall.Public[i];
+            Claim(Section.Public, i, "port", port.Protocol, port.Port, "a public port");
         }
 
         var names = new HashSet<string>(config.Peers.Select(p => p.Name), StringComparer.Ordinal);

@@ -27,6 +27,7 @@ internal static partial class GatewayConfigReader
         TableReader? gateway = null;
         FirewallConfig firewall = new();
         TableReader? firewallTable = null;
+        List<TableReader> publicTables = [];
         var peers = new List<(PeerConfig Peer, TableReader Table)>();
         var exposures = new List<(Exposure Exposure, TableReader Table)>();
         foreach ((string key, TomlNode node) in root.Entries)
@@ -51,7 +52,7 @@ internal static partial class GatewayConfigReader
                     break;
                 case "firewall" when node is TomlTable table:
                     firewallTable = new TableReader(table, source, "[firewall] ");
-                    firewall = ReadFirewall(firewallTable);
+                    firewall = ReadFirewall(firewallTable, out publicTables);
                     break;
                 case "expose" when node is TomlArray array:
                     foreach (TomlNode item in array.Items)
@@ -99,6 +100,7 @@ internal static partial class GatewayConfigReader
             TableReader table = where switch
             {
                 Section.Expose => exposures[index].Table,
+                Section.Public => publicTables[index],
                 Section.Firewall when firewallTable is not null => firewallTable,
                 _ => gateway,
             };

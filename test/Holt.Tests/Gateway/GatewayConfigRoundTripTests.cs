@@ -1,4 +1,5 @@
 using System.Net;
+using Holt.Firewall;
 using Holt.Gateway;
 
 namespace Holt.Tests.Gateway;
@@ -25,6 +26,14 @@ public sealed class GatewayConfigRoundTripTests
         "mtu = 1380\n" +
         "routes = [\"192.168.1.0/24\", \"fd00:beef::/48\"]\n" +
         "masquerade = false\n" +
+        "\n" +
+        "# The firewall: SSH and admin ports only from the VPN (and allow_from); public ports listed below;\n" +
+        "# everything else dropped. `holt firewall apply` applies it, `holt firewall confirm` keeps it.\n" +
+        "[firewall]\n" +
+        "enabled = false\n" +
+        "ssh_ports = [22]\n" +
+        "admin_ports = []\n" +
+        "echo = \"allow\"\n" +
         "\n" +
         "[[peer]]\n" +
         "name = \"laptop\"\n" +
@@ -250,6 +259,22 @@ public sealed class GatewayConfigRoundTripTests
             Assert.Equal(e.ClientToClient, a.ClientToClient);
             Assert.Equal(e.Expires, a.Expires);
             Assert.Equal(e.Created, a.Created);
+        }
+
+        Assert.Equal(expected.Firewall.Enabled, actual.Firewall.Enabled);
+        Assert.Equal(expected.Firewall.SshPorts, actual.Firewall.SshPorts);
+        Assert.Equal(expected.Firewall.AdminPorts, actual.Firewall.AdminPorts);
+        Assert.Equal(expected.Firewall.AllowFrom, actual.Firewall.AllowFrom);
+        Assert.Equal(expected.Firewall.Echo, actual.Firewall.Echo);
+        Assert.Equal(expected.Firewall.CloudflareRangesFile, actual.Firewall.CloudflareRangesFile);
+        Assert.Equal(expected.Firewall.Public, actual.Firewall.Public);
+        Assert.Equal(expected.Exposures.Count, actual.Exposures.Count);
+        for (int i = 0; i < expected.Exposures.Count; i++)
+        {
+            Exposure e = expected.Exposures[i];
+            Exposure a = actual.Exposures[i];
+            Assert.Equal((e.PublicPort, e.Protocol, e.Peer, e.ToPort, e.Snat), (a.PublicPort, a.Protocol, a.Peer, a.ToPort, a.Snat));
+            Assert.Equal(e.Sources, a.Sources);
         }
     }
 }

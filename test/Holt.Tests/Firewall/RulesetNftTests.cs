@@ -1,0 +1,100 @@
+using Holt.External;
+using Holt.Firewall;
+using Holt.Gateway;
+using Holt.Tests.Support;
+using Xunit.Abstractions;
+using static Holt.Tests.Firewall.RulesetSamples;
+
+namespace Holt.Tests.Firewall;
+
+/// <summary>
+/// The generated rulesets against the real nft, inside a network namespace of the test's own so the machine's
+/// ruleset is never touched: each varied configuration passes <c>nft -c</c>, and a full one loads and lists back.
+/// Needs root (namespaces) and nft.
+/// </summary>
+public sealed class RulesetNftTests(NetNsFixture fixture, ITestOutputHelper output) : IClassFixture<NetNsFixture>
+{
+    public static TheoryData<string> VariedNames() => new(Varied().Select(v => v.Name));
+
+    [Theory]
+    [MemberData(nameof(VariedNames))]
+    public void Check_VariedConfiguration_PassesNft(string name)
+    {
+        if (fixture.GetOrSkip(output) is not NetNs ns)
+        {
+            return;
+        }
+
+        (_, GatewayConfig config, RulesetContext context) = Varied().Single(v => v.Name == name);
+        string ruleset = Ruleset.Build(config, context);
+
+        // Nft.Check runs nft -c -f - on Nft.ReplaceScript(ruleset) and throws with nft's first error line.
+        Exception? refused = Record.Exception(() => ns.Run(() => Nft.Check(ruleset)));
+
+        Assert.True(refused is null, $"{refused?.Message}\n{Nft.ReplaceScript(ruleset)}");
+    }
+
+    [Fact]
+    public void Apply_FullRuleset_LoadsAndListsBackItsRules()
+    {
+        if (fixture.GetOrSkip(output) is not NetNs ns)
+        {
+            return;
+        }
+
+        string ruleset = Ruleset.Build(Full, Active with { KeepSsh = (System.Net.IPAddress.Parse("203.0.113.50"), 22) });
+
+        string listed = ns.Run(() =>
+        {
+            Nft.Apply(ruleset);
+            return ExternalTool.Run("nft", ["-s", "list", "table", "inet", "holt"]);
+        });
+
+        List<string> input = RulesetTests.Chain(listed, "input");
+        Assert.Equal("type filter hook input priority filter; policy drop;", input[0]);
+        Assert.Equal("ct state established,related accept", input[1]);
+        Assert.Contains("udp dport 51820 accept comment \"WireGuard\"", input);
+        Assert.Contains("iifname \"hfw0\" accept comment \"the VPN reaches everything on the gateway\"", input);
+        Assert.Contains("ip saddr 203.0.113.50 tcp dport 22 accept comment \"the SSH session that applied this ruleset\"", input);
+        Assert.Contains("tcp dport 80 ct state new add @rate_tcp_80_v4 { ip saddr limit rate over 60/minute burst 60 packets } counter drop comment \"over 60 new a minute\"", input);
+        Assert.Contains("tcp dport 80 ct state new add @conn_tcp_80_v6 { ip6 saddr ct count over 20 } counter drop comment \"over 20 at once\"", input);
+        Assert.Contains("tcp dport 443 ip saddr != @cloudflare_v4 drop comment \"Cloudflare only\"", input);
+        Assert.Contains("oifname \"hfw0\" ct status dnat accept comment \"exposed ports\"", RulesetTests.Chain(listed, "forward"));
+        List<string> prerouting = RulesetTests.Chain(listed, "prerouting");
+        Assert.Contains("fib daddr type local meta nfproto ipv4 tcp dport 8080 dnat ip to 10.8.0.2:80 comment \"expose to home\"", prerouting);
+
+        // nft drops the family match where the address match implies it.
+        Assert.Contains("fib daddr type local ip6 saddr 2001:db8:2::/48 tcp dport 9000 dnat ip6 to [fd42::2]:9000 comment \"expose to home\"", prerouting);
+        Assert.Contains("ip saddr 10.8.0.0/24 oifname != \"hfw0\" masquerade", RulesetTests.Chain(listed, "postrouting"));
+        Assert.Contains("elements = { 103.21.244.0/22, 173.245.48.0/20 }", listed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Apply_Twice_ReplacesTheTableAndRemoveTakesItAway()
+    {
+        if (fixture.GetOrSkip(output) is not NetNs ns)
+        {
+            return;
+        }
+
+        (string? second, string? removed) = ns.Run(() =>
+        {
+            Nft.Remove();
+            Nft.Apply(Ruleset.Build(Full, Active));
+            Nft.Apply(Ruleset.Build(Plain, Inactive));
+            string? afterSecond = Nft.ListTable();
+            Nft.Remove();
+            string? afterRemove = Nft.ListTable();
+
+            // Removing what is not there is no error.
+            Nft.Remove();
+            return (afterSecond, afterRemove);
+        });
+
+        Assert.NotNull(second);
+        Assert.DoesNotContain("chain input", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("prerouting", second, StringComparison.Ordinal);
+        Assert.Contains("chain forward", second, StringComparison.Ordinal);
+        Assert.Null(removed);
+    }
+}
