@@ -81,9 +81,11 @@ internal static class ClientConfig
     /// </summary>
     public const int ReturnTable = 51821;
 
+    // A peer that already sends everything (or all IPv4) through the tunnel routes the replies there anyway; its
+    // config stays wg-quick's ordinary full tunnel (an IPv6 exposure of a v4-only full tunnel is not covered).
     private static bool NeedsReturnPath(GatewayConfig gateway, PeerConfig peer, IReadOnlyList<IPNetwork> allowed) =>
         gateway.Exposures.Any(e => e.Peer == peer.Name && !e.Snat) &&
-        !(allowed.Any(n => n.PrefixLength == 0 && Subnets.IsIPv4(n)) && (peer.Address6 is null || allowed.Any(n => n.PrefixLength == 0 && !Subnets.IsIPv4(n))));
+        !allowed.Any(n => n.PrefixLength == 0 && Subnets.IsIPv4(n));
 
     private static void ReturnPath(StringBuilder text, PeerConfig peer, IReadOnlyList<IPNetwork> routes)
     {
