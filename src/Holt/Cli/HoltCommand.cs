@@ -31,6 +31,7 @@ internal static class HoltCommand
         root.Subcommands.Add(FirewallCommands.Create());
         root.Subcommands.Add(FirewallCommands.Lockdown());
         root.Subcommands.Add(ExposeCommands.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         foreach (Command command in KeyCommands.Create())
         {
             root.Subcommands.Add(command);

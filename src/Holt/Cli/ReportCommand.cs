@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Holt.Guard;
+
+namespace Holt.Cli;
+
+/// <summary><c>holt report auth</c>: who tried to log in, who got in, and from where.</summary>
+internal static class ReportCommand
+{
+    public const string DefaultAuthLog = "/var/log/auth.log";
+
+    public static Command Create()
+    {
+        var report = new Command("report", "Reports from the machine's logs.\nExample: holt report auth --since 24h");
+        var files = new Argument<string[]>("FILE") { Description = "Log files to read (default: /var/log/auth.log and its rotations, .gz included).", Arity = ArgumentArity.ZeroOrMore };
+        var since = new Option<string?>("--since") { Description = "Only events at or after this: 24h, 7d, 2026-11-01 or 2026-11-01T08:00:00Z." };
+        var until = new Option<string?>("--until") { Description = "Only events before this (same forms)." };
+        var top = new Option<int>("--top") { Description = "How many addresses, users and logins to list (default 10).", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "Print JSON for scripts." };
+        var auth = new Command(
+            "auth",
+            """
+            Summarize SSH authentication: failed and invalid-user attempts, successful logins by method, top source
+            addresses with first and last seen, top user names, logins by user and address, attempts per hour.
+            Reads sshd's lines (sshd and sshd-session) from syslog files, plain or gzip.
+            Example: holt report auth --since 7d --top 20
+            """)
+        {
+            files, since, until, top, json,
+        };
+        auth.SetAction(result => CommandRunner.Run(() =>
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            DateTimeOffset? from = result.GetValue(since) is string s ? ParseTime(s, now, "--since") : null;
+            DateTimeOffset? to = result.GetValue(until) is string u ? ParseTime(u, now, "--until") : null;
+            int count = result.GetValue(top);
+            if (count is < 1 or > 10_000)
+            {
+                throw new CommandException("--top must be between 1 and 10000");
+            }
+
+            IReadOnlyList<string> paths = result.GetValue(files) is { Length: > 0 } given ? given : DefaultFiles();
+            var report = new AuthReport();
+            foreach (string path in paths)
+            {
+                var filter = new SshdFilter();
+                foreach (LogLine line in AuthLogReader.Read(path))
+                {
+                    if (filter.Process(line, path) is AuthEvent e && (from is null || e.Time >= from) && (to is null || e.Time < to))
+                    {
+                        report.Add(e);
+                    }
+                }
+            }
+
+            AuthReportView view = report.View(count);
+            Console.Out.Write(result.GetValue(json)
+                ? JsonSerializer.Serialize(view, ReportJson.Default.AuthReportView) + "\n"
+                : AuthReport.Render(view));
+            return 0;
+        }));
+        report.Subcommands.Add(auth);
+        return report;
+    }
+
+    private static IReadOnlyList<string> DefaultFiles()
+    {
+        IReadOnlyList<string> family = AuthLogReader.RotatedFamily(DefaultAuthLog);
+        return family.Count > 0
+            ? family
+            : throw new CommandException($"{DefaultAuthLog} does not exist (systems without rsyslog log to the journal); give log files as arguments");
+    }
+
+    /// <summary>A past duration (90m, 24h, 7d, 2w) before now, a date (midnight UTC) or a UTC date and time.</summary>
+    internal static DateTimeOffset ParseTime(string text, DateTimeOffset now, string option)
+    {
+        if (text.Length >= 2 && text[^1] is 'm' or 'h' or 'd' or 'w' &&
+            long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount is > 0 and <= 1_000_000)
+        {
+            return now - (text[^1] switch
+            {
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
+                _ => TimeSpan.FromDays(7 * amount),
+            });
+        }
+
+        string[] formats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssK"];
+        return DateTimeOffset.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset time)
+            ? time.ToUniversalTime()
+            : throw new CommandException($"{option}: '{Gateway.PeerName.Printable(text)}' is not a duration (24h, 7d) or a date (2026-11-01, 2026-11-01T08:00:00Z)");
+    }
+}

@@ -1,0 +1,103 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace Holt.Guard;
+
+/// <summary>
+/// Reads syslog files for the report: plain or gzip-compressed (by content, not by name), line by line, with
+/// classic timestamps given the year the file's modification time implies. A line that is not valid UTF-8 or not a
+/// syslog line is skipped, never fatal.
+/// </summary>
+internal static class AuthLogReader
+{
+    /// <summary>auth.log and its rotations (auth.log.1, auth.log.2.gz, ...), oldest first.</summary>
+    public static IReadOnlyList<string> RotatedFamily(string path)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string name = Path.GetFileName(path);
+        var rotated = new List<(int Number, string Path)>();
+        if (Directory.Exists(directory))
+        {
+            foreach (string candidate in Directory.EnumerateFiles(directory, name + ".*"))
+            {
+                string suffix = Path.GetFileName(candidate)[(name.Length + 1)..];
+                if (suffix.EndsWith(".gz", StringComparison.Ordinal))
+                {
+                    suffix = suffix[..^3];
+                }
+
+                if (int.TryParse(suffix, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number))
+                {
+                    rotated.Add((number, candidate));
+                }
+            }
+        }
+
+        List<string> family = rotated.OrderByDescending(r => r.Number).Select(r => r.Path).ToList();
+        if (File.Exists(path))
+        {
+            family.Add(path);
+        }
+
+        return family;
+    }
+
+    public static IEnumerable<LogLine> Read(string path)
+    {
+        FileStream file;
+        try
+        {
+            file = File.OpenRead(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot read {path}: {e.Message}", e);
+        }
+
+        DateTime modified = File.GetLastWriteTime(path);
+        using (file)
+        {
+            Stream stream = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            using var reader = new StreamReader(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+            while (true)
+            {
+                string? text;
+                try
+                {
+                    text = reader.ReadLine();
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new CommandException($"{path} is a damaged gzip file: {e.Message}", e);
+                }
+
+                if (text is null)
+                {
+                    yield break;
+                }
+
+                LogLine? line = SyslogParser.Parse(text, modified.Year);
+
+                // A classic timestamp later than the file itself belongs to the year before (a December line in a
+                // file rotated in January).
+                if (line is not null && char.IsAsciiLetter(text[0]) && line.Time > modified.AddDays(1))
+                {
+                    line = SyslogParser.Parse(text, modified.Year - 1);
+                }
+
+                if (line is not null)
+                {
+                    yield return line;
+                }
+            }
+        }
+    }
+
+    private static bool IsGzip(FileStream file)
+    {
+        Span<byte> magic = stackalloc byte[2];
+        int read = file.Read(magic);
+        file.Position = 0;
+        return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    }
+}

@@ -1,0 +1,321 @@
+using System.Globalization;
+using System.Net;
+
+namespace Holt.Guard;
+
+/// <summary>
+/// Turns OpenSSH's log lines (program <c>sshd</c>, <c>sshd-session</c> since 9.8, <c>sshd-auth</c>) into
+/// authentication events.
+/// <para>
+/// Safety against log injection: sshd writes the client's address after everything the client chose (user name,
+/// banner text), as "from ADDRESS port N" or "ADDRESS port N" near the end of the line. The address is therefore
+/// read backwards from the end of the line, never from the first "from" (a user called
+/// <c>root from 203.0.113.9 port 22</c> stays a user name), and only an IP literal is accepted. When the connection's
+/// own first line ("Connection from ...", LogLevel VERBOSE) was seen, its address wins over anything later.
+/// </para>
+/// <para>
+/// State per connection, keyed by sshd's pid: lines without an address (older "Disconnecting: Too many
+/// authentication failures") are tied back to it, and a closing line (too many failures, maximum attempts, a
+/// disconnect before authentication) counts as one failure only if the connection had none counted yet, so a
+/// key-spraying client is caught without counting a password guesser twice. A later success never erases
+/// failures already counted.
+/// </para>
+/// </summary>
+internal sealed class SshdFilter
+{
+    private const int MaxConnections = 65536;
+
+    private static readonly System.Buffers.SearchValues<char> s_addressChars = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF:.");
+
+    private readonly Dictionary<int, Connection> _connections = [];
+    private readonly bool _aggressive;
+
+    public SshdFilter(bool aggressive = false) => _aggressive = aggressive;
+
+    public static bool IsSshd(string program) => program is "sshd" or "sshd-session" or "sshd-auth";
+
+    /// <summary>The event <paramref name="line"/> reports, or null.</summary>
+    public AuthEvent? Process(LogLine line, string source)
+    {
+        if (!IsSshd(line.Program))
+        {
+            return null;
+        }
+
+        string message = line.Message;
+        bool preauth = message.EndsWith(" [preauth]", StringComparison.Ordinal);
+        ReadOnlySpan<char> text = preauth ? message.AsSpan(0, message.Length - 10) : message;
+        if (text.StartsWith("error: "))
+        {
+            text = text[7..];
+        }
+
+        Connection? connection = line.Pid > 0 ? _connections.GetValueOrDefault(line.Pid) : null;
+        AuthEvent? Event(AuthKind kind, IPAddress? address, string? user, string? method, bool closing = false)
+        {
+            address = connection?.Address ?? address;
+            if (address is null)
+            {
+                return null;
+            }
+
+            if (closing && connection is { Counted: true })
+            {
+                return null;
+            }
+
+            if (kind is AuthKind.Failed or AuthKind.InvalidUser && connection is not null)
+            {
+                connection.Counted = true;
+            }
+
+            return kind == AuthKind.Aggressive && !_aggressive ? null : new AuthEvent(line.Time, kind, address, user, method, source);
+        }
+
+        switch (text)
+        {
+            case var t when t.StartsWith("Connection from "):
+                // "Connection from ADDR port N on ADDR port N rdomain ..." — the first word after "from" is sshd's.
+                if (Ip(Word(t["Connection from ".Length..])) is IPAddress connectionFrom && line.Pid > 0)
+                {
+                    Remember(line.Pid, connectionFrom);
+                }
+
+                return null;
+
+            case var t when t.StartsWith("Failed "):
+                // "Failed METHOD for [invalid user ]USER from ADDR port N ssh2[: KEY]"
+                {
+                    t = CutKeyInfo(t);
+                    if (!TailAddress(t, " from ", out IPAddress? address, out ReadOnlySpan<char> head))
+                    {
+                        return null;
+                    }
+
+                    int forAt = head.IndexOf(" for ");
+                    if (forAt < 0)
+                    {
+                        return null;
+                    }
+
+                    string method = NormalizeMethod(head["Failed ".Length..forAt]);
+                    ReadOnlySpan<char> user = head[(forAt + 5)..];
+                    bool invalid = user.StartsWith("invalid user ");
+                    return Event(AuthKind.Failed, address, (invalid ? user[13..] : user).ToString(), method);
+                }
+
+            case var t when t.StartsWith("Invalid user "):
+                // "Invalid user USER from ADDR port N"
+                return TailAddress(t, " from ", out IPAddress? invalidFrom, out ReadOnlySpan<char> invalidHead)
+                    ? Event(AuthKind.InvalidUser, invalidFrom, invalidHead["Invalid user ".Length..].ToString(), null)
+                    : null;
+
+            case var t when t.StartsWith("Accepted "):
+                {
+                    t = CutKeyInfo(t);
+                    if (!TailAddress(t, " from ", out IPAddress? address, out ReadOnlySpan<char> head))
+                    {
+                        return null;
+                    }
+
+                    int forAt = head.IndexOf(" for ");
+                    return forAt < 0 ? null : Event(AuthKind.Accepted, address, head[(forAt + 5)..].ToString(), NormalizeMethod(head["Accepted ".Length..forAt]));
+                }
+
+            case var t when t.StartsWith("User ") && t.Contains(" not allowed because ", StringComparison.Ordinal):
+                // "User USER from ADDR not allowed because ..." — the reason is sshd's own text.
+                {
+                    int because = t.LastIndexOf(" not allowed because ");
+                    ReadOnlySpan<char> head = t[..because];
+                    int fromAt = head.LastIndexOf(" from ");
+                    return fromAt < 0 || Ip(head[(fromAt + 6)..]) is not IPAddress address
+                        ? null
+                        : Event(AuthKind.Failed, address, head[5..fromAt].ToString(), null);
+                }
+
+            case var t when t.StartsWith("maximum authentication attempts exceeded for "):
+                return TailAddress(t, " from ", out IPAddress? maxFrom, out ReadOnlySpan<char> maxHead)
+                    ? Event(AuthKind.Failed, maxFrom, StripInvalid(maxHead["maximum authentication attempts exceeded for ".Length..]), null, closing: true)
+                    : null;
+
+            case var t when t.StartsWith("Disconnecting authenticating user ") || t.StartsWith("Disconnecting invalid user "):
+                // "Disconnecting authenticating user USER ADDR port N: Too many authentication failures"
+                {
+                    int colon = t.LastIndexOf(": ");
+                    return colon > 0 && TailAddress(t[..colon], " ", out IPAddress? address, out ReadOnlySpan<char> head)
+                        ? Event(AuthKind.Failed, address, head[(t.StartsWith("Disconnecting invalid") ? 27 : 34)..].ToString(), null, closing: true)
+                        : null;
+                }
+
+            case var t when t.StartsWith("Disconnecting: Too many authentication failures"):
+                return Event(AuthKind.Failed, null, null, null, closing: true);
+
+            case var t when preauth && (t.StartsWith("Connection closed by authenticating user ") || t.StartsWith("Connection closed by invalid user ")
+                || t.StartsWith("Disconnected from authenticating user ") || t.StartsWith("Disconnected from invalid user ")):
+                {
+                    // "... user USER ADDR port N"
+                    if (!TailAddress(t, " ", out IPAddress? address, out ReadOnlySpan<char> head))
+                    {
+                        return null;
+                    }
+
+                    int user = head.IndexOf(" user ");
+                    return Event(AuthKind.Failed, address, head[(user + 6)..].ToString(), null, closing: true);
+                }
+
+            case var t when t.StartsWith("Connection closed by ") || t.StartsWith("Disconnected from ") || t.StartsWith("Received disconnect from ")
+                || t.StartsWith("Connection reset by "):
+                {
+                    // Before authentication, with no user: noise a scanner makes, counted only in aggressive mode.
+                    ReadOnlySpan<char> body = t[(t.IndexOf(" by ") is int by and > 0 && t.StartsWith("Connection") ? by + 4 : t.IndexOf(" from ") + 6)..];
+                    if (!preauth || Ip(Word(body)) is not IPAddress address)
+                    {
+                        Forget(line.Pid, t);
+                        return null;
+                    }
+
+                    return Event(AuthKind.Aggressive, address, null, null, closing: true);
+                }
+
+            case var t when t.StartsWith("Bad protocol version identification "):
+                // The client's banner is quoted before "from ADDRESS port N"; read from the end.
+                return Event(AuthKind.Aggressive, AddressNearEnd(t), null, null);
+
+            case var t when t.StartsWith("kex_exchange_identification: ") || t.StartsWith("Protocol major versions differ"):
+                // No address on the line: only the connection's own first line can say who it was.
+                return Event(AuthKind.Aggressive, null, null, null);
+
+            case var t when AddressPrefix(t) is int length:
+                // "Unable to negotiate with ADDRESS port N: ...", "banner exchange: Connection from ADDRESS port N: ...":
+                // the address comes straight after sshd's words, before anything the client sent.
+                return Event(AuthKind.Aggressive, Ip(Word(t[length..]).TrimEnd(':')), null, null);
+
+            default:
+                return null;
+        }
+    }
+
+    private static readonly string[] s_addressPrefixes =
+    [
+        "Unable to negotiate with ",
+        "banner exchange: Connection from ",
+        "Did not receive identification string from ",
+        "ssh_dispatch_run_fatal: Connection from ",
+    ];
+
+    private static int? AddressPrefix(ReadOnlySpan<char> text)
+    {
+        foreach (string prefix in s_addressPrefixes)
+        {
+            if (text.StartsWith(prefix))
+            {
+                return prefix.Length;
+            }
+        }
+
+        return null;
+    }
+
+    private void Remember(int pid, IPAddress address)
+    {
+        if (_connections.Count >= MaxConnections)
+        {
+            // A flood of connections that never log their end: start afresh rather than grow without bound.
+            _connections.Clear();
+        }
+
+        _connections[pid] = new Connection(address);
+    }
+
+    private void Forget(int pid, ReadOnlySpan<char> text)
+    {
+        if (pid > 0 && !text.EndsWith("[preauth]"))
+        {
+            _ = _connections.Remove(pid);
+        }
+    }
+
+    /// <summary>
+    /// Finds "SEP ADDRESS port N" at the end of <paramref name="text"/> (after removing " ssh2"), searching for the
+    /// last separator, so nothing a client put earlier in the line can stand in for the address.
+    /// </summary>
+    private static bool TailAddress(ReadOnlySpan<char> text, string separator, out IPAddress? address, out ReadOnlySpan<char> head)
+    {
+        address = null;
+        head = default;
+        if (text.EndsWith(" ssh2"))
+        {
+            text = text[..^5];
+        }
+
+        int port = text.LastIndexOf(" port ");
+        if (port < 0 || !int.TryParse(text[(port + 6)..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> beforePort = text[..port];
+        int sep = beforePort.LastIndexOf(separator);
+        if (sep < 0)
+        {
+            return false;
+        }
+
+        address = Ip(beforePort[(sep + separator.Length)..]);
+        head = beforePort[..sep];
+        return address is not null;
+    }
+
+    /// <summary>For the aggressive-only lines: the address in "ADDRESS port N" nearest the end.</summary>
+    private static IPAddress? AddressNearEnd(ReadOnlySpan<char> text)
+    {
+        int port = text.LastIndexOf(" port ");
+        if (port < 0)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<char> before = text[..port];
+        int space = before.LastIndexOf(' ');
+        return Ip(before[(space + 1)..]);
+    }
+
+    private static ReadOnlySpan<char> CutKeyInfo(ReadOnlySpan<char> text)
+    {
+        // "... ssh2: ED25519 SHA256:..." — the key description follows sshd's own " ssh2".
+        int ssh2 = text.LastIndexOf(" ssh2: ");
+        return ssh2 >= 0 ? text[..(ssh2 + 5)] : text;
+    }
+
+    private static string StripInvalid(ReadOnlySpan<char> user) =>
+        (user.StartsWith("invalid user ") ? user[13..] : user).ToString();
+
+    private static string NormalizeMethod(ReadOnlySpan<char> method)
+    {
+        int slash = method.IndexOf('/');
+        return (slash > 0 ? method[..slash] : method).ToString();
+    }
+
+    private static ReadOnlySpan<char> Word(ReadOnlySpan<char> text)
+    {
+        int space = text.IndexOf(' ');
+        return space < 0 ? text : text[..space];
+    }
+
+    private static IPAddress? Ip(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty || text.Length > 45 || text.IndexOfAnyExcept(s_addressChars) >= 0)
+        {
+            return null;
+        }
+
+        return IPAddress.TryParse(text, out IPAddress? address) && (text.Contains(':') || text.Count('.') == 3) ? address : null;
+    }
+
+    private sealed class Connection(IPAddress address)
+    {
+        public IPAddress Address { get; } = address;
+
+        public bool Counted { get; set; }
+    }
+}
