@@ -20,7 +20,14 @@ internal static class AuthLogReader
         {
             foreach (string candidate in Directory.EnumerateFiles(directory, name + ".*"))
             {
-                string suffix = Path.GetFileName(candidate)[(name.Length + 1)..];
+                // .NET's pattern also matches the bare name; only "NAME.N" and "NAME.N.gz" are rotations.
+                string candidateName = Path.GetFileName(candidate);
+                if (candidateName.Length <= name.Length + 1 || !candidateName.StartsWith(name + ".", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                string suffix = candidateName[(name.Length + 1)..];
                 if (suffix.EndsWith(".gz", StringComparison.Ordinal))
                 {
                     suffix = suffix[..^3];
