@@ -32,6 +32,7 @@ internal static class HoltCommand
         root.Subcommands.Add(FirewallCommands.Lockdown());
         root.Subcommands.Add(ExposeCommands.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(GuardCommands.Create());
         foreach (Command command in KeyCommands.Create())
         {
             root.Subcommands.Add(command);

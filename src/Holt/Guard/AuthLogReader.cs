@@ -51,6 +51,18 @@ internal static class AuthLogReader
 
     public static IEnumerable<LogLine> Read(string path)
     {
+        foreach ((LogLine? line, _) in ReadCounting(path))
+        {
+            if (line is not null)
+            {
+                yield return line;
+            }
+        }
+    }
+
+    /// <summary>Every line of the file: the parsed line (null when it is not syslog) and how many lines so far.</summary>
+    public static IEnumerable<(LogLine? Line, long Lines)> ReadCounting(string path)
+    {
         FileStream file;
         try
         {
@@ -62,6 +74,7 @@ internal static class AuthLogReader
         }
 
         DateTime modified = File.GetLastWriteTime(path);
+        long count = 0;
         using (file)
         {
             Stream stream = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
@@ -83,6 +96,7 @@ internal static class AuthLogReader
                     yield break;
                 }
 
+                count++;
                 LogLine? line = SyslogParser.Parse(text, modified.Year);
 
                 // A classic timestamp later than the file itself belongs to the year before (a December line in a
@@ -92,10 +106,7 @@ internal static class AuthLogReader
                     line = SyslogParser.Parse(text, modified.Year - 1);
                 }
 
-                if (line is not null)
-                {
-                    yield return line;
-                }
+                yield return (line, count);
             }
         }
     }
