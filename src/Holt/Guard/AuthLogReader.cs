@@ -75,6 +75,7 @@ internal static class AuthLogReader
 
         DateTime modified = File.GetLastWriteTime(path);
         long count = 0;
+        var names = new NameCache();
         using (file)
         {
             Stream stream = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
@@ -97,13 +98,13 @@ internal static class AuthLogReader
                 }
 
                 count++;
-                LogLine? line = SyslogParser.Parse(text, modified.Year);
+                LogLine? line = SyslogParser.Parse(text, modified.Year, names);
 
                 // A classic timestamp later than the file itself belongs to the year before (a December line in a
                 // file rotated in January).
                 if (line is not null && char.IsAsciiLetter(text[0]) && line.Time > modified.AddDays(1))
                 {
-                    line = SyslogParser.Parse(text, modified.Year - 1);
+                    line = SyslogParser.Parse(text, modified.Year - 1, names);
                 }
 
                 yield return (line, count);

@@ -53,6 +53,31 @@ public sealed class SyslogParserTests
         Assert.Null(SyslogParser.Parse(text, 2026));
     }
 
+    [Theory]
+    [InlineData("2026-11-24T01:02:03Z", "2026-11-24T01:02:03.0000000+00:00")]
+    [InlineData("2026-11-24T01:02:03.5-05:30", "2026-11-24T06:32:03.5000000+00:00")]
+    [InlineData("2026-11-24T01:02:03.123456789+00:00", "2026-11-24T01:02:03.1234567+00:00")]
+    [InlineData("2024-02-29T23:59:60+00:00", "2024-02-29T23:59:59.0000000+00:00")]
+    public void Rfc3339_FractionsAndOffsets(string text, string utc)
+    {
+        Assert.True(SyslogParser.TryParseRfc3339(text, out DateTimeOffset time));
+        Assert.Equal(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), time);
+    }
+
+    [Theory]
+    [InlineData("2026-11-24T01:02:03")]
+    [InlineData("2026-11-24T01:02:03.+00:00")]
+    [InlineData("2025-02-29T01:02:03Z")]
+    [InlineData("2026-11-24T24:02:03Z")]
+    [InlineData("2026-11-24T01:02:03+0100")]
+    [InlineData("2026-11-24T01:02:03+25:00")]
+    [InlineData("0000-11-24T01:02:03Z")]
+    [InlineData("2026-1x-24T01:02:03Z")]
+    public void Rfc3339_Malformed_IsRefused(string text)
+    {
+        Assert.False(SyslogParser.TryParseRfc3339(text, out _));
+    }
+
     [Fact]
     public void RandomText_NeverThrows()
     {
