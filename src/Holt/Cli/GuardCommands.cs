@@ -14,7 +14,111 @@ internal static class GuardCommands
     {
         var guard = new Command("guard", "Brute-force defence: ban the sources of repeated authentication failures.\nExample: holt guard test /var/log/auth.log");
         guard.Subcommands.Add(Test());
+        guard.Subcommands.Add(Ban());
+        guard.Subcommands.Add(Unban());
+        guard.Subcommands.Add(Status());
         return guard;
+    }
+
+    private static Command Ban()
+    {
+        var config = GatewayOptions.Config();
+        var address = new Argument<string>("ADDRESS") { Description = "An IPv4 or IPv6 address, or a subnet (CIDR)." };
+        var jail = new Option<string>("--jail") { Description = "The jail the ban is recorded under (default manual).", DefaultValueFactory = _ => "manual" };
+        var time = new Option<string>("--time") { Description = "How long: 90m, 12h, 7d, 2w (default 1h).", DefaultValueFactory = _ => "1h" };
+        var command = new Command("ban", "Ban an address or subnet now; the kernel lifts the ban when its time is up.\nExample: holt guard ban 203.0.113.9 --time 1d") { config, address, jail, time };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            IPNetwork network = ParseTarget(result.GetValue(address)!);
+            string jailName = result.GetValue(jail)!;
+            if (jailName.Length is 0 or > 32 || !jailName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                throw new CommandException("--jail: use 1 to 32 letters, digits, '-', '_' or '.'");
+            }
+
+            TimeSpan duration = ParseDuration(result.GetValue(time)!);
+            if (IgnoreList.Explain(network, Gateway.ConfigStore.Resolve(result.GetValue(config))) is string why)
+            {
+                throw new CommandException($"not banning {Describe(network)}: it is in ignoreip ({why})");
+            }
+
+            BanTable.Add(network, duration, jailName);
+            Console.Error.WriteLine($"Banned {Describe(network)} for {result.GetValue(time)} (jail {jailName}).");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Unban()
+    {
+        var address = new Argument<string>("ADDRESS") { Description = "The banned address or subnet." };
+        var command = new Command("unban", "Lift a ban now.\nExample: holt guard unban 203.0.113.9") { address };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            IPNetwork network = ParseTarget(result.GetValue(address)!);
+            if (!BanTable.Remove(network))
+            {
+                throw new CommandException($"{Describe(network)} is not banned");
+            }
+
+            Console.Error.WriteLine($"Unbanned {Describe(network)}.");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var command = new Command("status", "List the bans the kernel holds, with their jail and remaining time.\nExample: holt guard status");
+        command.SetAction(_ => CommandRunner.Run(() =>
+        {
+            IReadOnlyList<Ban> bans = BanTable.List();
+            Console.Out.Write(Format.Table(
+                ["ADDRESS", "JAIL", "REMAINING"],
+                bans.OrderBy(b => b.Network.ToString(), StringComparer.Ordinal).Select(b => (IReadOnlyList<string>)[
+                    Describe(b.Network), b.Jail ?? "-", b.Remaining is TimeSpan left ? $"{(long)left.TotalSeconds}s" : "-",
+                ])));
+            Console.Error.WriteLine($"{bans.Count} banned.");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static IPNetwork ParseTarget(string text)
+    {
+        if (!text.Contains('/', StringComparison.Ordinal))
+        {
+            return IPAddress.TryParse(text, out IPAddress? address) && !text.Contains('%', StringComparison.Ordinal)
+                ? new IPNetwork(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address, address.IsIPv4MappedToIPv6 || address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+                : throw new CommandException($"'{Gateway.PeerName.Printable(text)}' is not an IP address or CIDR");
+        }
+
+        return Gateway.Subnets.TryParseNetwork(text, out IPNetwork network) is string problem ? throw new CommandException(problem) : network;
+    }
+
+    private static string Describe(IPNetwork network) =>
+        network.PrefixLength == (Gateway.Subnets.IsIPv4(network) ? 32 : 128) ? network.BaseAddress.ToString() : network.ToString();
+
+    private static TimeSpan ParseDuration(string text)
+    {
+        if (text.Length >= 2 && text[^1] is 's' or 'm' or 'h' or 'd' or 'w' &&
+            long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount is > 0 and <= 10_000_000)
+        {
+            TimeSpan span = text[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
+                _ => TimeSpan.FromDays(7 * amount),
+            };
+            if (span <= TimeSpan.FromDays(366))
+            {
+                return span;
+            }
+        }
+
+        throw new CommandException($"--time: '{Gateway.PeerName.Printable(text)}' is not a duration from 1s to 366d (90m, 12h, 7d, 2w)");
     }
 
     private static Command Test()

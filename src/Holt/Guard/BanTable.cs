@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Holt.External;
+using Holt.Gateway;
+
+namespace Holt.Guard;
+
+/// <summary>One ban as the kernel holds it.</summary>
+internal sealed record Ban(IPNetwork Network, string? Jail, TimeSpan? Remaining);
+
+/// <summary>
+/// The guard's bans: elements of nftables sets with a timeout each, so the kernel lifts a ban by itself when its time
+/// is up, whether or not Holt still runs. They live in a table of their own, <c>inet holt_guard</c>, which the
+/// firewall's whole-table replacements never touch, with a base chain hooked before the firewall's (so a ban also
+/// cuts an established connection) on input and on forward (exposed services). IPv4 and IPv6 addresses, and
+/// subnets in interval sets.
+/// </summary>
+internal static class BanTable
+{
+    public const string Table = "holt_guard";
+    private const string InstallHint = "apt-get install nftables";
+
+    private const string Definition = """
+        table inet holt_guard {
+        	set ban_v4 {
+        		type ipv4_addr
+        		flags timeout
+        	}
+        	set ban_v6 {
+        		type ipv6_addr
+        		flags timeout
+        	}
+        	set bannet_v4 {
+        		type ipv4_addr
+        		flags interval,timeout
+        	}
+        	set bannet_v6 {
+        		type ipv6_addr
+        		flags interval,timeout
+        	}
+        	chain input {
+        		type filter hook input priority filter - 10; policy accept;
+        		ip saddr @ban_v4 drop
+        		ip6 saddr @ban_v6 drop
+        		ip saddr @bannet_v4 drop
+        		ip6 saddr @bannet_v6 drop
+        	}
+        	chain forward {
+        		type filter hook forward priority filter - 10; policy accept;
+        		ip saddr @ban_v4 drop
+        		ip6 saddr @ban_v6 drop
+        		ip saddr @bannet_v4 drop
+        		ip6 saddr @bannet_v6 drop
+        	}
+        }
+
+        """;
+
+    /// <summary>Creates the table if it is missing; an existing one keeps its bans.</summary>
+    public static void Ensure()
+    {
+        if (ExternalTool.TryRun("nft", ["list", "table", "inet", Table], installHint: InstallHint).ExitCode != 0)
+        {
+            Run(Definition);
+        }
+    }
+
+    /// <summary>Bans <paramref name="network"/> for <paramref name="time"/>, replacing any ban it has (a new time).</summary>
+    public static void Add(IPNetwork network, TimeSpan time, string jail)
+    {
+        Ensure();
+        string set = SetFor(network);
+        string element = ElementText(network);
+        long seconds = Math.Max(1, (long)Math.Ceiling(time.TotalSeconds));
+
+        // One transaction: make sure it exists, drop it, add it back with its new timeout (nft 1.0.6 has no
+        // "destroy", and adding an existing element would keep its old timeout).
+        Run($"add element inet {Table} {set} {{ {element} }}\n" +
+            $"delete element inet {Table} {set} {{ {element} }}\n" +
+            $"add element inet {Table} {set} {{ {element} timeout {seconds.ToString(CultureInfo.InvariantCulture)}s comment \"{jail}\" }}\n");
+    }
+
+    /// <summary>Lifts the ban of <paramref name="network"/>; false when it was not banned.</summary>
+    public static bool Remove(IPNetwork network)
+    {
+        bool present = List().Any(b => b.Network == network);
+        if (present)
+        {
+            Run($"delete element inet {Table} {SetFor(network)} {{ {ElementText(network)} }}\n");
+        }
+
+        return present;
+    }
+
+    /// <summary>The bans the kernel holds now, with their remaining time.</summary>
+    public static IReadOnlyList<Ban> List()
+    {
+        ToolResult result = ExternalTool.TryRun("nft", ["-j", "list", "table", "inet", Table], installHint: InstallHint);
+        return result.ExitCode != 0 ? [] : ParseJson(result.Output);
+    }
+
+    internal static IReadOnlyList<Ban> ParseJson(string json)
+    {
+        var bans = new List<Ban>();
+        using JsonDocument document = JsonDocument.Parse(json);
+        foreach (JsonElement item in document.RootElement.GetProperty("nftables").EnumerateArray())
+        {
+            if (!item.TryGetProperty("set", out JsonElement set) || !set.TryGetProperty("elem", out JsonElement elements))
+            {
+                continue;
+            }
+
+            foreach (JsonElement element in elements.EnumerateArray())
+            {
+                JsonElement value = element;
+                string? jail = null;
+                TimeSpan? remaining = null;
+                if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("elem", out JsonElement wrapped))
+                {
+                    value = wrapped.GetProperty("val");
+                    jail = wrapped.TryGetProperty("comment", out JsonElement comment) ? comment.GetString() : null;
+                    remaining = wrapped.TryGetProperty("expires", out JsonElement expires) ? TimeSpan.FromSeconds(expires.GetInt64()) : null;
+                }
+
+                if (ParseValue(value) is IPNetwork network)
+                {
+                    bans.Add(new Ban(network, jail, remaining));
+                }
+            }
+        }
+
+        return bans;
+    }
+
+    private static IPNetwork? ParseValue(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.String && IPAddress.TryParse(value.GetString(), out IPAddress? address))
+        {
+            return new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        }
+
+        if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("prefix", out JsonElement prefix) &&
+            IPAddress.TryParse(prefix.GetProperty("addr").GetString(), out IPAddress? network))
+        {
+            return new IPNetwork(network, prefix.GetProperty("len").GetInt32());
+        }
+
+        return null;
+    }
+
+    private static bool IsHost(IPNetwork network) => network.PrefixLength == (Subnets.IsIPv4(network) ? 32 : 128);
+
+    private static string SetFor(IPNetwork network) =>
+        (IsHost(network) ? "ban_" : "bannet_") + (Subnets.IsIPv4(network) ? "v4" : "v6");
+
+    private static string ElementText(IPNetwork network) => IsHost(network) ? network.BaseAddress.ToString() : network.ToString();
+
+    private static void Run(string script)
+    {
+        ToolResult result = ExternalTool.TryRun("nft", ["-f", "-"], script, InstallHint);
+        if (result.ExitCode != 0)
+        {
+            throw new CommandException($"nft refused the ban: {result.FirstErrorLine}");
+        }
+    }
+}
