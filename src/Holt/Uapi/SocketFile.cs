@@ -51,6 +51,34 @@ internal static partial class SocketFile
         return new Identity(device, inode, (mode & FileTypeMask) == SocketFileType);
     }
 
+    /// <summary>The file an open handle refers to (whatever its path names now).</summary>
+    public static unsafe Identity StatHandle(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        const int AtEmptyPath = 0x1000;
+        byte* buffer = stackalloc byte[StatxSize];
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (statx((int)handle.DangerousGetHandle(), "", AtEmptyPath, StatxType | StatxIno, buffer) != 0)
+            {
+                throw new IOException($"cannot examine an open file: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+
+        var bytes = new ReadOnlySpan<byte>(buffer, StatxSize);
+        ulong inode = MemoryMarshal.Read<ulong>(bytes[InodeOffset..]);
+        ulong device = ((ulong)MemoryMarshal.Read<uint>(bytes[DevMajorOffset..]) << 32) | MemoryMarshal.Read<uint>(bytes[DevMinorOffset..]);
+        return new Identity(device, inode, IsSocket: false);
+    }
+
     /// <summary>
     /// Whether a process accepts connections at <paramref name="path"/>. A socket whose process is gone refuses
     /// them (ECONNREFUSED), which is what makes a socket file stale.
