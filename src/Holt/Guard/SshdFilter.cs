@@ -49,11 +49,23 @@ internal sealed class SshdFilter
         {
             text = text[7..];
         }
+        else if (text.StartsWith("fatal: "))
+        {
+            text = text[7..];
+        }
 
         Connection? connection = line.Pid > 0 ? _connections.GetValueOrDefault(line.Pid) : null;
         AuthEvent? Event(AuthKind kind, IPAddress? address, string? user, string? method, bool closing = false)
         {
-            address = connection?.Address ?? address;
+            // The line's own address (read from its end, where sshd writes it) is the connection's; the pid's state
+            // speaks only for lines that carry none. A different address under the same pid is a new connection
+            // (pids are reused), never a reason to keep the old one.
+            if (address is not null && line.Pid > 0 && (connection is null || !connection.Address.Equals(address)))
+            {
+                connection = Remember(line.Pid, address);
+            }
+
+            address ??= connection?.Address;
             if (address is null)
             {
                 return null;
@@ -69,6 +81,11 @@ internal sealed class SshdFilter
                 connection.Counted = true;
             }
 
+            if (kind == AuthKind.Accepted && connection is not null)
+            {
+                connection.Authenticated = true;
+            }
+
             return kind == AuthKind.Aggressive && !_aggressive ? null : new AuthEvent(line.Time, kind, address, user, method, source);
         }
 
@@ -78,7 +95,7 @@ internal sealed class SshdFilter
                 // "Connection from ADDR port N on ADDR port N rdomain ..." — the first word after "from" is sshd's.
                 if (Ip(Word(t["Connection from ".Length..])) is IPAddress connectionFrom && line.Pid > 0)
                 {
-                    Remember(line.Pid, connectionFrom);
+                    _ = Remember(line.Pid, connectionFrom);
                 }
 
                 return null;
@@ -101,7 +118,7 @@ internal sealed class SshdFilter
                     string method = NormalizeMethod(head["Failed ".Length..forAt]);
                     ReadOnlySpan<char> user = head[(forAt + 5)..];
                     bool invalid = user.StartsWith("invalid user ");
-                    return Event(AuthKind.Failed, address, (invalid ? user[13..] : user).ToString(), method);
+                    return Event(invalid ? AuthKind.InvalidUser : AuthKind.Failed, address, (invalid ? user[13..] : user).ToString(), method);
                 }
 
             case var t when t.StartsWith("Invalid user "):
@@ -130,12 +147,14 @@ internal sealed class SshdFilter
                     int fromAt = head.LastIndexOf(" from ");
                     return fromAt < 0 || Ip(head[(fromAt + 6)..]) is not IPAddress address
                         ? null
-                        : Event(AuthKind.Failed, address, head[5..fromAt].ToString(), null);
+                        : Event(AuthKind.InvalidUser, address, head[5..fromAt].ToString(), null);
                 }
 
             case var t when t.StartsWith("maximum authentication attempts exceeded for "):
+                // The attempt over the limit: sshd logs it with this line alone, so it always counts.
                 return TailAddress(t, " from ", out IPAddress? maxFrom, out ReadOnlySpan<char> maxHead)
-                    ? Event(AuthKind.Failed, maxFrom, StripInvalid(maxHead["maximum authentication attempts exceeded for ".Length..]), null, closing: true)
+                    ? Event(maxHead["maximum authentication attempts exceeded for ".Length..].StartsWith("invalid user ") ? AuthKind.InvalidUser : AuthKind.Failed,
+                        maxFrom, StripInvalid(maxHead["maximum authentication attempts exceeded for ".Length..]), null)
                     : null;
 
             case var t when t.StartsWith("Disconnecting authenticating user ") || t.StartsWith("Disconnecting invalid user "):
@@ -163,27 +182,52 @@ internal sealed class SshdFilter
                     return Event(AuthKind.Failed, address, head[(user + 6)..].ToString(), null, closing: true);
                 }
 
-            case var t when t.StartsWith("Connection closed by ") || t.StartsWith("Disconnected from ") || t.StartsWith("Received disconnect from ")
-                || t.StartsWith("Connection reset by "):
+            case var t when t.StartsWith("Connection closed by ") || t.StartsWith("Connection reset by ")
+                || t.StartsWith("Received disconnect from ") || t.StartsWith("Disconnected from "):
                 {
-                    // Before authentication, with no user: noise a scanner makes, counted only in aggressive mode.
-                    ReadOnlySpan<char> body = t[(t.IndexOf(" by ") is int by and > 0 && t.StartsWith("Connection") ? by + 4 : t.IndexOf(" from ") + 6)..];
-                    if (!preauth || Ip(Word(body)) is not IPAddress address)
+                    // With no user named: a connection dropped before authenticating (a scanner's noise, counted in
+                    // aggressive mode only), or the end of a session, which counts for nothing.
+                    bool bySomeone = t.StartsWith("Connection");
+                    ReadOnlySpan<char> body = t[(bySomeone ? t.IndexOf(" by ") + 4 : t.IndexOf(" from ") + 6)..];
+                    IPAddress? address = Ip(Word(body).TrimEnd(':'));
+                    if (address is null || t.StartsWith("Disconnected from user ") || (!preauth && (connection?.Authenticated ?? false)) ||
+                        (!preauth && !bySomeone))
                     {
                         Forget(line.Pid, t);
                         return null;
                     }
 
-                    return Event(AuthKind.Aggressive, address, null, null, closing: true);
+                    return Event(AuthKind.Aggressive, address, null, null);
                 }
+
+            case var t when t.StartsWith("Timeout before authentication for connection from "):
+                // OpenSSH 9.8: "... for connection from LOCAL to REMOTE, pid = N": the client is after " to ".
+                {
+                    int to = t.LastIndexOf(" to ");
+                    ReadOnlySpan<char> remote = to < 0 ? default : Word(t[(to + 4)..]).TrimEnd(',');
+                    return Event(AuthKind.Aggressive, Ip(remote), null, null);
+                }
+
+            case var t when t.StartsWith("drop connection #"):
+                // "drop connection #N from [ADDRESS]:PORT on [ADDRESS]:PORT past MaxStartups"
+                {
+                    int open = t.IndexOf(" from [");
+                    int close = open < 0 ? -1 : t[(open + 7)..].IndexOf(']');
+                    return close < 0 ? null : Event(AuthKind.Aggressive, Ip(t.Slice(open + 7, close)), null, null);
+                }
+
+            case var t when t.StartsWith("ssh_dispatch_run_fatal: Connection from "):
+                // "... Connection from [authenticating|invalid user USER ]ADDRESS port N: REASON": the reason is sshd's,
+                // the user the client's; the address is the word before the last " port N:".
+                return Event(AuthKind.Aggressive, AddressBeforePortColon(t), null, null);
 
             case var t when t.StartsWith("Bad protocol version identification "):
                 // The client's banner is quoted before "from ADDRESS port N"; read from the end.
                 return Event(AuthKind.Aggressive, AddressNearEnd(t), null, null);
 
-            case var t when t.StartsWith("kex_exchange_identification: ") || t.StartsWith("Protocol major versions differ"):
-                // No address on the line: only the connection's own first line can say who it was.
-                return Event(AuthKind.Aggressive, null, null, null);
+            case var t when t.StartsWith("kex_exchange_identification: "):
+                // No address on this line; the "Connection closed by ADDRESS port N" after it counts instead.
+                return null;
 
             case var t when AddressPrefix(t) is int length:
                 // "Unable to negotiate with ADDRESS port N: ...", "banner exchange: Connection from ADDRESS port N: ...":
@@ -200,8 +244,25 @@ internal sealed class SshdFilter
         "Unable to negotiate with ",
         "banner exchange: Connection from ",
         "Did not receive identification string from ",
-        "ssh_dispatch_run_fatal: Connection from ",
+        "Protocol major versions differ for ",
+        "Timeout before authentication for ",
     ];
+
+    private static IPAddress? AddressBeforePortColon(ReadOnlySpan<char> text)
+    {
+        for (int at = text.LastIndexOf(" port "); at > 0; at = text[..at].LastIndexOf(" port "))
+        {
+            ReadOnlySpan<char> after = text[(at + 6)..];
+            int digits = after.IndexOfAnyExceptInRange('0', '9');
+            if (digits > 0 && after[digits] == ':')
+            {
+                ReadOnlySpan<char> before = text[..at];
+                return Ip(before[(before.LastIndexOf(' ') + 1)..]);
+            }
+        }
+
+        return null;
+    }
 
     private static int? AddressPrefix(ReadOnlySpan<char> text)
     {
@@ -216,7 +277,7 @@ internal sealed class SshdFilter
         return null;
     }
 
-    private void Remember(int pid, IPAddress address)
+    private Connection Remember(int pid, IPAddress address)
     {
         if (_connections.Count >= MaxConnections)
         {
@@ -224,7 +285,9 @@ internal sealed class SshdFilter
             _connections.Clear();
         }
 
-        _connections[pid] = new Connection(address);
+        var connection = new Connection(address);
+        _connections[pid] = connection;
+        return connection;
     }
 
     private void Forget(int pid, ReadOnlySpan<char> text)
@@ -317,5 +380,7 @@ internal sealed class SshdFilter
         public IPAddress Address { get; } = address;
 
         public bool Counted { get; set; }
+
+        public bool Authenticated { get; set; }
     }
 }

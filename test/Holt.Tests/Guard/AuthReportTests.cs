@@ -54,8 +54,8 @@ public sealed class AuthReportTests : IDisposable
         }
 
         AuthReportView view = report.View(10);
-        Assert.Equal(2, view.FailedAttempts);
-        Assert.Equal(1, view.InvalidUserAttempts);
+        Assert.Equal(1, view.FailedAttempts);
+        Assert.Equal(2, view.InvalidUserAttempts);
         Assert.Equal(1, view.SuccessfulLogins);
         Assert.Equal(new CountView("publickey", 1), Assert.Single(view.LoginsByMethod));
         SourceView top = view.TopSources[0];

@@ -12,13 +12,13 @@ public sealed class SshdFilterTests
 
     [Theory]
     [InlineData("Failed password for root from 203.0.113.5 port 4000 ssh2", "Failed", "203.0.113.5", "root", "password")]
-    [InlineData("Failed password for invalid user admin from 203.0.113.5 port 4000 ssh2", "Failed", "203.0.113.5", "admin", "password")]
+    [InlineData("Failed password for invalid user admin from 203.0.113.5 port 4000 ssh2", "InvalidUser", "203.0.113.5", "admin", "password")]
     [InlineData("Failed publickey for root from 2001:db8::5 port 4000 ssh2: ED25519 SHA256:abcd", "Failed", "2001:db8::5", "root", "publickey")]
     [InlineData("Failed keyboard-interactive/pam for root from 203.0.113.5 port 4000 ssh2", "Failed", "203.0.113.5", "root", "keyboard-interactive")]
     [InlineData("Invalid user oracle from 203.0.113.5 port 4000", "InvalidUser", "203.0.113.5", "oracle", null)]
     [InlineData("Accepted publickey for alice from 192.0.2.1 port 4000 ssh2: RSA SHA256:x", "Accepted", "192.0.2.1", "alice", "publickey")]
     [InlineData("Accepted password for bob from ::ffff:192.0.2.1 port 4000 ssh2", "Accepted", "::ffff:192.0.2.1", "bob", "password")]
-    [InlineData("User root from 203.0.113.5 not allowed because not listed in AllowUsers", "Failed", "203.0.113.5", "root", null)]
+    [InlineData("User root from 203.0.113.5 not allowed because not listed in AllowUsers", "InvalidUser", "203.0.113.5", "root", null)]
     [InlineData("error: maximum authentication attempts exceeded for root from 203.0.113.5 port 4000 ssh2 [preauth]", "Failed", "203.0.113.5", "root", null)]
     [InlineData("Disconnecting authenticating user root 203.0.113.5 port 4000: Too many authentication failures [preauth]", "Failed", "203.0.113.5", "root", null)]
     [InlineData("Connection closed by authenticating user root 203.0.113.5 port 4000 [preauth]", "Failed", "203.0.113.5", "root", null)]
@@ -46,14 +46,27 @@ public sealed class SshdFilterTests
     }
 
     [Fact]
-    public void ConnectionAddress_WinsOverAnythingLater()
+    public void ReusedPid_WithAnotherAddress_IsANewConnection_NotTheOldAddress()
     {
         var filter = new SshdFilter();
         _ = One("Connection from 198.51.100.1 port 5555 on 10.0.0.1 port 22 rdomain \"\"", pid: 7, filter: filter);
+        Assert.Equal(IPAddress.Parse("198.51.100.1"), One("Failed password for root from 198.51.100.1 port 5555 ssh2", pid: 7, filter: filter)!.Address);
 
-        AuthEvent e = One("Failed password for root from 203.0.113.9 port 22 ssh2", pid: 7, filter: filter)!;
+        AuthEvent e = One("Failed password for root from 203.0.113.4 port 22 ssh2", pid: 7, filter: filter)!;
+        AuthEvent tied = One("Disconnecting: Too many authentication failures [preauth]", pid: 8, filter: filter) ?? e;
 
-        Assert.Equal(IPAddress.Parse("198.51.100.1"), e.Address);
+        Assert.Equal(IPAddress.Parse("203.0.113.4"), e.Address);
+        Assert.Equal(IPAddress.Parse("203.0.113.4"), tied.Address);
+    }
+
+    [Fact]
+    public void WithoutVerboseConnectionLines_ClosingLinesStillCountOncePerConnection()
+    {
+        var filter = new SshdFilter();
+        Assert.NotNull(One("Failed password for root from 198.51.100.6 port 7 ssh2", pid: 20, filter: filter));
+        Assert.NotNull(One("error: maximum authentication attempts exceeded for root from 198.51.100.6 port 7 ssh2 [preauth]", pid: 20, filter: filter));
+        Assert.Null(One("Disconnecting authenticating user root 198.51.100.6 port 7: Too many authentication failures [preauth]", pid: 20, filter: filter));
+        Assert.Null(One("Connection closed by authenticating user root 198.51.100.6 port 7 [preauth]", pid: 20, filter: filter));
     }
 
     [Fact]
@@ -75,6 +88,7 @@ public sealed class SshdFilterTests
         var filter = new SshdFilter();
         _ = One("Connection from 198.51.100.3 port 5555 on 10.0.0.1 port 22", pid: 11, filter: filter);
         Assert.NotNull(One("Failed password for root from 198.51.100.3 port 5555 ssh2", pid: 11, filter: filter));
+        Assert.NotNull(One("error: maximum authentication attempts exceeded for root from 198.51.100.3 port 5555 ssh2 [preauth]", pid: 11, filter: filter));
         Assert.Null(One("Connection closed by authenticating user root 198.51.100.3 port 5555 [preauth]", pid: 11, filter: filter));
 
         // A key sprayer whose failures sshd does not log at INFO: the closing line is its one counted failure.
