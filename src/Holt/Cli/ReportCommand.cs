@@ -18,16 +18,20 @@ internal static class ReportCommand
         var until = new Option<string?>("--until") { Description = "Only events before this (same forms)." };
         var top = new Option<int>("--top") { Description = "How many addresses, users and logins to list (default 10).", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print JSON for scripts." };
+        var journal = new Option<bool>("--journal") { Description = "Read sshd's messages from the systemd journal (systems without auth.log)." };
+        var btmp = new Option<string?>("--btmp") { Description = "Also count the failed logins of a btmp file (the records behind lastb), e.g. /var/log/btmp.", Arity = ArgumentArity.ZeroOrOne };
+        var wtmp = new Option<string?>("--wtmp") { Description = "Also count the SSH logins of a wtmp file (the records behind last), e.g. /var/log/wtmp.", Arity = ArgumentArity.ZeroOrOne };
         var auth = new Command(
             "auth",
             """
             Summarize SSH authentication: failed and invalid-user attempts, successful logins by method, top source
             addresses with first and last seen, top user names, logins by user and address, attempts per hour.
-            Reads sshd's lines (sshd and sshd-session) from syslog files, plain or gzip.
+            Reads sshd's lines (sshd and sshd-session) from syslog files, plain or gzip, or the journal (--journal),
+            and the binary btmp/wtmp records (--btmp, --wtmp; failures in btmp repeat those in the logs).
             Example: holt report auth --since 7d --top 20
             """)
         {
-            files, since, until, top, json,
+            files, since, until, top, json, journal, btmp, wtmp,
         };
         auth.SetAction(result => CommandRunner.Run(() =>
         {
@@ -40,17 +44,55 @@ internal static class ReportCommand
                 throw new CommandException("--top must be between 1 and 10000");
             }
 
-            IReadOnlyList<string> paths = result.GetValue(files) is { Length: > 0 } given ? given : DefaultFiles();
             var report = new AuthReport();
+            void Add(AuthEvent e)
+            {
+                if ((from is null || e.Time >= from) && (to is null || e.Time < to))
+                {
+                    report.Add(e);
+                }
+            }
+
+            bool useJournal = result.GetValue(journal);
+            string[] given = result.GetValue(files) ?? [];
+            bool binaryOnly = given.Length == 0 && !useJournal && (result.Tokens.Any(t => t.Value is "--btmp" or "--wtmp"));
+            IReadOnlyList<string> paths = given.Length > 0 ? given : useJournal || binaryOnly ? [] : DefaultFiles();
             foreach (string path in paths)
             {
                 var filter = new SshdFilter();
                 foreach (LogLine line in AuthLogReader.Read(path))
                 {
-                    if (filter.Process(line, path) is AuthEvent e && (from is null || e.Time >= from) && (to is null || e.Time < to))
+                    if (filter.Process(line, path) is AuthEvent e)
                     {
-                        report.Add(e);
+                        Add(e);
                     }
+                }
+            }
+
+            if (useJournal)
+            {
+                var filter = new SshdFilter();
+                foreach (JournalEntry entry in new JournalSource().Read(new JournalQuery(Since: from, Until: to)))
+                {
+                    if (filter.Process(entry.Line, "journal") is AuthEvent e)
+                    {
+                        Add(e);
+                    }
+                }
+            }
+
+            foreach ((string option, string defaultPath, bool failures) in new[] { ("--btmp", "/var/log/btmp", true), ("--wtmp", "/var/log/wtmp", false) })
+            {
+                if (!result.Tokens.Any(t => t.Value == option))
+                {
+                    continue;
+                }
+
+                string path = (failures ? result.GetValue(btmp) : result.GetValue(wtmp)) ?? defaultPath;
+                using FileStream stream = OpenBinary(path);
+                foreach (AuthEvent e in failures ? Utmp.ReadFailures(stream) : Utmp.ReadLogins(stream))
+                {
+                    Add(e);
                 }
             }
 
@@ -64,12 +106,24 @@ internal static class ReportCommand
         return report;
     }
 
+    private static FileStream OpenBinary(string path)
+    {
+        try
+        {
+            return File.OpenRead(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot read {path}: {e.Message}", e);
+        }
+    }
+
     private static IReadOnlyList<string> DefaultFiles()
     {
         IReadOnlyList<string> family = AuthLogReader.RotatedFamily(DefaultAuthLog);
         return family.Count > 0
             ? family
-            : throw new CommandException($"{DefaultAuthLog} does not exist (systems without rsyslog log to the journal); give log files as arguments");
+            : throw new CommandException($"{DefaultAuthLog} does not exist (systems without rsyslog log to the journal: use --journal); or give log files as arguments");
     }
 
     /// <summary>A past duration (90m, 24h, 7d, 2w) before now, a date (midnight UTC) or a UTC date and time.</summary>

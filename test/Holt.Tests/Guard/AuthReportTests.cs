@@ -108,6 +108,30 @@ public sealed class AuthReportTests : IDisposable
         Assert.Contains("?[31mred", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Cli_BtmpAndWtmp_FromTheRealCapture_AddFailuresAndLogins()
+    {
+        string btmp = Path.Combine(Corpus.Directory, "btmp-openssh-9.2");
+        string wtmp = Path.Combine(Corpus.Directory, "wtmp-openssh-9.2");
+
+        (int code, string output, string error) = HoltProcess.Run("report", "auth", "--btmp", btmp, "--wtmp", wtmp, "--json");
+
+        Assert.True(code == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.Equal(16, json.RootElement.GetProperty("failed_attempts").GetInt64());
+        Assert.Equal(4, json.RootElement.GetProperty("successful_logins").GetInt64());
+        Assert.Equal("wtmp", json.RootElement.GetProperty("logins_by_method")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void Cli_MissingBtmp_FailsWithOneLine()
+    {
+        (int code, _, string error) = HoltProcess.Run("report", "auth", "--btmp", Path.Combine(_directory, "none"));
+
+        Assert.Equal(1, code);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+    }
+
     private string Write(string name, params string[] lines)
     {
         string path = Path.Combine(_directory, name);
