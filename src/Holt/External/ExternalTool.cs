@@ -41,6 +41,8 @@ internal static class ExternalTool
             start.ArgumentList.Add(argument);
         }
 
+        // ip, nft and wg print the same words in every locale, so their output and errors read the same.
+        start.Environment["LC_ALL"] = "C";
         string commandLine = tool + " " + string.Join(' ', start.ArgumentList);
         Process process;
         try

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Holt.External;
 using Holt.Tunnel;
 using Holt.Uapi;
 
@@ -17,7 +18,6 @@ internal sealed class LinuxQuickSystem : IQuickSystem
     private volatile bool _interrupted;
 
     private static readonly TimeSpan s_engineTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromSeconds(60);
 
     // A root shell without a login may lack the sbin directories, where nft and resolvconf live.
     private static readonly string[] s_fallbackPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -25,36 +25,8 @@ internal sealed class LinuxQuickSystem : IQuickSystem
     public ProcessResult Run(string program, IReadOnlyList<string> arguments, string? input = null)
     {
         string path = Find(program) ?? throw new CommandException($"{program} is not installed (not found on PATH)");
-        var start = new ProcessStartInfo(path)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = input is not null,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // ip and nft print the same words in every locale, so their output can be read back.
-        start.Environment["LC_ALL"] = "C";
-        using Process process = StartOrThrow(start, program);
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (input is not null)
-        {
-            process.StandardInput.Write(input);
-            process.StandardInput.Close();
-        }
-
-        if (!process.WaitForExit(s_commandTimeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new CommandException($"{program} did not finish within {s_commandTimeout.TotalSeconds:0} s and was stopped");
-        }
-
-        return new ProcessResult(process.ExitCode, output.Result, error.Result);
+        ToolResult result = ExternalTool.TryRun(path, arguments, input);
+        return new ProcessResult(result.ExitCode, result.Output, result.Error);
     }
 
     public bool HasProgram(string program) => Find(program) is not null;

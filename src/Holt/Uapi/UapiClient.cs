@@ -14,20 +14,6 @@ internal static class UapiClient
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Whether a userspace interface called <paramref name="interfaceName"/> answers on its control socket.</summary>
-    public static bool IsRunning(string interfaceName)
-    {
-        try
-        {
-            _ = Get(interfaceName);
-            return true;
-        }
-        catch (CommandException)
-        {
-            return false;
-        }
-    }
-
     /// <exception cref="CommandException">The interface does not answer, or answered with an error.</exception>
     public static DeviceStatus Get(string interfaceName)
     {
