@@ -99,27 +99,10 @@ internal static class GuardCommands
     private static string Describe(IPNetwork network) =>
         network.PrefixLength == (Gateway.Subnets.IsIPv4(network) ? 32 : 128) ? network.BaseAddress.ToString() : network.ToString();
 
-    private static TimeSpan ParseDuration(string text)
-    {
-        if (text.Length >= 2 && text[^1] is 's' or 'm' or 'h' or 'd' or 'w' &&
-            long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount is > 0 and <= 10_000_000)
-        {
-            TimeSpan span = text[^1] switch
-            {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
-                _ => TimeSpan.FromDays(7 * amount),
-            };
-            if (span <= TimeSpan.FromDays(366))
-            {
-                return span;
-            }
-        }
-
-        throw new CommandException($"--time: '{Gateway.PeerName.Printable(text)}' is not a duration from 1s to 366d (90m, 12h, 7d, 2w)");
-    }
+    private static TimeSpan ParseDuration(string text) =>
+        Config.DurationText.TryParse(text, "smhdw", out TimeSpan span) && span <= TimeSpan.FromDays(366)
+            ? span
+            : throw new CommandException($"--time: '{Gateway.PeerName.Printable(text)}' is not a duration from 1s to 366d (90m, 12h, 7d, 2w)");
 
     private static Command Test()
     {

@@ -129,16 +129,9 @@ internal static class ReportCommand
     /// <summary>A past duration (90m, 24h, 7d, 2w) before now, a date (midnight UTC) or a UTC date and time.</summary>
     internal static DateTimeOffset ParseTime(string text, DateTimeOffset now, string option)
     {
-        if (text.Length >= 2 && text[^1] is 'm' or 'h' or 'd' or 'w' &&
-            long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount is > 0 and <= 1_000_000)
+        if (Config.DurationText.TryParse(text, "mhdw", out TimeSpan span))
         {
-            return now - (text[^1] switch
-            {
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
-                _ => TimeSpan.FromDays(7 * amount),
-            });
+            return now - span;
         }
 
         string[] formats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssK"];

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Holt.Config;
 
 namespace Holt.Gateway;
 
@@ -10,17 +11,8 @@ internal static class Expiry
 {
     public static DateTimeOffset Parse(string text, DateTimeOffset now)
     {
-        if (text.Length >= 2 && char.IsAsciiDigit(text[0]) && text[^1] is 'm' or 'h' or 'd' or 'w' &&
-            text[..^1].All(char.IsAsciiDigit) &&
-            long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount is > 0 and <= 100_000)
+        if (DurationText.TryParse(text, "mhdw", out TimeSpan span))
         {
-            TimeSpan span = text[^1] switch
-            {
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
-                _ => TimeSpan.FromDays(7 * amount),
-            };
             return TruncateToSeconds(now + span);
         }
 

@@ -84,6 +84,7 @@ public sealed class AuthReportTests : IDisposable
     [InlineData("--top", "0")]
     [InlineData("--since", "yesterday")]
     [InlineData("--until", "2026-13-01")]
+    [InlineData("--since", "1000000w")]
     public void Cli_BadOption_FailsWithOneLine(string option, string value)
     {
         string log = Write("auth.log", "2026-11-24T01:00:00+00:00 gw sshd[1]: Failed password for root from 203.0.113.1 port 1 ssh2");
