@@ -68,8 +68,9 @@ internal static class GatewayUpDown
             throw new CommandException($"cannot stop the gateway daemon (pid {pid}): {Libc.Describe(Libc.LastErrno)}");
         }
 
+        // The daemon saves the totals and removes the interface and its pid file before it exits.
         DateTime deadline = DateTime.UtcNow + s_stopTimeout;
-        while (Directory.Exists($"/proc/{pid}") && PidFile.ReadLive(config.Interface) == pid)
+        while (PidFile.IsHolt(pid.Value))
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -79,26 +80,8 @@ internal static class GatewayUpDown
             Thread.Sleep(20);
         }
 
-        // The pid file goes first during shutdown; wait for the process itself, which removes the interface.
-        while (Directory.Exists($"/proc/{pid}") && IsHolt(pid.Value) && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(20);
-        }
-
         Console.Error.WriteLine($"{config.Interface} is down; traffic totals saved.");
         return 0;
-    }
-
-    private static bool IsHolt(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Any(a => Path.GetFileName(a) is "holt" or "holt.dll");
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     /// <summary>The first run: no configuration yet, so create one as holt init would, and say what was chosen.</summary>

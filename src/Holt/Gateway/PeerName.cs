@@ -29,7 +29,7 @@ internal static class PeerName
         return null;
     }
 
-    /// <summary>The name with control characters shown as '?', so an error line stays one line.</summary>
+    /// <summary>Any text (a name, a value from a file, an attacker's user name) with control characters shown as '?', so a line stays one line.</summary>
     public static string Printable(string text) =>
         new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

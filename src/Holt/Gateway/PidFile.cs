@@ -40,13 +40,25 @@ internal static class PidFile
                 return null;
             }
 
-            // The command line is NUL-separated; a holt daemon's has "holt" (the binary or holt.dll) in it.
-            string commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
-            return commandLine.Split('\0').Any(a => Path.GetFileName(a) is "holt" or "holt.dll") ? pid : null;
+            return IsHolt(pid) ? pid : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> exists and is a holt (the binary, or holt.dll under dotnet).</summary>
+    public static bool IsHolt(int pid)
+    {
+        try
+        {
+            // The command line is NUL-separated.
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Any(a => Path.GetFileName(a) is "holt" or "holt.dll");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 }

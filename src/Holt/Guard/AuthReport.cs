@@ -106,11 +106,12 @@ internal sealed class AuthReport
         text.Append("\n\nTop source addresses\n");
         text.Append(Cli.Format.Table(["ADDRESS", "ATTEMPTS", "FIRST SEEN", "LAST SEEN"],
             view.TopSources.Select(s => (IReadOnlyList<string>)[s.Address, Number(s.Attempts), Time(s.FirstSeen), Time(s.LastSeen)])));
+        // User names are the attacker's text: printed on one line and free of terminal control characters.
         text.Append("\nTop user names tried\n");
-        text.Append(Cli.Format.Table(["USER", "ATTEMPTS"], view.TopUsers.Select(u => (IReadOnlyList<string>)[Printable(u.Name), Number(u.Count)])));
+        text.Append(Cli.Format.Table(["USER", "ATTEMPTS"], view.TopUsers.Select(u => (IReadOnlyList<string>)[Gateway.PeerName.Printable(u.Name), Number(u.Count)])));
         text.Append("\nSuccessful logins by user and address\n");
         text.Append(Cli.Format.Table(["USER", "ADDRESS", "LOGINS", "LAST"],
-            view.Logins.Select(l => (IReadOnlyList<string>)[Printable(l.User), l.Address, Number(l.Count), Time(l.Last)])));
+            view.Logins.Select(l => (IReadOnlyList<string>)[Gateway.PeerName.Printable(l.User), l.Address, Number(l.Count), Time(l.Last)])));
         text.Append("\nAttempts per hour (UTC)\n");
         long peak = view.AttemptsPerHour.Count == 0 ? 1 : Math.Max(1, view.AttemptsPerHour.Max(h => h.Attempts));
         foreach (HourView hour in view.AttemptsPerHour)
@@ -125,9 +126,6 @@ internal sealed class AuthReport
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-
-    // User names are the attacker's text: keep them on one line and free of terminal control characters.
-    private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
