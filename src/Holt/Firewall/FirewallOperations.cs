@@ -64,7 +64,7 @@ internal static class FirewallOperations
             string rollbackPath = FirewallRuntime.RollbackPath(config.Interface);
             if (FirewallRuntime.ReadPending(config.Interface) is null)
             {
-                EnsureDirectory(rollbackPath);
+                AtomicFile.CreateParent(rollbackPath);
                 AtomicFile.WriteAllText(rollbackPath, Nft.ListTable() ?? "");
             }
 
@@ -211,14 +211,5 @@ internal static class FirewallOperations
         GatewayState state = StateStore.Load(interfaceName);
         state.RulesetDigest = null;
         StateStore.Save(interfaceName, state);
-    }
-
-    private static void EnsureDirectory(string path)
-    {
-        string directory = Path.GetDirectoryName(path)!;
-        if (!Directory.Exists(directory))
-        {
-            _ = Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
     }
 }

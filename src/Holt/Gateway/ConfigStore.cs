@@ -76,7 +76,7 @@ internal sealed class ConfigStore(string path)
         string text = GatewayConfigWriter.Write(config);
         try
         {
-            EnsureDirectory();
+            AtomicFile.CreateParent(Path);
             AtomicFile.WriteAllText(Path, text);
             LastDigest = Digest(text);
         }
@@ -93,7 +93,7 @@ internal sealed class ConfigStore(string path)
         string lockPath = System.IO.Path.Combine(directory, "." + System.IO.Path.GetFileName(Path) + ".lock");
         try
         {
-            EnsureDirectory();
+            AtomicFile.CreateParent(Path);
             SafeFdHandle handle = Libc.OpenWithMode(lockPath, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_000_000);
             if (handle.IsInvalid)
             {
@@ -120,15 +120,6 @@ internal sealed class ConfigStore(string path)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CommandException($"cannot lock {lockPath}: {e.Message}", e);
-        }
-    }
-
-    private void EnsureDirectory()
-    {
-        string directory = System.IO.Path.GetDirectoryName(Path)!;
-        if (!Directory.Exists(directory))
-        {
-            _ = Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 }

@@ -148,12 +148,7 @@ internal static class StateStore
         string path = PathFor(interfaceName);
         try
         {
-            string directory = Path.GetDirectoryName(path)!;
-            if (!Directory.Exists(directory))
-            {
-                _ = Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-
+            AtomicFile.CreateParent(path);
             AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(state, StateJson.Default.GatewayState));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -13,6 +13,12 @@ internal static class AtomicFile
 {
     public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    public const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Creates the directory <paramref name="path"/> will live in, mode 0700, if it is missing; an existing one keeps its mode.</summary>
+    public static void CreateParent(string path) =>
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!, PrivateDirectory);
+
     public static void WriteAllText(string path, string text, UnixFileMode mode = Private) =>
         WriteAllBytes(path, Encoding.UTF8.GetBytes(text), mode);
 
