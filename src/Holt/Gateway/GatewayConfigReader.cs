@@ -38,34 +38,14 @@ internal static partial class GatewayConfigReader
                     gateway = new TableReader(table, source, "[gateway] ");
                     break;
                 case "peer" when node is TomlArray array:
-                    foreach (TomlNode item in array.Items)
-                    {
-                        if (item is not TomlTable peerTable)
-                        {
-                            throw new ConfigException(source, item.Line, "'peer' must be written as [[peer]] tables");
-                        }
-
-                        var peerReader = new TableReader(peerTable, source, "[[peer]] ");
-                        peers.Add((ReadPeer(peerReader), peerReader));
-                    }
-
+                    peers.AddRange(ArrayOfTables(array, "peer", source).Select(reader => (ReadPeer(reader), reader)));
                     break;
                 case "firewall" when node is TomlTable table:
                     firewallTable = new TableReader(table, source, "[firewall] ");
                     firewall = ReadFirewall(firewallTable, out publicTables);
                     break;
                 case "expose" when node is TomlArray array:
-                    foreach (TomlNode item in array.Items)
-                    {
-                        if (item is not TomlTable exposeTable)
-                        {
-                            throw new ConfigException(source, item.Line, "'expose' must be written as [[expose]] tables");
-                        }
-
-                        var exposeReader = new TableReader(exposeTable, source, "[[expose]] ");
-                        exposures.Add((ReadExposure(exposeReader), exposeReader));
-                    }
-
+                    exposures.AddRange(ArrayOfTables(array, "expose", source).Select(reader => (ReadExposure(reader), reader)));
                     break;
                 case "firewall" or "expose":
                     throw new ConfigException(source, node.Line, $"'{key}' must be {(key == "firewall" ? "a [firewall] table" : "a list of [[expose]] tables")}");
@@ -108,6 +88,12 @@ internal static partial class GatewayConfigReader
         });
         return config;
     }
+
+    /// <summary>The tables of a top-level <c>[[name]]</c> list, each with its own reader, checked in file order.</summary>
+    private static IEnumerable<TableReader> ArrayOfTables(TomlArray array, string name, string source) =>
+        array.Items.Select(item => item is TomlTable table
+            ? new TableReader(table, source, $"[[{name}]] ")
+            : throw new ConfigException(source, item.Line, $"'{name}' must be written as [[{name}]] tables"));
 
     /// <summary>
     /// Checks a configuration built in memory (by an edit) the way <see cref="Read"/> checks a file.
