@@ -77,32 +77,13 @@ internal static class ExposeOperations
         using (store.Lock())
         {
             GatewayConfig before = store.Load();
-            string? beforeDigest = store.LastDigest;
             (GatewayConfig after, Exposure exposure) = change(before);
 
             // Checked whole (port ownership, peers), and the ruleset by nft itself, before the file is touched.
             GatewayConfigReader.Validate(after);
             GatewayState state = StateStore.Load(after.Interface);
             Nft.Check(Ruleset.Build(after, FirewallRuntime.Context(after, state, DateTimeOffset.UtcNow)));
-            store.Save(after);
-            try
-            {
-                return (after, exposure, FirewallOperations.Reapply(after, store.LastDigest));
-            }
-            catch (CommandException)
-            {
-                store.Save(before);
-                try
-                {
-                    _ = FirewallOperations.Reapply(before, beforeDigest);
-                }
-                catch (CommandException)
-                {
-                    // The first error is the one to report.
-                }
-
-                throw;
-            }
+            return (after, exposure, store.SaveAndApply(before, after, FirewallOperations.Reapply));
         }
     }
 

@@ -86,6 +86,35 @@ internal sealed class ConfigStore(string path)
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="after"/> and applies it with <paramref name="apply"/> (given the configuration and the
+    /// digest of the file written), returning what it returns. If applying fails, <paramref name="before"/> is written
+    /// back and applied again, so a failed edit leaves file and system as they were, and the first error is thrown.
+    /// The caller holds <see cref="Lock"/>.
+    /// </summary>
+    public bool SaveAndApply(GatewayConfig before, GatewayConfig after, Func<GatewayConfig, string?, bool> apply)
+    {
+        Save(after);
+        try
+        {
+            return apply(after, LastDigest);
+        }
+        catch (CommandException)
+        {
+            Save(before);
+            try
+            {
+                _ = apply(before, LastDigest);
+            }
+            catch (CommandException)
+            {
+                // The first error is the one to report.
+            }
+
+            throw;
+        }
+    }
+
     /// <summary>Takes the gateway's edit lock, waiting for another holder to finish.</summary>
     public IDisposable Lock()
     {

@@ -103,25 +103,7 @@ internal static class PeerOperations
             GatewayConfig before = store.Load();
             DateTimeOffset now = time.GetUtcNow();
             GatewayConfig after = change(before, now);
-            store.Save(after);
-            try
-            {
-                return new EditResult(after, GatewayApplier.ApplyLive(after, now, store.LastDigest));
-            }
-            catch (CommandException)
-            {
-                store.Save(before);
-                try
-                {
-                    _ = GatewayApplier.ApplyLive(before, now, store.LastDigest);
-                }
-                catch (CommandException)
-                {
-                    // The first error is the one to report.
-                }
-
-                throw;
-            }
+            return new EditResult(after, store.SaveAndApply(before, after, (config, digest) => GatewayApplier.ApplyLive(config, now, digest)));
         }
     }
 
