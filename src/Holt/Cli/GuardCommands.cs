@@ -88,9 +88,13 @@ internal static class GuardCommands
     {
         if (!text.Contains('/', StringComparison.Ordinal))
         {
-            return IPAddress.TryParse(text, out IPAddress? address) && !text.Contains('%', StringComparison.Ordinal)
-                ? new IPNetwork(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address, address.IsIPv4MappedToIPv6 || address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
-                : throw new CommandException($"'{Gateway.PeerName.Printable(text)}' is not an IP address or CIDR");
+            if (!Config.AddressText.TryParse(text, out IPAddress? address))
+            {
+                throw new CommandException($"'{Gateway.PeerName.Printable(text)}' is not an IP address or CIDR");
+            }
+
+            address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+            return new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
         }
 
         return Gateway.Subnets.TryParseNetwork(text, out IPNetwork network) is string problem ? throw new CommandException(problem) : network;

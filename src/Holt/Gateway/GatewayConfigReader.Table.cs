@@ -129,7 +129,7 @@ internal static partial class GatewayConfigReader
                 return null;
             }
 
-            return IPAddress.TryParse(text, out IPAddress? address) && !text.Contains('/', StringComparison.Ordinal) && !text.Contains('%', StringComparison.Ordinal)
+            return AddressText.TryParse(text, out IPAddress? address)
                 ? address
                 : throw new ConfigException(_source, LineOf(key), $"'{key}' must be an IP address, not '{PeerName.Printable(text)}'");
         }

@@ -321,7 +321,7 @@ internal static partial class GatewayConfigReader
     /// <summary>A DNS entry: an IP address (a name server) or a search domain, as wg-quick's DNS= takes them.</summary>
     internal static string? DnsProblem(string entry)
     {
-        if (IPAddress.TryParse(entry, out _) && !entry.Contains('/', StringComparison.Ordinal))
+        if (AddressText.TryParse(entry, out _))
         {
             return null;
         }

@@ -219,7 +219,7 @@ internal static class PeerOperations
 
     private static IPAddress ChosenAddress(IPNetwork subnet, string text, HashSet<IPAddress> taken, string option)
     {
-        if (!IPAddress.TryParse(text, out IPAddress? address) || text.Contains('/', StringComparison.Ordinal) || text.Contains('%', StringComparison.Ordinal))
+        if (!Config.AddressText.TryParse(text, out IPAddress? address))
         {
             throw new CommandException($"{option}: '{PeerName.Printable(text)}' is not an IP address");
         }

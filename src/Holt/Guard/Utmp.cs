@@ -237,17 +237,7 @@ internal static class Utmp
     /// </summary>
     private static IPAddress? ParseLiteral(string host)
     {
-        if (!IPAddress.TryParse(host, out IPAddress? parsed))
-        {
-            return null;
-        }
-
-        if (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-        {
-            return parsed.ToString() == host ? parsed : null;
-        }
-
-        return host.Contains(':', StringComparison.Ordinal) ? Unmap(parsed) : null;
+        return Config.AddressText.TryParse(host, out IPAddress? parsed) ? Unmap(parsed) : null;
     }
 
     private static IPAddress? ReadAddress(ReadOnlySpan<byte> words)

@@ -1,4 +1,5 @@
 using System.Net;
+using Holt.Config;
 using Holt.Uapi;
 
 namespace Holt.Quick;
@@ -223,7 +224,7 @@ internal sealed partial class ClientTunnel
             }
 
             IPAddress address;
-            if (IpPrefix.TryParseAddress(endpoint.Host, out IPAddress? literal))
+            if (AddressText.TryParse(endpoint.Host, out IPAddress? literal))
             {
                 address = literal;
             }

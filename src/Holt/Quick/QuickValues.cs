@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Holt.Config;
 
 namespace Holt.Quick;
 
@@ -91,7 +92,7 @@ internal static class QuickValues
 
             host = value[1..close];
             port = value[(close + 2)..];
-            if (!host.Contains(':', StringComparison.Ordinal) || !IpPrefix.TryParseAddress(host, out _))
+            if (!host.Contains(':', StringComparison.Ordinal) || !AddressText.TryParse(host, out _))
             {
                 return null;
             }
@@ -106,7 +107,7 @@ internal static class QuickValues
 
             host = value[..colon];
             port = value[(colon + 1)..];
-            if (host.Contains(':', StringComparison.Ordinal) ? !IpPrefix.TryParseAddress(host, out _) : !IsHost(host))
+            if (host.Contains(':', StringComparison.Ordinal) ? !AddressText.TryParse(host, out _) : !IsHost(host))
             {
                 return null;
             }
@@ -124,7 +125,7 @@ internal static class QuickValues
         bool looksLikeAddress = value.Contains(':', StringComparison.Ordinal) || value.All(c => char.IsAsciiDigit(c) || c == '.');
         if (looksLikeAddress)
         {
-            return IpPrefix.TryParseAddress(value, out IPAddress? server) ? (server, null) : null;
+            return AddressText.TryParse(value, out IPAddress? server) ? (server, null) : null;
         }
 
         return IsDomain(value) ? (null, value) : null;
@@ -141,7 +142,7 @@ internal static class QuickValues
     /// address: getaddrinfo would read "10.1" as 10.0.0.1.
     /// </summary>
     private static bool IsHost(string host) =>
-        host.All(c => char.IsAsciiDigit(c) || c == '.') ? IpPrefix.TryParseAddress(host, out _) : IsDomain(host);
+        host.All(c => char.IsAsciiDigit(c) || c == '.') ? AddressText.TryParse(host, out _) : IsDomain(host);
 
     private static bool IsDomain(string name)
     {
