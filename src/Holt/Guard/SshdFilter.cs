@@ -10,20 +10,30 @@ namespace Holt.Guard;
 /// Safety against log injection: sshd writes the client's address after everything the client chose (user name,
 /// banner text), as "from ADDRESS port N" or "ADDRESS port N" near the end of the line. The address is therefore
 /// read backwards from the end of the line, never from the first "from" (a user called
-/// <c>root from 203.0.113.9 port 22</c> stays a user name), and only an IP literal is accepted. When the connection's
-/// own first line ("Connection from ...", LogLevel VERBOSE) was seen, its address wins over anything later.
+/// <c>root from 203.0.113.9 port 22</c> stays a user name), and only an IP literal is accepted.
 /// </para>
 /// <para>
-/// State per connection, keyed by sshd's pid: lines without an address (older "Disconnecting: Too many
-/// authentication failures") are tied back to it, and a closing line (too many failures, maximum attempts, a
-/// disconnect before authentication) counts as one failure only if the connection had none counted yet, so a
-/// key-spraying client is caught without counting a password guesser twice. A later success never erases
-/// failures already counted.
+/// State per connection, keyed by sshd's pid and started by any line that carries an address ("Connection from" at
+/// LogLevel VERBOSE, or the first failure at INFO); a line with another address under the same pid starts a new
+/// connection (pids are reused). Lines without an address (older "Disconnecting: Too many authentication
+/// failures") are tied back to it, and a closing line (too many failures, a disconnect before authentication)
+/// counts as one failure only if the connection had none counted yet, so a key-spraying client is caught without
+/// counting a password guesser twice. "maximum authentication attempts exceeded" always counts: it is the only
+/// record of the attempt over the limit. A later success never erases failures already counted.
 /// </para>
 /// </summary>
 internal sealed class SshdFilter
 {
     private const int MaxConnections = 65536;
+
+    private static readonly string[] s_addressPrefixes =
+    [
+        "Unable to negotiate with ",
+        "banner exchange: Connection from ",
+        "Did not receive identification string from ",
+        "Protocol major versions differ for ",
+        "Timeout before authentication for ",
+    ];
 
     private static readonly System.Buffers.SearchValues<char> s_addressChars = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF:.");
 
@@ -238,15 +248,6 @@ internal sealed class SshdFilter
                 return null;
         }
     }
-
-    private static readonly string[] s_addressPrefixes =
-    [
-        "Unable to negotiate with ",
-        "banner exchange: Connection from ",
-        "Did not receive identification string from ",
-        "Protocol major versions differ for ",
-        "Timeout before authentication for ",
-    ];
 
     private static IPAddress? AddressBeforePortColon(ReadOnlySpan<char> text)
     {
