@@ -38,8 +38,9 @@ public sealed class FirewallTests(ITestOutputHelper output)
             await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway from the laptop");
             await Traffic.WaitUntilReachableAsync(home, "10.8.0.1", "the gateway from home");
 
-            // Before the lockdown SSH is open to the world: the later refusal is the firewall's doing.
+            // Before the lockdown SSH is open to the world, over IPv4 and IPv6: the later refusal is the firewall's doing.
             (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "echo open")).EnsureSuccess();
+            (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV6!, "echo open")).EnsureSuccess();
 
             await gateway.CheckAsync("lockdown", "ssh", "--confirm-timeout", "60");
             await gateway.CheckAsync("firewall", "confirm");
@@ -47,6 +48,11 @@ public sealed class FirewallTests(ITestOutputHelper output)
             CommandResult refused = await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "echo open");
             Assert.NotEqual(0, refused.ExitCode);
             lab.Log($"ssh from the internet after the lockdown: exit {refused.ExitCode}, {refused.Error.Trim()}");
+            Assert.NotEqual(0, (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV6!, "echo open")).ExitCode);
+
+            // echo = "allow" (the default): ping still answers, over both families.
+            await Traffic.AssertPingsAsync(internet, gateway.Host.UnderlayV4);
+            await Traffic.AssertPingsAsync(internet, gateway.Host.UnderlayV6!);
 
             // The home service answers the internet through the gateway and sees the client's own address.
             string body = await Command.CheckAsync(internet.Namespace.Wrap(Tools.Curl, "-sS", "--max-time", "10", $"http://{gateway.Host.UnderlayV4}:8080/"));
@@ -98,11 +104,15 @@ public sealed class FirewallTests(ITestOutputHelper output)
                 """);
             await gateway.EditConfigAsync(text => text.Replace(
                 "echo = \"allow\"\n",
-                "echo = \"allow\"\n\n[[firewall.public]]\nport = 8081\nnew_per_minute = 5\n\n[[firewall.public]]\nport = 8083\nconcurrent = 2\n",
+                "echo = \"drop\"\n\n[[firewall.public]]\nport = 8081\nnew_per_minute = 5\n\n[[firewall.public]]\nport = 8083\nconcurrent = 2\n",
                 StringComparison.Ordinal));
             (await gateway.UpAsync()).EnsureSuccess();
+            await Traffic.AssertPingsAsync(first, gateway.Host.UnderlayV6!);
             await gateway.CheckAsync("firewall", "apply");
             await gateway.CheckAsync("firewall", "confirm");
+
+            await Traffic.AssertNoReplyAsync(first, gateway.Host.UnderlayV4, "echo = \"drop\"");
+            await Traffic.AssertNoReplyAsync(first, gateway.Host.UnderlayV6!, "echo = \"drop\"");
 
             string url = $"http://{gateway.Host.UnderlayV4}:8081/";
             for (int i = 1; i <= 5; i++)
