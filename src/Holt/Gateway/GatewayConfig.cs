@@ -1,5 +1,6 @@
 using System.Net;
 using Holt.Firewall;
+using Holt.Guard;
 
 namespace Holt.Gateway;
 
@@ -64,6 +65,12 @@ internal sealed record GatewayConfig
 
     /// <summary>Public ports forwarded to peers, the <c>[[expose]]</c> tables.</summary>
     public IReadOnlyList<Exposure> Exposures { get; init; } = [];
+
+    /// <summary>The <c>[guard]</c> section as written, or null when the file has none (the guard then runs on its defaults).</summary>
+    public GuardConfig? GuardSection { get; init; }
+
+    /// <summary>What the guard runs with: the section, or its defaults.</summary>
+    public GuardConfig Guard => GuardSection ?? GuardConfig.Default;
 
     /// <summary>The endpoint clients dial, with the listen port added when the endpoint names none.</summary>
     public string ClientEndpoint => EndpointText.WithDefaultPort(Endpoint, ListenPort);

@@ -176,6 +176,39 @@ internal static partial class GatewayConfigReader
             return ports;
         }
 
+        public bool Has(string key) => _entries.ContainsKey(key);
+
+        /// <summary>A sub-table (<c>[guard.recidive]</c>) with its own reader, or null when absent.</summary>
+        public TableReader? OptionalTable(string key, string where)
+        {
+            if (!_entries.TryGetValue(key, out TomlNode? node))
+            {
+                return null;
+            }
+
+            return node is TomlTable table
+                ? new TableReader(table, _source, where)
+                : throw new ConfigException(_source, node.Line, $"'{key}' must be a {where.Trim()} table");
+        }
+
+        /// <summary>A duration written as a string, "90s", "10m", "1h", "7d" or "2w".</summary>
+        public TimeSpan? OptionalDuration(string key)
+        {
+            string? text = OptionalString(key);
+            if (text is null)
+            {
+                return null;
+            }
+
+            return DurationText.TryParse(text, "smhdw", out TimeSpan span)
+                ? span
+                : throw new ConfigException(_source, LineOf(key), $"'{key}' must be a duration such as \"90s\", \"10m\", \"1h\", \"7d\" or \"2w\", not \"{PeerName.Printable(text)}\"");
+        }
+
+        /// <summary>One string or a list of them.</summary>
+        public List<string>? OptionalStringOrStrings(string key) =>
+            _entries.TryGetValue(key, out TomlNode? node) && node is TomlValue { Kind: TomlValueKind.String, Text: string one } ? [one] : OptionalStrings(key);
+
         /// <summary>An array of tables (<c>[[firewall.public]]</c>), each with its own reader.</summary>
         public List<TableReader> Tables(string key, string where)
         {

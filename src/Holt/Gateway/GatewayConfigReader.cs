@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Holt.Config;
 using Holt.Firewall;
+using Holt.Guard;
 using Holt.WireGuard.Keys;
 
 namespace Holt.Gateway;
@@ -30,6 +31,7 @@ internal static partial class GatewayConfigReader
         List<TableReader> publicTables = [];
         var peers = new List<(PeerConfig Peer, TableReader Table)>();
         var exposures = new List<(Exposure Exposure, TableReader Table)>();
+        GuardConfig? guard = null;
         foreach ((string key, TomlNode node) in root.Entries)
         {
             switch (key)
@@ -47,12 +49,17 @@ internal static partial class GatewayConfigReader
                 case "expose" when node is TomlArray array:
                     exposures.AddRange(ArrayOfTables(array, "expose", source).Select(reader => (ReadExposure(reader), reader)));
                     break;
+                case "guard" when node is TomlTable table:
+                    guard = ReadGuard(new TableReader(table, source, "[guard] "));
+                    break;
+                case "guard":
+                    throw new ConfigException(source, node.Line, "'guard' must be a [guard] table");
                 case "firewall" or "expose":
                     throw new ConfigException(source, node.Line, $"'{key}' must be {(key == "firewall" ? "a [firewall] table" : "a list of [[expose]] tables")}");
                 case "gateway" or "peer":
                     throw new ConfigException(source, node.Line, $"'{key}' must be a {(key == "gateway" ? "[gateway] table" : "list of [[peer]] tables")}");
                 default:
-                    throw new ConfigException(source, node.Line, $"unknown section or key '{PeerName.Printable(key)}' (expected [gateway], [[peer]], [firewall] and [[expose]])");
+                    throw new ConfigException(source, node.Line, $"unknown section or key '{PeerName.Printable(key)}' (expected [gateway], [[peer]], [firewall], [[expose]] and [guard])");
             }
         }
 
@@ -66,6 +73,7 @@ internal static partial class GatewayConfigReader
             Peers = peers.Select(p => p.Peer).ToList(),
             Firewall = firewall,
             Exposures = exposures.Select(e => e.Exposure).ToList(),
+            GuardSection = guard,
         };
         Check(
             config,

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Holt.Firewall;
+using Holt.Guard;
 
 namespace Holt.Gateway;
 
@@ -119,7 +120,117 @@ internal static class GatewayConfigWriter
             }
         }
 
+        if (config.GuardSection is GuardConfig guard)
+        {
+            WriteGuard(text, guard);
+        }
+
         return text.ToString();
+    }
+
+    private static void WriteGuard(StringBuilder text, GuardConfig guard)
+    {
+        text.Append("\n# The guard: bans the sources of repeated authentication failures (holt guard status).\n");
+        text.Append("[guard]\n");
+        Flag(text, "enabled", guard.Enabled);
+        if (guard.IgnoreIp.Count > 0)
+        {
+            List(text, "ignoreip", guard.IgnoreIp.Select(n => n.ToString()));
+        }
+
+        Limits(text, guard.Limits, null);
+        if (guard.Recidive is null)
+        {
+            text.Append("\n[guard.recidive]\n");
+            Flag(text, "enabled", false);
+        }
+        else if (guard.Recidive != JailLimits.DefaultRecidive)
+        {
+            text.Append("\n[guard.recidive]\n");
+            Limits(text, guard.Recidive, null);
+        }
+
+        foreach (FilterConfig filter in guard.Filters)
+        {
+            text.Append("\n[[guard.filter]]\n");
+            Key(text, "name", filter.Name);
+            List(text, "regex", filter.Regex);
+        }
+
+        foreach (JailConfig jail in guard.Jails)
+        {
+            text.Append("\n[[guard.jail]]\n");
+            Key(text, "name", jail.Name);
+            Key(text, "filter", jail.Filter);
+            if (jail.LogPaths.Count > 0)
+            {
+                List(text, "logpath", jail.LogPaths);
+            }
+
+            if (jail.Journal)
+            {
+                Flag(text, "journal", true);
+            }
+
+            if (jail.JournalUnits.Count > 0)
+            {
+                List(text, "units", jail.JournalUnits);
+            }
+
+            if (!jail.Enabled)
+            {
+                Flag(text, "enabled", false);
+            }
+
+            if (jail.Limits is JailLimits limits)
+            {
+                Limits(text, limits, guard.Limits);
+            }
+        }
+    }
+
+    /// <summary>The limits, each key only where it differs from <paramref name="inherited"/> (all of them without one).</summary>
+    private static void Limits(StringBuilder text, JailLimits limits, JailLimits? inherited)
+    {
+        if (inherited is null || limits.MaxRetry != inherited.MaxRetry)
+        {
+            Number(text, "maxretry", limits.MaxRetry);
+        }
+
+        if (inherited is null || limits.FindTime != inherited.FindTime)
+        {
+            Key(text, "findtime", Duration(limits.FindTime));
+        }
+
+        if (inherited is null || limits.BanTime != inherited.BanTime)
+        {
+            Key(text, "bantime", Duration(limits.BanTime));
+        }
+
+        if (limits.Factor is int factor && (inherited is null || factor != inherited.Factor))
+        {
+            Number(text, "bantime_factor", factor);
+        }
+
+        if (inherited is null || limits.MaxTime != inherited.MaxTime)
+        {
+            Key(text, "bantime_max", Duration(limits.MaxTime));
+        }
+    }
+
+    /// <summary>A duration in the largest unit that states it exactly: 2w, 36h, 90m.</summary>
+    internal static string Duration(TimeSpan span)
+    {
+        long seconds = (long)span.TotalSeconds;
+        foreach ((long size, char unit) in (ReadOnlySpan<(long, char)>)[(7 * 86400, 'w'), (86400, 'd'), (3600, 'h'), (60, 'm')])
+        {
+            if (seconds % size == 0)
+            {
+                return (seconds / size).ToString(CultureInfo.InvariantCulture) + unit;
+            }
+        }
+
+        return seconds.ToString(CultureInfo.InvariantCulture) + "s";
     }
 
     private static void WriteFirewall(StringBuilder text, FirewallConfig firewall)

@@ -1,0 +1,227 @@
+using System.Text.RegularExpressions;
+using Holt.Config;
+using Holt.Guard;
+
+namespace Holt.Gateway;
+
+/// <summary>The <c>[guard]</c> section: its limits, <c>[[guard.jail]]</c>, <c>[[guard.filter]]</c> and <c>[guard.recidive]</c>.</summary>
+internal static partial class GatewayConfigReader
+{
+    private static readonly string[] s_limitKeys = ["maxretry", "findtime", "bantime", "bantime_factor", "bantime_max"];
+
+    /// <summary>The filters Holt brings; a [[guard.filter]] may not take one of these names.</summary>
+    internal static readonly IReadOnlyList<string> BuiltInFilters = ["sshd", "sshd-aggressive", "nginx-http-auth", "apache-auth", "wordpress"];
+
+    /// <summary>Filters whose programs write to files only; a jail may not point them at the journal.</summary>
+    private static readonly string[] s_fileOnlyFilters = ["nginx-http-auth", "apache-auth", "wordpress"];
+
+    private static GuardConfig ReadGuard(TableReader table)
+    {
+        table.RefuseUnknown([.. s_limitKeys, "enabled", "ignoreip", "jail", "filter", "recidive"]);
+        JailLimits limits = ReadLimits(table, new JailLimits());
+        var filters = new List<FilterConfig>();
+        foreach (TableReader filter in table.Tables("filter", "guard.filter"))
+        {
+            filters.Add(ReadFilter(filter, filters));
+        }
+
+        var jails = new List<JailConfig>();
+        List<TableReader> jailTables = table.Tables("jail", "guard.jail");
+        foreach (TableReader jail in jailTables)
+        {
+            jails.Add(ReadJail(jail, limits, filters, jails));
+        }
+
+        JailLimits? recidive = JailLimits.DefaultRecidive;
+        if (table.OptionalTable("recidive", "[guard.recidive] ") is TableReader recidiveTable)
+        {
+            recidiveTable.RefuseUnknown([.. s_limitKeys, "enabled"]);
+            recidive = ReadLimits(recidiveTable, JailLimits.DefaultRecidive);
+            if (recidiveTable.OptionalBoolean("enabled") == false)
+            {
+                recidive = null;
+            }
+        }
+
+        return new GuardConfig
+        {
+            Enabled = table.OptionalBoolean("enabled") ?? true,
+            IgnoreIp = table.OptionalNetworks("ignoreip") ?? [],
+            Limits = limits,
+            Jails = jailTables.Count > 0 ? jails : [JailConfig.DefaultSshd],
+            Filters = filters,
+            Recidive = recidive,
+        };
+    }
+
+    /// <summary>The limits <paramref name="table"/> sets, over <paramref name="inherited"/>.</summary>
+    private static JailLimits ReadLimits(TableReader table, JailLimits inherited)
+    {
+        JailLimits limits = inherited with
+        {
+            MaxRetry = (int)(table.OptionalInteger("maxretry", 1, 100_000) ?? inherited.MaxRetry),
+            FindTime = table.OptionalDuration("findtime") ?? inherited.FindTime,
+            BanTime = table.OptionalDuration("bantime") ?? inherited.BanTime,
+            Factor = (int?)table.OptionalInteger("bantime_factor", 2, 1000) ?? inherited.Factor,
+            MaxTime = table.OptionalDuration("bantime_max") ?? inherited.MaxTime,
+        };
+        if (limits.BanTime > MaxBanTime)
+        {
+            throw table.Error("bantime", "'bantime' must be at most 366d");
+        }
+
+        if (limits.MaxTime > MaxBanTime)
+        {
+            throw table.Error("bantime_max", "'bantime_max' must be at most 366d");
+        }
+
+        if (limits.Factor is not null && limits.MaxTime < limits.BanTime)
+        {
+            throw table.Error("bantime_max", "'bantime_max' must be at least 'bantime'");
+        }
+
+        return limits;
+    }
+
+    private static readonly TimeSpan MaxBanTime = TimeSpan.FromDays(366);
+
+    private static JailConfig ReadJail(TableReader table, JailLimits limits, List<FilterConfig> filters, List<JailConfig> earlier)
+    {
+        table.RefuseUnknown([.. s_limitKeys, "name", "filter", "logpath", "journal", "units", "enabled"]);
+        string name = table.RequiredString("name");
+        if (!IsJailName(name))
+        {
+            throw table.Error("name", $"jail name '{PeerName.Printable(name)}': use 1 to 32 letters, digits, '-', '_' or '.'");
+        }
+
+        if (name is GuardConfig.RecidiveJail or "manual")
+        {
+            throw table.Error("name", $"'{name}' is Holt's own jail; configure it in [guard.recidive]" + (name == "manual" ? " (manual is the jail of `holt guard ban`)" : string.Empty));
+        }
+
+        if (earlier.Any(j => j.Name == name))
+        {
+            throw table.Error("name", $"two jails are named '{name}'");
+        }
+
+        string filter = table.OptionalString("filter") ?? name;
+        if (!BuiltInFilters.Contains(filter) && !filters.Any(f => f.Name == filter))
+        {
+            throw table.Error("filter", $"jail '{name}': no filter '{PeerName.Printable(filter)}' (built in: {string.Join(", ", BuiltInFilters)}; or define it in a [[guard.filter]])");
+        }
+
+        List<string> paths = table.OptionalStringOrStrings("logpath") ?? [];
+        foreach (string path in paths)
+        {
+            if (!Path.IsPathFullyQualified(path) || path.Contains('\0', StringComparison.Ordinal))
+            {
+                throw table.Error("logpath", $"jail '{name}': logpath '{PeerName.Printable(path)}' must be an absolute path");
+            }
+        }
+
+        bool journal = table.OptionalBoolean("journal") ?? false;
+        List<string> units = table.OptionalStrings("units") ?? [];
+        if (journal && paths.Count > 0)
+        {
+            throw table.Error("journal", $"jail '{name}': read either files (logpath) or the journal, not both");
+        }
+
+        if (units.Count > 0 && !journal)
+        {
+            throw table.Error("units", $"jail '{name}': 'units' choose journal units; add journal = true");
+        }
+
+        if (units.FirstOrDefault(u => u.Length is 0 or > 256 || u.StartsWith('-') || u.Any(char.IsControl)) is string badUnit)
+        {
+            throw table.Error("units", $"jail '{name}': '{PeerName.Printable(badUnit)}' is not a unit name");
+        }
+
+        if (s_fileOnlyFilters.Contains(filter))
+        {
+            if (journal)
+            {
+                throw table.Error("journal", $"jail '{name}': the {filter} filter reads log files; set logpath instead of journal");
+            }
+
+            if (paths.Count == 0)
+            {
+                throw table.Error("logpath", $"jail '{name}': the {filter} filter needs a logpath (for example \"/var/log/nginx/{(filter == "wordpress" ? "access" : "error")}.log\")");
+            }
+        }
+        else if (!filter.StartsWith("sshd", StringComparison.Ordinal) && !journal && paths.Count == 0)
+        {
+            throw table.Error("logpath", $"jail '{name}': set a logpath, or journal = true");
+        }
+
+        return new JailConfig
+        {
+            Name = name,
+            Filter = filter,
+            LogPaths = paths,
+            Journal = journal,
+            JournalUnits = units,
+            Enabled = table.OptionalBoolean("enabled") ?? true,
+            Limits = s_limitKeys.Any(table.Has) ? ReadLimits(table, limits) : null,
+        };
+    }
+
+    private static FilterConfig ReadFilter(TableReader table, List<FilterConfig> earlier)
+    {
+        table.RefuseUnknown("name", "regex");
+        string name = table.RequiredString("name");
+        if (!IsJailName(name))
+        {
+            throw table.Error("name", $"filter name '{PeerName.Printable(name)}': use 1 to 32 letters, digits, '-', '_' or '.'");
+        }
+
+        if (BuiltInFilters.Contains(name))
+        {
+            throw table.Error("name", $"'{name}' is a built-in filter; give yours another name");
+        }
+
+        if (earlier.Any(f => f.Name == name))
+        {
+            throw table.Error("name", $"two filters are named '{name}'");
+        }
+
+        List<string> patterns = table.OptionalStringOrStrings("regex") ?? throw table.Error("name", $"filter '{name}' is missing 'regex'");
+        if (patterns.Count is 0 or > 64)
+        {
+            throw table.Error("regex", $"filter '{name}': give 1 to 64 patterns");
+        }
+
+        foreach (string pattern in patterns)
+        {
+            if (CheckPattern(pattern) is string problem)
+            {
+                throw table.Error("regex", $"filter '{name}': {problem}");
+            }
+        }
+
+        return new FilterConfig { Name = name, Regex = patterns };
+    }
+
+    /// <summary>Why <paramref name="pattern"/> cannot be a filter's regex, or null.</summary>
+    internal static string? CheckPattern(string pattern)
+    {
+        if (pattern.Length > 4096)
+        {
+            return "a pattern longer than 4096 characters";
+        }
+
+        Regex regex;
+        try
+        {
+            regex = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+        }
+        catch (ArgumentException e)
+        {
+            return $"invalid regex '{PeerName.Printable(pattern)}': {e.Message}";
+        }
+
+        return regex.GroupNumberFromName("host") < 0 ? $"regex '{PeerName.Printable(pattern)}' has no (?<host>...) group" : null;
+    }
+
+    internal static bool IsJailName(string name) =>
+        name.Length is > 0 and <= 32 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}
