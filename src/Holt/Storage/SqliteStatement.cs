@@ -44,8 +44,6 @@ internal sealed class SqliteStatement : IDisposable
         return this;
     }
 
-    public SqliteStatement Bind(int index, long? value) => value is long number ? Bind(index, number) : BindNull(index);
-
     public SqliteStatement BindNull(int index)
     {
         _database.Check(Sqlite.sqlite3_bind_null(_handle, index));
