@@ -119,11 +119,14 @@ internal static class StateStore
     public const string DefaultDirectory = "/var/lib/holt";
     public const string DirectoryVariable = "HOLT_STATE_DIR";
 
-    public static string PathFor(string interfaceName)
+    /// <summary>Where Holt keeps its state: <c>/var/lib/holt</c>, or <c>HOLT_STATE_DIR</c> when set.</summary>
+    public static string StateDirectory()
     {
         string? directory = Environment.GetEnvironmentVariable(DirectoryVariable);
-        return Path.Combine(string.IsNullOrEmpty(directory) ? DefaultDirectory : directory, interfaceName + ".json");
+        return string.IsNullOrEmpty(directory) ? DefaultDirectory : directory;
     }
+
+    public static string PathFor(string interfaceName) => Path.Combine(StateDirectory(), interfaceName + ".json");
 
     public static GatewayState Load(string interfaceName)
     {
