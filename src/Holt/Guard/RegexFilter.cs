@@ -32,7 +32,7 @@ internal sealed class RegexFilter : IGuardFilter
         ArgumentNullException.ThrowIfNull(patterns);
         if (patterns.Count == 0)
         {
-            throw new ArgumentException($"filter {name}: give at least one pattern", nameof(patterns));
+            throw new ArgumentException($"filter {name}: give at least one pattern");
         }
 
         Name = name;
@@ -45,7 +45,7 @@ internal sealed class RegexFilter : IGuardFilter
             int host = regex.GroupNumberFromName(HostGroup);
             if (host < 0)
             {
-                throw new ArgumentException($"filter {name}: {which} '{Gateway.PeerName.Printable(patterns[i])}' has no (?<host>...) group for the client's address", nameof(patterns));
+                throw new ArgumentException($"filter {name}: {which} '{Gateway.PeerName.Printable(patterns[i])}' has no (?<host>...) group for the client's address");
             }
 
             _patterns[i] = regex;

@@ -69,6 +69,7 @@ public sealed class RegexFilterTests
         Assert.Contains(@"'^failed from (?<addr>\S+)$'", e.Message, StringComparison.Ordinal);
         Assert.Contains("(?<host>...)", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', e.Message);
+        Assert.DoesNotContain("(Parameter", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -84,6 +85,7 @@ public sealed class RegexFilterTests
         Assert.StartsWith($"filter myapp: pattern '{pattern}' is not a valid regex: ", e.Message, StringComparison.Ordinal);
         Assert.Contains(why, e.Message, StringComparison.Ordinal);
         Assert.Contains("at offset", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
