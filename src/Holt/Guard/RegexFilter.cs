@@ -26,13 +26,16 @@ internal sealed class RegexFilter : IGuardFilter
     private readonly Regex[] _patterns;
     private readonly int[] _hostGroups;
 
-    /// <exception cref="ArgumentException">No pattern, a pattern that is not a valid regex, or one without a <c>host</c> group.</exception>
+    /// <exception cref="ArgumentException">
+    /// No pattern, a pattern that is not a valid regex, or one without a <c>host</c> group; the one-line message names
+    /// the pattern (and its number when there are several) and says why, and the caller adds where it came from.
+    /// </exception>
     public RegexFilter(string name, IReadOnlyList<string> patterns)
     {
         ArgumentNullException.ThrowIfNull(patterns);
         if (patterns.Count == 0)
         {
-            throw new ArgumentException($"filter {name}: give at least one pattern");
+            throw new ArgumentException("give at least one pattern");
         }
 
         Name = name;
@@ -41,11 +44,11 @@ internal sealed class RegexFilter : IGuardFilter
         for (int i = 0; i < patterns.Count; i++)
         {
             string which = patterns.Count == 1 ? "pattern" : $"pattern {i + 1}";
-            Regex regex = Compile(patterns[i], $"filter {name}: {which} '{Gateway.PeerName.Printable(patterns[i])}'");
+            Regex regex = Compile(patterns[i], $"{which} '{Gateway.PeerName.Printable(patterns[i])}'");
             int host = regex.GroupNumberFromName(HostGroup);
             if (host < 0)
             {
-                throw new ArgumentException($"filter {name}: {which} '{Gateway.PeerName.Printable(patterns[i])}' has no (?<host>...) group for the client's address");
+                throw new ArgumentException($"{which} '{Gateway.PeerName.Printable(patterns[i])}' has no (?<host>...) group for the client's address");
             }
 
             _patterns[i] = regex;

@@ -82,7 +82,7 @@ public sealed class RegexFilterTests
     {
         ArgumentException e = Assert.Throws<ArgumentException>(() => new RegexFilter("myapp", [pattern]));
 
-        Assert.StartsWith($"filter myapp: pattern '{pattern}' is not a valid regex: ", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"pattern '{pattern}' is not a valid regex: ", e.Message, StringComparison.Ordinal);
         Assert.Contains(why, e.Message, StringComparison.Ordinal);
         Assert.Contains("at offset", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("(Parameter", e.Message, StringComparison.Ordinal);
