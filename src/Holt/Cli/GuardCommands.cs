@@ -111,7 +111,16 @@ internal static class GuardCommands
     private static Command Test()
     {
         var file = new Argument<string>("FILE") { Description = "The log file to test (plain or gzip)." };
-        var filterName = new Option<string>("--filter") { Description = "The filter: sshd (default) or sshd-aggressive.", DefaultValueFactory = _ => "sshd" };
+        var filterName = new Option<string>("--filter")
+        {
+            Description = $"The filter: {string.Join(", ", FilterCatalog.BuiltIn)} (default sshd).",
+            DefaultValueFactory = _ => "sshd",
+        };
+        var regex = new Option<string[]>("--regex")
+        {
+            Description = "Test your own pattern instead of a named filter: a .NET regex whose (?<host>...) group is the client's IP address. Repeat for more patterns; the first that matches a line decides.",
+            HelpName = "PATTERN",
+        };
         var top = new Option<int>("--top") { Description = "How many addresses to list (default 20).", DefaultValueFactory = _ => 20 };
         var command = new Command(
             "test",
@@ -119,18 +128,31 @@ internal static class GuardCommands
             Run a filter over a log file and report what it would count, like fail2ban-regex: lines read, lines that
             matched, and failures per address.
             Example: holt guard test /var/log/auth.log --filter sshd
+            Example: holt guard test /var/log/nginx/access.log --filter wordpress
+            Example: holt guard test app.log --regex '^login failed from (?<host>\S+)$'
             """)
         {
-            file, filterName, top,
+            file, filterName, regex, top,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            bool aggressive = result.GetValue(filterName) switch
+            string[] patterns = result.GetValue(regex) ?? [];
+            bool filterGiven = result.GetResult(filterName) is { Implicit: false };
+            if (patterns.Length > 0 && filterGiven)
             {
-                "sshd" => false,
-                "sshd-aggressive" => true,
-                var other => throw new CommandException($"--filter: unknown filter '{Gateway.PeerName.Printable(other ?? "")}' (sshd or sshd-aggressive)"),
-            };
+                throw new CommandException("--filter and --regex cannot be combined: --regex tests your own pattern instead of a named filter");
+            }
+
+            IGuardFilter filter;
+            try
+            {
+                filter = patterns.Length > 0 ? new RegexFilter("regex", patterns) : FilterCatalog.Create(result.GetValue(filterName)!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CommandException($"{(patterns.Length > 0 ? "--regex" : "--filter")}: {e.Message}", e);
+            }
+
             int count = result.GetValue(top);
             if (count is < 1 or > 100_000)
             {
@@ -139,28 +161,30 @@ internal static class GuardCommands
 
             string path = result.GetValue(file)!;
             var clock = Stopwatch.StartNew();
-            var filter = new SshdFilter(aggressive);
-            var perAddress = new Dictionary<IPAddress, long>();
-            long read = 0, parsed = 0, matched = 0;
-            foreach ((LogLine? line, long lines) in AuthLogReader.ReadCounting(path))
-            {
-                read = lines;
-                if (line is null)
-                {
-                    continue;
-                }
 
-                parsed++;
-                if (filter.Process(line, path) is AuthEvent { Kind: not AuthKind.Accepted, Address: IPAddress address })
+            // "Now" for the filters is the file's modification time: it gives classic syslog timestamps their year.
+            DateTimeOffset modified = File.GetLastWriteTime(path);
+            var perAddress = new Dictionary<IPAddress, long>();
+            long read = 0, matched = 0;
+            foreach (string line in AuthLogReader.ReadLines(path))
+            {
+                read++;
+                if (filter.MatchLine(line, modified) is Failure failure)
                 {
                     matched++;
-                    perAddress[address] = perAddress.GetValueOrDefault(address) + 1;
+                    perAddress[failure.Address] = perAddress.GetValueOrDefault(failure.Address) + 1;
                 }
             }
 
             clock.Stop();
             var text = new StringBuilder();
-            text.Append(CultureInfo.InvariantCulture, $"Lines: {read} read, {parsed} syslog lines, {matched} matched, {read - matched} missed\n");
+            string syslog = filter is SshdLineFilter sshd ? string.Create(CultureInfo.InvariantCulture, $", {sshd.SyslogLines} syslog lines") : "";
+            text.Append(CultureInfo.InvariantCulture, $"Lines: {read} read{syslog}, {matched} matched, {read - matched} missed\n");
+            if (filter is RegexFilter { Timeouts: > 0 } timed)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"Timeouts: {timed.Timeouts} lines skipped (a pattern ran longer than {RegexFilter.MatchTimeout.TotalMilliseconds:0} ms)\n");
+            }
+
             text.Append(CultureInfo.InvariantCulture, $"Addresses: {perAddress.Count}\n");
             text.Append(CultureInfo.InvariantCulture, $"Time: {clock.Elapsed.TotalSeconds:0.000} s ({(read / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)):0} lines/s)\n\n");
             text.Append(Format.Table(

@@ -4,7 +4,8 @@ using System.Text;
 namespace Holt.Guard;
 
 /// <summary>
-/// Reads syslog files for the report: plain or gzip-compressed (by content, not by name), line by line, with
+/// Reads log files for the report and the guard: plain or gzip-compressed (by content, not by name), line by line,
+/// either as written (<see cref="ReadLines"/>, for filters that parse their own format) or as syslog lines, with
 /// classic timestamps given the year the file's modification time implies. A line that is not valid UTF-8 or not a
 /// syslog line is skipped, never fatal.
 /// </summary>
@@ -63,6 +64,32 @@ internal static class AuthLogReader
     /// <summary>Every line of the file: the parsed line (null when it is not syslog) and how many lines so far.</summary>
     public static IEnumerable<(LogLine? Line, long Lines)> ReadCounting(string path)
     {
+        DateTime modified = File.GetLastWriteTime(path);
+        long count = 0;
+        var names = new NameCache();
+        foreach (string text in ReadLines(path))
+        {
+            count++;
+            LogLine? line = SyslogParser.Parse(text, modified.Year, names);
+
+            // A classic timestamp later than the file itself belongs to the year before (a December line in a
+            // file rotated in January).
+            if (line is not null && char.IsAsciiLetter(text[0]) && line.Time > modified.AddDays(1))
+            {
+                line = SyslogParser.Parse(text, modified.Year - 1, names);
+            }
+
+            yield return (line, count);
+        }
+    }
+
+    /// <summary>
+    /// Every line of the file as written, without its newline: plain or gzip (by content), invalid UTF-8 replaced,
+    /// for filters that parse lines their own way. A file that cannot be read, or a damaged gzip file, is a
+    /// <see cref="CommandException"/>.
+    /// </summary>
+    public static IEnumerable<string> ReadLines(string path)
+    {
         FileStream file;
         try
         {
@@ -73,9 +100,6 @@ internal static class AuthLogReader
             throw new CommandException($"cannot read {path}: {e.Message}", e);
         }
 
-        DateTime modified = File.GetLastWriteTime(path);
-        long count = 0;
-        var names = new NameCache();
         using (file)
         {
             Stream stream = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
@@ -97,17 +121,7 @@ internal static class AuthLogReader
                     yield break;
                 }
 
-                count++;
-                LogLine? line = SyslogParser.Parse(text, modified.Year, names);
-
-                // A classic timestamp later than the file itself belongs to the year before (a December line in a
-                // file rotated in January).
-                if (line is not null && char.IsAsciiLetter(text[0]) && line.Time > modified.AddDays(1))
-                {
-                    line = SyslogParser.Parse(text, modified.Year - 1, names);
-                }
-
-                yield return (line, count);
+                yield return text;
             }
         }
     }
