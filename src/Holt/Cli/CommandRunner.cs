@@ -14,5 +14,11 @@ internal static class CommandRunner
             Console.Error.WriteLine($"holt: {error.Message}");
             return 1;
         }
+        catch (Storage.StoreException error)
+        {
+            // The ban store's errors already name the file and what to do about it.
+            Console.Error.WriteLine($"holt: {error.Message}");
+            return 1;
+        }
     }
 }

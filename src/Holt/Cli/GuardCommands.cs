@@ -17,8 +17,91 @@ internal static class GuardCommands
         guard.Subcommands.Add(Ban());
         guard.Subcommands.Add(Unban());
         guard.Subcommands.Add(Status());
+        guard.Subcommands.Add(Run());
         return guard;
     }
+
+    private static Command Run()
+    {
+        var config = GatewayOptions.Config();
+        var command = new Command(
+            "run",
+            """
+            Run the guard in the foreground until SIGTERM or Ctrl-C: follow the jails' logs and ban. holt up's daemon
+            runs the guard by itself ([guard] enabled = true); this is for a machine without the gateway, or for
+            watching what it does. Reads [guard] from holt.toml, or uses the defaults (an sshd jail) without one.
+            Example: holt guard run
+            """)
+        {
+            config,
+        };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            Gateway.ConfigStore store = Gateway.ConfigStore.Resolve(result.GetValue(config));
+            Gateway.GatewayConfig? gateway = null;
+            if (store.Exists)
+            {
+                using (store.Lock())
+                {
+                    gateway = store.Load();
+                }
+            }
+
+            var logger = new Logging.TextLogger(Console.Error, "guard", Logging.LogLevelSwitch.FromEnvironment());
+            using var stop = new Tunnel.StopRequest();
+            RunningGuard guard = StartStandalone(gateway, logger);
+            try
+            {
+                Console.Error.WriteLine($"The guard runs ({(gateway is null ? "default jails" : store.Path)}); Ctrl-C stops it.");
+                DateTime written = store.Exists ? File.GetLastWriteTimeUtc(store.Path) : default;
+                while (!stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(2)))
+                {
+                    // Edits of holt.toml take effect; a broken one is reported and the guard keeps the last good one.
+                    DateTime now = store.Exists ? File.GetLastWriteTimeUtc(store.Path) : default;
+                    if (now == written)
+                    {
+                        continue;
+                    }
+
+                    written = now;
+                    try
+                    {
+                        Gateway.GatewayConfig? loaded = null;
+                        if (store.Exists)
+                        {
+                            using (store.Lock())
+                            {
+                                loaded = store.Load();
+                            }
+                        }
+
+                        if (Gateway.GatewayConfigWriter.GuardText(loaded?.Guard ?? GuardConfig.Default) != Gateway.GatewayConfigWriter.GuardText(gateway?.Guard ?? GuardConfig.Default))
+                        {
+                            guard.Dispose();
+                            gateway = loaded;
+                            guard = StartStandalone(gateway, logger);
+                            Console.Error.WriteLine($"The guard restarted with the new [guard] of {store.Path}.");
+                        }
+                    }
+                    catch (CommandException e)
+                    {
+                        Console.Error.WriteLine($"holt: {e.Message} (the guard keeps its last good configuration)");
+                    }
+                }
+            }
+            finally
+            {
+                guard.Dispose();
+            }
+
+            Console.Error.WriteLine($"The guard stopped ({stop.Reason}).");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static RunningGuard StartStandalone(Gateway.GatewayConfig? gateway, Logging.TextLogger logger) =>
+        GuardRunner.Start(gateway?.Guard ?? GuardConfig.Default, gateway is null ? [] : Gateway.GatewayConfigReader.VpnSubnets(gateway), logger);
 
     private static Command Ban()
     {
@@ -42,6 +125,12 @@ internal static class GuardCommands
                 throw new CommandException($"not banning {Describe(network)}: it is in ignoreip ({why})");
             }
 
+            // Recorded first: a ban the kernel holds but the store lacks would vanish at the next reboot.
+            using (BanStore store = BanStore.Open(BanStore.DefaultPath))
+            {
+                store.Record(network, jailName, DateTimeOffset.UtcNow, duration, 1);
+            }
+
             BanTable.Add(network, duration, jailName);
             Console.Error.WriteLine($"Banned {Describe(network)} for {result.GetValue(time)} (jail {jailName}).");
             return 0;
@@ -56,7 +145,14 @@ internal static class GuardCommands
         command.SetAction(result => CommandRunner.Run(() =>
         {
             IPNetwork network = ParseTarget(result.GetValue(address)!);
-            if (!BanTable.Remove(network))
+            bool stored;
+            using (BanStore store = BanStore.Open(BanStore.DefaultPath))
+            {
+                // Lifted in the store too, or the guard would restore the ban at its next start.
+                stored = store.Lift(network, DateTimeOffset.UtcNow);
+            }
+
+            if (!BanTable.Remove(network) && !stored)
             {
                 throw new CommandException($"{Describe(network)} is not banned");
             }

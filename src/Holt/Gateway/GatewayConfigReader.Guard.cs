@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Holt.Config;
 using Holt.Guard;
 
@@ -8,9 +7,6 @@ namespace Holt.Gateway;
 internal static partial class GatewayConfigReader
 {
     private static readonly string[] s_limitKeys = ["maxretry", "findtime", "bantime", "bantime_factor", "bantime_max"];
-
-    /// <summary>The filters Holt brings; a [[guard.filter]] may not take one of these names.</summary>
-    internal static readonly IReadOnlyList<string> BuiltInFilters = ["sshd", "sshd-aggressive", "nginx-http-auth", "apache-auth", "wordpress"];
 
     /// <summary>Filters whose programs write to files only; a jail may not point them at the journal.</summary>
     private static readonly string[] s_fileOnlyFilters = ["nginx-http-auth", "apache-auth", "wordpress"];
@@ -105,9 +101,9 @@ internal static partial class GatewayConfigReader
         }
 
         string filter = table.OptionalString("filter") ?? name;
-        if (!BuiltInFilters.Contains(filter) && !filters.Any(f => f.Name == filter))
+        if (!FilterCatalog.BuiltIn.Contains(filter) && !filters.Any(f => f.Name == filter))
         {
-            throw table.Error("filter", $"jail '{name}': no filter '{PeerName.Printable(filter)}' (built in: {string.Join(", ", BuiltInFilters)}; or define it in a [[guard.filter]])");
+            throw table.Error("filter", $"jail '{name}': no filter '{PeerName.Printable(filter)}' (built in: {string.Join(", ", FilterCatalog.BuiltIn)}; or define it in a [[guard.filter]])");
         }
 
         List<string> paths = table.OptionalStringOrStrings("logpath") ?? [];
@@ -174,7 +170,7 @@ internal static partial class GatewayConfigReader
             throw table.Error("name", $"filter name '{PeerName.Printable(name)}': use 1 to 32 letters, digits, '-', '_' or '.'");
         }
 
-        if (BuiltInFilters.Contains(name))
+        if (FilterCatalog.BuiltIn.Contains(name))
         {
             throw table.Error("name", $"'{name}' is a built-in filter; give yours another name");
         }
@@ -190,36 +186,17 @@ internal static partial class GatewayConfigReader
             throw table.Error("regex", $"filter '{name}': give 1 to 64 patterns");
         }
 
-        foreach (string pattern in patterns)
-        {
-            if (CheckPattern(pattern) is string problem)
-            {
-                throw table.Error("regex", $"filter '{name}': {problem}");
-            }
-        }
-
-        return new FilterConfig { Name = name, Regex = patterns };
-    }
-
-    /// <summary>Why <paramref name="pattern"/> cannot be a filter's regex, or null.</summary>
-    internal static string? CheckPattern(string pattern)
-    {
-        if (pattern.Length > 4096)
-        {
-            return "a pattern longer than 4096 characters";
-        }
-
-        Regex regex;
         try
         {
-            regex = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+            // Compiled here exactly as the guard will run them, so a bad pattern is refused at load.
+            _ = new RegexFilter(name, patterns);
         }
         catch (ArgumentException e)
         {
-            return $"invalid regex '{PeerName.Printable(pattern)}': {e.Message}";
+            throw table.Error("regex", $"filter '{name}': {e.Message}");
         }
 
-        return regex.GroupNumberFromName("host") < 0 ? $"regex '{PeerName.Printable(pattern)}' has no (?<host>...) group" : null;
+        return new FilterConfig { Name = name, Regex = patterns };
     }
 
     internal static bool IsJailName(string name) =>

@@ -128,6 +128,14 @@ internal static class GatewayConfigWriter
         return text.ToString();
     }
 
+    /// <summary>The [guard] section's text: the daemon restarts the guard when a hand edit changes it.</summary>
+    internal static string GuardText(GuardConfig guard)
+    {
+        var text = new StringBuilder();
+        WriteGuard(text, guard);
+        return text.ToString();
+    }
+
     private static void WriteGuard(StringBuilder text, GuardConfig guard)
     {
         text.Append("\n# The guard: bans the sources of repeated authentication failures (holt guard status).\n");

@@ -1,4 +1,6 @@
+using Holt.Guard;
 using Holt.Logging;
+using Holt.Storage;
 using Holt.Tunnel;
 using Holt.Uapi;
 using Microsoft.Extensions.Logging;
@@ -57,13 +59,22 @@ internal static partial class GatewayHost
             using CancellationTokenRegistration gone = network.Gone.Register(() => stop.Stop("the interface was deleted"));
             int active = config.Peers.Count(p => p.IsActive(DateTimeOffset.UtcNow));
             LogRunning(logger, config.Interface, config.ListenPort, active);
+            RunningGuard? guard = StartGuard(config, logger);
             ready?.Ready();
             while (!stop.Token.WaitHandle.WaitOne(NextWake(config)))
             {
+                GatewayConfig before = config;
                 config = Tick(store, config, control, ref configWritten, logger);
+                if (!ReferenceEquals(before, config) && GatewayConfigWriter.GuardText(before.Guard) != GatewayConfigWriter.GuardText(config.Guard))
+                {
+                    // A hand edit of [guard]: the guard starts over with it (its read positions and bans are kept).
+                    guard?.Dispose();
+                    guard = StartGuard(config, logger);
+                }
             }
 
             LogStopping(logger, stop.Reason);
+            guard?.Dispose();
             using (store.Lock())
             {
                 SaveTotals(config, control, logger);
@@ -85,6 +96,25 @@ internal static partial class GatewayHost
         }
 
         return 0;
+    }
+
+    /// <summary>Starts the guard when holt.toml enables it; a guard that cannot start is logged, the VPN runs on.</summary>
+    private static RunningGuard? StartGuard(GatewayConfig config, ILogger logger)
+    {
+        if (!config.Guard.Enabled)
+        {
+            return null;
+        }
+
+        try
+        {
+            return GuardRunner.Start(config.Guard, GatewayConfigReader.VpnSubnets(config), logger);
+        }
+        catch (Exception e) when (e is CommandException or StoreException)
+        {
+            LogGuardFailed(logger, e.Message);
+            return null;
+        }
     }
 
     private static GatewayConfig BringUp(ConfigStore store, GatewayConfig config, WireGuardControl control, ILogger logger)
@@ -269,4 +299,7 @@ internal static partial class GatewayHost
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Message}")]
     private static partial void LogTickFailed(ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the guard did not start: {Message}")]
+    private static partial void LogGuardFailed(ILogger logger, string message);
 }

@@ -13,11 +13,13 @@ internal sealed record JournalEntry(LogLine Line, string? Cursor);
 /// <param name="Until">Entries at or before this time.</param>
 /// <param name="AfterCursor">Entries after this cursor (a position saved from <see cref="JournalEntry.Cursor"/>).</param>
 /// <param name="Follow">Keep reading new entries as they arrive (<c>journalctl -f</c>) until cancelled.</param>
+/// <param name="Units">Read these systemd units' entries instead of sshd's (a user-defined filter's jail).</param>
 internal sealed record JournalQuery(
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     string? AfterCursor = null,
-    bool Follow = false);
+    bool Follow = false,
+    IReadOnlyList<string>? Units = null);
 
 /// <summary>
 /// Reads sshd's messages from the systemd journal through <c>journalctl -o json</c>: the journal's files are a
@@ -67,6 +69,17 @@ internal sealed class JournalSource
                 // Without a position, -f would first repeat the last ten entries; a follower wants only new ones.
                 arguments.Add("--lines=0");
             }
+        }
+
+        if (query.Units is { Count: > 0 } units)
+        {
+            // The unit is set by journald from the cgroup; the service cannot choose it.
+            foreach (string unit in units)
+            {
+                arguments.Add("_SYSTEMD_UNIT=" + (unit.Contains('.', StringComparison.Ordinal) ? unit : unit + ".service"));
+            }
+
+            return arguments;
         }
 
         // Matches on one field are ORed; "+" ORs the two groups, so an entry matches either way it is named.

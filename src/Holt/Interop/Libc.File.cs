@@ -10,6 +10,7 @@ namespace Holt.Interop;
 internal static partial class Libc
 {
     internal const int LOCK_EX = 2;
+    internal const int LOCK_NB = 4;
     internal const int O_CREAT = 0x40;
 
     [LibraryImport(LibraryName, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

@@ -17,7 +17,15 @@ internal sealed class Sshd
 
     public BackgroundProcess Process { get; }
 
-    public static async Task<Sshd> StartAsync(Lab lab, NetworkNamespace ns)
+    /// <param name="lab">The lab.</param>
+    /// <param name="ns">Where sshd listens.</param>
+    /// <param name="syslog">
+    /// Log through this rsyslogd instead of to standard error: sshd then runs in a mount namespace of its own whose
+    /// /dev is a small tmpfs (the host's null, zero, random, urandom, tty, ptmx and pts bound into it) with /dev/log
+    /// pointing at the lab's socket, so the host's /dev is never touched.
+    /// </param>
+    /// <param name="passwords">Allow password logins (which fail: no account here has a password sshd would take).</param>
+    public static async Task<Sshd> StartAsync(Lab lab, NetworkNamespace ns, Rsyslog? syslog = null, bool passwords = false)
     {
         string directory = Path.Combine(lab.Directory, "sshd-" + ns.Name);
         Directory.CreateDirectory(directory);
@@ -35,7 +43,7 @@ internal sealed class Sshd
             AuthorizedKeysFile {Path.Combine(directory, "authorized_keys")}
             StrictModes no
             PermitRootLogin prohibit-password
-            PasswordAuthentication no
+            PasswordAuthentication {(passwords ? "yes" : "no")}
             KbdInteractiveAuthentication no
             UsePAM no
             LogLevel VERBOSE
@@ -44,7 +52,31 @@ internal sealed class Sshd
 
         // sshd's privilege separation directory; Debian's service creates it, a bare sshd does not.
         Directory.CreateDirectory("/run/sshd");
-        BackgroundProcess process = lab.StartProcess(ns, Tools.Sshd, "-D", "-e", "-f", config);
+        BackgroundProcess process;
+        if (syslog is null)
+        {
+            process = lab.StartProcess(ns, Tools.Sshd, "-D", "-e", "-f", config);
+        }
+        else
+        {
+            string hostDev = Path.Combine(directory, "hostdev");
+            Directory.CreateDirectory(hostDev);
+            string script = await lab.WriteFileAsync(Path.Combine("sshd-" + ns.Name, "start.sh"), $"""
+                set -e
+                mount --make-rprivate /
+                mount --rbind /dev {hostDev}
+                mount -t tmpfs -o mode=755 holt-test-dev /dev
+                for node in null zero full random urandom tty ptmx; do touch /dev/$node; mount --bind {hostDev}/$node /dev/$node; done
+                mkdir /dev/pts
+                mount --bind {hostDev}/pts /dev/pts
+                umount -l {hostDev}
+                ln -s {syslog.Socket} /dev/log
+                exec {Tools.Sshd} -D -f {config}
+
+                """);
+            process = lab.StartProcess(ns, Tools.Unshare, "-m", Tools.Sh, script);
+        }
+
         await Poll.UntilAsync(
             async () => process.HasExited || (await ns.ExecAsync(Tools.Ss, "-Htln", "sport = :22")).Length > 0,
             TimeSpan.FromSeconds(10),
@@ -67,4 +99,13 @@ internal sealed class Sshd
 
     public Task<CommandResult> RunAsync(NetworkNamespace from, string address, string remoteCommand, int connectTimeoutSeconds = 3) =>
         Harness.Command.RunAsync(from.Wrap(Command(address, remoteCommand, connectTimeoutSeconds)));
+
+    /// <summary>One password login as <paramref name="user"/> with a wrong password (sshpass types it): one failure in the log.</summary>
+    public static Task<CommandResult> FailPasswordAsync(NetworkNamespace from, string address, string user = "root", int connectTimeoutSeconds = 3) =>
+        Harness.Command.RunAsync(from.Wrap(
+        [
+            Tools.Sshpass, "-p", "not-the-password", Tools.Ssh, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
+            "-o", $"ConnectTimeout={connectTimeoutSeconds}", "-o", "LogLevel=ERROR", user + "@" + address, "true",
+        ]));
 }

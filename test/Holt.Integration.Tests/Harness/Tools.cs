@@ -14,6 +14,10 @@ internal static class Tools
 
     public static string Ssh => Requirements.Find("ssh");
 
+    public static string Sshpass => Requirements.Find("sshpass");
+
+    public static string Rsyslogd => Requirements.Find("rsyslogd");
+
     public static string SshKeygen => Requirements.Find("ssh-keygen");
 
     public static string Curl => Requirements.Find("curl");

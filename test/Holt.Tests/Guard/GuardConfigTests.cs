@@ -181,8 +181,8 @@ public sealed class GuardConfigTests
     }
 
     [Theory]
-    [InlineData("name = \"app\"\nregex = \"^failed from (?<ip>\\\\S+)$\"", 26, "filter 'app': regex '^failed from (?<ip>\\S+)$' has no (?<host>...) group")]
-    [InlineData("name = \"app\"\nregex = \"^failed from (?<host>\\\\S+$\"", 26, "filter 'app': invalid regex '^failed from (?<host>\\S+$': ")]
+    [InlineData("name = \"app\"\nregex = \"^failed from (?<ip>\\\\S+)$\"", 26, "filter 'app': pattern '^failed from (?<ip>\\S+)$' has no (?<host>...) group for the client's address")]
+    [InlineData("name = \"app\"\nregex = \"^failed from (?<host>\\\\S+$\"", 26, "filter 'app': pattern '^failed from (?<host>\\S+$' ")]
     [InlineData("name = \"app\"\nregex = []", 26, "filter 'app': give 1 to 64 patterns")]
     [InlineData("name = \"app\"", 25, "filter 'app' is missing 'regex'")]
     [InlineData("name = \"sshd\"\nregex = \"(?<host>x)\"", 25, "'sshd' is a built-in filter; give yours another name")]

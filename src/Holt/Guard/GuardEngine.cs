@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Net;
+using Holt.Gateway;
+
+namespace Holt.Guard;
+
+/// <summary>Where bans go: the kernel (<see cref="KernelBans"/>) or, in tests, a list.</summary>
+internal interface IBanSink
+{
+    /// <summary>Bans <paramref name="network"/> for <paramref name="time"/> (a new time replaces an older one).</summary>
+    void Ban(IPNetwork network, TimeSpan time, string jail);
+}
+
+/// <summary>Bans as nftables set elements in <c>inet holt_guard</c>.</summary>
+internal sealed class KernelBans : IBanSink
+{
+    public void Ban(IPNetwork network, TimeSpan time, string jail) => BanTable.Add(network, time, jail);
+}
+
+/// <summary>
+/// The guard's decisions: failures go to their jail, a jail's ban goes to the kernel and the ban store, and every
+/// ban but the recidive jail's own counts as a failure in the recidive jail, whose ban replaces the shorter one.
+/// Addresses the ignore rule names are never counted. Single-threaded: the guard's loop feeds it in log order.
+/// </summary>
+internal sealed class GuardEngine
+{
+    private readonly Dictionary<string, Jail> _jails = new(StringComparer.Ordinal);
+    private readonly Jail? _recidive;
+    private readonly IBanSink _sink;
+    private readonly BanStore? _store;
+    private readonly Func<IPAddress, string?> _ignored;
+    private readonly Action<string> _log;
+
+    /// <param name="config">The jails and their limits.</param>
+    /// <param name="sink">Where bans take effect.</param>
+    /// <param name="store">Where bans are recorded, or null (holt guard test, unit tests).</param>
+    /// <param name="ignored">Why an address must not be banned, or null when it may be.</param>
+    /// <param name="log">One line per ban, for the daemon's log.</param>
+    public GuardEngine(GuardConfig config, IBanSink sink, BanStore? store, Func<IPAddress, string?> ignored, Action<string> log)
+    {
+        foreach (JailConfig jail in config.Jails.Where(j => j.Enabled))
+        {
+            _jails[jail.Name] = new Jail(config.OptionsOf(jail));
+        }
+
+        _recidive = config.RecidiveOptions is JailOptions recidive ? new Jail(recidive) : null;
+        _sink = sink;
+        _store = store;
+        _ignored = ignored;
+        _log = log;
+    }
+
+    /// <summary>Failures counted, per jail (ignored addresses not included).</summary>
+    public Dictionary<string, long> Failures { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Bans decided, per jail (the recidive jail included).</summary>
+    public Dictionary<string, long> Bans { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Failures of ignored addresses, which never count.</summary>
+    public long Ignored { get; private set; }
+
+    /// <summary>
+    /// Puts the stored bans that still have time left back into the kernel (after a restart, or a reboot that
+    /// emptied the sets), and gives the jails what they need of the past: each address's earlier bans (the next ban
+    /// grows from them) and, for the recidive jail, the bans within its findtime.
+    /// </summary>
+    public void Restore(DateTimeOffset now)
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        foreach (StoredBan ban in _store.Active(now))
+        {
+            TimeSpan left = ban.ExpiresAt - now;
+            if (left > TimeSpan.Zero)
+            {
+                _sink.Ban(ban.Network, left, ban.Jail);
+            }
+        }
+
+        DateTimeOffset since = now - (_jails.Values.Select(j => j.Options.MaxTime).Append(_recidive?.Options.FindTime ?? TimeSpan.Zero).Max());
+        foreach (StoredBan ban in _store.History(since))
+        {
+            if (!IsHost(ban.Network))
+            {
+                continue;
+            }
+
+            IPAddress address = ban.Network.BaseAddress;
+            if (_jails.TryGetValue(ban.Jail, out Jail? jail) && jail.BanCount(address) < ban.Count)
+            {
+                jail.RestoreBanCount(address, ban.Count);
+            }
+
+            if (_recidive is not null && ban.Jail == _recidive.Options.Name && _recidive.BanCount(address) < ban.Count)
+            {
+                _recidive.RestoreBanCount(address, ban.Count);
+            }
+            else if (_recidive is not null && ban.Jail != _recidive.Options.Name && ban.BannedAt > now - _recidive.Options.FindTime)
+            {
+                _ = _recidive.Record(address, ban.BannedAt);
+            }
+        }
+    }
+
+    /// <summary>One failure in <paramref name="jailName"/>; the ban it earned, if any.</summary>
+    public BanDecision? Fail(string jailName, Failure failure, DateTimeOffset now)
+    {
+        if (!_jails.TryGetValue(jailName, out Jail? jail))
+        {
+            return null;
+        }
+
+        IPAddress address = failure.Address.IsIPv4MappedToIPv6 ? failure.Address.MapToIPv4() : failure.Address;
+        if (_ignored(address) is not null)
+        {
+            Ignored++;
+            return null;
+        }
+
+        Failures[jailName] = Failures.GetValueOrDefault(jailName) + 1;
+        if (jail.Record(address, failure.Time) is not BanDecision decision)
+        {
+            return null;
+        }
+
+        Apply(decision, now, $"{jail.Options.MaxRetry} failures within {GatewayConfigWriter.Duration(jail.Options.FindTime)}");
+        // A recidive ban only ever lengthens the ban in force (a jail's grown ban can outlast it).
+        if (_recidive is not null && _recidive.Record(address, decision.At) is BanDecision repeat && repeat.Duration > decision.Duration)
+        {
+            Apply(repeat, now, $"{_recidive.Options.MaxRetry} bans within {GatewayConfigWriter.Duration(_recidive.Options.FindTime)}");
+            return repeat;
+        }
+
+        return decision;
+    }
+
+    private void Apply(BanDecision decision, DateTimeOffset now, string why)
+    {
+        Bans[decision.Jail] = Bans.GetValueOrDefault(decision.Jail) + 1;
+        IPNetwork network = HostNetwork(decision.Address);
+
+        // A ban decided from old lines (a backlog) lasts from the failure that earned it, not from now.
+        TimeSpan left = decision.At + decision.Duration - now;
+        if (left <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        _sink.Ban(network, left > decision.Duration ? decision.Duration : left, decision.Jail);
+        _store?.Record(network, decision.Jail, decision.At, decision.Duration, decision.Count);
+        _log(string.Create(
+            CultureInfo.InvariantCulture,
+            $"banned {decision.Address} in jail {decision.Jail} for {GatewayConfigWriter.Duration(decision.Duration)} ({why}; ban #{decision.Count})"));
+    }
+
+    internal static IPNetwork HostNetwork(IPAddress address) =>
+        new(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+
+    private static bool IsHost(IPNetwork network) => network.PrefixLength == (Subnets.IsIPv4(network) ? 32 : 128);
+}

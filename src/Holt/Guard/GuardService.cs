@@ -1,0 +1,388 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using Holt.Gateway;
+using Holt.Interop;
+using Holt.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Holt.Guard;
+
+/// <summary>
+/// The running guard: follows each jail's logs (files across rotation, or the journal), feeds what the filters
+/// find to the <see cref="GuardEngine"/>, and keeps every source's read position in the ban store, so a restart
+/// resumes after the last line handled. One thread does all the deciding; journal readers are threads of their own
+/// that hand entries over. Files are polled ten times a second: a ban lands well within a second of the failure
+/// that earned it, and a poll costs one stat and one read.
+/// </summary>
+internal sealed partial class GuardService : IDisposable
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_positionSaveInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_journalRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_sessionRefresh = TimeSpan.FromSeconds(5);
+
+    private readonly GuardConfig _config;
+    private readonly BanStore _store;
+    private readonly GuardEngine _engine;
+    private readonly ILogger _logger;
+    private readonly IReadOnlyList<IPNetwork> _fixedIgnore;
+    private readonly List<FileSource> _files = [];
+    private readonly List<JournalReader> _journals = [];
+    private readonly ConcurrentQueue<(JournalReader Reader, JournalEntry Entry)> _entries = new();
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private readonly Func<DateTimeOffset> _now;
+    private HashSet<IPAddress> _sessions = [];
+    private DateTimeOffset _sessionsRead = DateTimeOffset.MinValue;
+
+    /// <param name="config">The [guard] section (enabled or not: the caller decides whether to start it).</param>
+    /// <param name="vpnSubnets">The gateway's VPN subnets, never banned.</param>
+    /// <param name="store">The ban store; the service owns it from here on.</param>
+    /// <param name="sink">Where bans take effect.</param>
+    /// <param name="logger">The daemon's log.</param>
+    /// <param name="now">The clock (tests pass their own).</param>
+    public GuardService(GuardConfig config, IReadOnlyList<IPNetwork> vpnSubnets, BanStore store, IBanSink sink, ILogger logger, Func<DateTimeOffset>? now = null)
+    {
+        _config = config;
+        _store = store;
+        _logger = logger;
+        _now = now ?? (() => DateTimeOffset.UtcNow);
+        _fixedIgnore = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128"), .. vpnSubnets, .. config.IgnoreIp];
+        _engine = new GuardEngine(config, sink, store, Ignored, line => LogBan(_logger, line));
+        _thread = new Thread(Run) { IsBackground = true, Name = "holt guard" };
+    }
+
+    /// <summary>The file sources, for tests: which paths are followed.</summary>
+    internal IEnumerable<string> FollowedFiles => _files.Select(f => f.Follower.Path);
+
+    /// <summary>Whether any jail reads the journal.</summary>
+    internal bool ReadsJournal => _journals.Count > 0;
+
+    internal GuardEngine Engine => _engine;
+
+    /// <summary>Restores the stored bans, opens every jail's sources and starts following them.</summary>
+    /// <param name="poll">Start the polling thread (tests leave it off and call <see cref="PollOnce"/> themselves).</param>
+    public void Start(bool poll = true)
+    {
+        _engine.Restore(_now());
+        foreach (JailConfig jail in _config.Jails.Where(j => j.Enabled))
+        {
+            IGuardFilter Filter() => CreateFilter(jail, _config);
+            if (jail.Journal || (jail.LogPaths.Count == 0 && !File.Exists(JailConfig.AuthLog)))
+            {
+                var reader = new JournalReader(this, jail.Name, Filter(), jail.JournalUnits);
+                _journals.Add(reader);
+                LogSource(_logger, jail.Name, jail.JournalUnits.Count > 0 ? "the journal (" + string.Join(", ", jail.JournalUnits) + ")" : "the journal");
+                continue;
+            }
+
+            foreach (string path in jail.LogPaths.Count > 0 ? jail.LogPaths : [JailConfig.AuthLog])
+            {
+                FileSource? source = _files.FirstOrDefault(f => f.Follower.Path == path);
+                if (source is null)
+                {
+                    string key = "file:" + path;
+                    source = new FileSource(new LogFollower(path, ParsePosition(_store.Position(key))), key);
+                    _files.Add(source);
+                }
+
+                source.Readers.Add((jail.Name, Filter()));
+                LogSource(_logger, jail.Name, path);
+            }
+        }
+
+        foreach (JournalReader reader in _journals)
+        {
+            reader.Start();
+        }
+
+        if (poll)
+        {
+            _thread.Start();
+        }
+    }
+
+    /// <summary>Reads what is there now and decides on it, at once (tests call this instead of waiting for a poll).</summary>
+    internal void PollOnce()
+    {
+        DateTimeOffset now = _now();
+        foreach (FileSource source in _files)
+        {
+            IReadOnlyList<string> lines;
+            try
+            {
+                lines = source.Follower.ReadAvailable();
+            }
+            catch (CommandException e)
+            {
+                if (!source.Failing)
+                {
+                    LogSourceFailed(_logger, source.Follower.Path, e.Message);
+                    source.Failing = true;
+                }
+
+                continue;
+            }
+
+            source.Failing = false;
+            foreach (string line in lines)
+            {
+                foreach ((string jail, IGuardFilter filter) in source.Readers)
+                {
+                    if (filter.MatchLine(line, now) is Failure failure)
+                    {
+                        _ = _engine.Fail(jail, failure, now);
+                    }
+                }
+            }
+
+            if (lines.Count > 0)
+            {
+                source.Dirty = true;
+            }
+        }
+
+        while (_entries.TryDequeue(out (JournalReader Reader, JournalEntry Entry) item))
+        {
+            if (item.Reader.Filter.MatchEntry(item.Entry.Line) is Failure failure)
+            {
+                _ = _engine.Fail(item.Reader.Jail, failure, now);
+            }
+
+            if (item.Entry.Cursor is string cursor)
+            {
+                item.Reader.Cursor = cursor;
+            }
+        }
+    }
+
+    /// <summary>Writes the read positions of sources that moved (after their lines were decided on, never before).</summary>
+    internal void SavePositions()
+    {
+        foreach (FileSource source in _files.Where(f => f.Dirty))
+        {
+            if (source.Follower.Position is FollowPosition position)
+            {
+                _store.SavePosition(source.Key, FormatPosition(position));
+            }
+
+            source.Dirty = false;
+        }
+
+        foreach (JournalReader reader in _journals)
+        {
+            if (reader.Cursor is string cursor && cursor != reader.SavedCursor)
+            {
+                _store.SavePosition(reader.Key, cursor);
+                reader.SavedCursor = cursor;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _ = _wake.Set();
+        if (_thread.IsAlive)
+        {
+            _thread.Join();
+        }
+
+        foreach (JournalReader reader in _journals)
+        {
+            reader.Join();
+        }
+
+        try
+        {
+            PollOnce();
+            SavePositions();
+        }
+        catch (Exception e) when (e is CommandException or StoreException)
+        {
+            LogSourceFailed(_logger, "the ban store", e.Message);
+        }
+
+        foreach (FileSource source in _files)
+        {
+            source.Follower.Dispose();
+        }
+
+        _store.Dispose();
+        _wake.Dispose();
+        _stop.Dispose();
+    }
+
+    internal static IGuardFilter CreateFilter(JailConfig jail, GuardConfig config) =>
+        config.Filters.FirstOrDefault(f => f.Name == jail.Filter) is FilterConfig custom
+            ? new RegexFilter(custom.Name, custom.Regex)
+            : FilterCatalog.Create(jail.Filter);
+
+    internal static string FormatPosition(FollowPosition position) => string.Create(
+        CultureInfo.InvariantCulture, $"{position.Device}:{position.Inode}:{position.Offset}:{position.Head}");
+
+    internal static FollowPosition? ParsePosition(string? text)
+    {
+        string[] parts = text?.Split(':') ?? [];
+        return parts.Length == 4 &&
+            ulong.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out ulong device) &&
+            ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode) &&
+            long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out long offset)
+            ? new FollowPosition(device, inode, offset, parts[3])
+            : null;
+    }
+
+    private void Run()
+    {
+        DateTimeOffset lastSave = _now();
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                PollOnce();
+                if (_now() - lastSave >= s_positionSaveInterval)
+                {
+                    SavePositions();
+                    lastSave = _now();
+                }
+            }
+            catch (Exception e) when (e is CommandException or StoreException)
+            {
+                // A failed nft call or a busy database: logged, and the next round tries again.
+                LogRoundFailed(_logger, e.Message);
+            }
+
+            _ = WaitHandle.WaitAny([_wake, _stop.Token.WaitHandle], PollInterval);
+        }
+    }
+
+    /// <summary>Why <paramref name="address"/> must not be banned: a fixed ignore entry or a live login session.</summary>
+    private string? Ignored(IPAddress address)
+    {
+        foreach (IPNetwork network in _fixedIgnore)
+        {
+            if (network.Contains(address))
+            {
+                return $"ignoreip {network}";
+            }
+        }
+
+        DateTimeOffset now = _now();
+        if (now - _sessionsRead > s_sessionRefresh)
+        {
+            _sessions = LiveSessions();
+            _sessionsRead = now;
+        }
+
+        return _sessions.Contains(address) ? "a logged-in session" : null;
+    }
+
+    /// <summary>
+    /// The addresses of everyone logged in over SSH now (/run/utmp) and of the SSH session that started Holt: an
+    /// operator who mistypes a password in a second window must not lock out the first.
+    /// </summary>
+    private static HashSet<IPAddress> LiveSessions()
+    {
+        var addresses = new HashSet<IPAddress>();
+        if (Firewall.FirewallRuntime.ParseKeep(Firewall.FirewallRuntime.CurrentSshSession()) is (IPAddress client, _))
+        {
+            _ = addresses.Add(client);
+        }
+
+        try
+        {
+            using FileStream utmp = File.OpenRead("/run/utmp");
+            foreach (UtmpRecord record in Utmp.Read(utmp))
+            {
+                if (Utmp.ToLoginEvent(record) is { Address: IPAddress address })
+                {
+                    _ = addresses.Add(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No utmp (a container): no sessions to spare.
+        }
+
+        return addresses;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "guard: {Line}")]
+    private static partial void LogBan(ILogger logger, string line);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "guard: jail {Jail} reads {Source}")]
+    private static partial void LogSource(ILogger logger, string jail, string source);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "guard: cannot read {Source}: {Problem}")]
+    private static partial void LogSourceFailed(ILogger logger, string source, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "guard: {Problem}")]
+    private static partial void LogRoundFailed(ILogger logger, string problem);
+
+    private sealed class FileSource(LogFollower follower, string key)
+    {
+        public LogFollower Follower { get; } = follower;
+
+        public string Key { get; } = key;
+
+        public List<(string Jail, IGuardFilter Filter)> Readers { get; } = [];
+
+        public bool Dirty { get; set; }
+
+        public bool Failing { get; set; }
+    }
+
+    /// <summary>A journalctl --follow of one jail's entries, on a thread of its own, restarted when it ends.</summary>
+    private sealed class JournalReader(GuardService service, string jail, IGuardFilter filter, IReadOnlyList<string> units)
+    {
+        private Thread? _thread;
+
+        public string Jail { get; } = jail;
+
+        public IGuardFilter Filter { get; } = filter;
+
+        public string Key { get; } = "journal:" + jail;
+
+        /// <summary>The cursor of the last entry decided on (main thread only).</summary>
+        public string? Cursor { get; set; }
+
+        public string? SavedCursor { get; set; }
+
+        public void Start()
+        {
+            Cursor = SavedCursor = service._store.Position(Key);
+            string? resume = Cursor;
+            _thread = new Thread(() => Follow(resume)) { IsBackground = true, Name = "holt guard journal " + Jail };
+            _thread.Start();
+        }
+
+        public void Join() => _thread?.Join();
+
+        private void Follow(string? cursor)
+        {
+            CancellationToken stop = service._stop.Token;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var query = new JournalQuery(AfterCursor: cursor, Follow: true, Units: units.Count > 0 ? units : null);
+                    foreach (JournalEntry entry in new JournalSource().Read(query, stop))
+                    {
+                        service._entries.Enqueue((this, entry));
+                        _ = service._wake.Set();
+                        cursor = entry.Cursor ?? cursor;
+                    }
+                }
+                catch (CommandException e)
+                {
+                    LogSourceFailed(service._logger, "the journal", e.Message);
+                }
+
+                _ = stop.WaitHandle.WaitOne(s_journalRetry);
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Holt.Integration.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Holt.Integration.Tests.Guard;
+
+/// <summary>
+/// The guard inside the gateway daemon against a real OpenSSH server logging through a real rsyslogd: a flood of
+/// wrong passwords from one namespace is banned, another namespace keeps its access, unban restores, the ban
+/// outlives a daemon restart and a lost nftables table, and a log rotation in the middle of a flood loses no line
+/// and re-reads none.
+/// </summary>
+public sealed class FloodTests(ITestOutputHelper output)
+{
+    [RootFact]
+    public Task PasswordFlood_IsBanned_OthersStayIn_UnbanRestores_BanSurvivesRestart() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            (Harness.Gateway gateway, Rsyslog syslog, Sshd sshd) = await StartAsync(lab, maxretry: 5);
+            Host attacker = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Host other = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string target = gateway.Host.UnderlayV4;
+            (await sshd.RunAsync(attacker.Namespace, target, "true")).EnsureSuccess();
+
+            for (int i = 1; i <= 4; i++)
+            {
+                Assert.Equal(5, (await Sshd.FailPasswordAsync(attacker.Namespace, target)).ExitCode);
+            }
+
+            Assert.DoesNotContain(attacker.UnderlayV4, await BansAsync(gateway));
+            Assert.Equal(5, (await Sshd.FailPasswordAsync(attacker.Namespace, target)).ExitCode);
+            var clock = Stopwatch.StartNew();
+            await Poll.UntilAsync(
+                async () => (await BansAsync(gateway)).Contains(attacker.UnderlayV4, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10),
+                () => "the flooding address was not banned; auth.log:\n" + File.ReadAllText(syslog.AuthLog));
+            lab.Log($"banned {clock.Elapsed.TotalMilliseconds:0} ms after the 5th failure returned");
+            Assert.Equal(5, Regex.Count(File.ReadAllText(syslog.AuthLog), $"Failed password for root from {Regex.Escape(attacker.UnderlayV4)} "));
+
+            await AssertLockedOutAsync(sshd, attacker, target);
+            (await sshd.RunAsync(other.Namespace, target, "true")).EnsureSuccess();
+            Assert.Matches($@"{Regex.Escape(attacker.UnderlayV4)} +sshd +3\d\d\ds", await gateway.CheckAsync("guard", "status"));
+            Assert.Contains($"banned {attacker.UnderlayV4} in jail sshd for 1h", File.ReadAllText(gateway.LogPath), StringComparison.Ordinal);
+
+            // A restart, even one that finds the kernel's sets empty (a reboot), puts the ban back with its time left.
+            await gateway.DownAsync();
+            await gateway.Host.Namespace.ExecAsync(Tools.Nft, "delete", "table", "inet", "holt_guard");
+            (await sshd.RunAsync(attacker.Namespace, target, "true")).EnsureSuccess();
+            await UpAsync(gateway);
+            Match restored = Regex.Match(await gateway.CheckAsync("guard", "status"), $@"{Regex.Escape(attacker.UnderlayV4)} +sshd +(\d+)s");
+            Assert.True(restored.Success, "the ban was not restored after the restart");
+            Assert.InRange(int.Parse(restored.Groups[1].Value), 3000, 3600);
+            await AssertLockedOutAsync(sshd, attacker, target);
+            (await sshd.RunAsync(other.Namespace, target, "true")).EnsureSuccess();
+
+            // Unban lifts it now, and for good: the next restart does not bring it back.
+            await gateway.CheckAsync("guard", "unban", attacker.UnderlayV4);
+            (await sshd.RunAsync(attacker.Namespace, target, "true")).EnsureSuccess();
+            await gateway.DownAsync();
+            await UpAsync(gateway);
+            Assert.DoesNotContain(attacker.UnderlayV4, await BansAsync(gateway));
+            (await sshd.RunAsync(attacker.Namespace, target, "true")).EnsureSuccess();
+        });
+
+    [RootFact]
+    public Task RotationMidFlood_LosesNoFailure_AndReadsNoneTwice() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            (Harness.Gateway gateway, Rsyslog syslog, Sshd sshd) = await StartAsync(lab, maxretry: 6);
+            Host attacker = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string target = gateway.Host.UnderlayV4;
+
+            for (int i = 1; i <= 3; i++)
+            {
+                Assert.Equal(5, (await Sshd.FailPasswordAsync(attacker.Namespace, target)).ExitCode);
+            }
+
+            // Rotated as logrotate does (rename, then SIGHUP): a failure logged just before the reopen lands in the
+            // renamed file, one just after in the new file.
+            syslog.Rotate();
+            for (int i = 4; i <= 5; i++)
+            {
+                Assert.Equal(5, (await Sshd.FailPasswordAsync(attacker.Namespace, target)).ExitCode);
+            }
+
+            // Five failures: had the rotated file been read again (eight counted), this would already be a ban.
+            await Task.Delay(1500);
+            Assert.DoesNotContain(attacker.UnderlayV4, await BansAsync(gateway));
+            Assert.Equal(
+                5,
+                Regex.Count(File.ReadAllText(syslog.AuthLog + ".1") + File.ReadAllText(syslog.AuthLog), $"Failed password for root from {Regex.Escape(attacker.UnderlayV4)} "));
+
+            // The sixth makes six only if none of the five was lost across the rotation.
+            Assert.Equal(5, (await Sshd.FailPasswordAsync(attacker.Namespace, target)).ExitCode);
+            await Poll.UntilAsync(
+                async () => (await BansAsync(gateway)).Contains(attacker.UnderlayV4, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10),
+                () => "six failures across a rotation were not banned; daemon log:\n" + File.ReadAllText(gateway.LogPath));
+            await AssertLockedOutAsync(sshd, attacker, target);
+        });
+
+    [RootFact]
+    public Task WordPressFloodReplay_BansTheSource() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            Host attacker = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Host reader = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string accessLog = Path.Combine(lab.Directory, "access.log");
+            await File.WriteAllTextAsync(accessLog, $"{reader.UnderlayV4} - - [24/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\"\n");
+            await gateway.EditConfigAsync(text => text + $"""
+
+                [guard]
+                enabled = true
+
+                [[guard.jail]]
+                name = "wordpress"
+                filter = "wordpress"
+                logpath = "{accessLog}"
+                maxretry = 10
+                findtime = "1m"
+
+                """);
+            await UpAsync(gateway, "wordpress", accessLog);
+            await Traffic.AssertPingsAsync(attacker, gateway.Host.UnderlayV4);
+
+            // The replay: a reader browsing, a bot hammering wp-login.php and xmlrpc.php, appended as nginx writes them.
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            var replay = new System.Text.StringBuilder();
+            for (int i = 0; i < 12; i++)
+            {
+                string time = now.AddSeconds(i).ToString("dd/MMM/yyyy:HH:mm:ss +0000", System.Globalization.CultureInfo.InvariantCulture);
+                string path = i % 3 == 2 ? "/xmlrpc.php" : "/wp-login.php";
+                replay.Append($"{attacker.UnderlayV4} - - [{time}] \"POST {path} HTTP/1.1\" 200 4210 \"-\" \"python-requests/2.31\"\n");
+                replay.Append($"{reader.UnderlayV4} - - [{time}] \"GET /blog/{i} HTTP/1.1\" 200 9000 \"https://example.com/\" \"Mozilla/5.0 {attacker.UnderlayV4}\"\n");
+            }
+
+            await File.AppendAllTextAsync(accessLog, replay.ToString());
+            await Poll.UntilAsync(
+                async () => (await BansAsync(gateway)).Contains(attacker.UnderlayV4, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10),
+                () => "the WordPress flood was not banned; daemon log:\n" + File.ReadAllText(gateway.LogPath));
+            await Traffic.AssertNoReplyAsync(attacker, gateway.Host.UnderlayV4, "the WordPress flooder is banned");
+            await Traffic.AssertPingsAsync(reader, gateway.Host.UnderlayV4);
+            Assert.DoesNotContain(reader.UnderlayV4, await BansAsync(gateway));
+        });
+
+    /// <summary>A gateway whose guard follows the lab's auth.log, fed by rsyslogd from a password-taking sshd.</summary>
+    private static async Task<(Harness.Gateway, Rsyslog, Sshd)> StartAsync(Lab lab, int maxretry)
+    {
+        Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+        Rsyslog syslog = await Rsyslog.StartAsync(lab, gateway.Host.Namespace);
+        Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, syslog, passwords: true);
+        await Poll.UntilAsync(
+            () => Task.FromResult(File.Exists(syslog.AuthLog) && File.ReadAllText(syslog.AuthLog).Contains("Server listening", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10),
+            () => "sshd's first line did not reach auth.log through rsyslogd: " + sshd.Process.Log());
+        await gateway.EditConfigAsync(text => text + $"""
+
+            [guard]
+            enabled = true
+            maxretry = {maxretry}
+            findtime = "10m"
+            bantime = "1h"
+
+            [[guard.jail]]
+            name = "sshd"
+            filter = "sshd"
+            logpath = "{syslog.AuthLog}"
+
+            """);
+        await UpAsync(gateway, "sshd", syslog.AuthLog);
+        return (gateway, syslog, sshd);
+    }
+
+    /// <summary>holt up, then waits until the daemon says the jail follows its log (the guard starts after the VPN).</summary>
+    private static async Task UpAsync(Harness.Gateway gateway, string jail = "sshd", string? path = null)
+    {
+        string expected = $"guard: jail {jail} reads {path}";
+        int Started() => File.Exists(gateway.LogPath) ? Regex.Count(File.ReadAllText(gateway.LogPath), Regex.Escape(expected)) : 0;
+        int before = Started();
+        (await gateway.UpAsync()).EnsureSuccess();
+        await Poll.UntilAsync(
+            () => Task.FromResult(Started() > before),
+            TimeSpan.FromSeconds(10),
+            () => "the guard did not start: " + File.ReadAllText(gateway.LogPath));
+    }
+
+    /// <summary>The addresses in the guard's sets, as nft lists them.</summary>
+    private static async Task<string> BansAsync(Harness.Gateway gateway) =>
+        (await gateway.Host.Namespace.TryExecAsync(Tools.Nft, "list", "table", "inet", "holt_guard")).Output;
+
+    /// <summary>The banned namespace cannot even reach sshd: its connection attempt times out.</summary>
+    private static async Task AssertLockedOutAsync(Sshd sshd, Host attacker, string target)
+    {
+        var clock = Stopwatch.StartNew();
+        CommandResult attempt = await sshd.RunAsync(attacker.Namespace, target, "true", connectTimeoutSeconds: 2);
+        Assert.NotEqual(0, attempt.ExitCode);
+        Assert.Contains("timed out", attempt.Output + attempt.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.5), $"the connection failed at once, not by timing out: {attempt.Describe()}");
+    }
+}

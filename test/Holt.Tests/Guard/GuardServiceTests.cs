@@ -1,0 +1,159 @@
+using System.Net;
+using Holt.Guard;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Holt.Tests.Guard;
+
+/// <summary>The running guard over real files: following from the end, rotation, and resuming after a restart.</summary>
+public sealed class GuardServiceTests : IDisposable
+{
+    private const string Attacker = "203.0.113.9";
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("holt-guardservice").FullName;
+    private readonly RecordingSink _sink = new();
+    private int _port = 40000;
+
+    public GuardServiceTests() => AuthLog = Path.Combine(_directory, "auth.log");
+
+    private string AuthLog { get; }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void LinesAlreadyThere_AreNotCounted_NewOnesAre()
+    {
+        File.WriteAllText(AuthLog, Failures(5));
+        using GuardService service = Start(maxretry: 3);
+
+        service.PollOnce();
+        Assert.Empty(_sink.Bans);
+
+        File.AppendAllText(AuthLog, Failures(3));
+        service.PollOnce();
+        Assert.Equal(IPNetwork.Parse(Attacker + "/32"), Assert.Single(_sink.Bans).Network);
+    }
+
+    [Fact]
+    public void RotationBetweenPolls_LosesNoLineAndReadsNoneTwice()
+    {
+        File.WriteAllText(AuthLog, string.Empty);
+        using GuardService service = Start(maxretry: 6);
+        File.AppendAllText(AuthLog, Failures(2));
+        service.PollOnce();
+
+        // Two more reach the old file after the poll, then it is renamed and the writer starts a new one.
+        File.AppendAllText(AuthLog, Failures(2));
+        File.Move(AuthLog, AuthLog + ".1");
+        File.AppendAllText(AuthLog + ".1", Failures(1));
+        File.WriteAllText(AuthLog, Failures(0));
+        service.PollOnce();
+        Assert.Empty(_sink.Bans);
+
+        File.AppendAllText(AuthLog, Failures(1));
+        service.PollOnce();
+        Assert.Single(_sink.Bans);
+    }
+
+    [Fact]
+    public void Restart_ResumesAfterTheLastLineHandled()
+    {
+        File.WriteAllText(AuthLog, string.Empty);
+        using (GuardService first = Start(maxretry: 3))
+        {
+            File.AppendAllText(AuthLog, Failures(2));
+            first.PollOnce();
+        }
+
+        // Written while no guard ran: read at the next start. The two from before are not read again, so one
+        // more failure is not yet the third.
+        File.AppendAllText(AuthLog, Failures(1));
+        using (GuardService second = Start(maxretry: 3))
+        {
+            second.PollOnce();
+            Assert.Empty(_sink.Bans);
+            Assert.Equal(1, second.Engine.Failures["sshd"]);
+        }
+    }
+
+    [Fact]
+    public void LogThatAppearsLater_IsReadFromItsStart()
+    {
+        using GuardService service = Start(maxretry: 2);
+        service.PollOnce();
+
+        File.WriteAllText(AuthLog, Failures(2));
+        service.PollOnce();
+
+        Assert.Single(_sink.Bans);
+    }
+
+    [Fact]
+    public void TwoJailsOnOneFile_ShareOneFollower_AndEachCounts()
+    {
+        File.WriteAllText(AuthLog, string.Empty);
+        var config = new GuardConfig
+        {
+            Limits = new JailLimits { MaxRetry = 2 },
+            Recidive = null,
+            Filters = [new FilterConfig { Name = "root-only", Regex = [@"Failed password for root from (?<host>\S+) port"] }],
+            Jails =
+            [
+                new JailConfig { Name = "sshd", Filter = "sshd", LogPaths = [AuthLog] },
+                new JailConfig { Name = "root", Filter = "root-only", LogPaths = [AuthLog] },
+            ],
+        };
+        using GuardService service = Start(config);
+        Assert.Equal([AuthLog], service.FollowedFiles);
+
+        File.AppendAllText(AuthLog, Failures(2));
+        service.PollOnce();
+
+        Assert.Equal(["root", "sshd"], _sink.Bans.Select(b => b.Jail).Order());
+    }
+
+    [Fact]
+    public void Position_RoundTripsAsText_AndBadTextIsNoPosition()
+    {
+        var position = new FollowPosition(2049, 1234567, 8192, new string('a', 64));
+
+        Assert.Equal(position, GuardService.ParsePosition(GuardService.FormatPosition(position)));
+        Assert.Null(GuardService.ParsePosition(null));
+        Assert.Null(GuardService.ParsePosition("1:2:three:x"));
+        Assert.Null(GuardService.ParsePosition("1:2:-5:x"));
+    }
+
+    private GuardService Start(int maxretry) => Start(new GuardConfig
+    {
+        Limits = new JailLimits { MaxRetry = maxretry },
+        Recidive = null,
+        Jails = [new JailConfig { Name = "sshd", Filter = "sshd", LogPaths = [AuthLog] }],
+    });
+
+    private GuardService Start(GuardConfig config)
+    {
+        var service = new GuardService(config, [IPNetwork.Parse("10.8.0.0/24")], BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance);
+        service.Start(poll: false);
+        return service;
+    }
+
+    /// <summary><paramref name="count"/> wrong passwords, each on a connection of its own, as rsyslog writes them now.</summary>
+    private string Failures(int count)
+    {
+        var text = new System.Text.StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            string time = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff+00:00", System.Globalization.CultureInfo.InvariantCulture);
+            int port = _port++;
+            text.Append($"{time} vps sshd[{port}]: Failed password for root from {Attacker} port {port} ssh2\n");
+        }
+
+        return text.ToString();
+    }
+
+    private sealed class RecordingSink : IBanSink
+    {
+        public List<(IPNetwork Network, TimeSpan Time, string Jail)> Bans { get; } = [];
+
+        public void Ban(IPNetwork network, TimeSpan time, string jail) => Bans.Add((network, time, jail));
+    }
+}
