@@ -278,7 +278,7 @@ internal static class GuardCommands
             text.Append(CultureInfo.InvariantCulture, $"Lines: {read} read{syslog}, {matched} matched, {read - matched} missed\n");
             if (filter is RegexFilter { Timeouts: > 0 } timed)
             {
-                text.Append(CultureInfo.InvariantCulture, $"Timeouts: {timed.Timeouts} lines skipped (a pattern ran longer than {RegexFilter.MatchTimeout.TotalMilliseconds:0} ms)\n");
+                text.Append(CultureInfo.InvariantCulture, $"Timeouts: {timed.Timeouts} (lines on which a pattern ran longer than {RegexFilter.MatchTimeout.TotalMilliseconds:0} ms; not counted)\n");
             }
 
             text.Append(CultureInfo.InvariantCulture, $"Addresses: {perAddress.Count}\n");
