@@ -118,12 +118,29 @@ public sealed class FloodTests(ITestOutputHelper output)
                 name = "wordpress"
                 filter = "wordpress"
                 logpath = "{accessLog}"
-                maxretry = 10
+                maxretry = 1000
                 findtime = "1m"
 
                 """);
             await UpAsync(gateway, "wordpress", accessLog);
             await Traffic.AssertPingsAsync(attacker, gateway.Host.UnderlayV4);
+
+            // A broken hand edit (a pattern without its host group) is refused with its line; the guard runs on.
+            string good = await File.ReadAllTextAsync(gateway.ConfigPath);
+            await gateway.EditConfigAsync(text => text + "\n[[guard.filter]]\nname = \"broken\"\nregex = \"^(?<ip>\\\\S+) \"\n");
+            await Poll.UntilAsync(
+                () => Task.FromResult(File.ReadAllText(gateway.LogPath).Contains("filter 'broken': pattern", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30),
+                () => "the broken edit was not reported: " + File.ReadAllText(gateway.LogPath));
+
+            // A good one (a flood of 10 is enough now) restarts the guard with it.
+            string Restarts() => File.ReadAllText(gateway.LogPath);
+            int started = Regex.Count(Restarts(), Regex.Escape($"guard: jail wordpress reads {accessLog}"));
+            await File.WriteAllTextAsync(gateway.ConfigPath, good.Replace("maxretry = 1000", "maxretry = 10", StringComparison.Ordinal));
+            await Poll.UntilAsync(
+                () => Task.FromResult(Regex.Count(Restarts(), Regex.Escape($"guard: jail wordpress reads {accessLog}")) > started),
+                TimeSpan.FromSeconds(30),
+                () => "the guard did not restart with the edit: " + File.ReadAllText(gateway.LogPath));
 
             // The replay: a reader browsing, a bot hammering wp-login.php and xmlrpc.php, appended as nginx writes them.
             DateTimeOffset now = DateTimeOffset.UtcNow;
