@@ -34,6 +34,7 @@ internal sealed partial class GuardService : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private readonly Func<DateTimeOffset> _now;
+    private readonly string _journalctl;
     private HashSet<IPAddress> _sessions = [];
     private DateTimeOffset _sessionsRead = DateTimeOffset.MinValue;
 
@@ -43,8 +44,11 @@ internal sealed partial class GuardService : IDisposable
     /// <param name="sink">Where bans take effect.</param>
     /// <param name="logger">The daemon's log.</param>
     /// <param name="now">The clock (tests pass their own).</param>
-    public GuardService(GuardConfig config, IReadOnlyList<IPNetwork> vpnSubnets, BanStore store, IBanSink sink, ILogger logger, Func<DateTimeOffset>? now = null)
+    /// <param name="journalctl">journalctl, or a stand-in (tests).</param>
+    public GuardService(
+        GuardConfig config, IReadOnlyList<IPNetwork> vpnSubnets, BanStore store, IBanSink sink, ILogger logger, Func<DateTimeOffset>? now = null, string journalctl = "journalctl")
     {
+        _journalctl = journalctl;
         _config = config;
         _store = store;
         _logger = logger;
@@ -369,7 +373,7 @@ internal sealed partial class GuardService : IDisposable
                 try
                 {
                     var query = new JournalQuery(AfterCursor: cursor, Follow: true, Units: units.Count > 0 ? units : null);
-                    foreach (JournalEntry entry in new JournalSource().Read(query, stop))
+                    foreach (JournalEntry entry in new JournalSource(service._journalctl).Read(query, stop))
                     {
                         service._entries.Enqueue((this, entry));
                         _ = service._wake.Set();

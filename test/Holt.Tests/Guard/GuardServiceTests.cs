@@ -112,6 +112,48 @@ public sealed class GuardServiceTests : IDisposable
     }
 
     [Fact]
+    public void JournalJail_BansFromTheFollowedEntries_AndResumesAfterTheSavedCursor()
+    {
+        DateTimeOffset logged = DateTimeOffset.FromUnixTimeMilliseconds(1795487972123);
+        var config = new GuardConfig
+        {
+            Limits = new JailLimits { MaxRetry = 3 },
+            Recidive = null,
+            Jails = [new JailConfig { Name = "sshd", Filter = "sshd", Journal = true }],
+        };
+        string journalctl = FakeJournalctl(3);
+        using (var service = new GuardService(config, [], BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance, () => logged, journalctl))
+        {
+            service.Start(poll: false);
+            Assert.True(service.ReadsJournal);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (_sink.Bans.Count == 0 && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20);
+                service.PollOnce();
+            }
+
+            Assert.Equal(IPNetwork.Parse("192.0.2.11/32"), Assert.Single(_sink.Bans).Network);
+            service.SavePositions();
+        }
+
+        string[] first = File.ReadAllLines(Path.Combine(_directory, "args"));
+        Assert.Contains("--follow", first);
+        Assert.DoesNotContain(first, a => a.StartsWith("--after-cursor", StringComparison.Ordinal));
+        using (var again = new GuardService(config, [], BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance, () => logged, journalctl))
+        {
+            again.Start(poll: false);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!File.ReadAllText(Path.Combine(_directory, "args")).Contains("--after-cursor", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20);
+            }
+        }
+
+        Assert.Contains("--after-cursor=cursor-3", File.ReadAllLines(Path.Combine(_directory, "args")));
+    }
+
+    [Fact]
     public void Position_RoundTripsAsText_AndBadTextIsNoPosition()
     {
         var position = new FollowPosition(2049, 1234567, 8192, new string('a', 64));
@@ -120,6 +162,25 @@ public sealed class GuardServiceTests : IDisposable
         Assert.Null(GuardService.ParsePosition(null));
         Assert.Null(GuardService.ParsePosition("1:2:three:x"));
         Assert.Null(GuardService.ParsePosition("1:2:-5:x"));
+    }
+
+    /// <summary>A journalctl that records its arguments, prints <paramref name="count"/> failed passwords and follows (sleeps).</summary>
+    private string FakeJournalctl(int count)
+    {
+        var output = new System.Text.StringBuilder();
+        for (int i = 1; i <= count; i++)
+        {
+            output.Append(JournalJsonTests.SshdFailedPassword
+                .Replace("s=6f0b1c8e2d4a4f3a9c1e5b7d2a3c4e5f;i=1a2b;b=0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a;m=2f1e0d;t=63a1b2c3d4e5f;x=9a8b7c6d5e4f3a2b", $"cursor-{i}", StringComparison.Ordinal)
+                .Replace("\"29765\"", $"\"{29765 + i}\"", StringComparison.Ordinal)).Append('\n');
+        }
+
+        string outputFile = Path.Combine(_directory, "journal.json");
+        File.WriteAllText(outputFile, output.ToString());
+        string script = Path.Combine(_directory, "journalctl");
+        File.WriteAllText(script, $"#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{_directory}/args'\ncat '{outputFile}'\nexec sleep 60\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return script;
     }
 
     private GuardService Start(int maxretry) => Start(new GuardConfig
