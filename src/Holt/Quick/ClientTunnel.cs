@@ -125,8 +125,9 @@ internal sealed partial class ClientTunnel
             DeletePolicyRules(status.FirewallMark);
         }
 
+        int? engine = _system.EngineProcess(_name);
         Check("ip", "link", "delete", "dev", _name);
-        WaitForEngine();
+        WaitForEngine(engine);
 
         // Once the interface is gone, down goes on to PostDown whatever these say, as wg-quick's "|| true" does.
         Attempt(() =>
@@ -172,8 +173,9 @@ internal sealed partial class ClientTunnel
         {
             if (_engineStarted)
             {
+                int? engine = _system.EngineProcess(_name);
                 Check("ip", "link", "delete", "dev", _name);
-                WaitForEngine();
+                WaitForEngine(engine);
             }
         });
     }
@@ -190,9 +192,9 @@ internal sealed partial class ClientTunnel
         }
     }
 
-    private void WaitForEngine()
+    private void WaitForEngine(int? engine)
     {
-        if (!_system.WaitUntilStopped(_name, s_stopTimeout))
+        if (!_system.WaitUntilStopped(_name, engine, s_stopTimeout))
         {
             throw new CommandException($"{_name} was deleted, but its engine still runs {s_stopTimeout.TotalSeconds:0} s later ({UapiServer.SocketPathFor(_name)} is still there)");
         }

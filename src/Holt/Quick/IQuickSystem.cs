@@ -32,8 +32,14 @@ internal interface IQuickSystem
     /// <summary>The interface's state through its control socket.</summary>
     DeviceStatus ReadDevice(string interfaceName);
 
-    /// <summary>Waits until the interface's control socket is gone: its engine has stopped.</summary>
-    bool WaitUntilStopped(string interfaceName, TimeSpan timeout);
+    /// <summary>The process id of the interface's engine (to wait for its exit), or null when it cannot be told.</summary>
+    int? EngineProcess(string interfaceName);
+
+    /// <summary>
+    /// Waits until the interface's control socket is gone and, when <paramref name="engine"/> is known, that process
+    /// has exited too: its engine has stopped, not merely begun to.
+    /// </summary>
+    bool WaitUntilStopped(string interfaceName, int? engine, TimeSpan timeout);
 
     /// <summary>The address a host name resolves to first, as getaddrinfo orders them.</summary>
     IPAddress Resolve(string host);

@@ -52,15 +52,19 @@ internal sealed class LinuxQuickSystem : IQuickSystem
     public void StartEngine(string interfaceName) =>
         _ = Daemon.Spawn(["tunnel", "--foreground", interfaceName], s_engineTimeout);
 
+    public int? EngineProcess(string interfaceName) => UapiClient.ServerProcess(interfaceName);
+
     public void Configure(string interfaceName, string body) => UapiClient.Set(interfaceName, body);
 
     public DeviceStatus ReadDevice(string interfaceName) => UapiClient.Get(interfaceName);
 
-    public bool WaitUntilStopped(string interfaceName, TimeSpan timeout)
+    public bool WaitUntilStopped(string interfaceName, int? engine, TimeSpan timeout)
     {
         string socket = UapiServer.SocketPathFor(interfaceName);
         var clock = Stopwatch.StartNew();
-        while (File.Exists(socket))
+
+        // A process that has exited but is not yet reaped has an empty command line, so it no longer counts.
+        while (File.Exists(socket) || (engine is int pid && Gateway.PidFile.IsHolt(pid)))
         {
             if (clock.Elapsed >= timeout)
             {

@@ -26,6 +26,29 @@ internal static class UapiClient
     /// closing blank line. It is applied whole or not at all by Holt's engine.
     /// </summary>
     /// <exception cref="CommandException">The interface does not answer, or refused the request.</exception>
+    /// <summary>
+    /// The process id of whoever serves the interface's control socket (SO_PEERCRED of a connection to it), or null
+    /// when there is no socket or nobody answers.
+    /// </summary>
+    public static int? ServerProcess(string interfaceName)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            socket.Connect(new UnixDomainSocketEndPoint(UapiServer.SocketPathFor(interfaceName)));
+
+            // struct ucred { pid_t pid; uid_t uid; gid_t gid; }, from SOL_SOCKET (1), SO_PEERCRED (17).
+            Span<byte> credentials = stackalloc byte[12];
+            int length = socket.GetRawSocketOption(1, 17, credentials);
+            int pid = length >= 4 ? System.Runtime.InteropServices.MemoryMarshal.Read<int>(credentials) : 0;
+            return pid > 0 ? pid : null;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
     public static void Set(string interfaceName, string body)
     {
         string response = Exchange(interfaceName, "set=1\n" + body + "\n");

@@ -82,7 +82,9 @@ internal sealed class FakeQuickSystem : IQuickSystem
     public DeviceStatus ReadDevice(string interfaceName) =>
         InterfaceExists ? Device : throw new CommandException($"interface {interfaceName} is not running");
 
-    public bool WaitUntilStopped(string interfaceName, TimeSpan timeout)
+    public int? EngineProcess(string interfaceName) => null;
+
+    public bool WaitUntilStopped(string interfaceName, int? engine, TimeSpan timeout)
     {
         Steps.Add("wait " + interfaceName);
         return true;
