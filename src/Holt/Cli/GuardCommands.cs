@@ -165,15 +165,34 @@ internal static class GuardCommands
 
     private static Command Status()
     {
-        var command = new Command("status", "List the bans the kernel holds, with their jail and remaining time.\nExample: holt guard status");
+        var command = new Command(
+            "status",
+            "The running guard's jails (their logs, failures and bans since it started) and the bans the kernel holds, with their jail and remaining time.\nExample: holt guard status");
         command.SetAction(_ => CommandRunner.Run(() =>
         {
+            var text = new StringBuilder();
+            if (GuardStatus.ReadRunning() is IReadOnlyList<JailStatus> jails)
+            {
+                text.Append(Format.Table(
+                    ["JAIL", "FILTER", "READS", "FAILURES", "BANS"],
+                    jails.Select(j => (IReadOnlyList<string>)[
+                        j.Name, j.Filter, j.Sources.Count > 0 ? string.Join(", ", j.Sources) : "-",
+                        j.Failures.ToString(CultureInfo.InvariantCulture), j.Bans.ToString(CultureInfo.InvariantCulture),
+                    ])));
+                text.Append('\n');
+            }
+            else
+            {
+                Console.Error.WriteLine("The guard is not running (holt up runs it, or holt guard run); bans already made stay until their time is up.");
+            }
+
             IReadOnlyList<Ban> bans = BanTable.List();
-            Console.Out.Write(Format.Table(
+            text.Append(Format.Table(
                 ["ADDRESS", "JAIL", "REMAINING"],
                 bans.OrderBy(b => b.Network.ToString(), StringComparer.Ordinal).Select(b => (IReadOnlyList<string>)[
                     Describe(b.Network), b.Jail ?? "-", b.Remaining is TimeSpan left ? $"{(long)left.TotalSeconds}s" : "-",
                 ])));
+            Console.Out.Write(text.ToString());
             Console.Error.WriteLine($"{bans.Count} banned.");
             return 0;
         }));

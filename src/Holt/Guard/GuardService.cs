@@ -35,6 +35,8 @@ internal sealed partial class GuardService : IDisposable
     private readonly Thread _thread;
     private readonly Func<DateTimeOffset> _now;
     private readonly string _journalctl;
+    private readonly Dictionary<string, List<string>> _sources = new(StringComparer.Ordinal);
+    private long _statusWritten = -1;
     private HashSet<IPAddress> _sessions = [];
     private DateTimeOffset _sessionsRead = DateTimeOffset.MinValue;
 
@@ -78,6 +80,7 @@ internal sealed partial class GuardService : IDisposable
             {
                 var reader = new JournalReader(this, jail.Name, Filter(), jail.JournalUnits);
                 _journals.Add(reader);
+                SourcesOf(jail.Name).Add(jail.JournalUnits.Count > 0 ? "journal: " + string.Join(", ", jail.JournalUnits) : "journal");
                 LogSource(_logger, jail.Name, jail.JournalUnits.Count > 0 ? "the journal (" + string.Join(", ", jail.JournalUnits) + ")" : "the journal");
                 continue;
             }
@@ -93,6 +96,7 @@ internal sealed partial class GuardService : IDisposable
                 }
 
                 source.Readers.Add((jail.Name, Filter()));
+                SourcesOf(jail.Name).Add(path);
                 LogSource(_logger, jail.Name, path);
             }
         }
@@ -104,7 +108,46 @@ internal sealed partial class GuardService : IDisposable
 
         if (poll)
         {
+            WriteStatus();
             _thread.Start();
+        }
+    }
+
+    private List<string> SourcesOf(string jail)
+    {
+        if (!_sources.TryGetValue(jail, out List<string>? sources))
+        {
+            sources = [];
+            _sources[jail] = sources;
+        }
+
+        return sources;
+    }
+
+    /// <summary>Writes guard.status when the counts moved since it was last written.</summary>
+    private void WriteStatus()
+    {
+        long total = _engine.Failures.Values.Sum() + _engine.Bans.Values.Sum() + _engine.Ignored;
+        if (total == _statusWritten)
+        {
+            return;
+        }
+
+        var jails = _config.Jails.Where(j => j.Enabled).Select(j => new JailStatus(
+            j.Name, j.Filter, _sources.GetValueOrDefault(j.Name) ?? [], _engine.Failures.GetValueOrDefault(j.Name), _engine.Bans.GetValueOrDefault(j.Name))).ToList();
+        if (_config.Recidive is not null)
+        {
+            jails.Add(new JailStatus(GuardConfig.RecidiveJail, GuardConfig.RecidiveJail, ["the other jails' bans"], 0, _engine.Bans.GetValueOrDefault(GuardConfig.RecidiveJail)));
+        }
+
+        try
+        {
+            GuardStatus.Write(jails, _engine.Ignored);
+            _statusWritten = total;
+        }
+        catch (IOException e)
+        {
+            LogRoundFailed(_logger, $"cannot write {GuardStatus.PathFor()}: {e.Message}");
         }
     }
 
@@ -214,6 +257,17 @@ internal sealed partial class GuardService : IDisposable
             source.Follower.Dispose();
         }
 
+        if (_thread.ThreadState != ThreadState.Unstarted)
+        {
+            try
+            {
+                File.Delete(GuardStatus.PathFor());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
         _store.Dispose();
         _wake.Dispose();
         _stop.Dispose();
@@ -249,6 +303,7 @@ internal sealed partial class GuardService : IDisposable
                 if (_now() - lastSave >= s_positionSaveInterval)
                 {
                     SavePositions();
+                    WriteStatus();
                     lastSave = _now();
                 }
             }

@@ -41,6 +41,13 @@ public sealed class FloodTests(ITestOutputHelper output)
             await AssertLockedOutAsync(sshd, attacker, target);
             (await sshd.RunAsync(other.Namespace, target, "true")).EnsureSuccess();
             Assert.Matches($@"{Regex.Escape(attacker.UnderlayV4)} +sshd +3\d\d\ds", await gateway.CheckAsync("guard", "status"));
+
+            // The running guard's own account: the jail, what it reads, five failures and one ban.
+            string jailLine = $@"sshd +sshd +{Regex.Escape(syslog.AuthLog)} +5 +1\n";
+            await Poll.UntilAsync(
+                async () => Regex.IsMatch(await gateway.CheckAsync("guard", "status"), jailLine),
+                TimeSpan.FromSeconds(10),
+                () => "holt guard status did not show the jail's counts");
             Assert.Contains($"banned {attacker.UnderlayV4} in jail sshd for 1h", File.ReadAllText(gateway.LogPath), StringComparison.Ordinal);
 
             // A restart, even one that finds the kernel's sets empty (a reboot), puts the ban back with its time left.
