@@ -20,6 +20,7 @@ internal sealed partial class GuardService : IDisposable
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_positionSaveInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_journalRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_journalRetryMax = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan s_sessionRefresh = TimeSpan.FromSeconds(5);
 
     private readonly GuardConfig _config;
@@ -423,6 +424,8 @@ internal sealed partial class GuardService : IDisposable
         private void Follow(string? cursor)
         {
             CancellationToken stop = service._stop.Token;
+            string? lastProblem = null;
+            TimeSpan retry = s_journalRetry;
             while (!stop.IsCancellationRequested)
             {
                 try
@@ -433,14 +436,22 @@ internal sealed partial class GuardService : IDisposable
                         service._entries.Enqueue((this, entry));
                         _ = service._wake.Set();
                         cursor = entry.Cursor ?? cursor;
+                        lastProblem = null;
+                        retry = s_journalRetry;
                     }
                 }
                 catch (CommandException e)
                 {
-                    LogSourceFailed(service._logger, "the journal", e.Message);
+                    // Said once, not every few seconds: a machine without journalctl stays without it.
+                    if (e.Message != lastProblem)
+                    {
+                        LogSourceFailed(service._logger, "the journal", e.Message);
+                        lastProblem = e.Message;
+                    }
                 }
 
-                _ = stop.WaitHandle.WaitOne(s_journalRetry);
+                _ = stop.WaitHandle.WaitOne(retry);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_journalRetryMax.Ticks));
             }
         }
     }
