@@ -63,8 +63,13 @@ public static class Limits
     /// <summary>Packets moved together through the queues.</summary>
     public const int BatchSize = 128;
 
-    /// <summary>Batches in flight per peer and direction before new ones are dropped.</summary>
-    public const int MaxQueuedBatchesPerPeer = 64;
+    /// <summary>
+    /// Batches in flight per peer and direction before new ones are dropped. When traffic is light and a worker lags
+    /// (a starved CPU), each batch may hold one packet, so this is the kernel's per-peer packet limit (1024), not a
+    /// smaller number of batches: 64 lost bursts of a few packets whenever the consumer fell 64 datagrams behind.
+    /// Memory stays bounded by the device's packets in flight (MaxPacketsInFlight) whatever this allows.
+    /// </summary>
+    public const int MaxQueuedBatchesPerPeer = 1024;
 
     /// <summary>A cookie received is used for mac2 only while younger than this (lifetime less a latency margin).</summary>
     public static readonly TimeSpan CookieUsableTime = TimeSpan.FromSeconds(120 - 5);

@@ -213,11 +213,4 @@ public sealed class GuardEngineTests : IDisposable
 
     private GuardEngine Engine(GuardConfig config, BanStore? store, Func<IPAddress, string?>? ignored = null) =>
         new(config, _sink, store, ignored ?? (_ => null), _log.Add);
-
-    private sealed class RecordingSink : IBanSink
-    {
-        public List<(IPNetwork Network, TimeSpan Time, string Jail)> Bans { get; } = [];
-
-        public void Ban(IPNetwork network, TimeSpan time, string jail) => Bans.Add((network, time, jail));
-    }
 }

@@ -210,11 +210,4 @@ public sealed class GuardServiceTests : IDisposable
 
         return text.ToString();
     }
-
-    private sealed class RecordingSink : IBanSink
-    {
-        public List<(IPNetwork Network, TimeSpan Time, string Jail)> Bans { get; } = [];
-
-        public void Ban(IPNetwork network, TimeSpan time, string jail) => Bans.Add((network, time, jail));
-    }
 }

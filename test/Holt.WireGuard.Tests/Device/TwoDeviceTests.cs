@@ -82,6 +82,44 @@ public sealed class TwoDeviceTests
     }
 
     [Fact]
+    public void StalledTun_PacketsArrivingOneByOne_AreQueuedNotDropped()
+    {
+        using var net = new TestNetwork();
+        TestNode a = net.AddNode(), b = net.AddNode();
+        TestNetwork.Connect(a, b);
+        a.SendTo(b, Payload("open"));
+        AssertDelivered(b, a, "open");
+
+        // b's writes to its TUN stall (a starved consumer), while a's packets arrive a few milliseconds apart, so
+        // b's receiver queues each in a batch of its own. The kernel holds 1024 packets per peer; Holt must too,
+        // not 64 batches.
+        using var gate = new ManualResetEventSlim(false);
+        b.Tun.OnWrite = _ => gate.Wait(TimeSpan.FromSeconds(30));
+        try
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                a.SendTo(b, Payload($"p{i}"));
+                Thread.Sleep(2);
+            }
+
+            // Time for b to receive and queue them all while its TUN is still stalled.
+            Thread.Sleep(500);
+        }
+        finally
+        {
+            gate.Set();
+        }
+
+        for (int i = 0; i < 200; i++)
+        {
+            AssertDelivered(b, a, $"p{i}");
+        }
+
+        Assert.Equal(0, b.PeerOf(a).Counters.TotalDropped);
+    }
+
+    [Fact]
     public void ParallelCrypto_KeepsEachPeersPacketsInOrder()
     {
         using var net = new TestNetwork();
