@@ -142,10 +142,13 @@ public sealed class TwoDeviceTests
 
         // Sent faster than two cores decrypt, packets may be dropped at b's full queues (as UDP and the kernel
         // drop them), each one counted; what arrives must arrive in order.
+        // Every packet ends delivered or counted as dropped; the loop waits for that (packets still in b's queues
+        // when the sender finishes are neither yet), and gives up only after 10 s without a packet.
         int received = 0, last = -1;
-        while (true)
+        long Counted() => b.PeerOf(a).Counters.TotalDropped + b.Bind.QueueDrops + a.PeerOf(b).Counters.TotalDropped;
+        while (sender.IsAlive || received + Counted() < count)
         {
-            byte[]? packet = b.Receive(sender.IsAlive ? 10 : 1);
+            byte[]? packet = b.Receive(10);
             if (packet is null)
             {
                 break;
@@ -158,8 +161,7 @@ public sealed class TwoDeviceTests
         }
 
         sender.Join();
-        long counted = b.PeerOf(a).Counters.TotalDropped + b.Bind.QueueDrops + a.PeerOf(b).Counters.TotalDropped;
-        Assert.Equal(count, received + counted);
+        Assert.Equal(count, received + Counted());
         // Enough must arrive for the order check to mean something; how many depends on the machine's load (the
         // other test assemblies run at the same time in CI), so this is a floor, not a rate.
         Assert.True(received >= count / 10, $"only {received} of {count} arrived");
