@@ -114,7 +114,7 @@ internal static class GuardCommands
         {
             IPNetwork network = ParseTarget(result.GetValue(address)!);
             string jailName = result.GetValue(jail)!;
-            if (jailName.Length is 0 or > 32 || !jailName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            if (!Gateway.GatewayConfigReader.IsJailName(jailName))
             {
                 throw new CommandException("--jail: use 1 to 32 letters, digits, '-', '_' or '.'");
             }

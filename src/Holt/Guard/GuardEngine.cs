@@ -62,7 +62,8 @@ internal sealed class GuardEngine
     /// <summary>
     /// Puts the stored bans that still have time left back into the kernel (after a restart, or a reboot that
     /// emptied the sets), and gives the jails what they need of the past: each address's earlier bans (the next ban
-    /// grows from them) and, for the recidive jail, the bans within its findtime.
+    /// grows from them) and, for the recidive jail, the bans within its findtime. Bans that ended before that
+    /// window are deleted from the store: nothing reads them again, and the file would otherwise only grow.
     /// </summary>
     public void Restore(DateTimeOffset now)
     {
@@ -73,7 +74,7 @@ internal sealed class GuardEngine
 
         foreach (StoredBan ban in _store.Active(now))
         {
-            TimeSpan left = ban.ExpiresAt - now;
+            TimeSpan left = ban.RemainingAt(now);
             if (left > TimeSpan.Zero)
             {
                 _sink.Ban(ban.Network, left, ban.Jail);
@@ -103,6 +104,8 @@ internal sealed class GuardEngine
                 _ = _recidive.Record(address, ban.BannedAt);
             }
         }
+
+        _ = _store.Prune(since);
     }
 
     /// <summary>One failure in <paramref name="jailName"/>; the ban it earned, if any.</summary>

@@ -72,8 +72,6 @@ internal static class GuardRunner
 /// <summary>A started guard and its lock; disposing stops it, saves its positions and releases the lock.</summary>
 internal sealed class RunningGuard(GuardService service, SafeFdHandle guardLock) : IDisposable
 {
-    public GuardService Service { get; } = service;
-
     private bool _disposed;
 
     public void Dispose()
@@ -84,7 +82,7 @@ internal sealed class RunningGuard(GuardService service, SafeFdHandle guardLock)
         }
 
         _disposed = true;
-        Service.Dispose();
+        service.Dispose();
         guardLock.Dispose();
     }
 }

@@ -178,6 +178,19 @@ public sealed class GuardEngineTests : IDisposable
     }
 
     [Fact]
+    public void Restart_DeletesBansThatEndedBeforeTheHistoryWindow_AndKeepsTheRest()
+    {
+        using BanStore store = Store();
+        store.Record(Host(s_attacker), "sshd", s_start.AddDays(-90), TimeSpan.FromHours(1), 1);
+        store.Record(Host(s_operator), "sshd", s_start.AddDays(-2), TimeSpan.FromHours(1), 1);
+
+        // The default limits look back 35 days (bantime_max): the 90-day-old ban goes, the 2-day-old one stays.
+        Engine(Config(maxretry: 1) with { Recidive = null }, store).Restore(s_start);
+
+        Assert.Equal([Host(s_operator)], store.History(DateTimeOffset.MinValue).Select(b => b.Network));
+    }
+
+    [Fact]
     public void Restart_KeepsTheRecidiveWindow()
     {
         GuardConfig config = Config(maxretry: 1) with
