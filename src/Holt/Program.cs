@@ -1,4 +1,5 @@
 using Holt.Cli;
+using Holt.Hosting;
 using Holt.Tunnel;
 
 // A daemon child lets go of the terminal first, before anything opens the console: .NET keeps its own copies of

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
+using Holt.Text;
 
 namespace Holt.Cli;
 
@@ -48,8 +50,8 @@ internal static class ExposeCommands
                 Sources = result.GetValue(sources) ?? [],
                 Snat = result.GetValue(snat),
             };
-            (GatewayConfig gateway, Exposure exposure, bool applied) = ExposeOperations.Add(ConfigStore.Resolve(result.GetValue(config)), request);
-            PeerConfig target = gateway.FindPeer(exposure.Peer)!;
+            (HoltConfig file, Exposure exposure, bool applied) = ExposeOperations.Add(HoltFile.Resolve(result.GetValue(config)), request, TimeProvider.System.GetUtcNow());
+            PeerConfig target = file.Gateway.FindPeer(exposure.Peer)!;
             Console.Error.WriteLine($"Exposed {Describe(exposure)} to {target.Name} ({target.Address}:{exposure.ToPort}){(applied ? "" : "; it takes effect at holt up")}.");
             if (!exposure.Snat)
             {
@@ -68,9 +70,9 @@ internal static class ExposeCommands
         var command = new Command("list", "List the exposed ports.\nExample: holt expose list") { config, json };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            GatewayConfig gateway = ConfigStore.Resolve(result.GetValue(config)).Load();
-            List<ExposureView> views = gateway.Exposures.Select(e => new ExposureView(
-                e.PublicPort, Ruleset.ProtocolName(e.Protocol), e.Peer, gateway.FindPeer(e.Peer)?.Address.ToString() ?? "?",
+            HoltConfig file = HoltFile.Resolve(result.GetValue(config)).Load();
+            List<ExposureView> views = file.Exposures.Select(e => new ExposureView(
+                e.PublicPort, Ruleset.ProtocolName(e.Protocol), e.Peer, file.Gateway.FindPeer(e.Peer)?.Address.ToString() ?? "?",
                 e.ToPort, e.Sources.Select(s => s.ToString()).ToList(), e.Snat)).ToList();
             if (result.GetValue(json))
             {
@@ -97,7 +99,7 @@ internal static class ExposeCommands
         var command = new Command("remove", "Stop forwarding a public port.\nExample: holt expose remove 8080") { config, port, proto };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            (_, Exposure exposure, _) = ExposeOperations.Remove(ConfigStore.Resolve(result.GetValue(config)), result.GetValue(port), result.GetValue(proto)!);
+            (_, Exposure exposure, _) = ExposeOperations.Remove(HoltFile.Resolve(result.GetValue(config)), result.GetValue(port), result.GetValue(proto)!, TimeProvider.System.GetUtcNow());
             Console.Error.WriteLine($"Removed the exposure of {Describe(exposure)}.");
             return 0;
         }));

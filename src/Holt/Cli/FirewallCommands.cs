@@ -1,8 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
-using Holt.Tunnel;
+using Holt.Hosting;
+using Holt.Machine;
+using Holt.Status;
 
 namespace Holt.Cli;
 
@@ -15,6 +19,7 @@ internal static class FirewallCommands
         firewall.Subcommands.Add(Show());
         firewall.Subcommands.Add(Apply());
         firewall.Subcommands.Add(Confirm());
+        firewall.Subcommands.Add(Status());
         firewall.Subcommands.Add(Off());
         firewall.Subcommands.Add(UpdateRanges());
         firewall.Subcommands.Add(NginxSnippet());
@@ -40,8 +45,8 @@ internal static class FirewallCommands
         };
         ssh.SetAction(result => CommandRunner.Run(() =>
         {
-            ConfigStore store = ConfigStore.Resolve(result.GetValue(config));
-            GatewayConfig current = store.Load();
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            GatewayConfig current = store.Load().Gateway;
             if (WireGuardControl.For(current).TryGet() is null)
             {
                 throw new CommandException($"the VPN ({current.Interface}) is not running, so SSH through it would be impossible; run holt up first");
@@ -53,8 +58,8 @@ internal static class FirewallCommands
                 throw new CommandException("--port must be between 1 and 65535");
             }
 
-            DateTimeOffset deadline = FirewallOperations.Apply(store, Seconds(result.GetValue(timeout)), config => chosen is int p && !config.Firewall.SshPorts.Contains(p)
-                ? config with { Firewall = config.Firewall with { SshPorts = [.. config.Firewall.SshPorts, p] } }
+            DateTimeOffset deadline = FirewallOperations.Apply(store, Seconds(result.GetValue(timeout)), TimeProvider.System.GetUtcNow(), config => chosen is int p && !config.Firewall.SshPorts.Contains(p)
+                ? config.WithFirewall(config.Firewall with { SshPorts = [.. config.Firewall.SshPorts, p] })
                 : config);
             PrintPending(deadline, "SSH now answers only through the VPN");
             return 0;
@@ -66,10 +71,10 @@ internal static class FirewallCommands
     private static Command Show()
     {
         var config = GatewayOptions.Config();
-        var command = new Command("show", "Print the nftables ruleset holt firewall apply would load (table inet holt).\nExample: holt firewall show") { config };
+        var command = new Command("show", "Print the nftables ruleset holt firewall apply would load (table inet holt-INTERFACE).\nExample: holt firewall show") { config };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            Console.Out.Write(FirewallOperations.Preview(ConfigStore.Resolve(result.GetValue(config))));
+            Console.Out.Write(FirewallOperations.Preview(HoltFile.Resolve(result.GetValue(config)), TimeProvider.System.GetUtcNow()));
             return 0;
         }));
         return command;
@@ -92,7 +97,7 @@ internal static class FirewallCommands
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            DateTimeOffset deadline = FirewallOperations.Apply(ConfigStore.Resolve(result.GetValue(config)), Seconds(result.GetValue(timeout)));
+            DateTimeOffset deadline = FirewallOperations.Apply(HoltFile.Resolve(result.GetValue(config)), Seconds(result.GetValue(timeout)), TimeProvider.System.GetUtcNow());
             PrintPending(deadline, "The firewall is loaded");
             return 0;
         }));
@@ -102,11 +107,71 @@ internal static class FirewallCommands
     private static Command Confirm()
     {
         var config = GatewayOptions.Config();
-        var command = new Command("confirm", "Keep the firewall the last apply loaded (and restore it at every holt up).\nExample: holt firewall confirm") { config };
+        var force = new Option<bool>("--force") { Description = "Confirm from outside the VPN too (a public SSH session, a console): nothing then proves you can still get in." };
+        var command = new Command(
+            "confirm",
+            """
+            Keep the firewall the last apply loaded (and restore it at every holt up). It must come through the VPN
+            (or from an allow_from address): confirming proves you can still get in after the change.
+            Example: ssh root@10.8.0.1 holt firewall confirm
+            """)
+        {
+            config, force,
+        };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            FirewallOperations.Confirm(ConfigStore.Resolve(result.GetValue(config)));
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            HoltConfig current = store.Load();
+            if (FirewallRuntime.ReadPending(current.Gateway.Interface) is null)
+            {
+                throw new CommandException("no firewall apply is waiting for confirmation (it was confirmed already, or rolled back)");
+            }
+
+            if (FirewallOperations.ConfirmationProblem(current, SshSession.CurrentEndpoint()) is string problem)
+            {
+                if (!result.GetValue(force))
+                {
+                    throw new CommandException($"{problem}; confirming proves you can still get in, so run it through the VPN (ssh to the gateway's VPN address) or from an allow_from address, or add --force");
+                }
+
+                Console.Error.WriteLine($"holt: warning: {problem}; confirming anyway (--force), though nothing shows you can still get in through the VPN");
+            }
+
+            FirewallOperations.Confirm(store, TimeProvider.System.GetUtcNow());
             Console.Error.WriteLine("Confirmed: the firewall stays, and holt up restores it after a reboot.");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var config = GatewayOptions.Config();
+        var json = GatewayOptions.Json();
+        var command = new Command("status", "Whether the firewall is on and loaded, whether an apply awaits confirmation and how long is left, and its repairs.\nExample: holt firewall status --json") { config, json };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            DateTimeOffset now = TimeProvider.System.GetUtcNow();
+            HoltStatus status = StatusReader.Read(HoltFile.Resolve(result.GetValue(config)), now);
+            FirewallView firewall = status.Firewall ?? throw new CommandException($"no gateway in {status.Config}, so no firewall; create one with holt init");
+            if (result.GetValue(json))
+            {
+                Console.Out.Write(JsonSerializer.Serialize(firewall, StatusJson.Plain.FirewallView) + "\n");
+            }
+            else
+            {
+                Console.Out.Write($"firewall: {StatusCommand.FirewallSummary(firewall)}\n");
+                if (firewall.Pending is PendingView pending)
+                {
+                    Console.Out.Write($"pending: holt firewall confirm within {pending.SecondsLeft} s (until {pending.Deadline:yyyy-MM-dd HH:mm:ss}Z), or the previous ruleset comes back{(pending.SshSessionLetIn is string keep ? $"; the SSH session {keep} may reconnect until then" : "")}\n");
+                }
+            }
+
+            if (status.ConfigProblem is string broken)
+            {
+                Console.Error.WriteLine($"holt: {broken}");
+            }
+
             return 0;
         }));
         return command;
@@ -118,10 +183,10 @@ internal static class FirewallCommands
         var command = new Command("off", "Turn Holt's firewall off: its input rules go; no other table is touched.\nExample: holt firewall off") { config };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            bool gatewayRunning = FirewallOperations.Off(ConfigStore.Resolve(result.GetValue(config)));
+            bool gatewayRunning = FirewallOperations.Off(HoltFile.Resolve(result.GetValue(config)), TimeProvider.System.GetUtcNow());
             Console.Error.WriteLine(gatewayRunning
-                ? "The firewall is off; the running gateway keeps its forwarding and NAT rules in table inet holt."
-                : "The firewall is off and table inet holt is removed.");
+                ? "The firewall is off; the running gateway keeps its forwarding and NAT rules in its table."
+                : "The firewall is off and its table is removed.");
             return 0;
         }));
         return command;
@@ -135,7 +200,7 @@ internal static class FirewallCommands
         command.SetAction(result => CommandRunner.Run(() =>
         {
             string[] sources = result.GetValue(from) is { Length: > 0 } given ? given : [.. CloudflareRanges.DefaultSources];
-            (int count, string path, bool applied) = CloudflareRanges.Update(ConfigStore.Resolve(result.GetValue(config)), sources);
+            (int count, string path, bool applied) = CloudflareRanges.Update(HoltFile.Resolve(result.GetValue(config)), sources, TimeProvider.System.GetUtcNow());
             Console.Error.WriteLine($"Wrote {count} ranges to {path}{(applied ? "; the running firewall uses them now" : "")}.");
             return 0;
         }));
@@ -148,7 +213,7 @@ internal static class FirewallCommands
         var command = new Command("nginx-snippet", "Print an nginx location block that lets only the VPN reach /wp-admin and wp-login.php.\nExample: holt firewall nginx-snippet > /etc/nginx/snippets/holt-wp-admin.conf") { config };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            Console.Out.Write(NginxSnippetWriter.Write(ConfigStore.Resolve(result.GetValue(config)).Load()));
+            Console.Out.Write(NginxSnippetWriter.Write(HoltFile.Resolve(result.GetValue(config)).Load()));
             return 0;
         }));
         return command;
@@ -164,7 +229,7 @@ internal static class FirewallCommands
         command.SetAction(result => CommandRunner.Run(() =>
         {
             ReadySignal? ready = Daemon.TakeReadySignal();
-            _ = FirewallOperations.WatchAndRollBack(ConfigStore.Resolve(result.GetValue(config)), result.GetValue(token)!, ready);
+            _ = FirewallOperations.WatchAndRollBack(HoltFile.Resolve(result.GetValue(config)), result.GetValue(token)!, ready, TimeProvider.System);
             return 0;
         }));
         return command;
@@ -180,7 +245,7 @@ internal static class FirewallCommands
 
     private static void PrintPending(DateTimeOffset deadline, string what)
     {
-        int seconds = (int)Math.Ceiling((deadline - DateTimeOffset.UtcNow).TotalSeconds);
+        int seconds = (int)Math.Ceiling((deadline - TimeProvider.System.GetUtcNow()).TotalSeconds);
         Console.Error.WriteLine($"{what}. Check that you can still reach what you need, then run holt firewall confirm within {seconds.ToString(CultureInfo.InvariantCulture)} s; otherwise the previous ruleset comes back by itself.");
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Holt.Config;
 using Holt.Gateway;
 
 namespace Holt.Cli;

@@ -1,6 +1,8 @@
+using Holt.Config;
 using Holt.Gateway;
+using Holt.Hosting;
 using Holt.Interop;
-using Holt.Tunnel;
+using Holt.Machine;
 
 namespace Holt.Cli;
 
@@ -13,7 +15,7 @@ internal static class GatewayUpDown
     private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(20);
 
-    public static int Up(ConfigStore store, bool foreground)
+    public static int Up(ConfigStore store, bool foreground, TimeProvider time)
     {
         if (foreground)
         {
@@ -21,7 +23,7 @@ internal static class GatewayUpDown
             try
             {
                 EnsureConfig(store);
-                return GatewayHost.RunForeground(store, ready);
+                return GatewayDaemon.Run(store, ready, time);
             }
             catch (CommandException e) when (ready is not null)
             {
@@ -31,22 +33,22 @@ internal static class GatewayUpDown
         }
 
         EnsureConfig(store);
-        GatewayConfig config;
+        HoltConfig config;
         using (store.Lock())
         {
             config = store.Load();
-            if (GatewayApplier.ApplyLive(config, DateTimeOffset.UtcNow, store.LastDigest, force: true))
+            if (Editing.Apply(config, time.GetUtcNow(), force: true))
             {
-                Console.Error.WriteLine($"{config.Interface} is already up; applied {store.Path}.");
+                Console.Error.WriteLine($"{config.Gateway.Interface} is already up; applied {store.Path}.");
                 return 0;
             }
         }
 
-        _ = Daemon.Spawn(["up", "--foreground", "--config", store.Path], s_readyTimeout);
-        config = store.Load();
-        int active = config.Peers.Count(p => p.IsActive(DateTimeOffset.UtcNow));
-        Console.Error.WriteLine($"{config.Interface} is up: {config.Address}/{config.Subnet.PrefixLength}, UDP port {config.ListenPort}, {active} active peer{(active == 1 ? "" : "s")}, {(config.Backend == Backend.Kernel ? "kernel module" : "Holt's engine")}.");
-        if (config.Peers.Count == 0)
+        _ = Daemon.Spawn(["up", "--foreground", "--config", store.Path], s_readyTimeout, log: DaemonLog.For(config.Gateway.Interface));
+        GatewayConfig gateway = store.Load().Gateway;
+        int active = gateway.Peers.Count(p => p.IsActive(time.GetUtcNow()));
+        Console.Error.WriteLine($"{gateway.Interface} is up: {gateway.Address}/{gateway.Subnet.PrefixLength}, UDP port {gateway.ListenPort}, {active} active peer{(active == 1 ? "" : "s")}, {(gateway.Backend == Backend.Kernel ? "kernel module" : "Holt's engine")}.");
+        if (gateway.Peers.Count == 0)
         {
             Console.Error.WriteLine("Add a device: holt peer add NAME");
         }
@@ -54,13 +56,27 @@ internal static class GatewayUpDown
         return 0;
     }
 
-    public static int Down(ConfigStore store)
+    /// <summary>
+    /// Stops the gateway daemon of this holt.toml. The interface comes from the file, or, when a hand edit broke it,
+    /// from the claim of the daemon that runs with this file: a broken file must never keep the gateway from going down.
+    /// </summary>
+    public static int Down(ConfigStore store, TimeProvider time)
     {
-        GatewayConfig config = store.Load();
-        int? pid = PidFile.ReadLive(config.Interface);
+        string name;
+        try
+        {
+            name = store.Load().Gateway.Interface;
+        }
+        catch (CommandException e) when (GatewayClaim.Running().FirstOrDefault(c => c.Config == store.Path) is GatewayClaim claim)
+        {
+            Console.Error.WriteLine($"holt: {e.Message}; stopping the gateway that runs with it ({claim.Interface}) all the same");
+            name = claim.Interface;
+        }
+
+        int? pid = PidFile.ReadLive(name);
         if (pid is null)
         {
-            throw new CommandException($"the gateway {config.Interface} is not running");
+            throw new CommandException($"the gateway {name} is not running");
         }
 
         if (Libc.kill(pid.Value, Libc.SIGTERM) != 0)
@@ -69,10 +85,10 @@ internal static class GatewayUpDown
         }
 
         // The daemon saves the totals and removes the interface and its pid file before it exits.
-        DateTime deadline = DateTime.UtcNow + s_stopTimeout;
-        while (PidFile.IsHolt(pid.Value))
+        long started = time.GetTimestamp();
+        while (HoltProcess.IsHolt(pid.Value))
         {
-            if (DateTime.UtcNow > deadline)
+            if (time.GetElapsedTime(started) > s_stopTimeout)
             {
                 throw new CommandException($"the gateway daemon (pid {pid}) did not stop within {s_stopTimeout.TotalSeconds:0} s");
             }
@@ -80,7 +96,7 @@ internal static class GatewayUpDown
             Thread.Sleep(20);
         }
 
-        Console.Error.WriteLine($"{config.Interface} is down; traffic totals saved.");
+        Console.Error.WriteLine($"{name} is down; traffic totals saved.");
         return 0;
     }
 

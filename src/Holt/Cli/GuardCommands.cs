@@ -3,7 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Holt.Config;
+using Holt.Gateway;
 using Holt.Guard;
+using Holt.Hosting;
+using Holt.Text;
 
 namespace Holt.Cli;
 
@@ -37,71 +41,26 @@ internal static class GuardCommands
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            Gateway.ConfigStore store = Gateway.ConfigStore.Resolve(result.GetValue(config));
-            Gateway.GatewayConfig? gateway = null;
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            HoltConfig? file = null;
             if (store.Exists)
             {
                 using (store.Lock())
                 {
-                    gateway = store.Load();
+                    file = store.Load();
                 }
             }
 
             var logger = new Logging.TextLogger(Console.Error, "guard", Logging.LogLevelSwitch.FromEnvironment());
-            using var stop = new Tunnel.StopRequest();
-            RunningGuard guard = StartStandalone(gateway, logger);
-            try
-            {
-                Console.Error.WriteLine($"The guard runs ({(gateway is null ? "default jails" : store.Path)}); Ctrl-C stops it.");
-                DateTime written = store.Exists ? File.GetLastWriteTimeUtc(store.Path) : default;
-                while (!stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(2)))
-                {
-                    // Edits of holt.toml take effect; a broken one is reported and the guard keeps the last good one.
-                    DateTime now = store.Exists ? File.GetLastWriteTimeUtc(store.Path) : default;
-                    if (now == written)
-                    {
-                        continue;
-                    }
-
-                    written = now;
-                    try
-                    {
-                        Gateway.GatewayConfig? loaded = null;
-                        if (store.Exists)
-                        {
-                            using (store.Lock())
-                            {
-                                loaded = store.Load();
-                            }
-                        }
-
-                        if (Gateway.GatewayConfigWriter.GuardText(loaded?.Guard ?? GuardConfig.Default) != Gateway.GatewayConfigWriter.GuardText(gateway?.Guard ?? GuardConfig.Default))
-                        {
-                            guard.Dispose();
-                            gateway = loaded;
-                            guard = StartStandalone(gateway, logger);
-                            Console.Error.WriteLine($"The guard restarted with the new [guard] of {store.Path}.");
-                        }
-                    }
-                    catch (CommandException e)
-                    {
-                        Console.Error.WriteLine($"holt: {e.Message} (the guard keeps its last good configuration)");
-                    }
-                }
-            }
-            finally
-            {
-                guard.Dispose();
-            }
-
+            using var stop = new StopRequest();
+            using var host = new ServiceHost(store, logger, TimeProvider.System);
+            host.Add(new GuardDaemonService(), GuardSettings.Of, critical: true);
+            host.Run(file, stop.Token, () => Console.Error.WriteLine($"The guard runs ({(file is null ? "default jails" : store.Path)}); Ctrl-C stops it."));
             Console.Error.WriteLine($"The guard stopped ({stop.Reason}).");
             return 0;
         }));
         return command;
     }
-
-    private static RunningGuard StartStandalone(Gateway.GatewayConfig? gateway, Logging.TextLogger logger) =>
-        GuardRunner.Start(gateway?.Guard ?? GuardConfig.Default, gateway is null ? [] : Gateway.GatewayConfigReader.VpnSubnets(gateway), logger);
 
     private static Command Ban()
     {
@@ -109,26 +68,40 @@ internal static class GuardCommands
         var address = new Argument<string>("ADDRESS") { Description = "An IPv4 or IPv6 address, or a subnet (CIDR)." };
         var jail = new Option<string>("--jail") { Description = "The jail the ban is recorded under (default manual).", DefaultValueFactory = _ => "manual" };
         var time = new Option<string>("--time") { Description = "How long: 90m, 12h, 7d, 2w (default 1h).", DefaultValueFactory = _ => "1h" };
-        var command = new Command("ban", "Ban an address or subnet now; the kernel lifts the ban when its time is up.\nExample: holt guard ban 203.0.113.9 --time 1d") { config, address, jail, time };
+        var force = new Option<bool>("--force") { Description = "Ban even a way in (a peer's endpoint, this machine's address, an SSH session, ignoreip); says what it cuts." };
+        var command = new Command("ban", "Ban an address or subnet now; the kernel lifts the ban when its time is up.\nExample: holt guard ban 203.0.113.9 --time 1d") { config, address, jail, time, force };
         command.SetAction(result => CommandRunner.Run(() =>
         {
             IPNetwork network = ParseTarget(result.GetValue(address)!);
             string jailName = result.GetValue(jail)!;
-            if (!Gateway.GatewayConfigReader.IsJailName(jailName))
+            if (!GuardSection.IsJailName(jailName))
             {
                 throw new CommandException("--jail: use 1 to 32 letters, digits, '-', '_' or '.'");
             }
 
             TimeSpan duration = ParseDuration(result.GetValue(time)!);
-            if (IgnoreList.Explain(network, Gateway.ConfigStore.Resolve(result.GetValue(config))) is string why)
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            HoltConfig? file = store.Exists ? store.Load() : null;
+            IgnorePolicy policy = IgnorePolicy.For(file?.Gateway, file?.Guard.IgnoreIp ?? [], TimeProvider.System);
+            if (policy.Explain(network) is IgnoreReason reason)
             {
-                throw new CommandException($"not banning {Describe(network)}: it is in ignoreip ({why})");
+                if (reason.Hard)
+                {
+                    throw new CommandException($"not banning {Describe(network)}: it is {reason.Why}");
+                }
+
+                if (!result.GetValue(force))
+                {
+                    throw new CommandException($"not banning {Describe(network)}: it is a way in ({reason.Why}); a ban would cut it. --force bans it anyway");
+                }
+
+                Console.Error.WriteLine($"holt: warning: this ban cuts {reason.Why}");
             }
 
             // Recorded first: a ban the kernel holds but the store lacks would vanish at the next reboot.
-            using (BanStore store = BanStore.Open(BanStore.DefaultPath))
+            using (BanStore bans = BanStore.Open(BanStore.DefaultPath))
             {
-                store.Record(network, jailName, DateTimeOffset.UtcNow, duration, 1);
+                bans.Record(network, jailName, TimeProvider.System.GetUtcNow(), duration, 1);
             }
 
             BanTable.Add(network, duration, jailName);
@@ -149,7 +122,7 @@ internal static class GuardCommands
             using (BanStore store = BanStore.Open(BanStore.DefaultPath))
             {
                 // Lifted in the store too, or the guard would restore the ban at its next start.
-                stored = store.Lift(network, DateTimeOffset.UtcNow);
+                stored = store.Lift(network, TimeProvider.System.GetUtcNow());
             }
 
             if (!BanTable.Remove(network) && !stored)
@@ -205,23 +178,23 @@ internal static class GuardCommands
         {
             if (!Config.AddressText.TryParse(text, out IPAddress? address))
             {
-                throw new CommandException($"'{Gateway.PeerName.Printable(text)}' is not an IP address or CIDR");
+                throw new CommandException($"'{Printable.Of(text)}' is not an IP address or CIDR");
             }
 
             address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
             return new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
         }
 
-        return Gateway.Subnets.TryParseNetwork(text, out IPNetwork network) is string problem ? throw new CommandException(problem) : network;
+        return Subnets.TryParseNetwork(text, out IPNetwork network) is string problem ? throw new CommandException(problem) : network;
     }
 
     private static string Describe(IPNetwork network) =>
-        network.PrefixLength == (Gateway.Subnets.IsIPv4(network) ? 32 : 128) ? network.BaseAddress.ToString() : network.ToString();
+        network.PrefixLength == (Subnets.IsIPv4(network) ? 32 : 128) ? network.BaseAddress.ToString() : network.ToString();
 
     private static TimeSpan ParseDuration(string text) =>
         Config.DurationText.TryParse(text, "smhdw", out TimeSpan span) && span <= TimeSpan.FromDays(366)
             ? span
-            : throw new CommandException($"--time: '{Gateway.PeerName.Printable(text)}' is not a duration from 1s to 366d (90m, 12h, 7d, 2w)");
+            : throw new CommandException($"--time: '{Printable.Of(text)}' is not a duration from 1s to 366d (90m, 12h, 7d, 2w)");
 
     private static Command Test()
     {

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Holt.Config;
 using Holt.Gateway;
+using Holt.Text;
 
 namespace Holt.Cli;
 
@@ -28,7 +30,7 @@ internal static class InitCommand
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            ConfigStore store = ConfigStore.Resolve(result.GetValue(config));
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             var options = new InitOptions
             {
                 Endpoint = result.GetValue(endpoint),
@@ -57,7 +59,7 @@ internal static class InitCommand
 
         foreach (string entry in options.Dns)
         {
-            if (GatewayConfigReader.DnsProblem(entry) is string problem)
+            if (GatewaySection.DnsProblem(entry) is string problem)
             {
                 throw new CommandException($"--dns: {problem}");
             }
@@ -71,7 +73,7 @@ internal static class InitCommand
                 throw new CommandException($"{store.Path} already exists; use --force to replace it (its peers and keys are lost)");
             }
 
-            store.Save(config);
+            store.Save(HoltConfig.Empty.WithGateway(config));
         }
 
         return config;
@@ -84,6 +86,6 @@ internal static class InitCommand
     {
         null or "engine" => Backend.Engine,
         "kernel" => Backend.Kernel,
-        _ => throw new CommandException($"--backend must be engine or kernel, not '{PeerName.Printable(value)}'"),
+        _ => throw new CommandException($"--backend must be engine or kernel, not '{Printable.Of(value)}'"),
     };
 }

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
+using Holt.Config;
 using Holt.Gateway;
 using Holt.Qr;
 using Holt.Storage;
+using Holt.Text;
 
 namespace Holt.Cli;
 
@@ -17,9 +19,9 @@ internal static class PeerCommands
         peer.Subcommands.Add(Show());
         peer.Subcommands.Add(ConfigCommand());
         peer.Subcommands.Add(Qr());
-        peer.Subcommands.Add(Simple("remove", "Remove a peer; it can no longer connect.\nExample: holt peer remove laptop", (store, name) => PeerOperations.Remove(store, name, TimeProvider.System), "Removed"));
-        peer.Subcommands.Add(Simple("disable", "Disable a peer without forgetting it.\nExample: holt peer disable laptop", (store, name) => PeerOperations.SetEnabled(store, name, enabled: false, TimeProvider.System), "Disabled"));
-        peer.Subcommands.Add(Simple("enable", "Enable a disabled peer again.\nExample: holt peer enable laptop", (store, name) => PeerOperations.SetEnabled(store, name, enabled: true, TimeProvider.System), "Enabled"));
+        peer.Subcommands.Add(Simple("remove", "Remove a peer; it can no longer connect.\nExample: holt peer remove laptop", (store, name) => PeerOperations.Remove(Editing.Gateway(store, TimeProvider.System), name), "Removed"));
+        peer.Subcommands.Add(Simple("disable", "Disable a peer without forgetting it.\nExample: holt peer disable laptop", (store, name) => PeerOperations.SetEnabled(Editing.Gateway(store, TimeProvider.System), name, enabled: false), "Disabled"));
+        peer.Subcommands.Add(Simple("enable", "Enable a disabled peer again.\nExample: holt peer enable laptop", (store, name) => PeerOperations.SetEnabled(Editing.Gateway(store, TimeProvider.System), name, enabled: true), "Enabled"));
         peer.Subcommands.Add(Rename());
         peer.Subcommands.Add(Set());
         return peer;
@@ -53,7 +55,7 @@ internal static class PeerCommands
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            ConfigStore store = ConfigStore.Resolve(result.GetValue(config));
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             string[] dnsValues = result.GetValue(dns) ?? [];
             var request = new AddPeerRequest
             {
@@ -69,9 +71,9 @@ internal static class PeerCommands
                 ClientToClient = result.GetValue(clientToClient),
             };
             IReadOnlyList<QrTarget> targets = QrTarget.ParseAll(result.GetValue(qr));
-            EditResult edit = PeerOperations.Add(store, request, TimeProvider.System);
-            PeerConfig added = edit.Config.FindPeer(request.Name)!;
-            string clientConfig = ClientConfig.Render(edit.Config, added);
+            EditResult edit = PeerOperations.Add(Editing.Gateway(store, TimeProvider.System), request);
+            PeerConfig added = edit.Config.Gateway.FindPeer(request.Name)!;
+            string clientConfig = Editing.ClientConfigOf(edit.Config, added);
             Console.Error.WriteLine($"Added peer '{added.Name}' with {added.Address}{(added.Address6 is null ? "" : $" and {added.Address6}")}; {AppliedText(edit)}.");
             Emit(clientConfig, targets, printConfig: true);
             return 0;
@@ -89,14 +91,15 @@ internal static class PeerCommands
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            (GatewayConfig gateway, IReadOnlyList<PeerView> views) = Views(result.GetValue(config));
+            (HoltConfig file, IReadOnlyList<PeerView> views) = Views(result.GetValue(config));
+            GatewayConfig gateway = file.Gateway;
             if (result.GetValue(json))
             {
                 Console.Out.Write(JsonSerializer.Serialize(views, ViewJson.Plain.IReadOnlyListPeerView) + "\n");
                 return 0;
             }
 
-            DateTimeOffset now = DateTimeOffset.UtcNow;
+            DateTimeOffset now = TimeProvider.System.GetUtcNow();
             Console.Out.Write(Format.Table(
                 ["NAME", "ADDRESSES", "STATE", "HANDSHAKE", "RX", "TX", "ENDPOINT", "EXPIRES"],
                 views.Select(v => (IReadOnlyList<string>)[
@@ -107,7 +110,7 @@ internal static class PeerCommands
                     Format.Bytes(v.RxBytes),
                     Format.Bytes(v.TxBytes),
                     v.Endpoint ?? "-",
-                    v.Expires is DateTimeOffset e ? GatewayConfigReader.FormatDate(e) : "never",
+                    v.Expires is DateTimeOffset e ? TomlWriter.FormatDate(e) : "never",
                 ])));
             if (views.Count == 0)
             {
@@ -127,7 +130,8 @@ internal static class PeerCommands
         var command = new Command("show", "Show one peer in detail.\nExample: holt peer show laptop") { config, name, json };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            (GatewayConfig gateway, IReadOnlyList<PeerView> views) = Views(result.GetValue(config));
+            (HoltConfig file, IReadOnlyList<PeerView> views) = Views(result.GetValue(config));
+            GatewayConfig gateway = file.Gateway;
             string wanted = result.GetValue(name)!;
             PeerConfig peer = PeerOperations.Find(gateway, wanted);
             PeerView view = views.First(v => v.Name == peer.Name);
@@ -137,7 +141,7 @@ internal static class PeerCommands
                 return 0;
             }
 
-            DateTimeOffset now = DateTimeOffset.UtcNow;
+            DateTimeOffset now = TimeProvider.System.GetUtcNow();
             Console.Out.Write(
                 $"peer: {view.Name}\n" +
                 $"  public key: {view.PublicKey}\n" +
@@ -150,8 +154,8 @@ internal static class PeerCommands
                 $"  latest handshake: {Format.Age(view.LatestHandshake, now)}\n" +
                 $"  transfer: {Format.Bytes(view.RxBytes)} received, {Format.Bytes(view.TxBytes)} sent\n" +
                 $"  endpoint: {view.Endpoint ?? "-"}\n" +
-                $"  expires: {(view.Expires is DateTimeOffset e ? GatewayConfigReader.FormatDate(e) : "never")}\n" +
-                $"  created: {(peer.Created is DateTimeOffset c ? GatewayConfigReader.FormatDate(c) : "-")}\n");
+                $"  expires: {(view.Expires is DateTimeOffset e ? TomlWriter.FormatDate(e) : "never")}\n" +
+                $"  created: {(peer.Created is DateTimeOffset c ? TomlWriter.FormatDate(c) : "-")}\n");
             return 0;
         }));
         return command;
@@ -164,8 +168,8 @@ internal static class PeerCommands
         var command = new Command("config", "Print a peer's client config (it contains the peer's private key).\nExample: holt peer config laptop > laptop.conf") { config, name };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            GatewayConfig gateway = ConfigStore.Resolve(result.GetValue(config)).Load();
-            Console.Out.Write(ClientConfig.Render(gateway, PeerOperations.Find(gateway, result.GetValue(name)!)));
+            HoltConfig file = HoltFile.Resolve(result.GetValue(config)).Load();
+            Console.Out.Write(Editing.ClientConfigOf(file, PeerOperations.Find(file.Gateway, result.GetValue(name)!)));
             return 0;
         }));
         return command;
@@ -179,8 +183,8 @@ internal static class PeerCommands
         var command = new Command("qr", "Show a peer's client config as a QR code, for the WireGuard mobile apps.\nExample: holt peer qr phone   (or --qr png:phone.png)") { config, name, qr };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            GatewayConfig gateway = ConfigStore.Resolve(result.GetValue(config)).Load();
-            string text = ClientConfig.Render(gateway, PeerOperations.Find(gateway, result.GetValue(name)!));
+            HoltConfig file = HoltFile.Resolve(result.GetValue(config)).Load();
+            string text = Editing.ClientConfigOf(file, PeerOperations.Find(file.Gateway, result.GetValue(name)!));
             IReadOnlyList<QrTarget> targets = QrTarget.ParseAll(result.GetValue(qr));
             Emit(text, targets.Count == 0 ? [QrTarget.Terminal] : targets, printConfig: false);
             return 0;
@@ -196,8 +200,8 @@ internal static class PeerCommands
         var command = new Command("rename", "Rename a peer; its keys, addresses and totals stay.\nExample: holt peer rename phone old-phone") { config, oldName, newName };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            ConfigStore store = ConfigStore.Resolve(result.GetValue(config));
-            EditResult edit = PeerOperations.Rename(store, result.GetValue(oldName)!, result.GetValue(newName)!, TimeProvider.System);
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            EditResult edit = PeerOperations.Rename(Editing.Gateway(store, TimeProvider.System), result.GetValue(oldName)!, result.GetValue(newName)!);
             Console.Error.WriteLine($"Renamed peer '{result.GetValue(oldName)}' to '{result.GetValue(newName)}'; {AppliedText(edit)}.");
             return 0;
         }));
@@ -218,15 +222,15 @@ internal static class PeerCommands
                 null => null,
                 "on" or "true" => true,
                 "off" or "false" => false,
-                string other => throw new CommandException($"--client-to-client must be on or off, not '{PeerName.Printable(other)}'"),
+                string other => throw new CommandException($"--client-to-client must be on or off, not '{Printable.Of(other)}'"),
             };
             if (c2c is null && result.GetValue(expires) is null)
             {
                 throw new CommandException("nothing to change: give --client-to-client or --expires");
             }
 
-            ConfigStore store = ConfigStore.Resolve(result.GetValue(config));
-            EditResult edit = PeerOperations.Set(store, result.GetValue(name)!, c2c, result.GetValue(expires), TimeProvider.System);
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            EditResult edit = PeerOperations.Set(Editing.Gateway(store, TimeProvider.System), result.GetValue(name)!, c2c, result.GetValue(expires));
             Console.Error.WriteLine($"Updated peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
             return 0;
         }));
@@ -240,7 +244,7 @@ internal static class PeerCommands
         var command = new Command(verb, description) { config, name };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            EditResult edit = action(ConfigStore.Resolve(result.GetValue(config)), result.GetValue(name)!);
+            EditResult edit = action(HoltFile.Resolve(result.GetValue(config)), result.GetValue(name)!);
             Console.Error.WriteLine($"{done} peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
             return 0;
         }));
@@ -252,19 +256,20 @@ internal static class PeerCommands
         Description = "Where the QR code goes: terminal, png:FILE or svg:FILE (repeatable); add shows it on a terminal by default.",
     };
 
-    private static (GatewayConfig Config, IReadOnlyList<PeerView> Views) Views(string? configOption)
+    private static (HoltConfig Config, IReadOnlyList<PeerView> Views) Views(string? configOption)
     {
-        GatewayConfig gateway = ConfigStore.Resolve(configOption).Load();
-        DateTimeOffset now = DateTimeOffset.UtcNow;
+        HoltConfig file = HoltFile.Resolve(configOption).Load();
+        GatewayConfig gateway = file.Gateway;
+        DateTimeOffset now = TimeProvider.System.GetUtcNow();
         Uapi.DeviceStatus? device = WireGuardControl.For(gateway).TryGet();
-        return (gateway, PeerView.Build(gateway, StateStore.Load(gateway.Interface), device, now));
+        return (file, PeerView.Build(gateway, StateStore.Load(gateway.Interface), device, now));
     }
 
     private static string StateText(PeerView view) =>
         view.Expired ? "expired" : !view.Enabled ? "disabled" : view.Active ? "enabled" : "enabled (gateway down)";
 
     private static string AppliedText(EditResult edit) => edit.Applied
-        ? $"applied to the running {edit.Config.Interface}"
+        ? $"applied to the running {edit.Config.Gateway.Interface}"
         : $"the gateway is not running, so it takes effect at holt up";
 
     /// <summary>Prints the config and writes the QR codes asked for; on a terminal, add shows one by default.</summary>
@@ -337,13 +342,13 @@ internal sealed record QrTarget(QrKind Kind, string? Path)
         {
             ("png", > 0) => new QrTarget(QrKind.Png, path),
             ("svg", > 0) => new QrTarget(QrKind.Svg, path),
-            _ => throw new CommandException($"--qr: '{PeerName.Printable(value)}' is not terminal, png:FILE or svg:FILE"),
+            _ => throw new CommandException($"--qr: '{Printable.Of(value)}' is not terminal, png:FILE or svg:FILE"),
         };
 
         // Checked before peer add changes anything: a peer added and then reported as a failure would stay.
         string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         return Directory.Exists(directory)
             ? target
-            : throw new CommandException($"--qr: cannot write {PeerName.Printable(path)}: the directory {PeerName.Printable(directory)} does not exist");
+            : throw new CommandException($"--qr: cannot write {Printable.Of(path)}: the directory {Printable.Of(directory)} does not exist");
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Holt.Guard;
+using Holt.Text;
 
 namespace Holt.Cli;
 
@@ -35,7 +36,7 @@ internal static class ReportCommand
         };
         auth.SetAction(result => CommandRunner.Run(() =>
         {
-            DateTimeOffset now = DateTimeOffset.UtcNow;
+            DateTimeOffset now = TimeProvider.System.GetUtcNow();
             DateTimeOffset? from = result.GetValue(since) is string s ? ParseTime(s, now, "--since") : null;
             DateTimeOffset? to = result.GetValue(until) is string u ? ParseTime(u, now, "--until") : null;
             int count = result.GetValue(top);
@@ -137,6 +138,6 @@ internal static class ReportCommand
         string[] formats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssK"];
         return DateTimeOffset.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset time)
             ? time.ToUniversalTime()
-            : throw new CommandException($"{option}: '{Gateway.PeerName.Printable(text)}' is not a duration (24h, 7d) or a date (2026-11-01, 2026-11-01T08:00:00Z)");
+            : throw new CommandException($"{option}: '{Printable.Of(text)}' is not a duration (24h, 7d) or a date (2026-11-01, 2026-11-01T08:00:00Z)");
     }
 }

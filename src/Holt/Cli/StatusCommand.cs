@@ -1,14 +1,17 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Holt.Gateway;
-using Holt.Uapi;
+using Holt.Status;
+using Holt.Text;
 
 namespace Holt.Cli;
 
 /// <summary>
-/// <c>holt status</c>: the gateway's interface with its named peers, and any other WireGuard interface with a
-/// control socket (client tunnels of <c>holt up --config</c>, <c>holt tunnel</c>, wireguard-go).
+/// <c>holt status</c>: the gateway's interface with its named peers, any other WireGuard interface with a control
+/// socket (client tunnels of <c>holt up --config</c>, <c>holt tunnel</c>, wireguard-go), and a summary of the
+/// firewall and the guard. It works while holt.toml is broken by a hand edit, and says so.
 /// </summary>
 internal static class StatusCommand
 {
@@ -16,17 +19,23 @@ internal static class StatusCommand
     {
         var config = GatewayOptions.Config();
         var json = GatewayOptions.Json();
-        var command = new Command("status", "Show interfaces, peers, handshake ages, transfer and endpoints.\nExample: holt status --json") { config, json };
+        var command = new Command("status", "Show interfaces, peers, handshake ages, transfer and endpoints, the firewall and the guard.\nExample: holt status --json") { config, json };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            IReadOnlyList<InterfaceView> interfaces = Collect(ConfigStore.Resolve(result.GetValue(config)));
+            DateTimeOffset now = TimeProvider.System.GetUtcNow();
+            HoltStatus status = StatusReader.Read(HoltFile.Resolve(result.GetValue(config)), now);
             if (result.GetValue(json))
             {
-                Console.Out.Write(JsonSerializer.Serialize(interfaces, ViewJson.Plain.IReadOnlyListInterfaceView) + "\n");
+                Console.Out.Write(JsonSerializer.Serialize(status, StatusJson.Plain.HoltStatus) + "\n");
             }
             else
             {
-                Console.Out.Write(Render(interfaces, DateTimeOffset.UtcNow));
+                Console.Out.Write(Render(status, now));
+            }
+
+            if (status.ConfigProblem is string problem)
+            {
+                Console.Error.WriteLine($"holt: {problem} (the running gateway keeps its last good configuration)");
             }
 
             return 0;
@@ -34,73 +43,33 @@ internal static class StatusCommand
         return command;
     }
 
-    private static List<InterfaceView> Collect(ConfigStore store)
+    private static string Render(HoltStatus status, DateTimeOffset now)
     {
-        var views = new List<InterfaceView>();
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        string? gatewayName = null;
-        if (store.Exists)
-        {
-            GatewayConfig gateway = store.Load();
-            gatewayName = gateway.Interface;
-            DeviceStatus? device = WireGuardControl.For(gateway).TryGet();
-            views.Add(new InterfaceView
-            {
-                Name = gateway.Interface,
-                Role = "gateway",
-                Running = device is not null,
-                Backend = gateway.Backend == Backend.Kernel ? "kernel" : "engine",
-                PublicKey = GatewayConfigReader.PublicKeyOf(gateway.PrivateKey),
-                ListenPort = device?.ListenPort ?? gateway.ListenPort,
-                Peers = PeerView.Build(gateway, StateStore.Load(gateway.Interface), device, now),
-            });
-        }
-
-        if (Directory.Exists(UapiServer.SocketDirectory))
-        {
-            foreach (string socket in Directory.EnumerateFiles(UapiServer.SocketDirectory, "*.sock").Order(StringComparer.Ordinal))
-            {
-                string name = Path.GetFileNameWithoutExtension(socket);
-                if (name == gatewayName || !Tunnel.InterfaceName.IsValid(name))
-                {
-                    continue;
-                }
-
-                DeviceStatus? device = new EngineControl(name).TryGet();
-                if (device is null)
-                {
-                    continue;
-                }
-
-                views.Add(new InterfaceView
-                {
-                    Name = name,
-                    Role = "tunnel",
-                    Running = true,
-                    PublicKey = device.PublicKey,
-                    ListenPort = device.ListenPort,
-                    TunnelPeers = device.Peers.Select(p => new TunnelPeerView(p.PublicKey, p.Endpoint, p.LatestHandshake, p.RxBytes, p.TxBytes, p.AllowedIps)).ToList(),
-                });
-            }
-        }
-
-        return views;
-    }
-
-    private static string Render(IReadOnlyList<InterfaceView> interfaces, DateTimeOffset now)
-    {
-        if (interfaces.Count == 0)
+        if (status.Interfaces.Count == 0 && status.ConfigProblem is null)
         {
             return "No gateway configuration and no WireGuard interfaces running. Start with: holt up\n";
         }
 
         var text = new StringBuilder();
-        foreach (InterfaceView view in interfaces)
+        foreach (InterfaceView view in status.Interfaces)
         {
-            text.Append($"interface: {view.Name} ({view.Role}{(view.Backend is null ? "" : ", " + view.Backend)}, {(view.Running ? "up" : "down")})\n");
-            text.Append($"  public key: {view.PublicKey ?? "(none)"}\n");
-            text.Append($"  listening port: {view.ListenPort}\n");
-            if (view.Role == "gateway")
+            text.Append(CultureInfo.InvariantCulture, $"interface: {view.Name} ({view.Role}{(view.Backend is null ? "" : ", " + view.Backend)}, {(view.Running ? "up" : "down")})\n");
+            text.Append(CultureInfo.InvariantCulture, $"  public key: {view.PublicKey ?? "(none)"}\n");
+            text.Append(CultureInfo.InvariantCulture, $"  listening port: {view.ListenPort}\n");
+            if (view.Role == "gateway" && view == status.Interfaces[0])
+            {
+                if (status.Firewall is FirewallView firewall)
+                {
+                    text.Append("  firewall: ").Append(FirewallSummary(firewall)).Append('\n');
+                }
+
+                if (status.Guard is GuardView guard)
+                {
+                    text.Append("  guard: ").Append(GuardSummary(guard)).Append('\n');
+                }
+            }
+
+            if (view.Peers.Count > 0)
             {
                 text.Append('\n');
                 text.Append(Format.Table(
@@ -110,21 +79,56 @@ internal static class StatusCommand
                         Format.Age(p.LatestHandshake, now), Format.Bytes(p.RxBytes), Format.Bytes(p.TxBytes), p.Endpoint ?? "-",
                     ])));
             }
-            else
+
+            foreach (TunnelPeerView peer in view.TunnelPeers)
             {
-                foreach (TunnelPeerView peer in view.TunnelPeers)
-                {
-                    text.Append($"\n  peer: {peer.PublicKey}\n");
-                    text.Append($"    endpoint: {peer.Endpoint ?? "-"}\n");
-                    text.Append($"    allowed ips: {(peer.AllowedIps.Count == 0 ? "(none)" : string.Join(", ", peer.AllowedIps))}\n");
-                    text.Append($"    latest handshake: {Format.Age(peer.LatestHandshake, now)}\n");
-                    text.Append($"    transfer: {Format.Bytes(peer.RxBytes)} received, {Format.Bytes(peer.TxBytes)} sent\n");
-                }
+                text.Append(CultureInfo.InvariantCulture, $"\n  peer: {peer.PublicKey}{(view.Role == "gateway" ? " (unmanaged: not in holt.toml; the gateway removes it)" : "")}\n");
+                text.Append(CultureInfo.InvariantCulture, $"    endpoint: {peer.Endpoint ?? "-"}\n");
+                text.Append(CultureInfo.InvariantCulture, $"    allowed ips: {(peer.AllowedIps.Count == 0 ? "(none)" : string.Join(", ", peer.AllowedIps))}\n");
+                text.Append(CultureInfo.InvariantCulture, $"    latest handshake: {Format.Age(peer.LatestHandshake, now)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"    transfer: {Format.Bytes(peer.RxBytes)} received, {Format.Bytes(peer.TxBytes)} sent\n");
             }
 
             text.Append('\n');
         }
 
         return text.ToString();
+    }
+
+    /// <summary>One line: on or off, loaded or not, a pending apply and its time left, repairs.</summary>
+    internal static string FirewallSummary(FirewallView firewall)
+    {
+        var parts = new List<string>
+        {
+            firewall.Enabled switch { true => "on", false => "off", null => "unknown (holt.toml does not read)" },
+            firewall.Loaded ? (firewall.Intact ? $"table inet {firewall.Table} loaded" : $"table inet {firewall.Table} changed by someone else (being restored)") : $"table inet {firewall.Table} not loaded",
+        };
+        if (firewall.Pending is PendingView pending)
+        {
+            parts.Add($"an apply awaits holt firewall confirm: {pending.SecondsLeft} s left");
+        }
+
+        if (firewall.Exposures > 0)
+        {
+            parts.Add($"{firewall.Exposures} exposed port{(firewall.Exposures == 1 ? "" : "s")}");
+        }
+
+        if (firewall.Repairs.Count > 0)
+        {
+            parts.Add($"repaired {firewall.Repairs.Count} time{(firewall.Repairs.Count == 1 ? "" : "s")}, last {firewall.Repairs.Last:yyyy-MM-dd HH:mm:ss}Z ({firewall.Repairs.Reason})");
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    internal static string GuardSummary(GuardView guard)
+    {
+        string line = $"{(guard.Running ? "running" : "not running")}, {guard.Banned} banned";
+        if (guard.Repairs.Count > 0)
+        {
+            line += $"; ban table restored {guard.Repairs.Count} time{(guard.Repairs.Count == 1 ? "" : "s")}, last {guard.Repairs.Last:yyyy-MM-dd HH:mm:ss}Z";
+        }
+
+        return line;
     }
 }

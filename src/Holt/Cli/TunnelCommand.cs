@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Holt.Hosting;
 using Holt.Logging;
 using Holt.Tunnel;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Holt.Gateway;
+using Holt.Config;
 using Holt.Quick;
 
 namespace Holt.Cli;
@@ -59,7 +59,7 @@ internal static class UpDownCommands
 
     private static int Run(string? configPath, string? interfaceName, bool foreground, bool up)
     {
-        ConfigStore store = ConfigStore.Resolve(configPath);
+        ConfigStore store = HoltFile.Resolve(configPath);
         if (File.Exists(store.Path))
         {
             string text = QuickConfigFile.Read(store.Path);
@@ -85,7 +85,7 @@ internal static class UpDownCommands
             throw new CommandException($"--interface is for wg-quick files; the gateway's interface is 'interface' in {store.Path}");
         }
 
-        return up ? GatewayUpDown.Up(store, foreground) : GatewayUpDown.Down(store);
+        return up ? GatewayUpDown.Up(store, foreground, TimeProvider.System) : GatewayUpDown.Down(store, TimeProvider.System);
     }
 
     private static int RunQuick(string configPath, string text, string? interfaceName, bool up)

@@ -43,4 +43,19 @@ internal static class DurationText
         span = TimeSpan.FromSeconds(amount * seconds);
         return true;
     }
+
+    /// <summary>A duration in the largest unit that states it exactly, as <see cref="TryParse"/> reads it: 2w, 36h, 90m.</summary>
+    public static string Format(TimeSpan span)
+    {
+        long seconds = (long)span.TotalSeconds;
+        foreach ((long size, char unit) in (ReadOnlySpan<(long, char)>)[(7 * 86400, 'w'), (86400, 'd'), (3600, 'h'), (60, 'm')])
+        {
+            if (seconds % size == 0)
+            {
+                return (seconds / size).ToString(CultureInfo.InvariantCulture) + unit;
+            }
+        }
+
+        return seconds.ToString(CultureInfo.InvariantCulture) + "s";
+    }
 }

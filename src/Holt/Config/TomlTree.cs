@@ -66,7 +66,7 @@ internal static class TomlTree
             // last value silently.
             if (table.Entries.FirstOrDefault(e => e.Key == name).Value is TomlNode first)
             {
-                throw new ConfigException(sourceName, line, Twice(Printable(name), first, value));
+                throw new ConfigException(sourceName, line, Twice(Text.Printable.Of(name), first, value));
             }
 
             table.Add(name, value);
@@ -114,8 +114,6 @@ internal static class TomlTree
         (TomlTable, TomlArray) or (TomlArray, TomlTable) => $"'{name}' is written both as [{name}] and [[{name}]] (the other on line {first.Line}); write every one as [[{name}]]",
         _ => $"'{name}' is set twice in the same table (first on line {first.Line})",
     };
-
-    private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     // Tomlyn's messages read "(LINE,COLUMN) : error : TEXT"; keep the text and the line.
     private static int LineOf(string message)

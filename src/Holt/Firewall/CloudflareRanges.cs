@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Holt.Config;
 using Holt.Gateway;
 using Holt.Storage;
 
@@ -14,7 +15,7 @@ internal static class CloudflareRanges
     public static readonly IReadOnlyList<string> DefaultSources = ["https://www.cloudflare.com/ips-v4", "https://www.cloudflare.com/ips-v6"];
 
     /// <summary>Replaces the ranges file; returns how many ranges, where, and whether a running firewall took them.</summary>
-    public static (int Count, string Path, bool Applied) Update(ConfigStore store, IReadOnlyList<string> sources)
+    public static (int Count, string Path, bool Applied) Update(ConfigStore store, IReadOnlyList<string> sources, DateTimeOffset now)
     {
         // Everything is fetched and checked before anything is written: a bad source changes nothing.
         var ranges = new List<IPNetwork>();
@@ -25,9 +26,9 @@ internal static class CloudflareRanges
 
         using (store.Lock())
         {
-            GatewayConfig config = store.Load();
+            HoltConfig config = store.Load();
             string path = FirewallRuntime.CloudflareRangesPath(config);
-            var text = new StringBuilder($"# Cloudflare's address ranges, from {string.Join(" and ", sources)}, {DateTimeOffset.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'}\n");
+            var text = new StringBuilder($"# Cloudflare's address ranges, from {string.Join(" and ", sources)}, {now:yyyy-MM-dd'T'HH:mm:ss'Z'}\n");
             foreach (IPNetwork range in ranges.Distinct())
             {
                 text.Append(range).Append('\n');
@@ -44,7 +45,7 @@ internal static class CloudflareRanges
                 throw new CommandException($"cannot write {path}: {e.Message}", e);
             }
 
-            bool applied = config.Firewall.Public.Any(p => p.CloudflareOnly) && FirewallOperations.Reapply(config, store.LastDigest);
+            bool applied = config.Firewall.Public.Any(p => p.CloudflareOnly) && FirewallOperations.Reapply(config, now);
             return (ranges.Distinct().Count(), path, applied);
         }
     }

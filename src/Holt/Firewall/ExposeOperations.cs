@@ -1,5 +1,8 @@
 using System.Net;
+using Holt.Config;
 using Holt.Gateway;
+using Holt.Nft;
+using Holt.Text;
 
 namespace Holt.Firewall;
 
@@ -25,8 +28,8 @@ internal sealed record ExposeRequest
 /// </summary>
 internal static class ExposeOperations
 {
-    public static (GatewayConfig Config, Exposure Exposure, bool Applied) Add(ConfigStore store, ExposeRequest request) =>
-        Edit(store, config =>
+    public static (HoltConfig Config, Exposure Exposure, bool Applied) Add(ConfigStore store, ExposeRequest request, DateTimeOffset now) =>
+        Edit(store, now, config =>
         {
             Protocol protocol = ParseProtocol(request.Protocol);
             CheckPort(request.PublicPort, "PUBLIC_PORT");
@@ -35,9 +38,9 @@ internal static class ExposeOperations
                 CheckPort(to, "--to-port");
             }
 
-            if (config.FindPeer(request.Peer) is null)
+            if (config.Gateway.FindPeer(request.Peer) is null)
             {
-                throw new CommandException($"no peer named '{PeerName.Printable(request.Peer)}' (holt peer list shows them)");
+                throw new CommandException($"no peer named '{Printable.Of(request.Peer)}' (holt peer list shows them)");
             }
 
             var sources = new List<IPNetwork>();
@@ -60,30 +63,65 @@ internal static class ExposeOperations
                 Sources = sources,
                 Snat = request.Snat,
             };
-            return (config with { Exposures = [.. config.Exposures, exposure] }, exposure);
+            return (config.WithFirewall(config.Firewall with { Exposures = [.. config.Exposures, exposure] }), exposure);
         });
 
-    public static (GatewayConfig Config, Exposure Exposure, bool Applied) Remove(ConfigStore store, int publicPort, string protocolText) =>
-        Edit(store, config =>
+    public static (HoltConfig Config, Exposure Exposure, bool Applied) Remove(ConfigStore store, int publicPort, string protocolText, DateTimeOffset now) =>
+        Edit(store, now, config =>
         {
             Protocol protocol = ParseProtocol(protocolText);
             Exposure exposure = config.Exposures.FirstOrDefault(e => e.PublicPort == publicPort && e.Protocol == protocol)
                 ?? throw new CommandException($"{Ruleset.ProtocolName(protocol).ToUpperInvariant()} port {publicPort} is not exposed (holt expose list shows what is)");
-            return (config with { Exposures = config.Exposures.Where(e => e != exposure).ToList() }, exposure);
+            return (config.WithFirewall(config.Firewall with { Exposures = config.Exposures.Where(e => e != exposure).ToList() }), exposure);
         });
 
-    private static (GatewayConfig, Exposure, bool) Edit(ConfigStore store, Func<GatewayConfig, (GatewayConfig, Exposure)> change)
+    /// <summary>
+    /// The exposures after an edit of the peers: a renamed peer (its key under a new name) takes its exposures
+    /// along, and a peer that still serves exposed ports cannot be removed.
+    /// </summary>
+    /// <exception cref="CommandException">A removed peer serves exposed ports.</exception>
+    public static HoltConfig FollowPeers(HoltConfig before, HoltConfig after)
+    {
+        if (after.Exposures.Count == 0)
+        {
+            return after;
+        }
+
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        Dictionary<string, PeerConfig> byKey = after.Gateway.Peers.ToDictionary(p => p.PublicKey, StringComparer.Ordinal);
+        foreach (PeerConfig old in before.Gateway.Peers)
+        {
+            if (!byKey.TryGetValue(old.PublicKey, out PeerConfig? now))
+            {
+                List<int> exposed = after.Exposures.Where(e => e.Peer == old.Name).Select(e => e.PublicPort).ToList();
+                if (exposed.Count > 0)
+                {
+                    throw new CommandException($"peer '{old.Name}' serves exposed ports ({string.Join(", ", exposed)}); remove them first with holt expose remove");
+                }
+            }
+            else if (now.Name != old.Name)
+            {
+                names[old.Name] = now.Name;
+            }
+        }
+
+        return names.Count == 0
+            ? after
+            : after.WithFirewall(after.Firewall with { Exposures = after.Exposures.Select(e => names.TryGetValue(e.Peer, out string? name) ? e with { Peer = name } : e).ToList() });
+    }
+
+    private static (HoltConfig, Exposure, bool) Edit(ConfigStore store, DateTimeOffset now, Func<HoltConfig, (HoltConfig, Exposure)> change)
     {
         using (store.Lock())
         {
-            GatewayConfig before = store.Load();
-            (GatewayConfig after, Exposure exposure) = change(before);
+            HoltConfig before = store.Load();
+            (HoltConfig after, Exposure exposure) = change(before);
 
             // Checked whole (port ownership, peers), and the ruleset by nft itself, before the file is touched.
-            GatewayConfigReader.Validate(after);
-            GatewayState state = StateStore.Load(after.Interface);
-            Nft.Check(Ruleset.Build(after, FirewallRuntime.Context(after, state, DateTimeOffset.UtcNow)));
-            return (after, exposure, store.SaveAndApply(before, after, FirewallOperations.Reapply));
+            store.Format.Validate(after);
+            GatewayConfig gateway = after.Gateway;
+            NftTables.Check(FirewallTable.NameFor(gateway), FirewallTable.Build(after, now));
+            return (after, exposure, store.SaveAndApply(before, after, config => FirewallOperations.Reapply(config, now)));
         }
     }
 
@@ -91,7 +129,7 @@ internal static class ExposeOperations
     {
         "tcp" => Protocol.Tcp,
         "udp" => Protocol.Udp,
-        _ => throw new CommandException($"--proto must be tcp or udp, not '{PeerName.Printable(text)}'"),
+        _ => throw new CommandException($"--proto must be tcp or udp, not '{Printable.Of(text)}'"),
     };
 
     private static void CheckPort(int port, string what)

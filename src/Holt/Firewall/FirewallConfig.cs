@@ -22,9 +22,10 @@ internal enum Protocol
 }
 
 /// <summary>
-/// The <c>[firewall]</c> section of holt.toml: which ports the gateway answers and for whom. SSH and admin ports
-/// are reachable only from the VPN subnets and <see cref="AllowFrom"/>; each public port is listed explicitly;
-/// everything else arriving for the gateway is dropped. The firewall is applied (and restored at boot) only once
+/// The <c>[firewall]</c> section of holt.toml with the <c>[[expose]]</c> tables (<see cref="FirewallSection"/>):
+/// which ports the gateway answers and for whom. SSH and admin ports are reachable only from the VPN subnets and
+/// <see cref="AllowFrom"/>; each public port is listed explicitly; everything else arriving for the gateway is
+/// dropped. The firewall is applied (and restored at boot) only once
 /// <see cref="Enabled"/>, which a confirmed <c>holt firewall apply</c> sets.
 /// </summary>
 internal sealed record FirewallConfig
@@ -46,6 +47,9 @@ internal sealed record FirewallConfig
 
     /// <summary>Where <c>holt firewall update-ranges</c> keeps Cloudflare's address ranges, one CIDR a line.</summary>
     public string? CloudflareRangesFile { get; init; }
+
+    /// <summary>Public ports forwarded to peers, the <c>[[expose]]</c> tables.</summary>
+    public IReadOnlyList<Exposure> Exposures { get; init; } = [];
 }
 
 /// <summary>

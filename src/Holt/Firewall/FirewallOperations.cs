@@ -1,7 +1,11 @@
+using System.Net;
 using System.Security.Cryptography;
+using Holt.Config;
 using Holt.Gateway;
+using Holt.Hosting;
+using Holt.Machine;
+using Holt.Nft;
 using Holt.Storage;
-using Holt.Tunnel;
 
 namespace Holt.Firewall;
 
@@ -16,14 +20,14 @@ internal static class FirewallOperations
     public static readonly TimeSpan DefaultConfirmTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>The ruleset an apply would load, for <c>holt firewall show</c>.</summary>
-    public static string Preview(ConfigStore store)
+    public static string Preview(ConfigStore store, DateTimeOffset now)
     {
-        GatewayConfig config = store.Load();
-        GatewayState state = StateStore.Load(config.Interface);
-        return Ruleset.Build(config, FirewallRuntime.Context(config, state, DateTimeOffset.UtcNow) with
+        HoltConfig config = store.Load();
+        GatewayState state = StateStore.Load(config.Gateway.Interface);
+        return Ruleset.Build(config, FirewallRuntime.Context(config, state, now) with
         {
             FirewallActive = true,
-            KeepSsh = FirewallRuntime.ParseKeep(FirewallRuntime.CurrentSshSession()),
+            KeepSsh = SshSession.CurrentEndpoint(),
         });
     }
 
@@ -31,7 +35,7 @@ internal static class FirewallOperations
     /// Applies the firewall of holt.toml (after <paramref name="edit"/>, if given, which is written only once the
     /// ruleset checks out) and starts the rollback watcher. Returns the deadline.
     /// </summary>
-    public static DateTimeOffset Apply(ConfigStore store, TimeSpan confirmTimeout, Func<GatewayConfig, GatewayConfig>? edit = null)
+    public static DateTimeOffset Apply(ConfigStore store, TimeSpan confirmTimeout, DateTimeOffset now, Func<HoltConfig, HoltConfig>? edit = null)
     {
         if (confirmTimeout < TimeSpan.FromSeconds(5) || confirmTimeout > TimeSpan.FromHours(1))
         {
@@ -40,32 +44,32 @@ internal static class FirewallOperations
 
         using (store.Lock())
         {
-            GatewayConfig config = store.Load();
+            HoltConfig config = store.Load();
             if (edit is not null)
             {
                 config = edit(config);
-                GatewayConfigReader.Validate(config);
+                store.Format.Validate(config);
             }
 
-            GatewayState state = StateStore.Load(config.Interface);
-            state.KeepSsh = FirewallRuntime.CurrentSshSession();
-
-            DateTimeOffset now = DateTimeOffset.UtcNow;
+            string name = config.Gateway.Interface;
+            string table = FirewallTable.NameFor(config.Gateway);
+            GatewayState state = StateStore.Load(name);
+            state.KeepSsh = SshSession.Current();
             RulesetContext context = FirewallRuntime.Context(config, state, now) with
             {
                 FirewallActive = true,
-                KeepSsh = FirewallRuntime.ParseKeep(state.KeepSsh),
+                KeepSsh = SshSession.Parse(state.KeepSsh),
             };
             string ruleset = Ruleset.Build(config, context);
-            Nft.Check(ruleset);
+            NftTables.Check(table, ruleset);
 
             // What to go back to: the table as it is now (none at all is a valid state too). A pending apply's
             // own rollback file is kept: confirming or rolling back refers to the state before the first one.
-            string rollbackPath = FirewallRuntime.RollbackPath(config.Interface);
-            if (FirewallRuntime.ReadPending(config.Interface) is null)
+            string rollbackPath = FirewallRuntime.RollbackPath(name);
+            if (FirewallRuntime.ReadPending(name) is null)
             {
                 AtomicFile.CreateParent(rollbackPath);
-                AtomicFile.WriteAllText(rollbackPath, Nft.ListTable() ?? "");
+                AtomicFile.WriteAllText(rollbackPath, NftTables.List(table) ?? "");
             }
 
             if (edit is not null)
@@ -75,17 +79,16 @@ internal static class FirewallOperations
 
             string token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
             DateTimeOffset deadline = now + confirmTimeout;
-            FirewallRuntime.WritePending(config.Interface, token, deadline);
+            FirewallRuntime.WritePending(name, token, deadline);
             try
             {
-                Nft.Apply(ruleset);
-                state.RulesetDigest = null;
-                StateStore.Save(config.Interface, state);
+                FirewallTable.Load(name, ruleset, state);
+                StateStore.Save(name, state);
                 _ = Daemon.Spawn(["firewall", "rollback-watch", "--config", store.Path, "--token", token], TimeSpan.FromSeconds(30), quiet: true);
             }
             catch (CommandException)
             {
-                RollBack(config.Interface);
+                RollBack(name);
                 throw;
             }
 
@@ -94,49 +97,69 @@ internal static class FirewallOperations
     }
 
     /// <summary>Keeps the pending apply: the firewall is enabled in holt.toml, so holt up restores it at boot.</summary>
-    public static void Confirm(ConfigStore store)
+    public static void Confirm(ConfigStore store, DateTimeOffset now)
     {
         using (store.Lock())
         {
-            GatewayConfig config = store.Load();
-            if (FirewallRuntime.ReadPending(config.Interface) is null)
+            HoltConfig config = store.Load();
+            string name = config.Gateway.Interface;
+            if (FirewallRuntime.ReadPending(name) is null)
             {
                 throw new CommandException("no firewall apply is waiting for confirmation (it was confirmed already, or rolled back)");
             }
 
-            FirewallRuntime.DeletePending(config.Interface);
+            FirewallRuntime.DeletePending(name);
             if (!config.Firewall.Enabled)
             {
-                config = config with { Firewall = config.Firewall with { Enabled = true } };
+                config = config.WithFirewall(config.Firewall with { Enabled = true });
                 store.Save(config);
             }
 
             // The rule that let the applying SSH client in during the wait goes now.
-            GatewayState state = StateStore.Load(config.Interface);
+            GatewayState state = StateStore.Load(name);
             state.KeepSsh = null;
-            StateStore.Save(config.Interface, state);
-            _ = Reapply(config, store.LastDigest);
+            StateStore.Save(name, state);
+            _ = Reapply(config, now);
         }
+    }
+
+    /// <summary>
+    /// Why a confirmation from this session would prove nothing, or null when it does: it must come through the
+    /// VPN (an SSH client address in the VPN's subnets) or from an allow_from network, the ways in the firewall keeps.
+    /// </summary>
+    public static string? ConfirmationProblem(HoltConfig config, (IPAddress Client, int Port)? session)
+    {
+        if (session is not (IPAddress client, _))
+        {
+            return "this is not an SSH session (a console, or sudo without the session's environment), so it shows nothing about access through the VPN";
+        }
+
+        if (config.Gateway.VpnSubnets.Any(s => s.Contains(client)) || config.Firewall.AllowFrom.Any(n => n.Contains(client)))
+        {
+            return null;
+        }
+
+        return $"this SSH session comes from {client}, outside the VPN and allow_from";
     }
 
     /// <summary>
     /// The watcher started by <see cref="Apply"/>: waits for the deadline, then rolls back if the same apply is
     /// still pending. Returns true if it rolled back.
     /// </summary>
-    public static bool WatchAndRollBack(ConfigStore store, string token, ReadySignal? ready)
+    public static bool WatchAndRollBack(ConfigStore store, string token, ReadySignal? ready, TimeProvider time)
     {
-        GatewayConfig config = store.Load();
+        string name = store.Load().Gateway.Interface;
         ready?.Ready();
-        while (FirewallRuntime.ReadPending(config.Interface) is (string current, DateTimeOffset deadline) && current == token)
+        while (FirewallRuntime.ReadPending(name) is (string current, DateTimeOffset deadline) && current == token)
         {
-            TimeSpan left = deadline - DateTimeOffset.UtcNow;
+            TimeSpan left = deadline - time.GetUtcNow();
             if (left <= TimeSpan.Zero)
             {
                 using (store.Lock())
                 {
-                    if (FirewallRuntime.ReadPending(config.Interface) is (string still, _) && still == token)
+                    if (FirewallRuntime.ReadPending(name) is (string still, _) && still == token)
                     {
-                        RollBack(config.Interface);
+                        RollBack(name);
                         return true;
                     }
                 }
@@ -144,27 +167,29 @@ internal static class FirewallOperations
                 return false;
             }
 
-            Thread.Sleep(left < TimeSpan.FromMilliseconds(500) ? left : TimeSpan.FromMilliseconds(500));
+            // The deadline is re-read each round: a confirmation (the file gone) ends the wait at once.
+            Task.Delay(left < TimeSpan.FromMilliseconds(500) ? left : TimeSpan.FromMilliseconds(500), time).GetAwaiter().GetResult();
         }
 
         return false;
     }
 
     /// <summary><c>holt firewall off</c>: the input firewall goes; the gateway's own forwarding rules stay while it runs.</summary>
-    public static bool Off(ConfigStore store)
+    public static bool Off(ConfigStore store, DateTimeOffset now)
     {
         using (store.Lock())
         {
-            GatewayConfig config = store.Load();
-            FirewallRuntime.DeletePending(config.Interface);
-            config = config with { Firewall = config.Firewall with { Enabled = false } };
+            HoltConfig config = store.Load();
+            FirewallRuntime.DeletePending(config.Gateway.Interface);
+            config = config.WithFirewall(config.Firewall with { Enabled = false });
             store.Save(config);
-            if (GatewayApplier.ApplyLive(config, DateTimeOffset.UtcNow, store.LastDigest, force: true))
+            if (GatewayRunning(config.Gateway))
             {
+                _ = FirewallTable.Apply(config, now, force: true);
                 return true;
             }
 
-            Nft.Remove();
+            FirewallTable.Remove(config.Gateway.Interface);
             return false;
         }
     }
@@ -173,43 +198,48 @@ internal static class FirewallOperations
     /// Re-applies Holt's table from <paramref name="config"/> (the caller holds the lock): through the running
     /// gateway, else directly when the firewall is on. False when there was nothing to apply.
     /// </summary>
-    public static bool Reapply(GatewayConfig config, string? configDigest)
+    public static bool Reapply(HoltConfig config, DateTimeOffset now)
     {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        if (GatewayApplier.ApplyLive(config, now, configDigest, force: true))
+        if (GatewayRunning(config.Gateway))
         {
+            _ = FirewallTable.Apply(config, now, force: true);
             return true;
         }
 
-        GatewayState state = StateStore.Load(config.Interface);
+        GatewayState state = StateStore.Load(config.Gateway.Interface);
         RulesetContext context = FirewallRuntime.Context(config, state, now);
         if (!context.FirewallActive)
         {
             // Nothing of Holt's belongs in nftables while the gateway is down and the firewall off, exposures
             // included: the gateway's teardown removes them too, and holt up loads them with the rest.
-            Nft.Remove();
+            FirewallTable.Remove(config.Gateway.Interface);
             return false;
         }
 
-        Nft.Apply(Ruleset.Build(config, context));
+        _ = FirewallTable.Apply(config, now, force: true);
         return true;
     }
+
+    /// <summary>Whether the gateway's interface runs now (its daemon keeps the table, so a change goes there too).</summary>
+    public static bool GatewayRunning(GatewayConfig gateway) => WireGuardControl.For(gateway).TryGet() is not null;
 
     private static void RollBack(string interfaceName)
     {
         string previous = File.Exists(FirewallRuntime.RollbackPath(interfaceName)) ? File.ReadAllText(FirewallRuntime.RollbackPath(interfaceName)) : "";
         if (previous.Trim().Length == 0)
         {
-            Nft.Remove();
+            FirewallTable.Remove(interfaceName);
         }
         else
         {
-            Nft.Apply(previous);
+            GatewayState rolled = StateStore.Load(interfaceName);
+            FirewallTable.Load(interfaceName, previous, rolled);
+
+            // The text loaded is an older listing, not what Holt builds now: the next apply must load afresh.
+            rolled.RulesetDigest = null;
+            StateStore.Save(interfaceName, rolled);
         }
 
         FirewallRuntime.DeletePending(interfaceName);
-        GatewayState state = StateStore.Load(interfaceName);
-        state.RulesetDigest = null;
-        StateStore.Save(interfaceName, state);
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
+using Holt.Config;
 using Holt.Gateway;
+using Holt.Machine;
 using Holt.Storage;
 
 namespace Holt.Firewall;
@@ -14,10 +16,13 @@ internal static class FirewallRuntime
 {
     public static string PendingPath(string interfaceName) => Path.Combine(PidFile.Directory, interfaceName + ".firewall-pending");
 
-    public static string RollbackPath(string interfaceName) => Path.Combine(StateDirectory(), interfaceName + ".firewall-rollback");
+    /// <summary>The firewall's repairs since the machine started (gone at reboot, like the daemon's other runtime files).</summary>
+    public static string RepairsPath(string interfaceName) => Path.Combine(PidFile.Directory, interfaceName + ".firewall-repairs");
 
-    public static string CloudflareRangesPath(GatewayConfig config) =>
-        config.Firewall.CloudflareRangesFile ?? Path.Combine(StateDirectory(), "cloudflare-ranges.txt");
+    public static string RollbackPath(string interfaceName) => Path.Combine(StateStore.StateDirectory(), interfaceName + ".firewall-rollback");
+
+    public static string CloudflareRangesPath(HoltConfig config) =>
+        config.Firewall.CloudflareRangesFile ?? Path.Combine(StateStore.StateDirectory(), "cloudflare-ranges.txt");
 
     /// <summary>The pending apply's token and deadline, or null when none awaits confirmation.</summary>
     public static (string Token, DateTimeOffset Deadline)? ReadPending(string interfaceName)
@@ -58,58 +63,20 @@ internal static class FirewallRuntime
     /// (so its client can reconnect to confirm); once confirmed, the policy is exactly what holt.toml says, and the
     /// session itself lives on as an established connection.
     /// </remarks>
-    public static RulesetContext Context(GatewayConfig config, GatewayState state, DateTimeOffset now)
+    public static RulesetContext Context(HoltConfig config, GatewayState state, DateTimeOffset now)
     {
-        bool pending = ReadPending(config.Interface) is not null;
+        bool pending = ReadPending(config.Gateway.Interface) is not null;
         return new RulesetContext
         {
             Now = now,
             FirewallActive = config.Firewall.Enabled || pending,
-            KeepSsh = pending ? ParseKeep(state.KeepSsh) : null,
+            KeepSsh = pending ? SshSession.Parse(state.KeepSsh) : null,
             CloudflareRanges = config.Firewall.Public.Any(p => p.CloudflareOnly) ? ReadCloudflareRanges(config) : [],
         };
     }
 
-    /// <summary>
-    /// The SSH session this command runs in, from SSH_CONNECTION ("client port server port"), as "ADDRESS PORT"
-    /// for the state file; null outside SSH.
-    /// </summary>
-    public static string? CurrentSshSession()
-    {
-        string? connection = Environment.GetEnvironmentVariable("SSH_CONNECTION");
-        string[] parts = connection?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
-        if (parts.Length != 4 || !IPAddress.TryParse(parts[0], out IPAddress? client) ||
-            !int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
-        {
-            return null;
-        }
-
-        // An IPv4 client of a dual-stack sshd shows as ::ffff:a.b.c.d; the packets carry the IPv4 address.
-        if (client.IsIPv4MappedToIPv6)
-        {
-            client = client.MapToIPv4();
-        }
-
-        // A link-local client comes with its zone (fe80::1%eth0), which nft cannot parse; the rule needs only the address.
-        if (client.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && client.ScopeId != 0)
-        {
-            client = new IPAddress(client.GetAddressBytes());
-        }
-
-        return $"{client} {port.ToString(CultureInfo.InvariantCulture)}";
-    }
-
-    internal static (IPAddress, int)? ParseKeep(string? keep)
-    {
-        string[] parts = keep?.Split(' ') ?? [];
-        return parts.Length == 2 && IPAddress.TryParse(parts[0], out IPAddress? client) &&
-            int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int port)
-            ? (client, port)
-            : null;
-    }
-
     /// <exception cref="CommandException">No ranges yet, or the file is damaged.</exception>
-    public static IReadOnlyList<IPNetwork> ReadCloudflareRanges(GatewayConfig config)
+    public static IReadOnlyList<IPNetwork> ReadCloudflareRanges(HoltConfig config)
     {
         string path = CloudflareRangesPath(config);
         string text;
@@ -156,11 +123,5 @@ internal static class FirewallRuntime
         }
 
         return ranges;
-    }
-
-    private static string StateDirectory()
-    {
-        string? directory = Environment.GetEnvironmentVariable(StateStore.DirectoryVariable);
-        return string.IsNullOrEmpty(directory) ? StateStore.DefaultDirectory : directory;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Holt.Config;
 using Holt.Gateway;
 
 namespace Holt.Firewall;
@@ -10,14 +11,14 @@ namespace Holt.Firewall;
 /// </summary>
 internal static class NginxSnippetWriter
 {
-    public static string Write(GatewayConfig config)
+    public static string Write(HoltConfig config)
     {
         var text = new StringBuilder();
         text.Append("# Written by holt firewall nginx-snippet: WordPress's admin pages only through the VPN.\n");
         text.Append("# Put it inside the site's server block, before its `location ~ \\.php$` block (nginx uses the first\n");
         text.Append("# matching regular expression), and keep the PHP handling inside it as shown.\n");
         text.Append("location ~ ^/(wp-admin(/|$)|wp-login\\.php$|xmlrpc\\.php$) {\n");
-        foreach (IPNetwork network in GatewayConfigReader.VpnSubnets(config).Concat(config.Firewall.AllowFrom))
+        foreach (IPNetwork network in config.Gateway.VpnSubnets.Concat(config.Firewall.AllowFrom))
         {
             text.Append("    allow ").Append(network).Append(";\n");
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Holt.Config;
 using Holt.Gateway;
 
 namespace Holt.Firewall;
@@ -25,11 +26,11 @@ internal static partial class Ruleset
         text.Append("\t}\n");
     }
 
-    private static void Nat(StringBuilder text, GatewayConfig config, RulesetContext context)
+    private static void Nat(StringBuilder text, GatewayConfig config, IReadOnlyList<Exposure> exposed, RulesetContext context)
     {
         string wg = Quote(config.Interface);
         var peers = config.Peers.Where(p => p.IsActive(context.Now)).ToDictionary(p => p.Name, StringComparer.Ordinal);
-        List<(Exposure Exposure, PeerConfig Peer)> exposures = config.Exposures
+        List<(Exposure Exposure, PeerConfig Peer)> exposures = exposed
             .Where(e => peers.ContainsKey(e.Peer))
             .Select(e => (e, peers[e.Peer]))
             .ToList();

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Holt.Config;
 using Holt.Gateway;
+using Holt.Nft;
 
 namespace Holt.Firewall;
 
@@ -20,7 +22,7 @@ internal sealed record RulesetContext
 }
 
 /// <summary>
-/// Holt's nftables table, <c>inet holt</c>, generated whole from holt.toml.
+/// A gateway's nftables table, <c>inet holt-INTERFACE</c>, generated whole from holt.toml.
 /// <list type="bullet">
 /// <item>input (when the firewall is on): policy drop; established and related traffic, loopback, IPv6 neighbour
 /// discovery, DHCP replies and the WireGuard port accepted; everything from the VPN accepted; SSH and admin ports
@@ -33,27 +35,49 @@ internal sealed record RulesetContext
 /// </summary>
 internal static partial class Ruleset
 {
-    public static string Build(GatewayConfig config, RulesetContext context)
+    /// <summary>
+    /// The name of the gateway's table, one per interface, so two gateways on one host never touch each other's:
+    /// <c>holt-wg0</c>. nft 1.0.6 takes no quoted table names, and its bare names have no '+' or '=' (which an
+    /// interface name may hold), so those are escaped, '_' first so that no two interfaces share a table.
+    /// </summary>
+    public static string TableName(string interfaceName)
     {
+        var name = new StringBuilder("holt-", 5 + (2 * interfaceName.Length));
+        foreach (char c in interfaceName)
+        {
+            _ = c switch
+            {
+                '_' => name.Append("__"),
+                '+' => name.Append("_p"),
+                '=' => name.Append("_e"),
+                _ => name.Append(c),
+            };
+        }
+
+        return name.ToString();
+    }
+
+    public static string Build(HoltConfig file, RulesetContext context)
+    {
+        GatewayConfig config = file.Gateway;
         var text = new StringBuilder();
-        text.Append($"table {Nft.Family} {Nft.Table} {{\n");
+        text.Append($"table {NftTables.Family} {TableName(config.Interface)} {{\n");
         List<PeerConfig> talkers = config.Peers.Where(p => p.IsActive(context.Now) && p.ClientToClient).ToList();
         Set(text, "c2c_v4", "ipv4_addr", talkers.Select(p => p.Address.ToString()), interval: false);
         Set(text, "c2c_v6", "ipv6_addr", talkers.Where(p => p.Address6 is not null).Select(p => p.Address6!.ToString()), interval: false);
         if (context.FirewallActive)
         {
-            Input(text, config, context);
+            Input(text, config, file.Firewall, context);
         }
 
         Forward(text, config, context);
-        Nat(text, config, context);
+        Nat(text, config, file.Exposures, context);
         text.Append("}\n");
         return text.ToString();
     }
 
-    private static void Input(StringBuilder text, GatewayConfig config, RulesetContext context)
+    private static void Input(StringBuilder text, GatewayConfig config, FirewallConfig firewall, RulesetContext context)
     {
-        FirewallConfig firewall = config.Firewall;
         string wg = Quote(config.Interface);
         List<IPNetwork> allow4 = firewall.AllowFrom.Where(Subnets.IsIPv4).ToList();
         List<IPNetwork> allow6 = firewall.AllowFrom.Where(n => !Subnets.IsIPv4(n)).ToList();

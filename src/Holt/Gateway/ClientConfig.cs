@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Holt.Config;
 
 namespace Holt.Gateway;
 
@@ -13,15 +14,18 @@ internal static class ClientConfig
 {
     public static readonly IReadOnlyList<IPNetwork> FullTunnel = [IPNetwork.Parse("0.0.0.0/0"), IPNetwork.Parse("::/0")];
 
+    /// <param name="gateway">The gateway the peer connects to.</param>
+    /// <param name="peer">The peer.</param>
+    /// <param name="servesExposures">Whether the gateway forwards public ports to this peer without --snat (it then needs the return path).</param>
     /// <exception cref="CommandException">The peer's private key is not stored, so no config can be written.</exception>
-    public static string Render(GatewayConfig gateway, PeerConfig peer)
+    public static string Render(GatewayConfig gateway, PeerConfig peer, bool servesExposures)
     {
         if (peer.PrivateKey is null)
         {
             throw new CommandException($"peer '{peer.Name}' has no private key in the configuration (it was added with its own key), so Holt cannot write its client config");
         }
 
-        if (GatewayConfigReader.PublicKeyOf(peer.PrivateKey) != peer.PublicKey)
+        if (GatewaySection.PublicKeyOf(peer.PrivateKey) != peer.PublicKey)
         {
             throw new CommandException($"peer '{peer.Name}': its private_key does not belong to its public_key (was the file edited by hand?)");
         }
@@ -48,7 +52,7 @@ internal static class ClientConfig
         }
 
         IReadOnlyList<IPNetwork> allowed = AllowedIps(gateway, peer);
-        bool returnPath = NeedsReturnPath(gateway, peer, allowed);
+        bool returnPath = servesExposures && NeedsReturnPath(allowed);
         if (returnPath)
         {
             ReturnPath(text, peer, allowed);
@@ -56,7 +60,7 @@ internal static class ClientConfig
         }
 
         text.Append("\n[Peer]\n");
-        text.Append("PublicKey = ").Append(GatewayConfigReader.PublicKeyOf(gateway.PrivateKey)).Append('\n');
+        text.Append("PublicKey = ").Append(GatewaySection.PublicKeyOf(gateway.PrivateKey)).Append('\n');
         if (peer.PresharedKey is not null)
         {
             text.Append("PresharedKey = ").Append(peer.PresharedKey).Append('\n');
@@ -83,8 +87,7 @@ internal static class ClientConfig
 
     // A peer that already sends everything (or all IPv4) through the tunnel routes the replies there anyway; its
     // config stays wg-quick's ordinary full tunnel (an IPv6 exposure of a v4-only full tunnel is not covered).
-    private static bool NeedsReturnPath(GatewayConfig gateway, PeerConfig peer, IReadOnlyList<IPNetwork> allowed) =>
-        gateway.Exposures.Any(e => e.Peer == peer.Name && !e.Snat) &&
+    private static bool NeedsReturnPath(IReadOnlyList<IPNetwork> allowed) =>
         !allowed.Any(n => n.PrefixLength == 0 && Subnets.IsIPv4(n));
 
     private static void ReturnPath(StringBuilder text, PeerConfig peer, IReadOnlyList<IPNetwork> routes)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Holt.Config;
+using Holt.Text;
 
 namespace Holt.Gateway;
 
@@ -21,11 +22,11 @@ internal static class Expiry
         {
             // A time already past would add a peer that is expired from the start (holt peer disable does that).
             return date <= now
-                ? throw new CommandException($"--expires: {GatewayConfigReader.FormatDate(date)} is not in the future")
+                ? throw new CommandException($"--expires: {Config.TomlWriter.FormatDate(date)} is not in the future")
                 : date.ToUniversalTime();
         }
 
-        throw new CommandException($"--expires: '{PeerName.Printable(text)}' is not a duration (90m, 12h, 30d, 2w) or a date (2026-12-31 or 2026-12-31T18:00:00Z)");
+        throw new CommandException($"--expires: '{Printable.Of(text)}' is not a duration (90m, 12h, 30d, 2w) or a date (2026-12-31 or 2026-12-31T18:00:00Z)");
     }
 
     private static DateTimeOffset TruncateToSeconds(DateTimeOffset value) =>

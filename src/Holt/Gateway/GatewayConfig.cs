@@ -1,6 +1,4 @@
 using System.Net;
-using Holt.Firewall;
-using Holt.Guard;
 
 namespace Holt.Gateway;
 
@@ -15,9 +13,9 @@ internal enum Backend
 }
 
 /// <summary>
-/// The gateway's configuration, <c>/etc/holt/holt.toml</c>: its interface in <c>[gateway]</c> and one
-/// <c>[[peer]]</c> per device. Immutable; an edit makes a new value, checked whole by
-/// <see cref="GatewayConfigReader.Validate"/> before it is written.
+/// The gateway's part of holt.toml: its interface in <c>[gateway]</c> and one <c>[[peer]]</c> per device
+/// (<see cref="GatewaySection"/> reads and writes it). Immutable; an edit makes a new value, and the whole file is
+/// checked before it is written.
 /// </summary>
 internal sealed record GatewayConfig
 {
@@ -60,17 +58,8 @@ internal sealed record GatewayConfig
 
     public IReadOnlyList<PeerConfig> Peers { get; init; } = [];
 
-    /// <summary>The <c>[firewall]</c> section; its defaults when the file has none.</summary>
-    public FirewallConfig Firewall { get; init; } = new();
-
-    /// <summary>Public ports forwarded to peers, the <c>[[expose]]</c> tables.</summary>
-    public IReadOnlyList<Exposure> Exposures { get; init; } = [];
-
-    /// <summary>The <c>[guard]</c> section as written, or null when the file has none (the guard then runs on its defaults).</summary>
-    public GuardConfig? GuardSection { get; init; }
-
-    /// <summary>What the guard runs with: the section, or its defaults.</summary>
-    public GuardConfig Guard => GuardSection ?? GuardConfig.Default;
+    /// <summary>The VPN's subnets: the IPv4 one, and the IPv6 one when there is one.</summary>
+    public IReadOnlyList<IPNetwork> VpnSubnets => Subnet6 is IPNetwork subnet6 ? [Subnet, subnet6] : [Subnet];
 
     /// <summary>The endpoint clients dial, with the listen port added when the endpoint names none.</summary>
     public string ClientEndpoint => EndpointText.WithDefaultPort(Endpoint, ListenPort);

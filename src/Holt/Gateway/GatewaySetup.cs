@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Holt.Config;
 using Holt.WireGuard.Keys;
 
 namespace Holt.Gateway;
@@ -72,7 +73,7 @@ internal static class GatewaySetup
             Address6 = subnet6 is IPNetwork v6 ? Subnets.HostAt(v6, 1) : null,
             Dns = options.Dns,
         };
-        GatewayConfigReader.Validate(config);
+        GatewaySection.Instance.Check(HoltConfig.Empty.WithGateway(config), ConfigChecker.InMemory);
         return config;
     }
 

@@ -21,8 +21,11 @@ internal sealed class GatewayState
     /// </summary>
     public string? RulesetDigest { get; set; }
 
-    /// <summary>The SHA-256 of the holt.toml text last applied to the interface (see <see cref="ConfigStore.LastDigest"/>).</summary>
-    public string? AppliedConfigDigest { get; set; }
+    /// <summary>
+    /// The canonical digest of the table as the kernel held it right after Holt last loaded it (or null after Holt
+    /// removed it). The daemon compares the table against it to notice when someone else removed or changed it.
+    /// </summary>
+    public string? TableDigest { get; set; }
 
     /// <summary>The SSH session ("ADDRESS PORT") that ran the last firewall apply; the firewall always lets it in.</summary>
     public string? KeepSsh { get; set; }

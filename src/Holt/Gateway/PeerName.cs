@@ -1,3 +1,5 @@
+using Holt.Text;
+
 namespace Holt.Gateway;
 
 /// <summary>
@@ -18,18 +20,14 @@ internal static class PeerName
 
         if (name.Length > MaxLength)
         {
-            return $"peer name '{Printable(name)}' is longer than {MaxLength} characters";
+            return $"peer name '{Printable.Of(name)}' is longer than {MaxLength} characters";
         }
 
         if (!char.IsAsciiLetterOrDigit(name[0]) || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
         {
-            return $"invalid peer name '{Printable(name)}': use letters, digits, '.', '_' and '-', starting with a letter or digit";
+            return $"invalid peer name '{Printable.Of(name)}': use letters, digits, '.', '_' and '-', starting with a letter or digit";
         }
 
         return null;
     }
-
-    /// <summary>Any text (a name, a value from a file, an attacker's user name) with control characters shown as '?', so a line stays one line.</summary>
-    public static string Printable(string text) =>
-        new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

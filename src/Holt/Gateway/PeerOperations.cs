@@ -1,4 +1,6 @@
 using System.Net;
+using Holt.Config;
+using Holt.Text;
 using Holt.WireGuard.Keys;
 
 namespace Holt.Gateway;
@@ -28,55 +30,53 @@ internal sealed record AddPeerRequest
 }
 
 /// <summary>The outcome of an edit: the new configuration, and whether a running gateway took it at once.</summary>
-internal sealed record EditResult(GatewayConfig Config, bool Applied);
+internal sealed record EditResult(HoltConfig Config, bool Applied);
 
 /// <summary>
-/// Edits of the gateway's peers. Each one holds the configuration lock, checks the whole new configuration, writes
-/// it atomically and applies it to the running interface. If applying fails, the previous file is put back and
-/// re-applied, so a failed command leaves both the file and the interface as they were.
+/// Runs a change of the gateway's part of holt.toml as one transaction: under the configuration lock, the whole
+/// new configuration checked, written atomically and applied to the running interface; if applying fails, the
+/// previous file is put back and re-applied, so a failed command leaves both the file and the interface as they
+/// were. The program's composition provides it, since applying the whole configuration and letting other sections
+/// follow the peers (exposures follow a rename) is beyond the gateway's own part.
 /// </summary>
+internal delegate EditResult GatewayEdit(Func<GatewayConfig, DateTimeOffset, GatewayConfig> change);
+
+/// <summary>Edits of the gateway's peers, each run as one <see cref="GatewayEdit"/>.</summary>
 internal static class PeerOperations
 {
-    public static EditResult Add(ConfigStore store, AddPeerRequest request, TimeProvider time) =>
-        Edit(store, time, (config, now) => config with { Peers = [.. config.Peers, NewPeer(config, request, now)] });
+    public static EditResult Add(GatewayEdit edit, AddPeerRequest request) =>
+        edit((config, now) => config with { Peers = [.. config.Peers, NewPeer(config, request, now)] });
 
-    public static EditResult Remove(ConfigStore store, string name, TimeProvider time) =>
-        Edit(store, time, (config, _) =>
+    public static EditResult Remove(GatewayEdit edit, string name) =>
+        edit((config, _) =>
         {
             PeerConfig peer = Find(config, name);
-            List<int> exposed = config.Exposures.Where(e => e.Peer == peer.Name).Select(e => e.PublicPort).ToList();
-            if (exposed.Count > 0)
-            {
-                throw new CommandException($"peer '{peer.Name}' serves exposed ports ({string.Join(", ", exposed)}); remove them first with holt expose remove");
-            }
-
             return config with { Peers = config.Peers.Where(p => p != peer).ToList() };
         });
 
-    public static EditResult SetEnabled(ConfigStore store, string name, bool enabled, TimeProvider time) =>
-        Edit(store, time, (config, now) =>
+    public static EditResult SetEnabled(GatewayEdit edit, string name, bool enabled) =>
+        edit((config, now) =>
         {
             PeerConfig peer = Find(config, name);
             if (enabled && peer.IsExpired(now))
             {
-                throw new CommandException($"peer '{name}' expired at {GatewayConfigReader.FormatDate(peer.Expires!.Value)}; give it a new expiry with holt peer set {name} --expires ...");
+                throw new CommandException($"peer '{name}' expired at {TomlWriter.FormatDate(peer.Expires!.Value)}; give it a new expiry with holt peer set {name} --expires ...");
             }
 
             return Replace(config, peer, peer with { Enabled = enabled });
         });
 
-    public static EditResult Rename(ConfigStore store, string oldName, string newName, TimeProvider time) =>
-        Edit(store, time, (config, _) =>
+    public static EditResult Rename(GatewayEdit edit, string oldName, string newName) =>
+        edit((config, _) =>
         {
             PeerConfig peer = Find(config, oldName);
             CheckNewName(config, newName);
-            GatewayConfig renamed = Replace(config, peer, peer with { Name = newName });
-            return renamed with { Exposures = renamed.Exposures.Select(e => e.Peer == peer.Name ? e with { Peer = newName } : e).ToList() };
+            return Replace(config, peer, peer with { Name = newName });
         });
 
     /// <summary><c>holt peer set</c>: client-to-client and expiry (<c>never</c> clears it).</summary>
-    public static EditResult Set(ConfigStore store, string name, bool? clientToClient, string? expires, TimeProvider time) =>
-        Edit(store, time, (config, now) =>
+    public static EditResult Set(GatewayEdit edit, string name, bool? clientToClient, string? expires) =>
+        edit((config, now) =>
         {
             PeerConfig peer = Find(config, name);
             PeerConfig changed = peer;
@@ -94,18 +94,7 @@ internal static class PeerOperations
         });
 
     public static PeerConfig Find(GatewayConfig config, string name) =>
-        config.FindPeer(name) ?? throw new CommandException($"no peer named '{PeerName.Printable(name)}' (holt peer list shows them)");
-
-    private static EditResult Edit(ConfigStore store, TimeProvider time, Func<GatewayConfig, DateTimeOffset, GatewayConfig> change)
-    {
-        using (store.Lock())
-        {
-            GatewayConfig before = store.Load();
-            DateTimeOffset now = time.GetUtcNow();
-            GatewayConfig after = change(before, now);
-            return new EditResult(after, store.SaveAndApply(before, after, (config, digest) => GatewayApplier.ApplyLive(config, now, digest)));
-        }
-    }
+        config.FindPeer(name) ?? throw new CommandException($"no peer named '{Printable.Of(name)}' (holt peer list shows them)");
 
     private static GatewayConfig Replace(GatewayConfig config, PeerConfig old, PeerConfig updated) =>
         config with { Peers = config.Peers.Select(p => p == old ? updated : p).ToList() };
@@ -181,7 +170,7 @@ internal static class PeerOperations
         List<string>? dns = request.Dns?.SelectMany(d => d.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
         foreach (string entry in dns ?? [])
         {
-            if (GatewayConfigReader.DnsProblem(entry) is string problem)
+            if (GatewaySection.DnsProblem(entry) is string problem)
             {
                 throw new CommandException($"--dns: {problem}");
             }
@@ -219,9 +208,9 @@ internal static class PeerOperations
 
     private static IPAddress ChosenAddress(IPNetwork subnet, string text, HashSet<IPAddress> taken, string option)
     {
-        if (!Config.AddressText.TryParse(text, out IPAddress? address))
+        if (!AddressText.TryParse(text, out IPAddress? address))
         {
-            throw new CommandException($"{option}: '{PeerName.Printable(text)}' is not an IP address");
+            throw new CommandException($"{option}: '{Printable.Of(text)}' is not an IP address");
         }
 
         if (Subnets.HostProblem(subnet, address) is string problem)

@@ -81,34 +81,9 @@ internal sealed record PeerView
         a is null ? b : b is null ? a : a > b ? a : b;
 }
 
-/// <summary>What <c>holt status --json</c> prints for one interface.</summary>
-internal sealed record InterfaceView
-{
-    public required string Name { get; init; }
-
-    /// <summary>"gateway" for the interface of holt.toml, "tunnel" for any other Holt or wireguard-go interface.</summary>
-    public required string Role { get; init; }
-
-    public required bool Running { get; init; }
-
-    public string? Backend { get; init; }
-
-    public string? PublicKey { get; init; }
-
-    public int? ListenPort { get; init; }
-
-    public IReadOnlyList<PeerView> Peers { get; init; } = [];
-
-    /// <summary>Peers of a non-gateway interface, which have no names.</summary>
-    public IReadOnlyList<TunnelPeerView> TunnelPeers { get; init; } = [];
-}
-
-internal sealed record TunnelPeerView(string PublicKey, string? Endpoint, DateTimeOffset? LatestHandshake, ulong RxBytes, ulong TxBytes, IReadOnlyList<string> AllowedIps);
-
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(IReadOnlyList<PeerView>))]
 [JsonSerializable(typeof(PeerView))]
-[JsonSerializable(typeof(IReadOnlyList<InterfaceView>))]
 internal sealed partial class ViewJson : JsonSerializerContext
 {
     /// <summary>Keys and names printed as they are ('+' stays '+'); the output is for scripts, not HTML.</summary>

@@ -40,25 +40,11 @@ internal static class PidFile
                 return null;
             }
 
-            return IsHolt(pid) ? pid : null;
+            return Machine.HoltProcess.IsHolt(pid) ? pid : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    /// <summary>Whether process <paramref name="pid"/> exists and is a holt (the binary, or holt.dll under dotnet).</summary>
-    public static bool IsHolt(int pid)
-    {
-        try
-        {
-            // The command line is NUL-separated.
-            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Any(a => Path.GetFileName(a) is "holt" or "holt.dll");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
         }
     }
 }

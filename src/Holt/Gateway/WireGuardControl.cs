@@ -57,19 +57,16 @@ internal abstract class WireGuardControl(string interfaceName)
 /// <summary>Holt's engine (or any userspace implementation) through its control socket.</summary>
 internal sealed class EngineControl(string interfaceName) : WireGuardControl(interfaceName)
 {
+    /// <summary>Null when no one serves the socket, including a socket file left by a process killed with -9.</summary>
     public override DeviceStatus? TryGet()
     {
-        if (!File.Exists(UapiServer.SocketPathFor(InterfaceName)))
-        {
-            return null;
-        }
-
         try
         {
-            return UapiClient.Get(InterfaceName);
+            return UapiClient.TryGet(InterfaceName);
         }
         catch (CommandException) when (!File.Exists(UapiServer.SocketPathFor(InterfaceName)))
         {
+            // The interface went away during the exchange.
             return null;
         }
     }

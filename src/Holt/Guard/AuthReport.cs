@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Serialization;
+using Holt.Text;
 
 namespace Holt.Guard;
 
@@ -104,14 +105,14 @@ internal sealed class AuthReport
         }
 
         text.Append("\n\nTop source addresses\n");
-        text.Append(Cli.Format.Table(["ADDRESS", "ATTEMPTS", "FIRST SEEN", "LAST SEEN"],
+        text.Append(Format.Table(["ADDRESS", "ATTEMPTS", "FIRST SEEN", "LAST SEEN"],
             view.TopSources.Select(s => (IReadOnlyList<string>)[s.Address, Number(s.Attempts), Time(s.FirstSeen), Time(s.LastSeen)])));
         // User names are the attacker's text: printed on one line and free of terminal control characters.
         text.Append("\nTop user names tried\n");
-        text.Append(Cli.Format.Table(["USER", "ATTEMPTS"], view.TopUsers.Select(u => (IReadOnlyList<string>)[Gateway.PeerName.Printable(u.Name), Number(u.Count)])));
+        text.Append(Format.Table(["USER", "ATTEMPTS"], view.TopUsers.Select(u => (IReadOnlyList<string>)[Printable.Of(u.Name), Number(u.Count)])));
         text.Append("\nSuccessful logins by user and address\n");
-        text.Append(Cli.Format.Table(["USER", "ADDRESS", "LOGINS", "LAST"],
-            view.Logins.Select(l => (IReadOnlyList<string>)[Gateway.PeerName.Printable(l.User), l.Address, Number(l.Count), Time(l.Last)])));
+        text.Append(Format.Table(["USER", "ADDRESS", "LOGINS", "LAST"],
+            view.Logins.Select(l => (IReadOnlyList<string>)[Printable.Of(l.User), l.Address, Number(l.Count), Time(l.Last)])));
         text.Append("\nAttempts per hour (UTC)\n");
         long peak = view.AttemptsPerHour.Count == 0 ? 1 : Math.Max(1, view.AttemptsPerHour.Max(h => h.Attempts));
         foreach (HourView hour in view.AttemptsPerHour)

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json;
-using Holt.External;
-using Holt.Gateway;
+using Holt.Config;
+using Holt.Nft;
 
 namespace Holt.Guard;
 
@@ -19,7 +20,9 @@ internal sealed record Ban(IPNetwork Network, string? Jail, TimeSpan? Remaining)
 internal static class BanTable
 {
     public const string Table = "holt_guard";
-    private const string InstallHint = "apt-get install nftables";
+
+    /// <summary>The canonical digest of the table as Holt defines it, learned when this process last created it.</summary>
+    private static string? s_definitionDigest;
 
     private const string Definition = """
         table inet holt_guard {
@@ -60,25 +63,65 @@ internal static class BanTable
     /// <summary>Creates the table if it is missing; an existing one keeps its bans.</summary>
     public static void Ensure()
     {
-        if (ExternalTool.TryRun("nft", ["list", "table", "inet", Table], installHint: InstallHint).ExitCode != 0)
+        if (NftTables.List(Table) is null)
         {
             Run(Definition);
         }
     }
 
-    /// <summary>Bans <paramref name="network"/> for <paramref name="time"/>, replacing any ban it has (a new time).</summary>
-    public static void Add(IPNetwork network, TimeSpan time, string jail)
+    /// <summary>
+    /// Whether the table is there with its sets, chains and rules as Holt defines them (its elements aside, which
+    /// come and go with the bans): false after a <c>nft flush ruleset</c>, or when someone edited its rules.
+    /// </summary>
+    public static bool IsIntact()
     {
-        Ensure();
-        string set = SetFor(network);
-        string element = ElementText(network);
-        long seconds = Math.Max(1, (long)Math.Ceiling(time.TotalSeconds));
+        if (NftTables.ListJson(Table) is not string json)
+        {
+            return false;
+        }
 
-        // One transaction: make sure it exists, drop it, add it back with its new timeout (nft 1.0.6 has no
-        // "destroy", and adding an existing element would keep its old timeout).
-        Run($"add element inet {Table} {set} {{ {element} }}\n" +
-            $"delete element inet {Table} {set} {{ {element} }}\n" +
-            $"add element inet {Table} {set} {{ {element} timeout {seconds.ToString(CultureInfo.InvariantCulture)}s comment \"{jail}\" }}\n");
+        string? expected = Volatile.Read(ref s_definitionDigest);
+        return expected is null || NftCanonical.Digest(json, withElements: false) == expected;
+    }
+
+    /// <summary>
+    /// Deletes the table and creates it afresh, empty, as the guard does at its start and when the table was
+    /// removed or tampered with (the bans are then put back from the store, with the time they have left).
+    /// </summary>
+    public static void Recreate()
+    {
+        NftTables.Remove(Table);
+        Run(Definition);
+        Volatile.Write(ref s_definitionDigest, NftTables.ListJson(Table) is string json ? NftCanonical.Digest(json, withElements: false) : null);
+    }
+
+    /// <summary>Bans <paramref name="network"/> for <paramref name="time"/>, replacing any ban it has (a new time).</summary>
+    public static void Add(IPNetwork network, TimeSpan time, string jail) => AddAll([(network, time, jail)]);
+
+    /// <summary>Puts many bans in place in one transaction, each replacing any ban its address has.</summary>
+    public static void AddAll(IReadOnlyList<(IPNetwork Network, TimeSpan Time, string Jail)> bans)
+    {
+        if (bans.Count == 0)
+        {
+            return;
+        }
+
+        Ensure();
+        var script = new StringBuilder();
+        foreach ((IPNetwork network, TimeSpan time, string jail) in bans)
+        {
+            string set = SetFor(network);
+            string element = ElementText(network);
+            long seconds = Math.Max(1, (long)Math.Ceiling(time.TotalSeconds));
+
+            // Make sure it exists, drop it, add it back with its new timeout (nft 1.0.6 has no "destroy", and adding
+            // an existing element would keep its old timeout).
+            script.Append(CultureInfo.InvariantCulture, $"add element inet {Table} {set} {{ {element} }}\n");
+            script.Append(CultureInfo.InvariantCulture, $"delete element inet {Table} {set} {{ {element} }}\n");
+            script.Append(CultureInfo.InvariantCulture, $"add element inet {Table} {set} {{ {element} timeout {seconds}s comment \"{jail}\" }}\n");
+        }
+
+        Run(script.ToString());
     }
 
     /// <summary>Lifts the ban of <paramref name="network"/>; false when it was not banned.</summary>
@@ -94,11 +137,7 @@ internal static class BanTable
     }
 
     /// <summary>The bans the kernel holds now, with their remaining time.</summary>
-    public static IReadOnlyList<Ban> List()
-    {
-        ToolResult result = ExternalTool.TryRun("nft", ["-j", "list", "table", "inet", Table], installHint: InstallHint);
-        return result.ExitCode != 0 ? [] : ParseJson(result.Output);
-    }
+    public static IReadOnlyList<Ban> List() => NftTables.ListJson(Table) is string json ? ParseJson(json) : [];
 
     internal static IReadOnlyList<Ban> ParseJson(string json)
     {
@@ -156,12 +195,5 @@ internal static class BanTable
 
     private static string ElementText(IPNetwork network) => IsHost(network) ? network.BaseAddress.ToString() : network.ToString();
 
-    private static void Run(string script)
-    {
-        ToolResult result = ExternalTool.TryRun("nft", ["-f", "-"], script, InstallHint);
-        if (result.ExitCode != 0)
-        {
-            throw new CommandException($"nft refused the ban: {result.FirstErrorLine}");
-        }
-    }
+    private static void Run(string script) => NftTables.Script(script, "the ban");
 }

@@ -1,3 +1,5 @@
+using Holt.Text;
+
 namespace Holt.Guard;
 
 /// <summary>The built-in filters by the names a jail's <c>filter</c> key and <c>holt guard test --filter</c> use.</summary>
@@ -15,6 +17,6 @@ internal static class FilterCatalog
         "nginx-http-auth" => new NginxAuthFilter(),
         "apache-auth" => new ApacheAuthFilter(),
         "wordpress" => new WordPressFilter(),
-        _ => throw new ArgumentException($"unknown filter '{Gateway.PeerName.Printable(name ?? "")}' (one of {string.Join(", ", BuiltIn)})"),
+        _ => throw new ArgumentException($"unknown filter '{Printable.Of(name ?? "")}' (one of {string.Join(", ", BuiltIn)})"),
     };
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using Holt.Gateway;
+using Holt.Config;
 
 namespace Holt.Guard;
 
@@ -9,12 +9,23 @@ internal interface IBanSink
 {
     /// <summary>Bans <paramref name="network"/> for <paramref name="time"/> (a new time replaces an older one).</summary>
     void Ban(IPNetwork network, TimeSpan time, string jail);
+
+    /// <summary>Puts many bans in place at once (a restore after a restart, or after the table was removed).</summary>
+    void BanAll(IReadOnlyList<(IPNetwork Network, TimeSpan Time, string Jail)> bans)
+    {
+        foreach ((IPNetwork network, TimeSpan time, string jail) in bans)
+        {
+            Ban(network, time, jail);
+        }
+    }
 }
 
 /// <summary>Bans as nftables set elements in <c>inet holt_guard</c>.</summary>
 internal sealed class KernelBans : IBanSink
 {
     public void Ban(IPNetwork network, TimeSpan time, string jail) => BanTable.Add(network, time, jail);
+
+    public void BanAll(IReadOnlyList<(IPNetwork Network, TimeSpan Time, string Jail)> bans) => BanTable.AddAll(bans);
 }
 
 /// <summary>
@@ -72,15 +83,7 @@ internal sealed class GuardEngine
             return;
         }
 
-        foreach (StoredBan ban in _store.Active(now))
-        {
-            TimeSpan left = ban.RemainingAt(now);
-            if (left > TimeSpan.Zero)
-            {
-                _sink.Ban(ban.Network, left, ban.Jail);
-            }
-        }
-
+        RestoreBans(now);
         DateTimeOffset since = now - (_jails.Values.Select(j => j.Options.MaxTime).Append(_recidive?.Options.FindTime ?? TimeSpan.Zero).Max());
         foreach (StoredBan ban in _store.History(since))
         {
@@ -108,6 +111,21 @@ internal sealed class GuardEngine
         _ = _store.Prune(since);
     }
 
+    /// <summary>Puts every stored ban that still has time left back into the kernel, with that time, in one go.</summary>
+    public void RestoreBans(DateTimeOffset now)
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        List<(IPNetwork, TimeSpan, string)> bans = _store.Active(now)
+            .Select(ban => (ban.Network, ban.RemainingAt(now), ban.Jail))
+            .Where(ban => ban.Item2 > TimeSpan.Zero)
+            .ToList();
+        _sink.BanAll(bans);
+    }
+
     /// <summary>One failure in <paramref name="jailName"/>; the ban it earned, if any.</summary>
     public BanDecision? Fail(string jailName, Failure failure, DateTimeOffset now)
     {
@@ -129,11 +147,11 @@ internal sealed class GuardEngine
             return null;
         }
 
-        Apply(decision, now, $"{jail.Options.MaxRetry} failures within {GatewayConfigWriter.Duration(jail.Options.FindTime)}");
+        Apply(decision, now, $"{jail.Options.MaxRetry} failures within {DurationText.Format(jail.Options.FindTime)}");
         // A recidive ban only ever lengthens the ban in force (a jail's grown ban can outlast it).
         if (_recidive is not null && _recidive.Record(address, decision.At) is BanDecision repeat && repeat.Duration > decision.Duration)
         {
-            Apply(repeat, now, $"{_recidive.Options.MaxRetry} bans within {GatewayConfigWriter.Duration(_recidive.Options.FindTime)}");
+            Apply(repeat, now, $"{_recidive.Options.MaxRetry} bans within {DurationText.Format(_recidive.Options.FindTime)}");
             return repeat;
         }
 
@@ -156,7 +174,7 @@ internal sealed class GuardEngine
         _store?.Record(network, decision.Jail, decision.At, decision.Duration, decision.Count);
         _log(string.Create(
             CultureInfo.InvariantCulture,
-            $"banned {decision.Address} in jail {decision.Jail} for {GatewayConfigWriter.Duration(decision.Duration)} ({why}; ban #{decision.Count})"));
+            $"banned {decision.Address} in jail {decision.Jail} for {DurationText.Format(decision.Duration)} ({why}; ban #{decision.Count})"));
     }
 
     internal static IPNetwork HostNetwork(IPAddress address) =>

@@ -1,4 +1,3 @@
-using System.Net;
 using Holt.Gateway;
 using Holt.Interop;
 using Microsoft.Extensions.Logging;
@@ -12,20 +11,34 @@ namespace Holt.Guard;
 /// </summary>
 internal static class GuardRunner
 {
+    /// <summary>Set to 1 in the environment, the guard takes faults injected by tests (see <see cref="FaultFile"/>).</summary>
+    public const string TestHooksVariable = "HOLT_TEST_HOOKS";
+
     private static string LockPath => Path.Combine(StateStore.StateDirectory(), "guard.lock");
 
     /// <summary>
-    /// Takes the guard's lock and starts it with <paramref name="config"/>.
+    /// With <see cref="TestHooksVariable"/> set, the guard's thread throws when this file appears (and deletes it):
+    /// how the tests show that a failing guard is restarted while the tunnel runs on.
     /// </summary>
+    public static string FaultFile => Path.Combine(StateStore.StateDirectory(), "guard.fault");
+
+    /// <summary>Takes the guard's lock, puts the table in place and starts the guard with <paramref name="config"/>.</summary>
     /// <exception cref="CommandException">Another guard runs, or the store or a source cannot be opened.</exception>
-    public static RunningGuard Start(GuardConfig config, IReadOnlyList<IPNetwork> vpnSubnets, ILogger logger)
+    public static RunningGuard Start(GuardConfig config, IgnorePolicy ignore, ILogger logger, TimeProvider time, Action<Exception>? faulted)
     {
         SafeFdHandle guardLock = TakeLock();
         BanStore? store = null;
         try
         {
             store = BanStore.Open(BanStore.DefaultPath);
-            var service = new GuardService(config, vpnSubnets, store, new KernelBans(), logger);
+
+            // Afresh, so a rule someone slipped into the table is gone; the bans come back from the store at once.
+            BanTable.Recreate();
+            var service = new GuardService(config, ignore, store, new KernelBans(), logger, time)
+            {
+                Faulted = faulted,
+                FaultHook = Environment.GetEnvironmentVariable(TestHooksVariable) == "1" ? TakeInjectedFault : null,
+            };
             store = null;
             try
             {
@@ -44,6 +57,24 @@ internal static class GuardRunner
             store?.Dispose();
             guardLock.Dispose();
             throw;
+        }
+    }
+
+    private static bool TakeInjectedFault()
+    {
+        try
+        {
+            if (!File.Exists(FaultFile))
+            {
+                return false;
+            }
+
+            File.Delete(FaultFile);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 
@@ -73,6 +104,8 @@ internal static class GuardRunner
 internal sealed class RunningGuard(GuardService service, SafeFdHandle guardLock) : IDisposable
 {
     private bool _disposed;
+
+    public GuardService Service => service;
 
     public void Dispose()
     {

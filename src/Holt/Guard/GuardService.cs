@@ -27,38 +27,66 @@ internal sealed partial class GuardService : IDisposable
     private readonly BanStore _store;
     private readonly GuardEngine _engine;
     private readonly ILogger _logger;
-    private readonly IReadOnlyList<IPNetwork> _fixedIgnore;
+    private readonly IgnorePolicy _ignore;
     private readonly List<FileSource> _files = [];
     private readonly List<JournalReader> _journals = [];
     private readonly ConcurrentQueue<(JournalReader Reader, JournalEntry Entry)> _entries = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
-    private readonly Func<DateTimeOffset> _now;
+    private readonly TimeProvider _time;
     private readonly string _journalctl;
     private readonly Dictionary<string, List<string>> _sources = new(StringComparer.Ordinal);
     private long _statusWritten = -1;
-    private HashSet<IPAddress> _sessions = [];
-    private DateTimeOffset _sessionsRead = DateTimeOffset.MinValue;
+    private int _restoreRequested;
+    private ITimer? _pollTimer;
 
     /// <param name="config">The [guard] section (enabled or not: the caller decides whether to start it).</param>
-    /// <param name="vpnSubnets">The gateway's VPN subnets, never banned.</param>
+    /// <param name="ignore">What is never banned.</param>
     /// <param name="store">The ban store; the service owns it from here on.</param>
     /// <param name="sink">Where bans take effect.</param>
     /// <param name="logger">The daemon's log.</param>
-    /// <param name="now">The clock (tests pass their own).</param>
+    /// <param name="time">The clock (tests pass their own).</param>
     /// <param name="journalctl">journalctl, or a stand-in (tests).</param>
     public GuardService(
-        GuardConfig config, IReadOnlyList<IPNetwork> vpnSubnets, BanStore store, IBanSink sink, ILogger logger, Func<DateTimeOffset>? now = null, string journalctl = "journalctl")
+        GuardConfig config, IgnorePolicy ignore, BanStore store, IBanSink sink, ILogger logger, TimeProvider? time = null, string journalctl = "journalctl")
     {
         _journalctl = journalctl;
         _config = config;
         _store = store;
         _logger = logger;
-        _now = now ?? (() => DateTimeOffset.UtcNow);
-        _fixedIgnore = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128"), .. vpnSubnets, .. config.IgnoreIp];
-        _engine = new GuardEngine(config, sink, store, Ignored, line => LogBan(_logger, line));
+        _time = time ?? TimeProvider.System;
+        _ignore = ignore;
+        _engine = new GuardEngine(config, sink, store, _ignore.Explain, line => LogBan(_logger, line));
         _thread = new Thread(Run) { IsBackground = true, Name = "holt guard" };
+    }
+
+    /// <summary>
+    /// Called when the guard's thread fails with an unexpected exception (a defect): the thread ends, and the host
+    /// restarts the guard. Without it the exception is rethrown, as in tests.
+    /// </summary>
+    public Action<Exception>? Faulted { get; init; }
+
+    /// <summary>Tests only (see <see cref="GuardRunner.FaultFile"/>): when it returns true, the next round throws.</summary>
+    internal Func<bool>? FaultHook { get; init; }
+
+    private void Wake()
+    {
+        try
+        {
+            _ = _wake.Set();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The timer raced with Dispose.
+        }
+    }
+
+    /// <summary>Asks the guard's thread to put every active ban back into the kernel (its table was removed).</summary>
+    public void RequestBanRestore()
+    {
+        _ = Interlocked.Exchange(ref _restoreRequested, 1);
+        _ = _wake.Set();
     }
 
     /// <summary>The file sources, for tests: which paths are followed.</summary>
@@ -73,7 +101,7 @@ internal sealed partial class GuardService : IDisposable
     /// <param name="poll">Start the polling thread (tests leave it off and call <see cref="PollOnce"/> themselves).</param>
     public void Start(bool poll = true)
     {
-        _engine.Restore(_now());
+        _engine.Restore(_time.GetUtcNow());
         foreach (JailConfig jail in _config.Jails.Where(j => j.Enabled))
         {
             IGuardFilter Filter() => CreateFilter(jail, _config);
@@ -110,6 +138,7 @@ internal sealed partial class GuardService : IDisposable
         if (poll)
         {
             WriteStatus();
+            _pollTimer = _time.CreateTimer(_ => Wake(), null, PollInterval, PollInterval);
             _thread.Start();
         }
     }
@@ -155,7 +184,17 @@ internal sealed partial class GuardService : IDisposable
     /// <summary>Reads what is there now and decides on it, at once (tests call this instead of waiting for a poll).</summary>
     internal void PollOnce()
     {
-        DateTimeOffset now = _now();
+        DateTimeOffset now = _time.GetUtcNow();
+        if (FaultHook?.Invoke() == true)
+        {
+            throw new InvalidOperationException("a fault injected by a test");
+        }
+
+        if (Interlocked.Exchange(ref _restoreRequested, 0) != 0)
+        {
+            _engine.RestoreBans(now);
+        }
+
         foreach (FileSource source in _files)
         {
             IReadOnlyList<string> lines;
@@ -231,6 +270,7 @@ internal sealed partial class GuardService : IDisposable
 
     public void Dispose()
     {
+        _pollTimer?.Dispose();
         _stop.Cancel();
         _ = _wake.Set();
         if (_thread.IsAlive)
@@ -295,17 +335,17 @@ internal sealed partial class GuardService : IDisposable
 
     private void Run()
     {
-        DateTimeOffset lastSave = _now();
+        DateTimeOffset lastSave = _time.GetUtcNow();
         while (!_stop.IsCancellationRequested)
         {
             try
             {
                 PollOnce();
-                if (_now() - lastSave >= s_positionSaveInterval)
+                if (_time.GetUtcNow() - lastSave >= s_positionSaveInterval)
                 {
                     SavePositions();
                     WriteStatus();
-                    lastSave = _now();
+                    lastSave = _time.GetUtcNow();
                 }
             }
             catch (Exception e) when (e is CommandException or StoreException)
@@ -313,61 +353,15 @@ internal sealed partial class GuardService : IDisposable
                 // A failed nft call or a busy database: logged, and the next round tries again.
                 LogRoundFailed(_logger, e.Message);
             }
-
-            _ = WaitHandle.WaitAny([_wake, _stop.Token.WaitHandle], PollInterval);
-        }
-    }
-
-    /// <summary>Why <paramref name="address"/> must not be banned: a fixed ignore entry or a live login session.</summary>
-    private string? Ignored(IPAddress address)
-    {
-        foreach (IPNetwork network in _fixedIgnore)
-        {
-            if (network.Contains(address))
+            catch (Exception e) when (Faulted is not null)
             {
-                return $"ignoreip {network}";
+                // A defect: the thread ends here and the host starts the guard again; the VPN is not touched.
+                Faulted(e);
+                return;
             }
-        }
 
-        DateTimeOffset now = _now();
-        if (now - _sessionsRead > s_sessionRefresh)
-        {
-            _sessions = LiveSessions();
-            _sessionsRead = now;
+            _ = WaitHandle.WaitAny([_wake, _stop.Token.WaitHandle]);
         }
-
-        return _sessions.Contains(address) ? "a logged-in session" : null;
-    }
-
-    /// <summary>
-    /// The addresses of everyone logged in over SSH now (/run/utmp) and of the SSH session that started Holt: an
-    /// operator who mistypes a password in a second window must not lock out the first.
-    /// </summary>
-    private static HashSet<IPAddress> LiveSessions()
-    {
-        var addresses = new HashSet<IPAddress>();
-        if (Firewall.FirewallRuntime.ParseKeep(Firewall.FirewallRuntime.CurrentSshSession()) is (IPAddress client, _))
-        {
-            _ = addresses.Add(client);
-        }
-
-        try
-        {
-            using FileStream utmp = File.OpenRead("/run/utmp");
-            foreach (UtmpRecord record in Utmp.Read(utmp))
-            {
-                if (Utmp.ToLoginEvent(record) is { Address: IPAddress address })
-                {
-                    _ = addresses.Add(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // No utmp (a container): no sessions to spare.
-        }
-
-        return addresses;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "guard: {Line}")]

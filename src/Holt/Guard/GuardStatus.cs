@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Holt.Gateway;
+using Holt.Machine;
 using Holt.Storage;
 
 namespace Holt.Guard;
@@ -58,7 +59,7 @@ internal static class GuardStatus
         {
             using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(PathFor()));
             JsonElement root = document.RootElement;
-            if (!root.TryGetProperty("pid", out JsonElement pid) || !pid.TryGetInt32(out int id) || !PidFile.IsHolt(id))
+            if (!root.TryGetProperty("pid", out JsonElement pid) || !pid.TryGetInt32(out int id) || !HoltProcess.IsHolt(id))
             {
                 return null;
             }

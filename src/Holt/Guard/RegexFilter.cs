@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Holt.Text;
 
 namespace Holt.Guard;
 
@@ -44,11 +45,11 @@ internal sealed class RegexFilter : IGuardFilter
         for (int i = 0; i < patterns.Count; i++)
         {
             string which = patterns.Count == 1 ? "pattern" : $"pattern {i + 1}";
-            Regex regex = Compile(patterns[i], $"{which} '{Gateway.PeerName.Printable(patterns[i])}'");
+            Regex regex = Compile(patterns[i], $"{which} '{Printable.Of(patterns[i])}'");
             int host = regex.GroupNumberFromName(HostGroup);
             if (host < 0)
             {
-                throw new ArgumentException($"{which} '{Gateway.PeerName.Printable(patterns[i])}' has no (?<host>...) group for the client's address");
+                throw new ArgumentException($"{which} '{Printable.Of(patterns[i])}' has no (?<host>...) group for the client's address");
             }
 
             _patterns[i] = regex;
@@ -121,12 +122,12 @@ internal sealed class RegexFilter : IGuardFilter
 
     /// <summary>The parser's explanation, on one line (it quotes the pattern, which the message already names).</summary>
     private static string Reason(ArgumentException e) =>
-        e is RegexParseException parse ? $"{ParseReason(parse)} (at offset {parse.Offset})" : Gateway.PeerName.Printable(e.Message);
+        e is RegexParseException parse ? $"{ParseReason(parse)} (at offset {parse.Offset})" : Printable.Of(e.Message);
 
     private static string ParseReason(RegexParseException e)
     {
         // "Invalid pattern 'PATTERN' at offset N. REASON": keep REASON, the part that says why.
-        string message = Gateway.PeerName.Printable(e.Message);
+        string message = Printable.Of(e.Message);
         string marker = $" at offset {e.Offset}. ";
         int at = message.LastIndexOf(marker, StringComparison.Ordinal);
         return at >= 0 ? message[(at + marker.Length)..].TrimEnd('.') : message;

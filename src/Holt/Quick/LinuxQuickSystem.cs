@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Holt.External;
+using Holt.Hosting;
 using Holt.Tunnel;
 using Holt.Uapi;
 
@@ -64,7 +65,7 @@ internal sealed class LinuxQuickSystem : IQuickSystem
         var clock = Stopwatch.StartNew();
 
         // A process that has exited but is not yet reaped has an empty command line, so it no longer counts.
-        while (File.Exists(socket) || (engine is int pid && Gateway.PidFile.IsHolt(pid)))
+        while (File.Exists(socket) || (engine is int pid && Machine.HoltProcess.IsHolt(pid)))
         {
             if (clock.Elapsed >= timeout)
             {

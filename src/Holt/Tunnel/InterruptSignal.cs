@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Holt.Hosting;
 using Holt.Interop;
 
 namespace Holt.Tunnel;

@@ -1,3 +1,4 @@
+using Holt.Hosting;
 using Holt.Logging;
 using Microsoft.Extensions.Logging;
 

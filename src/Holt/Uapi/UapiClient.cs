@@ -22,10 +22,31 @@ internal static class UapiClient
     }
 
     /// <summary>
+    /// The interface's state, or null when it is not running: no control socket, or one that nobody serves (a
+    /// process killed with -9 leaves its socket file behind, and a connection to it is refused).
+    /// </summary>
+    /// <exception cref="CommandException">Something serves the socket but does not answer properly.</exception>
+    public static DeviceStatus? TryGet(string interfaceName)
+    {
+        string? response = Exchange(interfaceName, "get=1\n\n", missingIsNull: true);
+        return response is null ? null : ParseGet(interfaceName, response);
+    }
+
+    /// <summary>
     /// Sends one <c>set=1</c> request; <paramref name="body"/> is its lines without the <c>set=1</c> line and the
     /// closing blank line. It is applied whole or not at all by Holt's engine.
     /// </summary>
     /// <exception cref="CommandException">The interface does not answer, or refused the request.</exception>
+    public static void Set(string interfaceName, string body)
+    {
+        string response = Exchange(interfaceName, "set=1\n" + body + "\n");
+        int errno = ReadErrno(interfaceName, response);
+        if (errno != 0)
+        {
+            throw new CommandException($"{interfaceName} refused the configuration (errno {errno})");
+        }
+    }
+
     /// <summary>
     /// The process id of whoever serves the interface's control socket (SO_PEERCRED of a connection to it), or null
     /// when there is no socket or nobody answers.
@@ -49,17 +70,9 @@ internal static class UapiClient
         }
     }
 
-    public static void Set(string interfaceName, string body)
-    {
-        string response = Exchange(interfaceName, "set=1\n" + body + "\n");
-        int errno = ReadErrno(interfaceName, response);
-        if (errno != 0)
-        {
-            throw new CommandException($"{interfaceName} refused the configuration (errno {errno})");
-        }
-    }
+    private static string Exchange(string interfaceName, string request) => Exchange(interfaceName, request, missingIsNull: false)!;
 
-    private static string Exchange(string interfaceName, string request)
+    private static string? Exchange(string interfaceName, string request, bool missingIsNull)
     {
         string path = UapiServer.SocketPathFor(interfaceName);
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -71,7 +84,7 @@ internal static class UapiClient
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused)
         {
-            throw new CommandException($"interface {interfaceName} is not running (no one listens on {path})", e);
+            return missingIsNull ? null : throw new CommandException($"interface {interfaceName} is not running (no one listens on {path})", e);
         }
         catch (SocketException e)
         {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Holt.Integration.Tests.Harness;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -43,7 +44,9 @@ public sealed class FirewallTests(ITestOutputHelper output)
             (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV6!, "echo open")).EnsureSuccess();
 
             await gateway.CheckAsync("lockdown", "ssh", "--confirm-timeout", "60");
-            await gateway.CheckAsync("firewall", "confirm");
+
+            // The confirmation comes through the tunnel: it proves the way in still works.
+            (await sshd.RunAsync(laptop.Namespace, "10.8.0.1", $"{gateway.RemoteHolt} firewall confirm")).EnsureSuccess();
 
             CommandResult refused = await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "echo open");
             Assert.NotEqual(0, refused.ExitCode);
@@ -109,7 +112,7 @@ public sealed class FirewallTests(ITestOutputHelper output)
             (await gateway.UpAsync()).EnsureSuccess();
             await Traffic.AssertPingsAsync(first, gateway.Host.UnderlayV6!);
             await gateway.CheckAsync("firewall", "apply");
-            await gateway.CheckAsync("firewall", "confirm");
+            await gateway.CheckAsync("firewall", "confirm", "--force");
 
             await Traffic.AssertNoReplyAsync(first, gateway.Host.UnderlayV4, "echo = \"drop\"");
             await Traffic.AssertNoReplyAsync(first, gateway.Host.UnderlayV6!, "echo = \"drop\"");
@@ -185,7 +188,7 @@ public sealed class FirewallTests(ITestOutputHelper output)
 
             // Off, like apply, leaves the other table exactly as it was.
             await gateway.CheckAsync("firewall", "apply");
-            await gateway.CheckAsync("firewall", "confirm");
+            await gateway.CheckAsync("firewall", "confirm", "--force");
             Assert.Equal(foreign, await ForeignTableAsync(gateway));
             await gateway.CheckAsync("firewall", "off");
             Assert.Equal(foreign, await ForeignTableAsync(gateway));
@@ -193,21 +196,41 @@ public sealed class FirewallTests(ITestOutputHelper output)
         });
 
     [RootFact]
-    public Task ApplyOverSsh_NeverCutsTheSessionThatRanIt() =>
+    public Task ApplyOverSsh_NeverCutsTheSessionThatRanIt_AndIsConfirmedOnlyThroughTheTunnel() =>
         Lab.RunAsync(output, async lab =>
         {
             Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
             Host internet = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Host laptop = await lab.AddHostAsync(Implementation.WireGuardGo);
             Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace);
             (await gateway.UpAsync()).EnsureSuccess();
+            (await lab.WgQuickAsync(laptop, "up", await Harness.Gateway.WriteClientConfigAsync(lab, laptop, await gateway.AddPeerAsync("laptop")))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway from the laptop");
 
             // The operator works over public SSH: lockdown runs in that session, which carries on, and can
-            // reconnect to confirm while the apply waits.
+            // reconnect while the apply waits.
             CommandResult run = await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4,
                 $"{gateway.RemoteHolt} lockdown ssh --confirm-timeout 60 && sleep 2 && echo still-here");
             Assert.True(run.Succeeded, run.Describe());
             Assert.Contains("still-here", run.Output, StringComparison.Ordinal);
-            (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, $"{gateway.RemoteHolt} firewall confirm")).EnsureSuccess();
+
+            // The pending apply shows, with the time left and the session let in meanwhile.
+            using (JsonDocument status = JsonDocument.Parse(await gateway.CheckAsync("firewall", "status", "--json")))
+            {
+                JsonElement pending = status.RootElement.GetProperty("pending");
+                Assert.InRange(pending.GetProperty("seconds_left").GetInt32(), 1, 60);
+                Assert.StartsWith(internet.UnderlayV4 + " ", pending.GetProperty("ssh_session_let_in").GetString(), StringComparison.Ordinal);
+            }
+
+            // Confirming from the public session proves nothing about the way in: refused, and still pending.
+            CommandResult fromOutside = await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, $"{gateway.RemoteHolt} firewall confirm");
+            Assert.Equal(1, fromOutside.ExitCode);
+            Assert.Contains($"this SSH session comes from {internet.UnderlayV4}, outside the VPN", fromOutside.Error, StringComparison.Ordinal);
+            Assert.Contains("awaits holt firewall confirm", await gateway.CheckAsync("firewall", "status"), StringComparison.Ordinal);
+
+            // Through the tunnel it is accepted.
+            (await sshd.RunAsync(laptop.Namespace, "10.8.0.1", $"{gateway.RemoteHolt} firewall confirm")).EnsureSuccess();
+            Assert.DoesNotContain("awaits", await gateway.CheckAsync("firewall", "status"), StringComparison.Ordinal);
 
             // Confirmed: the policy is exactly holt.toml's, so a new public SSH connection is refused now.
             Assert.NotEqual(0, (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "true", connectTimeoutSeconds: 2)).ExitCode);

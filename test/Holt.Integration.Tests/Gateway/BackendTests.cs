@@ -86,7 +86,7 @@ public sealed class BackendTests(ITestOutputHelper output)
             Assert.Contains("backend = \"engine\"", up.Output, StringComparison.Ordinal);
             Assert.False(await gateway.Host.Namespace.HasLinkAsync(gateway.Interface));
             Assert.False(gateway.DaemonRunning);
-            Assert.False((await gateway.Host.Namespace.TryExecAsync(Tools.Nft, "list", "table", "inet", "holt")).Succeeded);
+            Assert.False((await gateway.Host.Namespace.TryExecAsync(Tools.Nft, "list", "table", "inet", gateway.Table)).Succeeded);
         });
 
     /// <summary>

@@ -63,7 +63,10 @@ public sealed class GatewayTests(ITestOutputHelper output)
 
             // holt status reports the running gateway with the same peer, in text and JSON.
             using JsonDocument status = JsonDocument.Parse(await gateway.CheckAsync("status", "--json"));
-            JsonElement self = status.RootElement.EnumerateArray().Single(i => i.GetProperty("name").GetString() == gateway.Interface);
+            JsonElement self = status.RootElement.GetProperty("interfaces").EnumerateArray().Single(i => i.GetProperty("name").GetString() == gateway.Interface);
+            Assert.Equal(JsonValueKind.Null, status.RootElement.GetProperty("config_problem").ValueKind);
+            Assert.Equal(gateway.Table, status.RootElement.GetProperty("firewall").GetProperty("table").GetString());
+            Assert.True(status.RootElement.GetProperty("firewall").GetProperty("intact").GetBoolean());
             Assert.Equal("gateway", self.GetProperty("role").GetString());
             Assert.True(self.GetProperty("running").GetBoolean());
             Assert.Equal(gateway.Host.ListenPort, self.GetProperty("listen_port").GetInt32());

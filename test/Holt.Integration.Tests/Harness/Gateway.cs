@@ -37,6 +37,9 @@ internal sealed class Gateway
 
     public string StateFile => Path.Combine(StateDirectory, Interface + ".json");
 
+    /// <summary>The gateway's own nftables table (inet), named after its interface.</summary>
+    public string Table => "holt-" + Interface;
+
     public Dictionary<string, string> Environment => new()
     {
         ["HOLT_CONFIG"] = ConfigPath,
@@ -140,9 +143,9 @@ internal sealed class Gateway
             problems.Add($"the gateway interface {Interface} is still there after holt down");
         }
 
-        if ((await Host.Namespace.TryExecAsync(Tools.Nft, "list", "table", "inet", "holt")).Succeeded)
+        if ((await Host.Namespace.TryExecAsync(Tools.Nft, "list", "table", "inet", Table)).Succeeded)
         {
-            problems.Add("Holt's nftables table is still there after holt down");
+            problems.Add($"the gateway's nftables table {Table} is still there after holt down");
         }
 
         if (File.Exists(PidPath))

@@ -19,7 +19,11 @@ internal static partial class Traffic
     /// </summary>
     public static async Task<PingResult> PingAsync(Host from, string address, int count = 1, int wait = 2, int? dontFragmentSize = null)
     {
-        List<string> command = [Tools.Ping, "-n", "-q", "-c", count.ToString(), "-i", "0.01", "-W", wait.ToString()];
+        // After its last request ping waits only max(2 x the slowest reply so far, the interval) for the replies still
+        // out (-W counts only while none came back), then calls the rest lost: at -i 0.01 a reply 20 ms late on a
+        // loaded machine was counted as a loss. At 0.2 s a late reply still counts, and a lost one is still caught.
+        string interval = count > 1 ? "0.2" : "0.01";
+        List<string> command = [Tools.Ping, "-n", "-q", "-c", count.ToString(), "-i", interval, "-W", wait.ToString()];
         if (dontFragmentSize is int size)
         {
             // Echoes of this payload size that may not be fragmented on the way (inside the tunnel).

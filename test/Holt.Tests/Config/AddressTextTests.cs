@@ -1,6 +1,7 @@
 using System.Net;
 using Holt.Config;
 using Holt.Gateway;
+using Holt.Tests.Support;
 
 namespace Holt.Tests.Config;
 
@@ -42,7 +43,7 @@ public sealed class AddressTextTests
             "subnet = \"10.8.0.0/24\"",
             "address = \"10.8.1\"") + "\n";
 
-        var error = Assert.Throws<Holt.Config.ConfigException>(() => GatewayConfigReader.Read(text, "holt.toml"));
+        var error = Assert.Throws<Holt.Config.ConfigException>(() => TestConfig.ReadGateway(text));
 
         Assert.Equal("holt.toml:5: 'address' must be an IP address, not '10.8.1'", error.Message);
     }

@@ -1,6 +1,9 @@
 using System.Net;
+using Holt.Cli;
+using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
+using Holt.Nft;
 using Holt.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
@@ -18,7 +21,13 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
     private readonly string _directory = Directory.CreateTempSubdirectory("holt-expose").FullName;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 10, 12, 0, 0, TimeSpan.Zero));
 
-    private ConfigStore Store => new(Path.Combine(_directory, "etc", "holt.toml"));
+    private string _interface = "";
+
+    private ConfigStore Store => TestConfig.Store(Path.Combine(_directory, "etc", "holt.toml"));
+
+    private GatewayEdit Edit => Editing.Gateway(Store, _time);
+
+    private string Table => Ruleset.TableName(_interface);
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
@@ -29,7 +38,7 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
         {
             Init();
 
-            (GatewayConfig added, Exposure exposure, bool applied) = ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home", ToPort = 80 });
+            (HoltConfig added, Exposure exposure, bool applied) = ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home", ToPort = 80 }, _time.GetUtcNow());
             (_, Exposure second, _) = ExposeOperations.Add(Store, new ExposeRequest
             {
                 PublicPort = 27015,
@@ -37,25 +46,25 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
                 Protocol = "udp",
                 Sources = ["203.0.113.0/24, 2001:db8::/32", "198.51.100.7/32"],
                 Snat = true,
-            });
+            }, _time.GetUtcNow());
 
             Assert.False(applied);
             Assert.Equal((8080, Protocol.Tcp, "home", 80, false), (exposure.PublicPort, exposure.Protocol, exposure.Peer, exposure.ToPort, exposure.Snat));
             Assert.Equal([exposure], added.Exposures);
             Assert.Equal(27015, second.ToPort);
             Assert.Equal([IPNetwork.Parse("203.0.113.0/24"), IPNetwork.Parse("2001:db8::/32"), IPNetwork.Parse("198.51.100.7/32")], second.Sources);
-            GatewayConfig saved = Store.Load();
+            HoltConfig saved = Store.Load();
             Assert.Equal([(8080, Protocol.Tcp), (27015, Protocol.Udp)], saved.Exposures.Select(e => (e.PublicPort, e.Protocol)));
             Assert.True(saved.Exposures[1].Snat);
 
-            (GatewayConfig removed, Exposure gone, _) = ExposeOperations.Remove(Store, 8080, "tcp");
+            (HoltConfig removed, Exposure gone, _) = ExposeOperations.Remove(Store, 8080, "tcp", _time.GetUtcNow());
 
             Assert.Equal(8080, gone.PublicPort);
             Assert.Equal([27015], removed.Exposures.Select(e => e.PublicPort));
             Assert.Equal([27015], Store.Load().Exposures.Select(e => e.PublicPort));
 
             // Nothing of Holt's is loaded while the gateway is down and the firewall off.
-            Assert.Null(Nft.ListTable());
+            Assert.Null(NftTables.List(Table));
         });
     }
 
@@ -70,14 +79,14 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
             string? loaded, afterRemove;
             try
             {
-                (_, _, applied) = ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home", ToPort = 80 });
-                loaded = Nft.ListTable();
-                (_, _, removedApplied) = ExposeOperations.Remove(Store, 8080, "tcp");
-                afterRemove = Nft.ListTable();
+                (_, _, applied) = ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home", ToPort = 80 }, _time.GetUtcNow());
+                loaded = NftTables.List(Table);
+                (_, _, removedApplied) = ExposeOperations.Remove(Store, 8080, "tcp", _time.GetUtcNow());
+                afterRemove = NftTables.List(Table);
             }
             finally
             {
-                Nft.Remove();
+                NftTables.Remove(Table);
             }
 
             Assert.True(applied);
@@ -96,9 +105,9 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
         InNamespace(() =>
         {
             Init();
-            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" });
+            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" }, _time.GetUtcNow());
 
-            (GatewayConfig config, _, _) = ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home", Protocol = "udp" });
+            (HoltConfig config, _, _) = ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home", Protocol = "udp" }, _time.GetUtcNow());
 
             Assert.Equal([Protocol.Tcp, Protocol.Udp], config.Exposures.Select(e => e.Protocol));
         });
@@ -113,10 +122,10 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
         InNamespace(() =>
         {
             Init();
-            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" });
+            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" }, _time.GetUtcNow());
             byte[] before = File.ReadAllBytes(Store.Path);
 
-            var error = Assert.Throws<CommandException>(() => ExposeOperations.Add(Store, new ExposeRequest { PublicPort = port, Peer = "phone", Protocol = protocol }));
+            var error = Assert.Throws<CommandException>(() => ExposeOperations.Add(Store, new ExposeRequest { PublicPort = port, Peer = "phone", Protocol = protocol }, _time.GetUtcNow()));
 
             Assert.Equal(expected, error.Message);
             Assert.Equal(before, File.ReadAllBytes(Store.Path));
@@ -139,7 +148,7 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
             byte[] before = File.ReadAllBytes(Store.Path);
             var request = new ExposeRequest { PublicPort = port, ToPort = toPort, Protocol = protocol, Peer = peer, Sources = sources is null ? [] : [sources] };
 
-            var error = Assert.Throws<CommandException>(() => ExposeOperations.Add(Store, request));
+            var error = Assert.Throws<CommandException>(() => ExposeOperations.Add(Store, request, _time.GetUtcNow()));
 
             Assert.Equal(expected, error.Message);
             Assert.Equal(before, File.ReadAllBytes(Store.Path));
@@ -152,10 +161,10 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
         InNamespace(() =>
         {
             Init();
-            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" });
+            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" }, _time.GetUtcNow());
             byte[] before = File.ReadAllBytes(Store.Path);
 
-            var error = Assert.Throws<CommandException>(() => ExposeOperations.Remove(Store, 8080, "udp"));
+            var error = Assert.Throws<CommandException>(() => ExposeOperations.Remove(Store, 8080, "udp", _time.GetUtcNow()));
 
             Assert.Equal("UDP port 8080 is not exposed (holt expose list shows what is)", error.Message);
             Assert.Equal(before, File.ReadAllBytes(Store.Path));
@@ -168,17 +177,17 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
         InNamespace(() =>
         {
             Init();
-            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" });
-            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 9000, Peer = "home" });
+            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" }, _time.GetUtcNow());
+            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 9000, Peer = "home" }, _time.GetUtcNow());
             byte[] before = File.ReadAllBytes(Store.Path);
 
-            var error = Assert.Throws<CommandException>(() => PeerOperations.Remove(Store, "home", _time));
+            var error = Assert.Throws<CommandException>(() => PeerOperations.Remove(Edit, "home"));
 
             Assert.Equal("peer 'home' serves exposed ports (8080, 9000); remove them first with holt expose remove", error.Message);
             Assert.Equal(before, File.ReadAllBytes(Store.Path));
 
             // The other peer goes as usual.
-            Assert.Null(PeerOperations.Remove(Store, "phone", _time).Config.FindPeer("phone"));
+            Assert.Null(PeerOperations.Remove(Edit, "phone").Config.Gateway.FindPeer("phone"));
         });
     }
 
@@ -188,14 +197,14 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
         InNamespace(() =>
         {
             Init();
-            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" });
-            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 9000, Peer = "phone" });
+            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 8080, Peer = "home" }, _time.GetUtcNow());
+            ExposeOperations.Add(Store, new ExposeRequest { PublicPort = 9000, Peer = "phone" }, _time.GetUtcNow());
 
-            PeerOperations.Rename(Store, "home", "nas", _time);
+            PeerOperations.Rename(Edit, "home", "nas");
 
-            GatewayConfig saved = Store.Load();
+            HoltConfig saved = Store.Load();
             Assert.Equal([("nas", 8080), ("phone", 9000)], saved.Exposures.Select(e => (e.Peer, e.PublicPort)));
-            Assert.Equal([9000], ExposeOperations.Remove(Store, 8080, "tcp").Config.Exposures.Select(e => e.PublicPort));
+            Assert.Equal([9000], ExposeOperations.Remove(Store, 8080, "tcp", _time.GetUtcNow()).Config.Exposures.Select(e => e.PublicPort));
         });
     }
 
@@ -218,8 +227,9 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
             Interface = "hgt" + Guid.NewGuid().ToString("N")[..8],
         };
         GatewayConfig config = GatewaySetup.Create(options);
-        Store.Save(config with { Firewall = config.Firewall with { Enabled = firewallEnabled } });
-        PeerOperations.Add(Store, new AddPeerRequest { Name = "home" }, _time);
-        PeerOperations.Add(Store, new AddPeerRequest { Name = "phone" }, _time);
+        _interface = config.Interface;
+        Store.Save(HoltConfig.Empty.WithGateway(config).WithFirewall(new FirewallConfig { Enabled = firewallEnabled }));
+        PeerOperations.Add(Edit, new AddPeerRequest { Name = "home" });
+        PeerOperations.Add(Edit, new AddPeerRequest { Name = "phone" });
     }
 }

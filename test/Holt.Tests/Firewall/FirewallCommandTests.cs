@@ -65,7 +65,7 @@ public sealed class FirewallCommandTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Equal("", error);
-        Assert.StartsWith("table inet holt {\n", output, StringComparison.Ordinal);
+        Assert.StartsWith($"table inet holt-{_interface} {{\n", output, StringComparison.Ordinal);
         Assert.EndsWith("}\n", output, StringComparison.Ordinal);
         Assert.Contains("\t\ttype filter hook input priority filter; policy drop;\n", output, StringComparison.Ordinal);
         Assert.Contains($"\t\tiifname \"{_interface}\" accept comment \"the VPN reaches everything on the gateway\"\n", output, StringComparison.Ordinal);

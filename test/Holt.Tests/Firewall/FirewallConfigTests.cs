@@ -3,6 +3,7 @@ using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Tests.Gateway;
+using Holt.Tests.Support;
 
 namespace Holt.Tests.Firewall;
 
@@ -25,6 +26,15 @@ public sealed class FirewallConfigTests
         "address6 = \"fd42::1\"\n" +
         "mtu = 1420\n" +
         "masquerade = true\n" +
+        "\n" +
+        "[[peer]]\n" +
+        "name = \"laptop\"\n" +
+        "public_key = \"" + TestKeys.LaptopPublic + "\"\n" +
+        "private_key = \"" + TestKeys.LaptopPrivate + "\"\n" +
+        "address = \"10.8.0.2\"\n" +
+        "address6 = \"fd42::2\"\n" +
+        "keepalive = 25\n" +
+        "enabled = true\n" +
         "\n" +
         "# The firewall: SSH and admin ports only from the VPN (and allow_from); public ports listed below;\n" +
         "# everything else dropped. `holt firewall apply` applies it, `holt firewall confirm` keeps it.\n" +
@@ -51,15 +61,6 @@ public sealed class FirewallConfigTests
         "port = 3478\n" +
         "proto = \"udp\"\n" +
         "new_per_minute = 600\n" +
-        "\n" +
-        "[[peer]]\n" +
-        "name = \"laptop\"\n" +
-        "public_key = \"" + TestKeys.LaptopPublic + "\"\n" +
-        "private_key = \"" + TestKeys.LaptopPrivate + "\"\n" +
-        "address = \"10.8.0.2\"\n" +
-        "address6 = \"fd42::2\"\n" +
-        "keepalive = 25\n" +
-        "enabled = true\n" +
         "\n" +
         "[[expose]]\n" +
         "public_port = 8080\n" +
@@ -106,16 +107,16 @@ public sealed class FirewallConfigTests
     [Fact]
     public void Write_OfReadCanonicalFile_IsTheSameText()
     {
-        GatewayConfig config = GatewayConfigReader.Read(Canonical, "holt.toml");
+        HoltConfig config = TestConfig.Read(Canonical);
 
-        Assert.Equal(Canonical, GatewayConfigWriter.Write(config));
-        GatewayConfigRoundTripTests.AssertSame(config, GatewayConfigReader.Read(GatewayConfigWriter.Write(config), "holt.toml"));
+        Assert.Equal(Canonical, TestConfig.Write(config));
+        GatewayConfigRoundTripTests.AssertSame(config.Gateway, TestConfig.ReadGateway(TestConfig.Write(config)));
     }
 
     [Fact]
     public void Read_CanonicalFile_HasEveryFirewallValue()
     {
-        GatewayConfig config = GatewayConfigReader.Read(Canonical, "holt.toml");
+        HoltConfig config = TestConfig.Read(Canonical);
         FirewallConfig firewall = config.Firewall;
 
         Assert.True(firewall.Enabled);
@@ -143,7 +144,7 @@ public sealed class FirewallConfigTests
     [Fact]
     public void Read_WithoutFirewallSection_HasTheDefaults()
     {
-        GatewayConfig config = GatewayConfigReader.Read(Text(s_base[..5]), "holt.toml");
+        HoltConfig config = TestConfig.Read(Text(s_base[..5]));
 
         Assert.False(config.Firewall.Enabled);
         Assert.Equal([22], config.Firewall.SshPorts);
@@ -158,7 +159,7 @@ public sealed class FirewallConfigTests
     [Fact]
     public void Read_ExposeWithoutToPort_ForwardsToTheSamePort()
     {
-        Exposure exposure = GatewayConfigReader.Read(Text(s_base), "holt.toml").Exposures.Single();
+        Exposure exposure = TestConfig.Read(Text(s_base)).Exposures.Single();
 
         Assert.Equal(8080, exposure.ToPort);
         Assert.Equal(Protocol.Tcp, exposure.Protocol);
@@ -169,11 +170,11 @@ public sealed class FirewallConfigTests
     [Fact]
     public void Read_PublicPortsAsWrittenByHand_ReadBackAfterARewrite()
     {
-        GatewayConfig config = GatewayConfigReader.Read(Text(s_base), "holt.toml");
+        HoltConfig config = TestConfig.Read(Text(s_base));
 
-        GatewayConfig again = GatewayConfigReader.Read(GatewayConfigWriter.Write(config), "holt.toml");
+        HoltConfig again = TestConfig.Read(TestConfig.Write(config));
 
-        GatewayConfigRoundTripTests.AssertSame(config, again);
+        GatewayConfigRoundTripTests.AssertSame(config.Gateway, again.Gateway);
         Assert.Equal([80, 443], again.Firewall.Public.Select(p => p.Port));
     }
 
@@ -237,7 +238,7 @@ public sealed class FirewallConfigTests
         string[] lines = [.. s_base[..14], "proto = \"udp\"", .. s_base[14..]];
         lines[13] = "port = 80";
 
-        GatewayConfig config = GatewayConfigReader.Read(Text(lines), "holt.toml");
+        HoltConfig config = TestConfig.Read(Text(lines));
 
         Assert.Equal([(80, Protocol.Tcp), (80, Protocol.Udp)], config.Firewall.Public.Select(p => (p.Port, p.Protocol)));
     }
@@ -289,9 +290,9 @@ public sealed class FirewallConfigTests
     [Fact]
     public void Validate_ExposureOfARemovedPeer_IsRefused()
     {
-        GatewayConfig config = GatewayConfigReader.Read(Text(s_base), "holt.toml");
+        HoltConfig config = TestConfig.Read(Text(s_base));
 
-        var error = Assert.Throws<CommandException>(() => GatewayConfigReader.Validate(config with { Peers = [] }));
+        var error = Assert.Throws<CommandException>(() => TestConfig.Validate(config.WithGateway(config.Gateway with { Peers = [] })));
 
         Assert.Equal("[[expose]] of port 8080: no peer named 'home'", error.Message);
     }
@@ -301,5 +302,5 @@ public sealed class FirewallConfigTests
     private static string Text(string[]? lines = null) => string.Join('\n', lines ?? s_base) + "\n";
 
     private static string Refused(string text) =>
-        Assert.Throws<ConfigException>(() => GatewayConfigReader.Read(text, "holt.toml")).Message;
+        Assert.Throws<ConfigException>(() => TestConfig.ReadGateway(text)).Message;
 }

@@ -47,23 +47,4 @@ public sealed class FirewallRuntimeTests
 
         Assert.Equal("https://www.cloudflare.com/ips-v4 has no address ranges", error.Message);
     }
-
-    [Theory]
-    [InlineData("203.0.113.9 22", "203.0.113.9", 22)]
-    [InlineData("2001:db8::9 2222", "2001:db8::9", 2222)]
-    public void ParseKeep_StateValue_IsClientAndPort(string keep, string client, int port)
-    {
-        Assert.Equal((IPAddress.Parse(client), port), FirewallRuntime.ParseKeep(keep));
-    }
-
-    [Theory]
-    [InlineData(null)]
-    [InlineData("")]
-    [InlineData("203.0.113.9")]
-    [InlineData("203.0.113.9 ssh")]
-    [InlineData("somewhere 22")]
-    public void ParseKeep_AnythingElse_IsNull(string? keep)
-    {
-        Assert.Null(FirewallRuntime.ParseKeep(keep));
-    }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using Holt.Cli;
+using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Tests.Gateway;
@@ -45,7 +47,7 @@ public sealed class ReturnPathClientConfigTests
     [Fact]
     public void Render_ExposedPeerV4_HasTheReturnPathAndAcceptsAnyAddress()
     {
-        GatewayConfig gateway = s_gateway with { Peers = [s_home], Exposures = [Exposed("home", snat: false)] };
+        HoltConfig gateway = With(s_gateway with { Peers = [s_home] }, [Exposed("home", snat: false)]);
 
         Assert.Equal(
             "[Interface]\n" +
@@ -66,14 +68,14 @@ public sealed class ReturnPathClientConfigTests
             "Endpoint = vpn.example.com:51820\n" +
             "AllowedIPs = 0.0.0.0/0, ::/0\n" +
             "PersistentKeepalive = 25\n",
-            ClientConfig.Render(gateway, s_home));
+            Editing.ClientConfigOf(gateway, s_home));
     }
 
     [Fact]
     public void Render_ExposedPeerWithAddress6_RoutesBothFamiliesBack()
     {
         PeerConfig home = s_home with { Address6 = IPAddress.Parse("fd42::2"), PresharedKey = null };
-        GatewayConfig gateway = s_dualStack with { Peers = [home], Exposures = [Exposed("home", snat: false)] };
+        HoltConfig gateway = With(s_dualStack with { Peers = [home] }, [Exposed("home", snat: false)]);
 
         Assert.Equal(
             "[Interface]\n" +
@@ -95,16 +97,16 @@ public sealed class ReturnPathClientConfigTests
             "Endpoint = vpn.example.com:51820\n" +
             "AllowedIPs = 0.0.0.0/0, ::/0\n" +
             "PersistentKeepalive = 25\n",
-            ClientConfig.Render(gateway, home));
+            Editing.ClientConfigOf(gateway, home));
     }
 
     [Fact]
     public void Render_ExposedPeerWithItsOwnAllowedIps_RoutesThoseLongestPrefixFirst()
     {
         PeerConfig home = s_home with { AllowedIps = [IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("10.8.0.0/24"), IPNetwork.Parse("172.16.5.0/28")] };
-        GatewayConfig gateway = s_gateway with { Peers = [home], Exposures = [Exposed("home", snat: false)] };
+        HoltConfig gateway = With(s_gateway with { Peers = [home] }, [Exposed("home", snat: false)]);
 
-        string rendered = ClientConfig.Render(gateway, home);
+        string rendered = Editing.ClientConfigOf(gateway, home);
 
         Assert.Contains(
             "Table = off\n" +
@@ -120,19 +122,19 @@ public sealed class ReturnPathClientConfigTests
     [Fact]
     public void Render_PeerWithSnatExposuresOnly_IsTheOrdinaryConfig()
     {
-        GatewayConfig gateway = s_gateway with { Peers = [s_home], Exposures = [Exposed("home", snat: true)] };
+        HoltConfig gateway = With(s_gateway with { Peers = [s_home] }, [Exposed("home", snat: true)]);
 
-        Assert.Equal(ClientConfig.Render(s_gateway with { Peers = [s_home] }, s_home), ClientConfig.Render(gateway, s_home));
-        Assert.DoesNotContain("Table", ClientConfig.Render(gateway, s_home), StringComparison.Ordinal);
+        Assert.Equal(Editing.ClientConfigOf(With(s_gateway with { Peers = [s_home] }, []), s_home), Editing.ClientConfigOf(gateway, s_home));
+        Assert.DoesNotContain("Table", Editing.ClientConfigOf(gateway, s_home), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Render_FullTunnelPeerWithAnExposure_IsTheOrdinaryConfig()
     {
         PeerConfig home = s_home with { AllowedIps = ClientConfig.FullTunnel };
-        GatewayConfig gateway = s_gateway with { Peers = [home], Exposures = [Exposed("home", snat: false)] };
+        HoltConfig gateway = With(s_gateway with { Peers = [home] }, [Exposed("home", snat: false)]);
 
-        string rendered = ClientConfig.Render(gateway, home);
+        string rendered = Editing.ClientConfigOf(gateway, home);
 
         Assert.DoesNotContain("Table", rendered, StringComparison.Ordinal);
         Assert.DoesNotContain("PostUp", rendered, StringComparison.Ordinal);
@@ -143,9 +145,9 @@ public sealed class ReturnPathClientConfigTests
     public void Render_IPv4FullTunnelPeerWithoutAddress6_IsTheOrdinaryConfig()
     {
         PeerConfig home = s_home with { AllowedIps = [IPNetwork.Parse("0.0.0.0/0")] };
-        GatewayConfig gateway = s_gateway with { Peers = [home], Exposures = [Exposed("home", snat: false)] };
+        HoltConfig gateway = With(s_gateway with { Peers = [home] }, [Exposed("home", snat: false)]);
 
-        string rendered = ClientConfig.Render(gateway, home);
+        string rendered = Editing.ClientConfigOf(gateway, home);
 
         Assert.DoesNotContain("Table", rendered, StringComparison.Ordinal);
         Assert.Contains("AllowedIPs = 0.0.0.0/0\n", rendered, StringComparison.Ordinal);
@@ -155,13 +157,16 @@ public sealed class ReturnPathClientConfigTests
     public void Render_PeerWhoseNeighbourIsExposed_IsTheOrdinaryConfig()
     {
         PeerConfig phone = s_home with { Name = "phone", Address = IPAddress.Parse("10.8.0.3") };
-        GatewayConfig gateway = s_gateway with { Peers = [s_home, phone], Exposures = [Exposed("home", snat: false)] };
+        HoltConfig gateway = With(s_gateway with { Peers = [s_home, phone] }, [Exposed("home", snat: false)]);
 
-        string rendered = ClientConfig.Render(gateway, phone);
+        string rendered = Editing.ClientConfigOf(gateway, phone);
 
         Assert.DoesNotContain("Table", rendered, StringComparison.Ordinal);
         Assert.Contains("AllowedIPs = 10.8.0.0/24, 192.168.1.0/24, 10.0.0.0/8\n", rendered, StringComparison.Ordinal);
     }
 
     private static Exposure Exposed(string peer, bool snat) => new() { PublicPort = 8080, Peer = peer, ToPort = 80, Snat = snat };
+
+    private static HoltConfig With(GatewayConfig gateway, IReadOnlyList<Exposure> exposures) =>
+        HoltConfig.Empty.WithGateway(gateway).WithFirewall(new FirewallConfig { Exposures = exposures });
 }

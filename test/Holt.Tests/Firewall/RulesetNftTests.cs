@@ -1,6 +1,8 @@
+using Holt.Config;
 using Holt.External;
 using Holt.Firewall;
 using Holt.Gateway;
+using Holt.Nft;
 using Holt.Tests.Support;
 using Xunit.Abstractions;
 using static Holt.Tests.Firewall.RulesetSamples;
@@ -14,6 +16,8 @@ namespace Holt.Tests.Firewall;
 /// </summary>
 public sealed class RulesetNftTests(NetNsFixture fixture, ITestOutputHelper output) : IClassFixture<NetNsFixture>
 {
+    private static string Table => Ruleset.TableName(Plain.Interface);
+
     public static TheoryData<string> VariedNames() => new(Varied().Select(v => v.Name));
 
     [Theory]
@@ -25,13 +29,14 @@ public sealed class RulesetNftTests(NetNsFixture fixture, ITestOutputHelper outp
             return;
         }
 
-        (_, GatewayConfig config, RulesetContext context) = Varied().Single(v => v.Name == name);
+        (_, HoltConfig config, RulesetContext context) = Varied().Single(v => v.Name == name);
+        string table = Ruleset.TableName(config.Gateway.Interface);
         string ruleset = Ruleset.Build(config, context);
 
-        // Nft.Check runs nft -c -f - on Nft.ReplaceScript(ruleset) and throws with nft's first error line.
-        Exception? refused = Record.Exception(() => ns.Run(() => Nft.Check(ruleset)));
+        // NftTables.Check runs nft -c -f - on the replace script and throws with nft's first error line.
+        Exception? refused = Record.Exception(() => ns.Run(() => NftTables.Check(table, ruleset)));
 
-        Assert.True(refused is null, $"{refused?.Message}\n{Nft.ReplaceScript(ruleset)}");
+        Assert.True(refused is null, $"{refused?.Message}\n{NftTables.ReplaceScript(table, ruleset)}");
     }
 
     [Fact]
@@ -46,8 +51,8 @@ public sealed class RulesetNftTests(NetNsFixture fixture, ITestOutputHelper outp
 
         string listed = ns.Run(() =>
         {
-            Nft.Apply(ruleset);
-            return ExternalTool.Run("nft", ["-s", "list", "table", "inet", "holt"]);
+            NftTables.Replace(Table, ruleset);
+            return ExternalTool.Run("nft", ["-s", "list", "table", "inet", Table]);
         });
 
         List<string> input = RulesetTests.Chain(listed, "input");
@@ -79,15 +84,15 @@ public sealed class RulesetNftTests(NetNsFixture fixture, ITestOutputHelper outp
 
         (string? second, string? removed) = ns.Run(() =>
         {
-            Nft.Remove();
-            Nft.Apply(Ruleset.Build(Full, Active));
-            Nft.Apply(Ruleset.Build(Plain, Inactive));
-            string? afterSecond = Nft.ListTable();
-            Nft.Remove();
-            string? afterRemove = Nft.ListTable();
+            NftTables.Remove(Table);
+            NftTables.Replace(Table, Ruleset.Build(Full, Active));
+            NftTables.Replace(Table, Ruleset.Build(With(Plain), Inactive));
+            string? afterSecond = NftTables.List(Table);
+            NftTables.Remove(Table);
+            string? afterRemove = NftTables.List(Table);
 
             // Removing what is not there is no error.
-            Nft.Remove();
+            NftTables.Remove(Table);
             return (afterSecond, afterRemove);
         });
 

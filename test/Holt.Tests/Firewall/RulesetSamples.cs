@@ -1,4 +1,5 @@
 using System.Net;
+using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Tests.Gateway;
@@ -33,9 +34,7 @@ internal static class RulesetSamples
     };
 
     /// <summary>Every firewall feature and every kind of exposure.</summary>
-    public static readonly GatewayConfig Full = Plain with
-    {
-        Firewall = new FirewallConfig
+    public static readonly HoltConfig Full = With(Plain, new FirewallConfig
         {
             Enabled = true,
             SshPorts = [22, 2222],
@@ -49,8 +48,7 @@ internal static class RulesetSamples
                 new PublicPort { Port = 3478, Protocol = Protocol.Udp, NewPerMinute = 600 },
                 new PublicPort { Port = 25 },
             ],
-        },
-        Exposures =
+            Exposures =
         [
             new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80 },
             new Exposure { PublicPort = 9000, Peer = "home", ToPort = 9000, Sources = [IPNetwork.Parse("203.0.113.0/24"), IPNetwork.Parse("2001:db8:2::/48")] },
@@ -58,39 +56,34 @@ internal static class RulesetSamples
             new Exposure { PublicPort = 27015, Protocol = Protocol.Udp, Peer = "laptop", ToPort = 27015, Snat = true },
             new Exposure { PublicPort = 5000, Peer = "old", ToPort = 5000 },
         ],
-    };
+        });
 
     public static RulesetContext Active => new() { Now = Now, FirewallActive = true, CloudflareRanges = Cloudflare };
 
     public static RulesetContext Inactive => new() { Now = Now };
 
     /// <summary>Varied configurations that must all load: names for the test list, and what to build.</summary>
-    public static IEnumerable<(string Name, GatewayConfig Config, RulesetContext Context)> Varied()
+    public static IEnumerable<(string Name, HoltConfig Config, RulesetContext Context)> Varied()
     {
-        yield return ("nothing on", Plain, Inactive);
-        yield return ("firewall on with its defaults", Plain with { Firewall = new FirewallConfig { Enabled = true } }, Active);
+        yield return ("nothing on", With(Plain), Inactive);
+        yield return ("firewall on with its defaults", With(Plain, new FirewallConfig { Enabled = true }), Active);
         yield return ("everything on", Full, Active);
         yield return ("everything, firewall off", Full, Inactive);
         yield return ("everything, with an IPv4 SSH session kept", Full, Active with { KeepSsh = (IPAddress.Parse("203.0.113.50"), 22) });
         yield return ("everything, with an IPv6 SSH session kept", Full, Active with { KeepSsh = (IPAddress.Parse("2001:db8:9::50"), 2222) });
-        yield return ("IPv6-only allow_from, echo from the VPN", Plain with
-        {
-            Firewall = new FirewallConfig { AllowFrom = [IPNetwork.Parse("2001:db8::/32")], Echo = EchoPolicy.Vpn, AdminPorts = [9090] },
-        }, Active);
-        yield return ("IPv4-only allow_from, echo from the VPN", Plain with
-        {
-            Firewall = new FirewallConfig { AllowFrom = [IPNetwork.Parse("198.51.100.7/32")], Echo = EchoPolicy.Vpn },
-        }, Active);
-        yield return ("no SSH ports, echo dropped", Plain with { Firewall = new FirewallConfig { SshPorts = [], Echo = EchoPolicy.Drop } }, Active);
-        yield return ("IPv4 only, no masquerade", Plain with
-        {
-            Subnet6 = null,
-            Address6 = null,
-            Masquerade = false,
-            Peers = [Peer("home", "10.8.0.2", null), Peer("nas", "10.8.0.3", null)],
-            Exposures = [new Exposure { PublicPort = 443, Peer = "nas", ToPort = 8443, Snat = true }],
-        }, Active);
-        yield return ("many exposures", Plain with
+        yield return ("IPv6-only allow_from, echo from the VPN", With(Plain, new FirewallConfig { AllowFrom = [IPNetwork.Parse("2001:db8::/32")], Echo = EchoPolicy.Vpn, AdminPorts = [9090] }), Active);
+        yield return ("IPv4-only allow_from, echo from the VPN", With(Plain, new FirewallConfig { AllowFrom = [IPNetwork.Parse("198.51.100.7/32")], Echo = EchoPolicy.Vpn }), Active);
+        yield return ("no SSH ports, echo dropped", With(Plain, new FirewallConfig { SshPorts = [], Echo = EchoPolicy.Drop }), Active);
+        yield return ("IPv4 only, no masquerade", With(
+            Plain with
+            {
+                Subnet6 = null,
+                Address6 = null,
+                Masquerade = false,
+                Peers = [Peer("home", "10.8.0.2", null), Peer("nas", "10.8.0.3", null)],
+            },
+            new FirewallConfig { Exposures = [new Exposure { PublicPort = 443, Peer = "nas", ToPort = 8443, Snat = true }] }), Active);
+        yield return ("many exposures", With(Plain, new FirewallConfig
         {
             Exposures = Enumerable.Range(0, 40)
                 .Select(i => new Exposure
@@ -103,18 +96,19 @@ internal static class RulesetSamples
                     Snat = i % 5 == 0,
                 })
                 .ToList(),
-        }, Active);
+        }), Active);
         yield return ("Cloudflare ranges of one family only, overlapping", Full, Active with
         {
             CloudflareRanges = [IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("10.1.0.0/16")],
         });
-        yield return ("an interface name with every allowed character", Plain with
-        {
-            Interface = "w_g=0+1.-x",
-            Firewall = new FirewallConfig { Enabled = true },
-            Exposures = [new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80 }],
-        }, Active);
+        yield return ("an interface name with every allowed character", With(
+            Plain with { Interface = "w_g=0+1.-x" },
+            new FirewallConfig { Enabled = true, Exposures = [new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80 }] }), Active);
     }
+
+    /// <summary>A whole configuration: the gateway's part and the firewall's (its defaults when none is given).</summary>
+    public static HoltConfig With(GatewayConfig gateway, FirewallConfig? firewall = null) =>
+        HoltConfig.Empty.WithGateway(gateway).WithFirewall(firewall ?? new FirewallConfig());
 
     public static PeerConfig Peer(string name, string address, string? address6) => new()
     {

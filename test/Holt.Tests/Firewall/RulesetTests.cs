@@ -1,4 +1,5 @@
 using System.Net;
+using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
 using static Holt.Tests.Firewall.RulesetSamples;
@@ -23,7 +24,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_Active_AcceptsTheWireGuardPortAndEverythingFromTheVpn()
     {
-        List<string> input = Chain(Ruleset.Build(Full with { ListenPort = 443 + 51000 }, Active), "input");
+        List<string> input = Chain(Ruleset.Build(Full.WithGateway(Full.Gateway with { ListenPort = 443 + 51000 }), Active), "input");
 
         Assert.Contains("udp dport 51443 accept comment \"WireGuard\"", input);
         Assert.Contains("iifname \"hfw0\" accept comment \"the VPN reaches everything on the gateway\"", input);
@@ -32,7 +33,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_Active_KeepsDhcpAndNeighbourDiscovery()
     {
-        List<string> input = Chain(Ruleset.Build(Plain, Active), "input");
+        List<string> input = Chain(Ruleset.Build(With(Plain), Active), "input");
 
         Assert.Contains("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert, nd-router-solicit, packet-too-big, destination-unreachable, time-exceeded, parameter-problem } accept comment \"IPv6 needs these\"", input);
         Assert.Contains("icmp type { destination-unreachable, time-exceeded, parameter-problem } accept", input);
@@ -61,7 +62,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_OneAllowFromNetwork_IsWrittenWithoutBraces()
     {
-        GatewayConfig config = Plain with { Firewall = new FirewallConfig { AllowFrom = [IPNetwork.Parse("198.51.100.7/32")] } };
+        HoltConfig config = With(Plain, new FirewallConfig { AllowFrom = [IPNetwork.Parse("198.51.100.7/32")] });
 
         List<string> input = Chain(Ruleset.Build(config, Active), "input");
 
@@ -72,7 +73,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_WithoutAllowFrom_HasNoAllowlistRule()
     {
-        List<string> input = Chain(Ruleset.Build(Plain with { Firewall = new FirewallConfig { AdminPorts = [8443] } }, Active), "input");
+        List<string> input = Chain(Ruleset.Build(With(Plain, new FirewallConfig { AdminPorts = [8443] }), Active), "input");
 
         Assert.DoesNotContain(input, line => line.Contains("allow_from", StringComparison.Ordinal));
     }
@@ -137,7 +138,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_NoCloudflareOnlyPort_HasNoCloudflareSets()
     {
-        GatewayConfig config = Full with { Firewall = Full.Firewall with { Public = [new PublicPort { Port = 443 }] } };
+        HoltConfig config = Full.WithFirewall(Full.Firewall with { Public = [new PublicPort { Port = 443 }] });
 
         Assert.DoesNotContain("cloudflare", Ruleset.Build(config, Active), StringComparison.Ordinal);
     }
@@ -153,7 +154,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_EchoVpn_AnswersTheAllowlistOnly()
     {
-        GatewayConfig config = Full with { Firewall = Full.Firewall with { Echo = EchoPolicy.Vpn } };
+        HoltConfig config = Full.WithFirewall(Full.Firewall with { Echo = EchoPolicy.Vpn });
 
         List<string> input = Chain(Ruleset.Build(config, Active), "input");
 
@@ -168,7 +169,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_EchoVpnWithoutAllowFrom_HasNoEchoRule()
     {
-        GatewayConfig config = Plain with { Firewall = new FirewallConfig { Echo = EchoPolicy.Vpn } };
+        HoltConfig config = With(Plain, new FirewallConfig { Echo = EchoPolicy.Vpn });
 
         Assert.Empty(EchoLines(Chain(Ruleset.Build(config, Active), "input")));
     }
@@ -176,7 +177,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_EchoDrop_HasNoEchoRule()
     {
-        GatewayConfig config = Full with { Firewall = Full.Firewall with { Echo = EchoPolicy.Drop } };
+        HoltConfig config = Full.WithFirewall(Full.Firewall with { Echo = EchoPolicy.Drop });
 
         Assert.Empty(EchoLines(Chain(Ruleset.Build(config, Active), "input")));
     }
@@ -217,7 +218,7 @@ public sealed class RulesetTests
         Assert.DoesNotContain("cloudflare", ruleset, StringComparison.Ordinal);
         Assert.DoesNotContain("rate_", ruleset, StringComparison.Ordinal);
         Assert.DoesNotContain("conn_", ruleset, StringComparison.Ordinal);
-        Assert.StartsWith("table inet holt {\n", ruleset, StringComparison.Ordinal);
+        Assert.StartsWith("table inet holt-hfw0 {\n", ruleset, StringComparison.Ordinal);
         Assert.EndsWith("\t}\n}\n", ruleset, StringComparison.Ordinal);
     }
 
@@ -269,7 +270,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_NoClientToClientPeers_HasEmptySets()
     {
-        GatewayConfig config = Plain with { Peers = [Peer("home", "10.8.0.2", "fd42::2")] };
+        HoltConfig config = With(Plain with { Peers = [Peer("home", "10.8.0.2", "fd42::2")] });
 
         string ruleset = Ruleset.Build(config, Inactive);
 
@@ -300,10 +301,10 @@ public sealed class RulesetTests
     [Fact]
     public void Build_ExposureWithSeveralSources_ListsThemInASet()
     {
-        GatewayConfig config = Plain with
+        HoltConfig config = With(Plain, new FirewallConfig
         {
             Exposures = [new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80, Sources = [IPNetwork.Parse("203.0.113.0/24"), IPNetwork.Parse("198.51.100.0/24")] }],
-        };
+        });
 
         List<string> prerouting = Chain(Ruleset.Build(config, Inactive), "prerouting");
 
@@ -315,7 +316,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_SnatExposure_IsMasqueradedTowardsThePeer()
     {
-        GatewayConfig config = Full with { Exposures = [.. Full.Exposures, new Exposure { PublicPort = 7000, Peer = "phone", ToPort = 7070, Snat = true }] };
+        HoltConfig config = Full.WithFirewall(Full.Firewall with { Exposures = [.. Full.Exposures, new Exposure { PublicPort = 7000, Peer = "phone", ToPort = 7070, Snat = true }] });
 
         List<string> postrouting = Chain(Ruleset.Build(config, Active), "postrouting");
 
@@ -334,7 +335,7 @@ public sealed class RulesetTests
     [Fact]
     public void Build_NoMasqueradeAndNoSnat_HasNoPostrouting()
     {
-        GatewayConfig config = Plain with { Masquerade = false, Exposures = [new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80 }] };
+        HoltConfig config = With(Plain with { Masquerade = false }, new FirewallConfig { Exposures = [new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80 }] });
 
         string ruleset = Ruleset.Build(config, Inactive);
 
@@ -345,21 +346,22 @@ public sealed class RulesetTests
     [Fact]
     public void Build_NoExposures_HasNoPrerouting()
     {
-        Assert.DoesNotContain("prerouting", Ruleset.Build(Plain, Active), StringComparison.Ordinal);
+        Assert.DoesNotContain("prerouting", Ruleset.Build(With(Plain), Active), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Build_ExposureOfADisabledOrExpiredPeer_IsLeftOut()
     {
-        GatewayConfig config = Plain with
-        {
-            Peers = [Peer("home", "10.8.0.2", null) with { Expires = Now }, Peer("old", "10.8.0.5", null) with { Enabled = false }],
-            Exposures =
-            [
-                new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80 },
-                new Exposure { PublicPort = 8081, Peer = "old", ToPort = 80, Snat = true },
-            ],
-        };
+        HoltConfig config = With(
+            Plain with { Peers = [Peer("home", "10.8.0.2", null) with { Expires = Now }, Peer("old", "10.8.0.5", null) with { Enabled = false }] },
+            new FirewallConfig
+            {
+                Exposures =
+                [
+                    new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80 },
+                    new Exposure { PublicPort = 8081, Peer = "old", ToPort = 80, Snat = true },
+                ],
+            });
 
         string ruleset = Ruleset.Build(config, Active);
 

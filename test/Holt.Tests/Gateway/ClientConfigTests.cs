@@ -29,7 +29,7 @@ public sealed class ClientConfigTests
     {
         PeerConfig edited = s_laptop with { PrivateKey = TestKeys.PhonePrivate };
 
-        var error = Assert.Throws<CommandException>(() => ClientConfig.Render(s_gateway, edited));
+        var error = Assert.Throws<CommandException>(() => ClientConfig.Render(s_gateway, edited, servesExposures: false));
 
         Assert.Equal("peer 'laptop': its private_key does not belong to its public_key (was the file edited by hand?)", error.Message);
         Assert.DoesNotContain(TestKeys.PhonePrivate, error.Message, StringComparison.Ordinal);
@@ -49,7 +49,7 @@ public sealed class ClientConfigTests
             "Endpoint = vpn.example.com:51820\n" +
             "AllowedIPs = 10.8.0.0/24\n" +
             "PersistentKeepalive = 25\n",
-            ClientConfig.Render(s_gateway, s_laptop));
+            ClientConfig.Render(s_gateway, s_laptop, servesExposures: false));
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class ClientConfigTests
             $"PublicKey = {TestKeys.GatewayPublic}\n" +
             "Endpoint = vpn.example.com:51820\n" +
             "AllowedIPs = 10.8.0.0/24\n",
-            ClientConfig.Render(s_gateway, peer));
+            ClientConfig.Render(s_gateway, peer, servesExposures: false));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class ClientConfigTests
             "Endpoint = vpn.example.com:4500\n" +
             "AllowedIPs = 10.8.0.0/24, fd42:1::/64, 192.168.1.0/24\n" +
             "PersistentKeepalive = 15\n",
-            ClientConfig.Render(gateway, peer));
+            ClientConfig.Render(gateway, peer, servesExposures: false));
     }
 
     [Fact]
@@ -104,9 +104,9 @@ public sealed class ClientConfigTests
     {
         GatewayConfig gateway = s_gateway with { Dns = ["1.1.1.1"] };
 
-        string own = ClientConfig.Render(gateway, s_laptop with { Dns = ["9.9.9.9", "2620:fe::fe"] });
-        string none = ClientConfig.Render(gateway, s_laptop with { Dns = [] });
-        string inherited = ClientConfig.Render(gateway, s_laptop);
+        string own = ClientConfig.Render(gateway, s_laptop with { Dns = ["9.9.9.9", "2620:fe::fe"] }, servesExposures: false);
+        string none = ClientConfig.Render(gateway, s_laptop with { Dns = [] }, servesExposures: false);
+        string inherited = ClientConfig.Render(gateway, s_laptop, servesExposures: false);
 
         Assert.Contains("\nDNS = 9.9.9.9, 2620:fe::fe\n", own, StringComparison.Ordinal);
         Assert.DoesNotContain("1.1.1.1", own, StringComparison.Ordinal);
@@ -119,7 +119,7 @@ public sealed class ClientConfigTests
     {
         GatewayConfig gateway = s_gateway with { Routes = [IPNetwork.Parse("192.168.1.0/24")] };
 
-        string text = ClientConfig.Render(gateway, s_laptop with { AllowedIps = ClientConfig.FullTunnel });
+        string text = ClientConfig.Render(gateway, s_laptop with { AllowedIps = ClientConfig.FullTunnel }, servesExposures: false);
 
         Assert.Contains("\nAllowedIPs = 0.0.0.0/0, ::/0\n", text, StringComparison.Ordinal);
     }
@@ -130,7 +130,7 @@ public sealed class ClientConfigTests
     [InlineData(1500, true)]
     public void Render_MtuLine_OnlyWhenNotTheDefault(int mtu, bool present)
     {
-        string text = ClientConfig.Render(s_gateway with { Mtu = mtu }, s_laptop);
+        string text = ClientConfig.Render(s_gateway with { Mtu = mtu }, s_laptop, servesExposures: false);
 
         Assert.Equal(present, text.Contains($"\nMTU = {mtu}\n", StringComparison.Ordinal));
         Assert.Equal(present, text.Contains("MTU", StringComparison.Ordinal));
@@ -143,7 +143,7 @@ public sealed class ClientConfigTests
     [InlineData("[2001:db8::1]:443", "[2001:db8::1]:443")]
     public void Render_Endpoint_AlwaysHasAPort(string endpoint, string written)
     {
-        string text = ClientConfig.Render(s_gateway with { Endpoint = endpoint }, s_laptop);
+        string text = ClientConfig.Render(s_gateway with { Endpoint = endpoint }, s_laptop, servesExposures: false);
 
         Assert.Contains($"\nEndpoint = {written}\n", text, StringComparison.Ordinal);
     }
@@ -151,7 +151,7 @@ public sealed class ClientConfigTests
     [Fact]
     public void Render_PeerWithoutPrivateKey_IsRefused()
     {
-        CommandException error = Assert.Throws<CommandException>(() => ClientConfig.Render(s_gateway, s_laptop with { PrivateKey = null }));
+        CommandException error = Assert.Throws<CommandException>(() => ClientConfig.Render(s_gateway, s_laptop with { PrivateKey = null }, servesExposures: false));
 
         Assert.Equal("peer 'laptop' has no private key in the configuration (it was added with its own key), so Holt cannot write its client config", error.Message);
     }

@@ -1,6 +1,8 @@
 using System.Net;
 using Holt.Gateway;
 using Holt.Uapi;
+using Holt.Config;
+using Holt.Tests.Support;
 
 namespace Holt.Tests.Gateway;
 
@@ -147,7 +149,7 @@ public sealed class EngineControlTests
     public void Desired_HasOnlyActivePeers_EachRoutedByItsOwnAddresses()
     {
         DateTimeOffset now = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
-        GatewayConfig config = GatewayConfigReader.Read(GatewayConfigRoundTripTests.Canonical, "holt.toml");
+        GatewayConfig config = TestConfig.ReadGateway(GatewayConfigRoundTripTests.Canonical);
         config = config with
         {
             Peers =

@@ -1,6 +1,7 @@
 using System.Text;
 using Holt.Config;
 using Holt.Gateway;
+using Holt.Tests.Support;
 
 namespace Holt.Tests.Gateway;
 
@@ -37,7 +38,7 @@ public sealed class GatewayConfigFuzzTests
             }
 
             string text = string.Join('\n', lines);
-            Exception? error = Record.Exception(() => GatewayConfigReader.Read(text, "holt.toml"));
+            Exception? error = Record.Exception(() => TestConfig.ReadGateway(text));
             if (error is null)
             {
                 accepted++;
@@ -69,7 +70,7 @@ public sealed class GatewayConfigFuzzTests
             random.NextBytes(bytes);
             string text = round % 2 == 0 ? Encoding.UTF8.GetString(bytes) : Encoding.Latin1.GetString(bytes);
 
-            Exception? error = Record.Exception(() => GatewayConfigReader.Read(text, "holt.toml"));
+            Exception? error = Record.Exception(() => TestConfig.ReadGateway(text));
 
             Assert.True(error is null or ConfigException, $"round {round}: {error?.GetType()}: {error?.Message}");
         }

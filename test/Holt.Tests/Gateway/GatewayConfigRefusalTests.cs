@@ -1,5 +1,6 @@
 using Holt.Config;
 using Holt.Gateway;
+using Holt.Tests.Support;
 
 namespace Holt.Tests.Gateway;
 
@@ -29,7 +30,7 @@ public sealed class GatewayConfigRefusalTests
     [Fact]
     public void Read_BaseFile_IsAccepted()
     {
-        GatewayConfig config = GatewayConfigReader.Read(Text(), "holt.toml");
+        GatewayConfig config = TestConfig.ReadGateway(Text());
 
         Assert.Equal(2, config.Peers.Count);
     }
@@ -219,7 +220,7 @@ public sealed class GatewayConfigRefusalTests
     {
         string[] lines = [.. s_base[..4], "foo = 1", .. s_base[4..]];
 
-        ConfigException error = Assert.Throws<ConfigException>(() => GatewayConfigReader.Read(Text(lines), "/etc/holt/holt.toml"));
+        ConfigException error = Assert.Throws<ConfigException>(() => TestConfig.Read(Text(lines), "/etc/holt/holt.toml"));
 
         Assert.Equal("/etc/holt/holt.toml", error.Source);
         Assert.Equal(5, error.Line);
@@ -233,14 +234,14 @@ public sealed class GatewayConfigRefusalTests
         lines[8] = "private_key = \"" + TestKeys.PhonePrivate + "\"";
 
         // The everyday read skips the X25519 check (one per peer); the daemon's start and client configs do it.
-        _ = GatewayConfigReader.Read(Text(lines), "holt.toml");
+        _ = TestConfig.ReadGateway(Text(lines));
         Assert.Equal(
             "holt.toml:9: peer 'laptop': private_key does not belong to public_key",
-            Assert.Throws<ConfigException>(() => GatewayConfigReader.Read(Text(lines), "holt.toml", verifyKeyPairs: true)).Message);
+            Assert.Throws<ConfigException>(() => TestConfig.ReadGateway(Text(lines), thorough: true)).Message);
     }
 
     private static string Refused(string text) =>
-        Assert.Throws<ConfigException>(() => GatewayConfigReader.Read(text, "holt.toml")).Message;
+        Assert.Throws<ConfigException>(() => TestConfig.ReadGateway(text)).Message;
 
     private static string Text(string[]? lines = null) => string.Join('\n', lines ?? s_base) + "\n";
 }

@@ -1,5 +1,7 @@
 using Holt.Gateway;
 using Holt.Uapi;
+using Holt.Config;
+using Holt.Tests.Support;
 
 namespace Holt.Tests.Gateway;
 
@@ -119,7 +121,7 @@ public sealed class GatewayStateTests
     [Fact]
     public void PeerView_AddsWhatTheInterfaceCountedSinceTheLastSample()
     {
-        GatewayConfig config = GatewayConfigReader.Read(GatewayConfigRoundTripTests.Canonical, "holt.toml");
+        GatewayConfig config = TestConfig.ReadGateway(GatewayConfigRoundTripTests.Canonical);
         var state = new GatewayState();
         state.Sample(Device(Peer(TestKeys.LaptopPublic, 100, 200, s_handshake, "203.0.113.9:1000")));
         DateTimeOffset now = new(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -1,6 +1,9 @@
 using System.Net;
 using Holt.Gateway;
 using Microsoft.Extensions.Time.Testing;
+using Holt.Cli;
+using Holt.Config;
+using Holt.Tests.Support;
 
 namespace Holt.Tests.Gateway;
 
@@ -16,7 +19,7 @@ public sealed class PeerOperationsTests : IDisposable
 
     public PeerOperationsTests()
     {
-        _store = new ConfigStore(Path.Combine(_directory, "etc", "holt.toml"));
+        _store = TestConfig.Store(Path.Combine(_directory, "etc", "holt.toml"));
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -31,10 +34,10 @@ public sealed class PeerOperationsTests : IDisposable
         EditResult third = Add("tablet");
 
         Assert.False(first.Applied);
-        Assert.Equal(["10.8.0.2", "10.8.0.3", "10.8.0.4"], third.Config.Peers.Select(p => p.Address.ToString()));
-        Assert.Equal(IPAddress.Parse("10.8.0.3"), second.Config.FindPeer("phone")!.Address);
-        GatewayConfig saved = _store.Load();
-        GatewayConfigRoundTripTests.AssertSame(third.Config, saved);
+        Assert.Equal(["10.8.0.2", "10.8.0.3", "10.8.0.4"], third.Config.Gateway.Peers.Select(p => p.Address.ToString()));
+        Assert.Equal(IPAddress.Parse("10.8.0.3"), second.Config.Gateway.FindPeer("phone")!.Address);
+        GatewayConfig saved = _store.Load().Gateway;
+        GatewayConfigRoundTripTests.AssertSame(third.Config.Gateway, saved);
     }
 
     [Fact]
@@ -42,12 +45,12 @@ public sealed class PeerOperationsTests : IDisposable
     {
         Init();
 
-        PeerConfig laptop = Add("laptop").Config.Peers[0];
-        PeerConfig phone = Add("phone", new AddPeerRequest { Name = "phone", PresharedKey = false, Keepalive = 0 }).Config.Peers[1];
+        PeerConfig laptop = Add("laptop").Config.Gateway.Peers[0];
+        PeerConfig phone = Add("phone", new AddPeerRequest { Name = "phone", PresharedKey = false, Keepalive = 0 }).Config.Gateway.Peers[1];
 
-        Assert.Equal(GatewayConfigReader.PublicKeyOf(laptop.PrivateKey!), laptop.PublicKey);
+        Assert.Equal(GatewaySection.PublicKeyOf(laptop.PrivateKey!), laptop.PublicKey);
         Assert.NotEqual(laptop.PublicKey, phone.PublicKey);
-        Assert.Null(GatewayConfigReader.KeyProblem(laptop.PresharedKey!, "psk"));
+        Assert.Null(GatewaySection.KeyProblem(laptop.PresharedKey!, "psk"));
         Assert.Null(phone.PresharedKey);
         Assert.Equal(PeerConfig.DefaultKeepalive, laptop.Keepalive);
         Assert.Equal(0, phone.Keepalive);
@@ -66,10 +69,10 @@ public sealed class PeerOperationsTests : IDisposable
         Add("b");
         Add("c");
 
-        PeerOperations.Remove(_store, "b", _time);
+        PeerOperations.Remove(Editing.Gateway(_store, _time), "b");
         EditResult added = Add("d");
 
-        Assert.Equal(IPAddress.Parse("10.8.0.3"), added.Config.FindPeer("d")!.Address);
+        Assert.Equal(IPAddress.Parse("10.8.0.3"), added.Config.Gateway.FindPeer("d")!.Address);
     }
 
     [Fact]
@@ -77,9 +80,9 @@ public sealed class PeerOperationsTests : IDisposable
     {
         Init(subnet6: "fd42:1::/64");
 
-        PeerConfig first = Add("a").Config.FindPeer("a")!;
-        PeerConfig chosen = Add("b", new AddPeerRequest { Name = "b", Address = "10.8.0.50" }).Config.FindPeer("b")!;
-        PeerConfig third = Add("c").Config.FindPeer("c")!;
+        PeerConfig first = Add("a").Config.Gateway.FindPeer("a")!;
+        PeerConfig chosen = Add("b", new AddPeerRequest { Name = "b", Address = "10.8.0.50" }).Config.Gateway.FindPeer("b")!;
+        PeerConfig third = Add("c").Config.Gateway.FindPeer("c")!;
 
         Assert.Equal(IPAddress.Parse("fd42:1::2"), first.Address6);
         Assert.Equal(IPAddress.Parse("10.8.0.50"), chosen.Address);
@@ -94,8 +97,8 @@ public sealed class PeerOperationsTests : IDisposable
         Init(subnet6: "fd42:1::/64");
         Add("a", new AddPeerRequest { Name = "a", Address6 = "fd42:1::2" });
 
-        PeerConfig a = _store.Load().FindPeer("a")!;
-        PeerConfig b = Add("b").Config.FindPeer("b")!;
+        PeerConfig a = _store.Load().Gateway.FindPeer("a")!;
+        PeerConfig b = Add("b").Config.Gateway.FindPeer("b")!;
 
         Assert.Equal(IPAddress.Parse("10.8.0.2"), a.Address);
         Assert.Equal(IPAddress.Parse("10.8.0.3"), b.Address);
@@ -154,7 +157,7 @@ public sealed class PeerOperationsTests : IDisposable
     public void Add_FullSlash30_SaysTheSubnetIsFull()
     {
         Init(subnet: "10.8.0.0/30");
-        Assert.Equal(IPAddress.Parse("10.8.0.2"), Add("only").Config.Peers[0].Address);
+        Assert.Equal(IPAddress.Parse("10.8.0.2"), Add("only").Config.Gateway.Peers[0].Address);
         byte[] before = File.ReadAllBytes(_store.Path);
 
         CommandException error = Assert.Throws<CommandException>(() => Add("another"));
@@ -191,7 +194,7 @@ public sealed class PeerOperationsTests : IDisposable
         byte[] before = File.ReadAllBytes(_store.Path);
         var request = new AddPeerRequest { Name = "a", FullTunnel = fullTunnel, AllowedIps = allowedIps, Dns = dns, Keepalive = keepalive };
 
-        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Add(_store, request, _time));
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Add(Editing.Gateway(_store, _time), request));
 
         Assert.Equal(message, error.Message);
         Assert.Equal(before, File.ReadAllBytes(_store.Path));
@@ -203,7 +206,7 @@ public sealed class PeerOperationsTests : IDisposable
         Init();
         byte[] before = File.ReadAllBytes(_store.Path);
 
-        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Add(_store, new AddPeerRequest { Name = "a", Expires = "2026-01-01" }, _time));
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Add(Editing.Gateway(_store, _time), new AddPeerRequest { Name = "a", Expires = "2026-01-01" }));
 
         Assert.Equal("--expires: 2026-01-01T00:00:00Z is not in the future", error.Message);
         Assert.Equal(before, File.ReadAllBytes(_store.Path));
@@ -222,7 +225,7 @@ public sealed class PeerOperationsTests : IDisposable
             ClientToClient = true,
         };
 
-        PeerConfig peer = PeerOperations.Add(_store, request, _time).Config.Peers[0];
+        PeerConfig peer = PeerOperations.Add(Editing.Gateway(_store, _time), request).Config.Gateway.Peers[0];
 
         Assert.Equal(["10.8.0.0/24", "192.168.1.0/24", "fd00::/8"], peer.AllowedIps.Select(n => n.ToString()));
         Assert.Equal(["1.1.1.1", "9.9.9.9", "home.arpa"], peer.Dns!);
@@ -235,7 +238,7 @@ public sealed class PeerOperationsTests : IDisposable
     {
         Init();
 
-        PeerConfig peer = PeerOperations.Add(_store, new AddPeerRequest { Name = "a", FullTunnel = true }, _time).Config.Peers[0];
+        PeerConfig peer = PeerOperations.Add(Editing.Gateway(_store, _time), new AddPeerRequest { Name = "a", FullTunnel = true }).Config.Gateway.Peers[0];
 
         Assert.Equal(["0.0.0.0/0", "::/0"], peer.AllowedIps.Select(n => n.ToString()));
     }
@@ -255,10 +258,10 @@ public sealed class PeerOperationsTests : IDisposable
         Add("laptop");
         Add("phone");
 
-        EditResult result = PeerOperations.Remove(_store, "laptop", _time);
+        EditResult result = PeerOperations.Remove(Editing.Gateway(_store, _time), "laptop");
 
         Assert.False(result.Applied);
-        Assert.Equal(["phone"], _store.Load().Peers.Select(p => p.Name));
+        Assert.Equal(["phone"], _store.Load().Gateway.Peers.Select(p => p.Name));
     }
 
     [Fact]
@@ -268,7 +271,7 @@ public sealed class PeerOperationsTests : IDisposable
         Add("laptop");
         byte[] before = File.ReadAllBytes(_store.Path);
 
-        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Remove(_store, "Laptop", _time));
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Remove(Editing.Gateway(_store, _time), "Laptop"));
 
         Assert.Equal("no peer named 'Laptop' (holt peer list shows them)", error.Message);
         Assert.Equal(before, File.ReadAllBytes(_store.Path));
@@ -278,12 +281,12 @@ public sealed class PeerOperationsTests : IDisposable
     public void DisableThenEnable_FlipsEnabledAndKeepsTheRest()
     {
         Init();
-        PeerConfig added = Add("laptop").Config.Peers[0];
+        PeerConfig added = Add("laptop").Config.Gateway.Peers[0];
 
-        PeerOperations.SetEnabled(_store, "laptop", enabled: false, _time);
-        PeerConfig disabled = _store.Load().Peers[0];
-        PeerOperations.SetEnabled(_store, "laptop", enabled: true, _time);
-        PeerConfig enabled = _store.Load().Peers[0];
+        PeerOperations.SetEnabled(Editing.Gateway(_store, _time), "laptop", enabled: false);
+        PeerConfig disabled = _store.Load().Gateway.Peers[0];
+        PeerOperations.SetEnabled(Editing.Gateway(_store, _time), "laptop", enabled: true);
+        PeerConfig enabled = _store.Load().Gateway.Peers[0];
 
         Assert.False(disabled.Enabled);
         Assert.True(enabled.Enabled);
@@ -296,19 +299,19 @@ public sealed class PeerOperationsTests : IDisposable
     public void Enable_ExpiredPeer_IsRefusedUntilItGetsANewExpiry()
     {
         Init();
-        PeerOperations.Add(_store, new AddPeerRequest { Name = "guest", Expires = "1h" }, _time);
-        PeerOperations.SetEnabled(_store, "guest", enabled: false, _time);
+        PeerOperations.Add(Editing.Gateway(_store, _time), new AddPeerRequest { Name = "guest", Expires = "1h" });
+        PeerOperations.SetEnabled(Editing.Gateway(_store, _time), "guest", enabled: false);
         _time.Advance(TimeSpan.FromHours(2));
         byte[] before = File.ReadAllBytes(_store.Path);
 
-        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.SetEnabled(_store, "guest", enabled: true, _time));
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.SetEnabled(Editing.Gateway(_store, _time), "guest", enabled: true));
 
         Assert.Equal("peer 'guest' expired at 2026-03-10T13:00:00Z; give it a new expiry with holt peer set guest --expires ...", error.Message);
         Assert.Equal(before, File.ReadAllBytes(_store.Path));
 
-        PeerOperations.Set(_store, "guest", clientToClient: null, expires: "never", _time);
-        PeerOperations.SetEnabled(_store, "guest", enabled: true, _time);
-        PeerConfig guest = _store.Load().Peers[0];
+        PeerOperations.Set(Editing.Gateway(_store, _time), "guest", clientToClient: null, expires: "never");
+        PeerOperations.SetEnabled(Editing.Gateway(_store, _time), "guest", enabled: true);
+        PeerConfig guest = _store.Load().Gateway.Peers[0];
         Assert.True(guest.Enabled);
         Assert.Null(guest.Expires);
     }
@@ -317,10 +320,10 @@ public sealed class PeerOperationsTests : IDisposable
     public void Rename_KeepsKeysAndAddresses()
     {
         Init();
-        PeerConfig added = Add("phone").Config.Peers[0];
+        PeerConfig added = Add("phone").Config.Gateway.Peers[0];
 
-        PeerOperations.Rename(_store, "phone", "old-phone", _time);
-        PeerConfig renamed = Assert.Single(_store.Load().Peers);
+        PeerOperations.Rename(Editing.Gateway(_store, _time), "phone", "old-phone");
+        PeerConfig renamed = Assert.Single(_store.Load().Gateway.Peers);
 
         Assert.Equal("old-phone", renamed.Name);
         Assert.Equal(added.PublicKey, renamed.PublicKey);
@@ -339,7 +342,7 @@ public sealed class PeerOperationsTests : IDisposable
         Add("phone");
         byte[] before = File.ReadAllBytes(_store.Path);
 
-        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Rename(_store, from, to, _time));
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Rename(Editing.Gateway(_store, _time), from, to));
 
         Assert.Equal(message, error.Message);
         Assert.Equal(before, File.ReadAllBytes(_store.Path));
@@ -351,10 +354,10 @@ public sealed class PeerOperationsTests : IDisposable
         Init();
         Add("laptop");
 
-        PeerOperations.Set(_store, "laptop", clientToClient: true, expires: "2w", _time);
-        PeerConfig set = _store.Load().Peers[0];
-        PeerOperations.Set(_store, "laptop", clientToClient: false, expires: null, _time);
-        PeerConfig unset = _store.Load().Peers[0];
+        PeerOperations.Set(Editing.Gateway(_store, _time), "laptop", clientToClient: true, expires: "2w");
+        PeerConfig set = _store.Load().Gateway.Peers[0];
+        PeerOperations.Set(Editing.Gateway(_store, _time), "laptop", clientToClient: false, expires: null);
+        PeerConfig unset = _store.Load().Gateway.Peers[0];
 
         Assert.True(set.ClientToClient);
         Assert.Equal(new DateTimeOffset(2026, 3, 24, 12, 0, 0, TimeSpan.Zero), set.Expires);
@@ -369,7 +372,7 @@ public sealed class PeerOperationsTests : IDisposable
         Add("laptop");
         byte[] before = File.ReadAllBytes(_store.Path);
 
-        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Set(_store, "laptop", null, "soon", _time));
+        CommandException error = Assert.Throws<CommandException>(() => PeerOperations.Set(Editing.Gateway(_store, _time), "laptop", null, "soon"));
 
         Assert.StartsWith("--expires: 'soon' is not a duration", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(_store.Path));
@@ -382,7 +385,7 @@ public sealed class PeerOperationsTests : IDisposable
         Add("laptop");
         File.SetUnixFileMode(_store.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        PeerOperations.Rename(_store, "laptop", "laptop2", _time);
+        PeerOperations.Rename(Editing.Gateway(_store, _time), "laptop", "laptop2");
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_store.Path));
         Assert.Equal([".holt.toml.lock", "holt.toml"], Directory.GetFiles(Path.GetDirectoryName(_store.Path)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -401,7 +404,7 @@ public sealed class PeerOperationsTests : IDisposable
                 () =>
                 {
                     start.SignalAndWait();
-                    return PeerOperations.Add(new ConfigStore(path), new AddPeerRequest { Name = $"p{i}" }, _time);
+                    return PeerOperations.Add(Editing.Gateway(TestConfig.Store(path), _time), new AddPeerRequest { Name = $"p{i}" });
                 },
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
@@ -409,7 +412,7 @@ public sealed class PeerOperationsTests : IDisposable
             .ToArray();
         await Task.WhenAll(adds);
 
-        GatewayConfig saved = _store.Load();
+        GatewayConfig saved = _store.Load().Gateway;
         Assert.Equal(8, saved.Peers.Count);
         Assert.Equal(Enumerable.Range(0, 8).Select(i => $"p{i}").Order(), saved.Peers.Select(p => p.Name).Order());
         Assert.Equal(Enumerable.Range(2, 8), saved.Peers.Select(p => (int)p.Address.GetAddressBytes()[3]).Order());
@@ -424,9 +427,9 @@ public sealed class PeerOperationsTests : IDisposable
             Subnet6 = subnet6,
             Interface = "hgt" + Guid.NewGuid().ToString("N")[..8],
         };
-        _store.Save(GatewaySetup.Create(options));
+        _store.Save(HoltConfig.Empty.WithGateway(GatewaySetup.Create(options)));
     }
 
     private EditResult Add(string name, AddPeerRequest? request = null) =>
-        PeerOperations.Add(_store, request ?? new AddPeerRequest { Name = name }, _time);
+        PeerOperations.Add(Editing.Gateway(_store, _time), request ?? new AddPeerRequest { Name = name });
 }

@@ -1,3 +1,4 @@
+using Holt.Config;
 using System.Net;
 using Holt.Gateway;
 

@@ -3,6 +3,7 @@ using Holt.Config;
 using Holt.Gateway;
 using Holt.Guard;
 using Holt.Tests.Gateway;
+using Holt.Tests.Support;
 
 namespace Holt.Tests.Guard;
 
@@ -76,9 +77,9 @@ public sealed class GuardConfigTests
     [Fact]
     public void Read_WithoutGuardSection_RunsTheDefaultSshdAndRecidiveJails()
     {
-        GatewayConfig config = GatewayConfigReader.Read(Head, "holt.toml");
+        HoltConfig config = TestConfig.Read(Head);
 
-        Assert.Null(config.GuardSection);
+        Assert.Null(config.Find<GuardConfig>());
         GuardConfig guard = config.Guard;
         Assert.True(guard.Enabled);
         JailConfig jail = Assert.Single(guard.Jails);
@@ -86,21 +87,21 @@ public sealed class GuardConfigTests
         JailOptions options = guard.OptionsOf(jail);
         Assert.Equal((5, TimeSpan.FromMinutes(10), TimeSpan.FromHours(1), (double?)null), (options.MaxRetry, options.FindTime, options.BanTime, options.IncrementFactor));
         Assert.Equal((5, TimeSpan.FromDays(1), TimeSpan.FromDays(7)), (guard.RecidiveOptions!.MaxRetry, guard.RecidiveOptions.FindTime, guard.RecidiveOptions.BanTime));
-        Assert.Equal(Head, GatewayConfigWriter.Write(config));
+        Assert.Equal(Head, TestConfig.Write(config));
     }
 
     [Fact]
     public void Write_OfReadCanonicalFile_IsTheSameText()
     {
-        GatewayConfig config = GatewayConfigReader.Read(Canonical, "holt.toml");
+        HoltConfig config = TestConfig.Read(Canonical);
 
-        Assert.Equal(Canonical, GatewayConfigWriter.Write(config));
+        Assert.Equal(Canonical, TestConfig.Write(config));
     }
 
     [Fact]
     public void Read_CanonicalFile_HasEveryGuardValue()
     {
-        GuardConfig guard = GatewayConfigReader.Read(Canonical, "holt.toml").Guard;
+        GuardConfig guard = TestConfig.Read(Canonical).Guard;
 
         Assert.Equal([IPNetwork.Parse("198.51.100.7/32"), IPNetwork.Parse("2001:db8:1::/48")], guard.IgnoreIp);
         Assert.Equal(["sshd", "wordpress", "myapp"], guard.Jails.Select(j => j.Name));
@@ -129,19 +130,19 @@ public sealed class GuardConfigTests
     [Fact]
     public void Read_RecidiveSwitchedOff_HasNoRecidiveJailAndWritesItBack()
     {
-        GatewayConfig config = Read("[guard.recidive]\nenabled = false\n");
+        HoltConfig config = Read("[guard.recidive]\nenabled = false\n");
 
         Assert.Null(config.Guard.RecidiveOptions);
-        Assert.Null(GatewayConfigReader.Read(GatewayConfigWriter.Write(config), "holt.toml").Guard.Recidive);
+        Assert.Null(TestConfig.Read(TestConfig.Write(config)).Guard.Recidive);
     }
 
     [Fact]
     public void Read_GuardSwitchedOff_StaysOffAfterARewrite()
     {
-        GatewayConfig config = Read(string.Empty, "enabled = false");
+        HoltConfig config = Read(string.Empty, "enabled = false");
 
         Assert.False(config.Guard.Enabled);
-        Assert.False(GatewayConfigReader.Read(GatewayConfigWriter.Write(config), "holt.toml").Guard.Enabled);
+        Assert.False(TestConfig.Read(TestConfig.Write(config)).Guard.Enabled);
     }
 
     [Theory]
@@ -201,11 +202,11 @@ public sealed class GuardConfigTests
     [Fact]
     public void Read_GuardNotATable_IsRefused()
     {
-        Assert.Equal("holt.toml:1: 'guard' must be a [guard] table", Assert.Throws<ConfigException>(() => GatewayConfigReader.Read("guard = 1\n" + Head, "holt.toml")).Message);
+        Assert.Equal("holt.toml:1: 'guard' must be a [guard] table", Assert.Throws<ConfigException>(() => TestConfig.Read("guard = 1\n" + Head)).Message);
     }
 
-    private static GatewayConfig Read(string tables, string keys = "") =>
-        GatewayConfigReader.Read(Head + "\n[guard]\n" + keys + "\n" + tables, "holt.toml");
+    private static HoltConfig Read(string tables, string keys = "") =>
+        TestConfig.Read(Head + "\n[guard]\n" + keys + "\n" + tables);
 
     private static string Refused(string tables, string keys = "") =>
         Assert.Throws<ConfigException>(() => Read(tables, keys)).Message;

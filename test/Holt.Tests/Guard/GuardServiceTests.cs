@@ -1,6 +1,7 @@
 using System.Net;
 using Holt.Guard;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Holt.Tests.Guard;
 
@@ -122,7 +123,7 @@ public sealed class GuardServiceTests : IDisposable
             Jails = [new JailConfig { Name = "sshd", Filter = "sshd", Journal = true }],
         };
         string journalctl = FakeJournalctl(3);
-        using (var service = new GuardService(config, [], BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance, () => logged, journalctl))
+        using (var service = new GuardService(config, Policy([], logged), BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance, new FakeTimeProvider(logged), journalctl))
         {
             service.Start(poll: false);
             Assert.True(service.ReadsJournal);
@@ -140,7 +141,7 @@ public sealed class GuardServiceTests : IDisposable
         string[] first = File.ReadAllLines(Path.Combine(_directory, "args"));
         Assert.Contains("--follow", first);
         Assert.DoesNotContain(first, a => a.StartsWith("--after-cursor", StringComparison.Ordinal));
-        using (var again = new GuardService(config, [], BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance, () => logged, journalctl))
+        using (var again = new GuardService(config, Policy([], logged), BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance, new FakeTimeProvider(logged), journalctl))
         {
             again.Start(poll: false);
             var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -192,7 +193,7 @@ public sealed class GuardServiceTests : IDisposable
 
     private GuardService Start(GuardConfig config)
     {
-        var service = new GuardService(config, [IPNetwork.Parse("10.8.0.0/24")], BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance);
+        var service = new GuardService(config, Policy([IPNetwork.Parse("10.8.0.0/24")], null), BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance);
         service.Start(poll: false);
         return service;
     }
@@ -210,4 +211,8 @@ public sealed class GuardServiceTests : IDisposable
 
         return text.ToString();
     }
+
+    /// <summary>The guard's ignore rule with the VPN given and no live ways in (this machine's addresses and logins are not the test's).</summary>
+    private static IgnorePolicy Policy(IReadOnlyList<IPNetwork> vpn, DateTimeOffset? now) =>
+        new(vpn, [], () => [], now is DateTimeOffset at ? new FakeTimeProvider(at) : TimeProvider.System);
 }

@@ -43,7 +43,7 @@ public sealed partial class QrCodeTests : IDisposable
             Address = IPAddress.Parse("10.8.0.2"),
             Address6 = IPAddress.Parse("fd42:1::2"),
         };
-        return ClientConfig.Render(gateway, peer);
+        return ClientConfig.Render(gateway, peer, servesExposures: false);
     }
 
     [Fact]

@@ -1,11 +1,43 @@
+using System.Text;
 using Holt.Config;
-using Holt.Guard;
+using Holt.Text;
 
-namespace Holt.Gateway;
+namespace Holt.Guard;
 
-/// <summary>The <c>[guard]</c> section: its limits, <c>[[guard.jail]]</c>, <c>[[guard.filter]]</c> and <c>[guard.recidive]</c>.</summary>
-internal static partial class GatewayConfigReader
+/// <summary>
+/// holt.toml's <c>[guard]</c> table: its limits, <c>[[guard.jail]]</c>, <c>[[guard.filter]]</c> and
+/// <c>[guard.recidive]</c>. Optional: without it the guard runs with <see cref="GuardConfig.Default"/>, and the file
+/// is written without it.
+/// </summary>
+internal sealed class GuardSection : ConfigSection<GuardConfig>
 {
+    public static GuardSection Instance { get; } = new();
+
+    public override IReadOnlyList<SectionKey> Keys { get; } = [new("guard", IsArray: false)];
+
+    public override object? Read(SectionTables tables) => tables.Table("guard") is TableReader table ? ReadGuard(table) : null;
+
+    /// <summary>Every rule is checked as the section is read: a jail's filter must exist, each pattern compiles.</summary>
+    public override void Check(HoltConfig config, ConfigChecker checker)
+    {
+    }
+
+    public override void Write(HoltConfig config, StringBuilder text)
+    {
+        if (config.Find<GuardConfig>() is GuardConfig guard)
+        {
+            WriteGuard(text, guard);
+        }
+    }
+
+    /// <summary>The section's canonical text: the guard restarts when a hand edit changes it.</summary>
+    public static string Text(GuardConfig guard)
+    {
+        var text = new StringBuilder();
+        WriteGuard(text, guard);
+        return text.ToString();
+    }
+
     private static readonly string[] s_limitKeys = ["maxretry", "findtime", "bantime", "bantime_factor", "bantime_max"];
 
     /// <summary>Filters whose programs write to files only; a jail may not point them at the journal.</summary>
@@ -87,7 +119,7 @@ internal static partial class GatewayConfigReader
         string name = table.RequiredString("name");
         if (!IsJailName(name))
         {
-            throw table.Error("name", $"jail name '{PeerName.Printable(name)}': use 1 to 32 letters, digits, '-', '_' or '.'");
+            throw table.Error("name", $"jail name '{Printable.Of(name)}': use 1 to 32 letters, digits, '-', '_' or '.'");
         }
 
         if (name is GuardConfig.RecidiveJail or "manual")
@@ -103,7 +135,7 @@ internal static partial class GatewayConfigReader
         string filter = table.OptionalString("filter") ?? name;
         if (!FilterCatalog.BuiltIn.Contains(filter) && !filters.Any(f => f.Name == filter))
         {
-            throw table.Error("filter", $"jail '{name}': no filter '{PeerName.Printable(filter)}' (built in: {string.Join(", ", FilterCatalog.BuiltIn)}; or define it in a [[guard.filter]])");
+            throw table.Error("filter", $"jail '{name}': no filter '{Printable.Of(filter)}' (built in: {string.Join(", ", FilterCatalog.BuiltIn)}; or define it in a [[guard.filter]])");
         }
 
         List<string> paths = table.OptionalStringOrStrings("logpath") ?? [];
@@ -111,7 +143,7 @@ internal static partial class GatewayConfigReader
         {
             if (!Path.IsPathFullyQualified(path) || path.Contains('\0', StringComparison.Ordinal))
             {
-                throw table.Error("logpath", $"jail '{name}': logpath '{PeerName.Printable(path)}' must be an absolute path");
+                throw table.Error("logpath", $"jail '{name}': logpath '{Printable.Of(path)}' must be an absolute path");
             }
         }
 
@@ -129,7 +161,7 @@ internal static partial class GatewayConfigReader
 
         if (units.FirstOrDefault(u => u.Length is 0 or > 256 || u.StartsWith('-') || u.Any(char.IsControl)) is string badUnit)
         {
-            throw table.Error("units", $"jail '{name}': '{PeerName.Printable(badUnit)}' is not a unit name");
+            throw table.Error("units", $"jail '{name}': '{Printable.Of(badUnit)}' is not a unit name");
         }
 
         if (s_fileOnlyFilters.Contains(filter))
@@ -167,7 +199,7 @@ internal static partial class GatewayConfigReader
         string name = table.RequiredString("name");
         if (!IsJailName(name))
         {
-            throw table.Error("name", $"filter name '{PeerName.Printable(name)}': use 1 to 32 letters, digits, '-', '_' or '.'");
+            throw table.Error("name", $"filter name '{Printable.Of(name)}': use 1 to 32 letters, digits, '-', '_' or '.'");
         }
 
         if (FilterCatalog.BuiltIn.Contains(name))
@@ -201,4 +233,104 @@ internal static partial class GatewayConfigReader
 
     internal static bool IsJailName(string name) =>
         name.Length is > 0 and <= 32 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    private static void WriteGuard(StringBuilder text, GuardConfig guard)
+    {
+        text.Append("\n# The guard: bans the sources of repeated authentication failures (holt guard status).\n");
+        text.Append("[guard]\n");
+        TomlWriter.Flag(text, "enabled", guard.Enabled);
+        if (guard.IgnoreIp.Count > 0)
+        {
+            TomlWriter.List(text, "ignoreip", guard.IgnoreIp.Select(n => n.ToString()));
+        }
+
+        Limits(text, guard.Limits, null);
+        if (guard.Recidive is null)
+        {
+            text.Append("\n[guard.recidive]\n");
+            TomlWriter.Flag(text, "enabled", false);
+        }
+        else if (guard.Recidive != JailLimits.DefaultRecidive)
+        {
+            text.Append("\n[guard.recidive]\n");
+            Limits(text, guard.Recidive, null);
+        }
+
+        foreach (FilterConfig filter in guard.Filters)
+        {
+            text.Append("\n[[guard.filter]]\n");
+            TomlWriter.Key(text, "name", filter.Name);
+            TomlWriter.List(text, "regex", filter.Regex);
+        }
+
+        foreach (JailConfig jail in guard.Jails)
+        {
+            text.Append("\n[[guard.jail]]\n");
+            TomlWriter.Key(text, "name", jail.Name);
+            TomlWriter.Key(text, "filter", jail.Filter);
+            if (jail.LogPaths.Count > 0)
+            {
+                TomlWriter.List(text, "logpath", jail.LogPaths);
+            }
+
+            if (jail.Journal)
+            {
+                TomlWriter.Flag(text, "journal", true);
+            }
+
+            if (jail.JournalUnits.Count > 0)
+            {
+                TomlWriter.List(text, "units", jail.JournalUnits);
+            }
+
+            if (!jail.Enabled)
+            {
+                TomlWriter.Flag(text, "enabled", false);
+            }
+
+            if (jail.Limits is JailLimits limits)
+            {
+                Limits(text, limits, guard.Limits);
+            }
+        }
+    }
+
+    /// <summary>The limits, each key only where it differs from <paramref name="inherited"/> (all of them without one).</summary>
+    private static void Limits(StringBuilder text, JailLimits limits, JailLimits? inherited)
+    {
+        if (inherited is null || limits.MaxRetry != inherited.MaxRetry)
+        {
+            TomlWriter.Number(text, "maxretry", limits.MaxRetry);
+        }
+
+        if (inherited is null || limits.FindTime != inherited.FindTime)
+        {
+            TomlWriter.Key(text, "findtime", DurationText.Format(limits.FindTime));
+        }
+
+        if (inherited is null || limits.BanTime != inherited.BanTime)
+        {
+            TomlWriter.Key(text, "bantime", DurationText.Format(limits.BanTime));
+        }
+
+        if (limits.Factor is int factor && (inherited is null || factor != inherited.Factor))
+        {
+            TomlWriter.Number(text, "bantime_factor", factor);
+        }
+
+        if (inherited is null || limits.MaxTime != inherited.MaxTime)
+        {
+            TomlWriter.Key(text, "bantime_max", DurationText.Format(limits.MaxTime));
+        }
+    }
+}
+
+/// <summary>The guard's part of holt.toml, as <c>config.Guard</c>.</summary>
+internal static class GuardSectionAccess
+{
+    extension(HoltConfig config)
+    {
+        /// <summary>What the guard runs with: the [guard] section, or its defaults when the file has none.</summary>
+        public GuardConfig Guard => config.Find<GuardConfig>() ?? GuardConfig.Default;
+    }
 }

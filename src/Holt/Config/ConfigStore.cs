@@ -1,8 +1,7 @@
-using Holt.Config;
 using Holt.Interop;
 using Holt.Storage;
 
-namespace Holt.Gateway;
+namespace Holt.Config;
 
 /// <summary>
 /// Where holt.toml lives and how it is read and written: <c>--config</c>, else <c>HOLT_CONFIG</c>, else
@@ -10,18 +9,21 @@ namespace Holt.Gateway;
 /// changes the gateway holds <see cref="Lock"/> from reading the file to applying the change, so two commands (or a
 /// command and the daemon disabling an expired peer) never lose each other's edits.
 /// </summary>
-internal sealed class ConfigStore(string path)
+internal sealed class ConfigStore(string path, ConfigFormat format)
 {
     public const string DefaultPath = "/etc/holt/holt.toml";
     public const string PathVariable = "HOLT_CONFIG";
 
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
+    /// <summary>The sections holt.toml is made of.</summary>
+    public ConfigFormat Format { get; } = format;
+
     public bool Exists => File.Exists(Path);
 
     /// <summary>
-    /// The SHA-256 of the text last read or written through this store. The state file records the digest of the
-    /// configuration last applied, so the daemon can tell a command's edit (already applied) from a hand edit.
+    /// The SHA-256 of the text last read or written through this store: the daemon's watcher reloads its services
+    /// only when the text really changed.
     /// </summary>
     public string? LastDigest { get; private set; }
 
@@ -29,15 +31,16 @@ internal sealed class ConfigStore(string path)
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 
     /// <summary>The store named by the <c>--config</c> value, or the environment, or the default.</summary>
-    public static ConfigStore Resolve(string? option)
+    public static ConfigStore Resolve(string? option, ConfigFormat format)
     {
         string? fromEnvironment = Environment.GetEnvironmentVariable(PathVariable);
         string chosen = !string.IsNullOrEmpty(option) ? option : !string.IsNullOrEmpty(fromEnvironment) ? fromEnvironment : DefaultPath;
-        return new ConfigStore(chosen);
+        return new ConfigStore(chosen, format);
     }
 
+    /// <param name="thorough">Also run the expensive checks (every peer's key pair), as the daemon does at its start.</param>
     /// <exception cref="CommandException">The file is missing, unreadable or invalid (with file:line).</exception>
-    public GatewayConfig Load(bool verifyKeyPairs = false)
+    public HoltConfig Load(bool thorough = false)
     {
         string text;
         try
@@ -59,7 +62,7 @@ internal sealed class ConfigStore(string path)
 
         try
         {
-            GatewayConfig config = GatewayConfigReader.Read(text, Path, verifyKeyPairs);
+            HoltConfig config = Format.Read(text, Path, thorough);
             LastDigest = Digest(text);
             return config;
         }
@@ -70,10 +73,10 @@ internal sealed class ConfigStore(string path)
     }
 
     /// <summary>Checks <paramref name="config"/> whole, then replaces the file atomically.</summary>
-    public void Save(GatewayConfig config)
+    public void Save(HoltConfig config)
     {
-        GatewayConfigReader.Validate(config);
-        string text = GatewayConfigWriter.Write(config);
+        Format.Validate(config);
+        string text = Format.Write(config);
         try
         {
             AtomicFile.CreateParent(Path);
@@ -87,24 +90,23 @@ internal sealed class ConfigStore(string path)
     }
 
     /// <summary>
-    /// Writes <paramref name="after"/> and applies it with <paramref name="apply"/> (given the configuration and the
-    /// digest of the file written), returning what it returns. If applying fails, <paramref name="before"/> is written
-    /// back and applied again, so a failed edit leaves file and system as they were, and the first error is thrown.
-    /// The caller holds <see cref="Lock"/>.
+    /// Writes <paramref name="after"/> and applies it with <paramref name="apply"/>, returning what it returns. If
+    /// applying fails, <paramref name="before"/> is written back and applied again, so a failed edit leaves file and
+    /// system as they were, and the first error is thrown. The caller holds <see cref="Lock"/>.
     /// </summary>
-    public bool SaveAndApply(GatewayConfig before, GatewayConfig after, Func<GatewayConfig, string?, bool> apply)
+    public bool SaveAndApply(HoltConfig before, HoltConfig after, Func<HoltConfig, bool> apply)
     {
         Save(after);
         try
         {
-            return apply(after, LastDigest);
+            return apply(after);
         }
         catch (CommandException)
         {
             Save(before);
             try
             {
-                _ = apply(before, LastDigest);
+                _ = apply(before);
             }
             catch (CommandException)
             {
@@ -112,6 +114,21 @@ internal sealed class ConfigStore(string path)
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// One edit as a transaction, under <see cref="Lock"/>: reads the file, makes the change, checks the whole,
+    /// writes it and applies it (see <see cref="SaveAndApply"/>). Returns the new configuration and what
+    /// <paramref name="apply"/> said (whether a running gateway took it).
+    /// </summary>
+    public (HoltConfig Config, bool Applied) Edit(Func<HoltConfig, HoltConfig> change, Func<HoltConfig, bool> apply)
+    {
+        using (Lock())
+        {
+            HoltConfig before = Load();
+            HoltConfig after = change(before);
+            return (after, SaveAndApply(before, after, apply));
         }
     }
 

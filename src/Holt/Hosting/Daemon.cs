@@ -5,7 +5,7 @@ using Holt.Interop;
 using Holt.Logging;
 using Microsoft.Win32.SafeHandles;
 
-namespace Holt.Tunnel;
+namespace Holt.Hosting;
 
 /// <summary>
 /// Daemonizing the way wireguard-go does it: the command starts a copy of itself in the foreground mode, detached
@@ -32,8 +32,12 @@ internal static class Daemon
     /// <param name="arguments">The child's command line after the program.</param>
     /// <param name="timeout">How long to wait for readiness.</param>
     /// <param name="quiet">Never hand the child the caller's output, even with LOG_LEVEL set (a helper with nothing to log).</param>
+    /// <param name="log">
+    /// The name the child logs under (<see cref="DaemonLog"/>) when it does not keep the caller's output: to syslog,
+    /// or a file under /var/log/holt. Null for a child with nothing to log.
+    /// </param>
     /// <exception cref="CommandException">The child failed to start; the message is its reason.</exception>
-    public static int Spawn(IReadOnlyList<string> arguments, TimeSpan timeout, bool quiet = false)
+    public static int Spawn(IReadOnlyList<string> arguments, TimeSpan timeout, bool quiet = false, string? log = null)
     {
         (int readFd, int writeFd) = CreateReadinessPipe();
         KeepDescriptorsFromChild(writeFd);
@@ -50,6 +54,11 @@ internal static class Daemon
                 }
 
                 start.Environment[ReadyFdVariable] = writeFd.ToString(CultureInfo.InvariantCulture);
+                if (!keepOutput && log is not null)
+                {
+                    start.Environment[DaemonLog.Variable] = log;
+                }
+
                 child = Process.Start(start) ?? throw new CommandException("could not start the daemon process");
             }
             finally

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Holt.Gateway;
+namespace Holt.Config;
 
 /// <summary>Address arithmetic for the VPN subnets: which addresses a peer may have, and the next free one.</summary>
 internal static class Subnets

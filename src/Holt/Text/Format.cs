@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Holt.Cli;
+namespace Holt.Text;
 
 /// <summary>Human-readable figures for tables: sizes in binary units, ages relative to now.</summary>
 internal static class Format

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Holt.Tunnel;
+namespace Holt.Hosting;
 
 /// <summary>
 /// How a daemon learns it must stop: SIGTERM, SIGINT or SIGHUP, or a reason of its own (its interface deleted).

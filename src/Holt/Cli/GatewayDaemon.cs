@@ -1,0 +1,106 @@
+using Holt.Config;
+using Holt.Firewall;
+using Holt.Gateway;
+using Holt.Guard;
+using Holt.Hosting;
+using Holt.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace Holt.Cli;
+
+/// <summary>
+/// The daemon <c>holt up</c> starts: the gateway's interface first, then its services on one host, in order: the
+/// gateway (peers, totals, expiry), the firewall (the gateway's nftables table, kept in place) and the guard. SIGTERM
+/// (<c>holt down</c>), SIGINT or SIGHUP stop it, or the interface being deleted; stopping saves the totals and
+/// removes the interface, and the gateway's table unless the firewall is enabled (it protects the machine whether
+/// or not the VPN runs).
+/// </summary>
+internal static partial class GatewayDaemon
+{
+    public static int Run(ConfigStore store, ReadySignal? ready, TimeProvider time)
+    {
+        HoltConfig config;
+        using (store.Lock())
+        {
+            config = store.Load();
+        }
+
+        TextWriter log = DaemonLog.Open();
+        var logger = new TextLogger(log, config.Gateway.Interface, LogLevelSwitch.FromEnvironment(), time);
+        using var stop = new StopRequest();
+        GatewayRuntime runtime;
+        using (store.Lock())
+        {
+            config = store.Load(thorough: true);
+            runtime = GatewayRuntime.BringUp(config.Gateway, store.Path, time.GetUtcNow(), logger);
+        }
+
+        using var host = new ServiceHost(store, logger, time);
+        host.Add(new GatewayService(store, runtime.Control), c => (c ?? config).Gateway, critical: true);
+        host.Add(new FirewallService(store), c => FirewallSettings.Of(c ?? config), critical: true);
+        host.Add(new GuardDaemonService(), c => GuardSettings.Of(c ?? config));
+        try
+        {
+            using CancellationTokenRegistration gone = runtime.Gone.Register(() => stop.Stop("the interface was deleted"));
+            int active = config.Gateway.Peers.Count(p => p.IsActive(time.GetUtcNow()));
+            LogRunning(logger, config.Gateway.Interface, config.Gateway.ListenPort, active);
+            host.Run(config, stop.Token, () => ready?.Ready());
+            LogStopping(logger, stop.Reason);
+        }
+        finally
+        {
+            TearDown(store, runtime, host.Current ?? config, logger);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// What holt down undoes: the interface, and the gateway's table unless the firewall is enabled or an apply
+    /// awaits confirmation. The file as it is now decides (a command may have changed it since the last reload).
+    /// </summary>
+    private static void TearDown(ConfigStore store, GatewayRuntime runtime, HoltConfig lastGood, ILogger logger)
+    {
+        using (store.Lock())
+        {
+            HoltConfig decide = lastGood;
+            try
+            {
+                decide = store.Load();
+            }
+            catch (CommandException e)
+            {
+                LogBadConfig(logger, e.Message);
+            }
+
+            string name = runtime.Config.Interface;
+            bool keep = (decide.Gateway.Interface == name ? decide.Firewall.Enabled : lastGood.Firewall.Enabled) ||
+                FirewallRuntime.ReadPending(name) is not null;
+            try
+            {
+                if (!keep)
+                {
+                    FirewallTable.Remove(name);
+                }
+            }
+            catch (CommandException e)
+            {
+                LogTearDownFailed(logger, e.Message);
+            }
+
+            runtime.TearDown();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "gateway {Name} is up on UDP port {Port} with {Peers} active peers")]
+    private static partial void LogRunning(ILogger logger, string name, int port, int peers);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shutting down: {Reason}")]
+    private static partial void LogStopping(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Message}; deciding from the last good configuration")]
+    private static partial void LogBadConfig(ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Message}")]
+    private static partial void LogTearDownFailed(ILogger logger, string message);
+}

@@ -1,0 +1,132 @@
+using Holt.Config;
+using Holt.Gateway;
+using Holt.Hosting;
+using Holt.Nft;
+using Microsoft.Extensions.Logging;
+
+namespace Holt.Guard;
+
+/// <summary>What the guard runs with: its section of holt.toml, and the gateway it protects (null without one).</summary>
+internal sealed record GuardSettings(GuardConfig Guard, GatewayConfig? Gateway)
+{
+    public static GuardSettings Of(HoltConfig? config) => new(config?.Guard ?? GuardConfig.Default, config?.Find<GatewayConfig>());
+
+    /// <summary>What a restart of the guard depends on: its section's text and the subnets it never bans.</summary>
+    public string Key => GuardSection.Text(Guard) + string.Join(",", Gateway?.VpnSubnets ?? []) + Gateway?.Interface;
+}
+
+/// <summary>
+/// The guard as a service of the daemon (<c>holt up</c>) or alone (<c>holt guard run</c>): started when [guard]
+/// enables it, restarted when the section changes (its read positions and bans are kept in the store), and keeping
+/// its table in place. When <c>inet holt_guard</c> is removed or tampered with, the service recreates it and puts
+/// every active ban back with the time it has left; repairs are logged, counted and rate-limited.
+/// </summary>
+internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
+{
+    /// <summary>How often the ban table is checked.</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _sync = new();
+    private readonly RepairBudget _budget = new();
+    private RunningGuard? _guard;
+    private ServiceContext? _context;
+    private GuardSettings? _settings;
+    private ITimer? _timer;
+
+    public string Name => "guard";
+
+    public static string RepairsPath => Path.Combine(PidFile.Directory, "guard.repairs");
+
+    public void Start(GuardSettings settings, ServiceContext context)
+    {
+        lock (_sync)
+        {
+            _context = context;
+            _settings = settings;
+            if (!settings.Guard.Enabled)
+            {
+                LogOff(context.Logger);
+                return;
+            }
+
+            var ignore = IgnorePolicy.For(settings.Gateway, settings.Guard.IgnoreIp, context.Time);
+            _guard = GuardRunner.Start(settings.Guard, ignore, context.Logger, context.Time, context.Fault);
+            _timer = context.Time.CreateTimer(_ => Check(), null, CheckInterval, CheckInterval);
+        }
+    }
+
+    public void Reload(GuardSettings settings)
+    {
+        if (settings.Key == _settings?.Key)
+        {
+            return;
+        }
+
+        // The guard starts over with the new section; its read positions and bans are in the store.
+        Stop();
+        Start(settings, _context!);
+        LogRestarted(_context!.Logger);
+    }
+
+    public void Stop()
+    {
+        lock (_sync)
+        {
+            _timer?.Dispose();
+            _timer = null;
+            _guard?.Dispose();
+            _guard = null;
+        }
+    }
+
+    /// <summary>Recreates the ban table and puts the bans back when someone removed or changed it.</summary>
+    internal void Check()
+    {
+        lock (_sync)
+        {
+            if (_guard is null || _context is null)
+            {
+                return;
+            }
+
+            try
+            {
+                if (BanTable.IsIntact())
+                {
+                    return;
+                }
+
+                DateTimeOffset now = _context.Time.GetUtcNow();
+                if (!_budget.TryTake(now))
+                {
+                    return;
+                }
+
+                BanTable.Recreate();
+                _guard.Service.RequestBanRestore();
+                RepairLog.Record(RepairsPath, now, $"table inet {BanTable.Table} was removed or changed");
+                LogRepaired(_context.Logger, BanTable.Table);
+            }
+            catch (CommandException e)
+            {
+                LogRepairFailed(_context.Logger, e.Message);
+            }
+            catch (Exception e)
+            {
+                _context.Fault(e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "guard: off ([guard] enabled = false)")]
+    private static partial void LogOff(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "guard: restarted with the new [guard]")]
+    private static partial void LogRestarted(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "guard: table inet {Table} was removed or changed; recreated it and put the bans back")]
+    private static partial void LogRepaired(ILogger logger, string table);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "guard: cannot restore the ban table: {Problem}; trying again")]
+    private static partial void LogRepairFailed(ILogger logger, string problem);
+}

@@ -1,0 +1,75 @@
+using Holt.External;
+
+namespace Holt.Nft;
+
+/// <summary>
+/// Holt's nftables tables, each replaced whole in one <c>nft -f</c> transaction. Holt names its tables itself (plain
+/// nft words: letters, digits, '_', '-' and '.') and never lists, flushes or edits anyone else's, so Docker's,
+/// ufw's and fail2ban's rules stay as they are.
+/// </summary>
+internal static class NftTables
+{
+    public const string Family = "inet";
+    private const string InstallHint = "apt-get install nftables";
+
+    /// <summary>The script that swaps in <paramref name="ruleset"/>: declaring the table first makes the delete valid when it does not exist.</summary>
+    public static string ReplaceScript(string table, string ruleset) =>
+        $"table {Family} {table}\ndelete table {Family} {table}\n{ruleset}";
+
+    /// <summary>Replaces <paramref name="table"/> with <paramref name="ruleset"/> (its whole definition) atomically.</summary>
+    public static void Replace(string table, string ruleset) => Run(["-f", "-"], ReplaceScript(table, ruleset), "Holt's ruleset");
+
+    /// <summary>Asks nft whether the ruleset would load (<c>nft -c</c>), without changing anything.</summary>
+    public static void Check(string table, string ruleset) => Run(["-c", "-f", "-"], ReplaceScript(table, ruleset), "Holt's ruleset");
+
+    /// <summary>Runs a script of Holt's own (bans, set elements) in one transaction.</summary>
+    public static void Script(string script, string what) => Run(["-f", "-"], script, what);
+
+    /// <summary>Removes <paramref name="table"/>, if it is there.</summary>
+    /// <remarks>Without the table there is no transaction at all, so removing nothing writes nothing.</remarks>
+    public static void Remove(string table)
+    {
+        if (List(table) is null)
+        {
+            return;
+        }
+
+        Run(["-f", "-"], $"table {Family} {table}\ndelete table {Family} {table}\n", "the removal of Holt's table");
+    }
+
+    /// <summary>The table as it is loaded now, or null when there is none.</summary>
+    public static string? List(string table)
+    {
+        ToolResult result = ExternalTool.TryRun("nft", ["list", "table", Family, table], installHint: InstallHint);
+        return result.ExitCode == 0 ? result.Output : null;
+    }
+
+    /// <summary>The table as nft's JSON, or null when there is none.</summary>
+    public static string? ListJson(string table)
+    {
+        ToolResult result = ExternalTool.TryRun("nft", ["-j", "list", "table", Family, table], installHint: InstallHint);
+        return result.ExitCode == 0 ? result.Output : null;
+    }
+
+    private static void Run(string[] arguments, string input, string what)
+    {
+        ToolResult result = ExternalTool.TryRun("nft", arguments, input, InstallHint);
+        if (result.ExitCode == 0)
+        {
+            return;
+        }
+
+        string reason = result.FirstErrorLine;
+        if (reason.Contains("Operation not supported", StringComparison.Ordinal) || reason.Contains("Protocol not supported", StringComparison.Ordinal))
+        {
+            throw new CommandException($"the kernel has no nf_tables support ({reason}); Holt's firewall needs it");
+        }
+
+        if (reason.Contains("Operation not permitted", StringComparison.Ordinal))
+        {
+            throw new CommandException("needs root (CAP_NET_ADMIN) to change nftables");
+        }
+
+        throw new CommandException($"nft refused {what}: {reason}");
+    }
+}
