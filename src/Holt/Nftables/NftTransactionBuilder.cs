@@ -20,6 +20,10 @@ internal sealed class NftTransactionBuilder
     // A message was unreadable or a table did not fit: the transaction can only be reported as lost.
     private bool _incomplete;
 
+    // Messages were lost, perhaps the NFT_MSG_NEWGEN that ended a transaction; whatever arrives before the next one
+    // may be the rest of it and must not be taken for part of the next transaction.
+    private bool _resynchronizing;
+
     public NftTransactionBuilder(int maxTables = DefaultMaxTables)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTables, 1);
@@ -28,8 +32,8 @@ internal sealed class NftTransactionBuilder
 
     public int MaxTables { get; }
 
-    /// <summary>Changes have arrived that no NFT_MSG_NEWGEN has closed yet.</summary>
-    public bool HasPending => _tables.Count > 0 || _incomplete;
+    /// <summary>Changes have arrived that no NFT_MSG_NEWGEN has closed yet, or a loss left a transaction open.</summary>
+    public bool HasPending => _tables.Count > 0 || _incomplete || _resynchronizing;
 
     /// <summary>Reads one datagram, reporting each transaction it closes and each loss it announces.</summary>
     public void Read(ReadOnlySpan<byte> datagram, INftListener listener)
@@ -46,8 +50,7 @@ internal sealed class NftTransactionBuilder
                     Complete(listener, message.Generation, message.ProcessId, Encoding.UTF8.GetString(message.ProcessName));
                     break;
                 case NftMessageType.Overrun:
-                    Discard();
-                    listener.OnLost();
+                    Lose(listener);
                     break;
                 default:
                     _incomplete = true;
@@ -58,22 +61,36 @@ internal sealed class NftTransactionBuilder
 
     /// <summary>
     /// Reports the pending changes as a transaction without a generation or process: for changes the kernel made
-    /// outside a commit, or whose NFT_MSG_NEWGEN never came.
+    /// outside a commit, or whose NFT_MSG_NEWGEN never came. After a loss with nothing since, just ends the wait.
     /// </summary>
     public void Flush(INftListener listener)
     {
-        if (HasPending)
+        if (_tables.Count > 0 || _incomplete)
         {
             Complete(listener, generation: null, processId: 0, processName: "");
         }
+
+        _resynchronizing = false;
     }
 
-    /// <summary>Forgets the pending changes: the socket lost messages, so they tell only part of the story.</summary>
+    /// <summary>
+    /// The socket dropped messages: forgets the pending changes, which tell only part of the story, reports the loss,
+    /// and reports the transaction under way as lost too when its NFT_MSG_NEWGEN comes, since part of it may be missing.
+    /// </summary>
+    public void Lose(INftListener listener)
+    {
+        Discard();
+        _resynchronizing = true;
+        listener.OnLost();
+    }
+
+    /// <summary>Forgets the pending changes.</summary>
     public void Discard()
     {
         _tables.Clear();
         _last = null;
         _incomplete = false;
+        _resynchronizing = false;
     }
 
     private void Add(NftMessage message)
@@ -120,7 +137,7 @@ internal sealed class NftTransactionBuilder
 
     private void Complete(INftListener listener, uint? generation, int processId, string processName)
     {
-        bool incomplete = _incomplete;
+        bool incomplete = _incomplete || _resynchronizing;
         var tables = new NftTableChange[incomplete ? 0 : _tables.Count];
         for (int i = 0; i < tables.Length; i++)
         {

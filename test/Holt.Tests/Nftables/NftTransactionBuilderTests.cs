@@ -128,14 +128,46 @@ public sealed class NftTransactionBuilderTests
     }
 
     [Fact]
-    public void Overrun_DropsWhatWasPending_AndReportsLost()
+    public void Overrun_DropsWhatWasPending_AndReportsLost_AndTheTransactionItCutAsLostToo()
     {
         _builder.Read(Change(Libc.NFT_MSG_DELTABLE, NftFamily.Inet, "holt"), _listener);
         _builder.Read(Raw(Libc.NLMSG_OVERRUN, []), _listener);
-        _builder.Read(Generation(3, 4, "nft"), _listener);
-
         Assert.Equal(1, _listener.Lost);
-        Assert.Empty(Assert.Single(_listener.Transactions).Tables);
+
+        // The rest of a transaction the loss cut into, then its NEWGEN: not to be reported as that transaction.
+        _builder.Read([.. Change(Libc.NFT_MSG_NEWRULE, NftFamily.Inet, "big", "c"), .. Generation(3, 4, "nft")], _listener);
+        Assert.Equal(2, _listener.Lost);
+        Assert.Empty(_listener.Transactions);
+
+        _builder.Read([.. Change(Libc.NFT_MSG_NEWTABLE, NftFamily.Inet, "next"), .. Generation(4, 5, "nft")], _listener);
+        Assert.Equal("next", Assert.Single(Assert.Single(_listener.Transactions).Tables).Table);
+    }
+
+    [Fact]
+    public void Lose_WithNothingAfter_EndsQuietlyAtTheFlush()
+    {
+        _builder.Lose(_listener);
+        Assert.True(_builder.HasPending);
+
+        _builder.Flush(_listener);
+
+        Assert.False(_builder.HasPending);
+        Assert.Equal(1, _listener.Lost);
+        _builder.Read([.. Change(Libc.NFT_MSG_NEWTABLE, NftFamily.Inet, "next"), .. Generation(4, 5, "nft")], _listener);
+        Assert.Single(_listener.Transactions);
+    }
+
+    [Fact]
+    public void Lose_ThenChangesWithoutGeneration_FlushAsLost()
+    {
+        _builder.Lose(_listener);
+        _builder.Read(Change(Libc.NFT_MSG_NEWRULE, NftFamily.Inet, "big", "c"), _listener);
+
+        _builder.Flush(_listener);
+
+        Assert.Equal(2, _listener.Lost);
+        Assert.Empty(_listener.Transactions);
+        Assert.False(_builder.HasPending);
     }
 
     [Fact]
