@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Holt.Nftables;
 
 namespace Holt.Tests.Nftables;
@@ -6,6 +7,7 @@ namespace Holt.Tests.Nftables;
 internal sealed class RecordingNftListener : INftListener
 {
     private readonly List<NftTransaction> _transactions = [];
+    private readonly Dictionary<NftTransaction, long> _arrivals = [];
     private int _lost;
 
     public int Lost => Volatile.Read(ref _lost);
@@ -21,11 +23,22 @@ internal sealed class RecordingNftListener : INftListener
         }
     }
 
-    public void OnTransaction(NftTransaction transaction)
+    /// <summary>When the transaction was reported, as a <see cref="Stopwatch"/> timestamp.</summary>
+    public long ArrivalOf(NftTransaction transaction)
     {
         lock (_transactions)
         {
+            return _arrivals[transaction];
+        }
+    }
+
+    public void OnTransaction(NftTransaction transaction)
+    {
+        long now = Stopwatch.GetTimestamp();
+        lock (_transactions)
+        {
             _transactions.Add(transaction);
+            _arrivals[transaction] = now;
         }
     }
 
