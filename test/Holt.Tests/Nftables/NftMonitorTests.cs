@@ -39,7 +39,7 @@ public sealed class NftMonitorTests : IClassFixture<NetNsFixture>
         monitor.Start(listener);
         Expect(listener, created, NftFamily.Inet, "mon1", NftChanges.NewTable);
 
-        Expect(listener, Nft(ns, $"add chain inet mon1 c {{ type filter hook input priority 0; }}"), NftFamily.Inet, "mon1", NftChanges.NewChain);
+        Expect(listener, Nft(ns, "add chain inet mon1 c { type filter hook input priority 0; }"), NftFamily.Inet, "mon1", NftChanges.NewChain);
         Expect(listener, Nft(ns, "add rule inet mon1 c tcp dport 22 accept"), NftFamily.Inet, "mon1", NftChanges.NewRule);
         Expect(listener, Nft(ns, "insert rule inet mon1 c tcp dport 23 accept"), NftFamily.Inet, "mon1", NftChanges.NewRule);
         Expect(listener, Nft(ns, "add set inet mon1 s { type ipv4_addr; flags timeout; }"), NftFamily.Inet, "mon1", NftChanges.NewSet);
@@ -150,6 +150,27 @@ public sealed class NftMonitorTests : IClassFixture<NetNsFixture>
         // Notifications come in commit order: had the other namespace's commits come here, they would be first.
         WaitFor(listener, marker);
         Assert.Single(listener.Transactions);
+    }
+
+    [Fact]
+    public void ChecksAndCommandsThatChangeNothing_SendNothing()
+    {
+        if (Namespace() is not NetNs ns)
+        {
+            return;
+        }
+
+        var listener = new RecordingNftListener();
+        using NftMonitor monitor = Started(ns, listener);
+        WaitFor(listener, Nft(ns, $"add table inet mon8 {{ {Chain}; }}"));
+
+        (_, int checkExit, string checkError) = RunNft(ns, ["-c", "-f", "-"], "delete table inet mon8\nadd table inet mon8b", out _);
+        Assert.True(checkExit == 0, checkError);
+        Nft(ns, "add table inet mon8");
+        Nft(ns, "flush chain inet mon8 c");
+        WaitFor(listener, Nft(ns, "add table inet mon8c"));
+
+        Assert.Equal(["mon8", "mon8c"], listener.Transactions.Select(t => Assert.Single(t.Tables).Table));
     }
 
     [Fact]
@@ -293,7 +314,8 @@ public sealed class NftMonitorTests : IClassFixture<NetNsFixture>
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in (string[])["netns", "exec", ns.Name, "nft", .. arguments])
+        string[] command = ["netns", "exec", ns.Name, "nft", .. arguments];
+        foreach (string argument in command)
         {
             start.ArgumentList.Add(argument);
         }
