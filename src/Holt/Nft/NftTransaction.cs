@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Holt.Nftables;
+namespace Holt.Nft;
 
 /// <summary>What one transaction did to one table: every message naming the table, folded into one summary.</summary>
 /// <param name="Changes">Every kind of change the transaction made in the table.</param>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Holt.Nftables;
+namespace Holt.Nft;
 
 /// <summary>
 /// Folds nf_tables notifications into transactions: the changes the kernel announces for a commit are gathered per

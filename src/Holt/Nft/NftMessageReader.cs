@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Holt.Interop;
 
-namespace Holt.Nftables;
+namespace Holt.Nft;
 
 internal enum NftMessageType : byte
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Holt.Nftables;
+using Holt.Nft;
 
-namespace Holt.Tests.Nftables;
+namespace Holt.Tests.Nft;
 
 /// <summary>Keeps what a monitor or builder reports; safe to read from the test's thread while the monitor adds.</summary>
 internal sealed class RecordingNftListener : INftListener

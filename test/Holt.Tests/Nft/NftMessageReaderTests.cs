@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Holt.Interop;
-using Holt.Nftables;
-using static Holt.Tests.Nftables.NftWire;
+using Holt.Nft;
+using static Holt.Tests.Nft.NftWire;
 
-namespace Holt.Tests.Nftables;
+namespace Holt.Tests.Nft;
 
 /// <summary>The nf_tables notification parser, on hand-built and random datagrams; needs no root.</summary>
 public sealed class NftMessageReaderTests

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text;
-using Holt.Nftables;
+using Holt.Nft;
 using Holt.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
-namespace Holt.Tests.Nftables;
+namespace Holt.Tests.Nft;
 
 /// <summary>
 /// The monitor on the real kernel, in a namespace of the test's own: every <c>nft</c> runs through

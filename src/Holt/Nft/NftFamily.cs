@@ -1,4 +1,4 @@
-namespace Holt.Nftables;
+namespace Holt.Nft;
 
 /// <summary>
 /// The address family of an nftables table, as nfgenmsg's nfgen_family carries it: the NFPROTO_* values of

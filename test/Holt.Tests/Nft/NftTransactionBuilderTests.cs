@@ -1,8 +1,8 @@
 using Holt.Interop;
-using Holt.Nftables;
-using static Holt.Tests.Nftables.NftWire;
+using Holt.Nft;
+using static Holt.Tests.Nft.NftWire;
 
-namespace Holt.Tests.Nftables;
+namespace Holt.Tests.Nft;
 
 /// <summary>Folding notifications into transactions, on the message sequences the kernel was seen to send; needs no root.</summary>
 public sealed class NftTransactionBuilderTests

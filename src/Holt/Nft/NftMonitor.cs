@@ -1,7 +1,7 @@
 using Holt.Interop;
 using Microsoft.Extensions.Logging;
 
-namespace Holt.Nftables;
+namespace Holt.Nft;
 
 /// <summary>
 /// Follows nftables changes in one network namespace: every commit, by anyone, reported as an

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Holt.Nftables;
+namespace Holt.Nft;
 
 /// <summary>The nftables monitor's log lines, source-generated.</summary>
 internal static partial class NftLog

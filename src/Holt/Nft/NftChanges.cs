@@ -1,4 +1,4 @@
-namespace Holt.Nftables;
+namespace Holt.Nft;
 
 /// <summary>
 /// What changed in a table: one flag per kind of nftables object, created (NFT_MSG_NEW*) or deleted (NFT_MSG_DEL*,

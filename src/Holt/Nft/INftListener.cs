@@ -1,4 +1,4 @@
-namespace Holt.Nftables;
+namespace Holt.Nft;
 
 /// <summary>What an <see cref="NftMonitor"/> reports, on the monitor's thread. Keep each call short and never throw.</summary>
 internal interface INftListener

@@ -2,9 +2,9 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using Holt.Interop;
-using Holt.Nftables;
+using Holt.Nft;
 
-namespace Holt.Tests.Nftables;
+namespace Holt.Tests.Nft;
 
 /// <summary>Builds nf_tables notifications the way the kernel lays them out, for the parser's tests.</summary>
 internal static class NftWire
