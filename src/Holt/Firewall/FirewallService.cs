@@ -24,14 +24,22 @@ internal sealed record FirewallSettings(GatewayConfig Gateway, FirewallConfig Fi
 /// </summary>
 internal sealed partial class FirewallService(ConfigStore store) : IDaemonService<FirewallSettings>
 {
-    /// <summary>How often the table is checked even when no change was announced.</summary>
-    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+    /// <summary>How often the table is checked although no change was announced (a backstop; changes are announced).</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often it is checked where nftables' notifications cannot be had.</summary>
+    public static readonly TimeSpan UnwatchedInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long after an announced change the table is compared: a burst of changes makes one comparison.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
 
     private readonly Lock _sync = new();
     private readonly RepairBudget _budget = new();
     private FirewallSettings? _settings;
     private ServiceContext? _context;
     private ITimer? _timer;
+    private TableWatch? _watch;
+    private TimeSpan _interval = UnwatchedInterval;
 
     public string Name => "firewall";
 
@@ -47,7 +55,11 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
                 _ = FirewallTable.Apply(settings.AsConfig(), context.Time.GetUtcNow(), force: true);
             }
 
-            _timer = context.Time.CreateTimer(_ => Check(), null, CheckInterval, CheckInterval);
+            // Watched first, so no change made between the load above and the watch goes unnoticed: the first
+            // round compares at once.
+            _watch = TableWatch.TryStart([FirewallTable.NameFor(settings.Gateway)], CheckSoon, context.Logger);
+            _interval = _watch is null ? UnwatchedInterval : CheckInterval;
+            _timer = context.Time.CreateTimer(_ => Check(), null, TimeSpan.Zero, _interval);
         }
     }
 
@@ -65,10 +77,25 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
 
     public void Stop()
     {
+        _watch?.Dispose();
         lock (_sync)
         {
+            _watch = null;
             _timer?.Dispose();
             _timer = null;
+        }
+    }
+
+    /// <summary>nftables announced a change of the table: compare shortly (many changes, one comparison).</summary>
+    private void CheckSoon()
+    {
+        try
+        {
+            _ = _timer?.Change(Settle, _interval);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The service is stopping.
         }
     }
 
@@ -105,6 +132,8 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
                     DateTimeOffset now = _context.Time.GetUtcNow();
                     if (!_budget.TryTake(now))
                     {
+                        // Too many repairs lately: the next one when the budget allows, not at the next backstop round.
+                        _ = _timer?.Change(_budget.Wait(now) + Settle, _interval);
                         return;
                     }
 

@@ -23,8 +23,14 @@ internal sealed record GuardSettings(GuardConfig Guard, GatewayConfig? Gateway)
 /// </summary>
 internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
 {
-    /// <summary>How often the ban table is checked.</summary>
-    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+    /// <summary>How often the ban table is checked although no change was announced (changes are announced).</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often it is checked where nftables' notifications cannot be had.</summary>
+    public static readonly TimeSpan UnwatchedInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long after an announced change the table is compared (a flood of bans makes one comparison).</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
 
     private readonly Lock _sync = new();
     private readonly RepairBudget _budget = new();
@@ -32,6 +38,8 @@ internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
     private ServiceContext? _context;
     private GuardSettings? _settings;
     private ITimer? _timer;
+    private TableWatch? _watch;
+    private TimeSpan _interval = UnwatchedInterval;
 
     public string Name => "guard";
 
@@ -51,7 +59,9 @@ internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
 
             var ignore = IgnorePolicy.For(settings.Gateway, settings.Guard.IgnoreIp, context.Time);
             _guard = GuardRunner.Start(settings.Guard, ignore, context.Logger, context.Time, context.Fault);
-            _timer = context.Time.CreateTimer(_ => Check(), null, CheckInterval, CheckInterval);
+            _watch = TableWatch.TryStart([BanTable.Table], CheckSoon, context.Logger);
+            _interval = _watch is null ? UnwatchedInterval : CheckInterval;
+            _timer = context.Time.CreateTimer(_ => Check(), null, TimeSpan.Zero, _interval);
         }
     }
 
@@ -70,12 +80,27 @@ internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
 
     public void Stop()
     {
+        _watch?.Dispose();
         lock (_sync)
         {
+            _watch = null;
             _timer?.Dispose();
             _timer = null;
             _guard?.Dispose();
             _guard = null;
+        }
+    }
+
+    /// <summary>nftables announced a change of the ban table (a ban, or the table gone): compare shortly.</summary>
+    private void CheckSoon()
+    {
+        try
+        {
+            _ = _timer?.Change(Settle, _interval);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The service is stopping.
         }
     }
 
@@ -99,6 +124,8 @@ internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
                 DateTimeOffset now = _context.Time.GetUtcNow();
                 if (!_budget.TryTake(now))
                 {
+                    // Too many repairs lately: the next one when the budget allows, not at the next backstop round.
+                    _ = _timer?.Change(_budget.Wait(now) + Settle, _interval);
                     return;
                 }
 

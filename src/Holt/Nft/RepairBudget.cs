@@ -13,6 +13,13 @@ internal sealed class RepairBudget
     private double _tokens = Burst;
     private DateTimeOffset _last = DateTimeOffset.MinValue;
 
+    /// <summary>How long after <paramref name="now"/> the next repair is allowed (zero when one is left now).</summary>
+    public TimeSpan Wait(DateTimeOffset now)
+    {
+        double tokens = _last == DateTimeOffset.MinValue || now <= _last ? _tokens : Math.Min(Burst, _tokens + ((now - _last) / Refill));
+        return tokens >= 1 ? TimeSpan.Zero : (1 - tokens) * Refill;
+    }
+
     /// <summary>Takes a repair if one is left at <paramref name="now"/>.</summary>
     public bool TryTake(DateTimeOffset now)
     {
