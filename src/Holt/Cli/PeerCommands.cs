@@ -295,12 +295,14 @@ internal static class PeerCommands
         Console.Out.Flush();
     }
 
-    private static void Write(string path, Action write)
+    private static void Write(string path, Func<WriteKind> write)
     {
         try
         {
-            write();
-            Console.Error.WriteLine($"Wrote the QR code to {path} (mode 0600: it holds the peer's private key).");
+            // A device or FIFO (/dev/stdout, a pipe to an image viewer) is written into and keeps its own mode.
+            Console.Error.WriteLine(write() == WriteKind.Replace
+                ? $"Wrote the QR code to {path} (mode 0600: it holds the peer's private key)."
+                : $"Wrote the QR code to {path}.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -341,9 +343,14 @@ internal sealed record QrTarget(QrKind Kind, string? Path)
         };
 
         // Checked before peer add changes anything: a peer added and then reported as a failure would stay.
-        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        return Directory.Exists(directory)
-            ? target
-            : throw new CommandException($"--qr: cannot write {PeerName.Printable(path)}: the directory {PeerName.Printable(directory)} does not exist");
+        try
+        {
+            _ = AtomicFile.Check(path);
+            return target;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"--qr: cannot write {PeerName.Printable(path)}: {PeerName.Printable(e.Message)}", e);
+        }
     }
 }

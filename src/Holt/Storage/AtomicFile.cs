@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace Holt.Storage;
 
@@ -9,6 +8,12 @@ namespace Holt.Storage;
 /// mode from the start (0600 for keys and configs, so a secret is never readable by others even for a moment),
 /// flushed to disk, then renamed over the target, and the directory flushed so the rename itself survives.
 /// </summary>
+/// <remarks>
+/// Only a regular file is replaced so. A symbolic link is followed to the file it leads to, which is replaced in
+/// its own directory, so the link stays a link; a character device or a FIFO (/dev/null, /dev/stdout, a terminal)
+/// is written into and stays what it is; a directory, a socket, a block device or a link that leads nowhere is
+/// refused (see <see cref="WriteTarget"/>).
+/// </remarks>
 internal static class AtomicFile
 {
     public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -19,14 +24,33 @@ internal static class AtomicFile
     public static void CreateParent(string path) =>
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!, PrivateDirectory);
 
-    public static void WriteAllText(string path, string text, UnixFileMode mode = Private) =>
+    /// <summary>Where and how <paramref name="path"/> would be written, without writing: to refuse a bad path before other work.</summary>
+    /// <exception cref="IOException">It cannot be written; the message says why, in one line.</exception>
+    public static WriteTarget Check(string path) => WriteTarget.Resolve(path);
+
+    public static WriteKind WriteAllText(string path, string text, UnixFileMode mode = Private) =>
         WriteAllBytes(path, Encoding.UTF8.GetBytes(text), mode);
 
+    /// <returns>Whether a file was replaced (with <paramref name="mode"/>) or a device or FIFO written into.</returns>
     /// <exception cref="IOException">The file could not be written; the target is unchanged.</exception>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode mode = Private)
+    public static WriteKind WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode mode = Private)
     {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? throw new IOException($"{path} has no directory");
+        WriteTarget target = WriteTarget.Resolve(path);
+        if (target.Kind == WriteKind.Stream)
+        {
+            UnixFile.WriteThrough(target.Path, content, target.Append);
+        }
+        else
+        {
+            Replace(target.Path, content, mode);
+        }
+
+        return target.Kind;
+    }
+
+    private static void Replace(string full, ReadOnlySpan<byte> content, UnixFileMode mode)
+    {
+        string directory = Path.GetDirectoryName(full)!;
         string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -53,20 +77,7 @@ internal static class AtomicFile
             throw;
         }
 
-        FlushDirectory(directory);
-    }
-
-    private static void FlushDirectory(string directory)
-    {
-        try
-        {
-            using SafeFileHandle handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Some file systems cannot flush a directory; the rename is already visible to every reader.
-        }
+        UnixFile.FlushDirectory(directory);
     }
 
     private static void TryDelete(string path)
