@@ -1,6 +1,10 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using Holt.Gateway;
+using Holt.Hosting;
+using Holt.Interop;
 using Holt.Qr;
 using Holt.Storage;
 
@@ -9,6 +13,8 @@ namespace Holt.Cli;
 /// <summary><c>holt peer ...</c>: the gateway's devices, each with its own keys, addresses and client config.</summary>
 internal static class PeerCommands
 {
+    private const int StandardError = 2;
+
     public static Command Create()
     {
         var peer = new Command("peer", "Add, list and manage the devices that connect to the gateway.\nExample: holt peer add laptop");
@@ -69,12 +75,18 @@ internal static class PeerCommands
                 ClientToClient = result.GetValue(clientToClient),
             };
             IReadOnlyList<QrTarget> targets = QrTarget.ParseAll(result.GetValue(qr));
-            EditResult edit = PeerOperations.Add(store, request, TimeProvider.System);
-            PeerConfig added = edit.Config.FindPeer(request.Name)!;
-            string clientConfig = ClientConfig.Render(edit.Config, added);
-            Console.Error.WriteLine($"Added peer '{added.Name}' with {added.Address}{(added.Address6 is null ? "" : $" and {added.Address6}")}; {AppliedText(edit)}.");
-            Emit(clientConfig, targets, printConfig: true);
-            return 0;
+            string clientConfig = "";
+            return EditDeferringInterrupts(
+                () =>
+                {
+                    EditResult edit = PeerOperations.Add(store, request, TimeProvider.System);
+                    PeerConfig added = edit.Config.FindPeer(request.Name)!;
+                    clientConfig = ClientConfig.Render(edit.Config, added);
+                    Console.Error.WriteLine($"Added peer '{added.Name}' with {added.Address}{(added.Address6 is null ? "" : $" and {added.Address6}")}; {AppliedText(edit)}.");
+                    Print(clientConfig, targets, printConfig: true);
+                    return 0;
+                },
+                afterwards: targets.Any(t => t.Kind != QrKind.Terminal) ? () => WriteFiles(clientConfig, targets) : null);
         }));
         return command;
     }
@@ -182,7 +194,9 @@ internal static class PeerCommands
             GatewayConfig gateway = ConfigStore.Resolve(result.GetValue(config)).Load();
             string text = ClientConfig.Render(gateway, PeerOperations.Find(gateway, result.GetValue(name)!));
             IReadOnlyList<QrTarget> targets = QrTarget.ParseAll(result.GetValue(qr));
-            Emit(text, targets.Count == 0 ? [QrTarget.Terminal] : targets, printConfig: false);
+            targets = targets.Count == 0 ? [QrTarget.Terminal] : targets;
+            Print(text, targets, printConfig: false);
+            WriteFiles(text, targets);
             return 0;
         }));
         return command;
@@ -194,7 +208,7 @@ internal static class PeerCommands
         var oldName = new Argument<string>("OLD") { Description = "The peer's current name." };
         var newName = new Argument<string>("NEW") { Description = "Its new name." };
         var command = new Command("rename", "Rename a peer; its keys, addresses and totals stay.\nExample: holt peer rename phone old-phone") { config, oldName, newName };
-        command.SetAction(result => CommandRunner.Run(() =>
+        command.SetAction(result => EditDeferringInterrupts(() =>
         {
             ConfigStore store = ConfigStore.Resolve(result.GetValue(config));
             EditResult edit = PeerOperations.Rename(store, result.GetValue(oldName)!, result.GetValue(newName)!, TimeProvider.System);
@@ -226,9 +240,12 @@ internal static class PeerCommands
             }
 
             ConfigStore store = ConfigStore.Resolve(result.GetValue(config));
-            EditResult edit = PeerOperations.Set(store, result.GetValue(name)!, c2c, result.GetValue(expires), TimeProvider.System);
-            Console.Error.WriteLine($"Updated peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
-            return 0;
+            return EditDeferringInterrupts(() =>
+            {
+                EditResult edit = PeerOperations.Set(store, result.GetValue(name)!, c2c, result.GetValue(expires), TimeProvider.System);
+                Console.Error.WriteLine($"Updated peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
+                return 0;
+            });
         }));
         return command;
     }
@@ -238,7 +255,7 @@ internal static class PeerCommands
         var config = GatewayOptions.Config();
         var name = NameArgument();
         var command = new Command(verb, description) { config, name };
-        command.SetAction(result => CommandRunner.Run(() =>
+        command.SetAction(result => EditDeferringInterrupts(() =>
         {
             EditResult edit = action(ConfigStore.Resolve(result.GetValue(config)), result.GetValue(name)!);
             Console.Error.WriteLine($"{done} peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
@@ -267,22 +284,88 @@ internal static class PeerCommands
         ? $"applied to the running {edit.Config.Interface}"
         : $"the gateway is not running, so it takes effect at holt up";
 
-    /// <summary>Prints the config and writes the QR codes asked for; on a terminal, add shows one by default.</summary>
-    private static void Emit(string clientConfig, IReadOnlyList<QrTarget> targets, bool printConfig)
+    /// <summary>
+    /// Runs an edit of holt.toml with SIGINT, SIGTERM and SIGHUP deferred, so that it either does not start or
+    /// completes: the file written, the change applied, and what the operator needs from it printed (peer add's
+    /// client config holds the only copy of the peer's private key that is ever shown; a peer saved without it is
+    /// useless). A signal that comes meanwhile is noted at once on standard error and honoured as soon as the edit
+    /// is done, before <paramref name="afterwards"/> (peer add's QR code files), with the exit code a shell gives a
+    /// command the signal ended (130 for Ctrl-C).
+    /// </summary>
+    /// <remarks>
+    /// The deferral begins before the edit lock is taken, as the edit takes it itself; so an interrupt while another
+    /// command holds the lock also waits for that command, which holds it only for its own edit.
+    /// </remarks>
+    private static int EditDeferringInterrupts(Func<int> edit, Func<int>? afterwards = null)
+    {
+        int code;
+        PosixSignal? interrupted;
+        InterruptDeferral deferral = InterruptDeferral.Begin(signal => WriteErrorNow(
+            $"holt: {InterruptDeferral.Name(signal)} received; finishing the edit first, then stopping{(afterwards is null ? "" : " (without writing the QR code files)")}\n"));
+        try
+        {
+            code = CommandRunner.Run(edit);
+        }
+        finally
+        {
+            interrupted = deferral.End();
+        }
+
+        if (interrupted is PosixSignal signal)
+        {
+            return InterruptDeferral.ExitCode(signal);
+        }
+
+        return code == 0 && afterwards is not null ? CommandRunner.Run(afterwards) : code;
+    }
+
+    /// <summary>
+    /// Writes a line straight to standard error. Not through Console: its writes share one lock, which a write to a
+    /// standard output that is not being read (a full pipe) holds, and the line must not wait for that.
+    /// </summary>
+    private static unsafe void WriteErrorNow(string line)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(line);
+        fixed (byte* start = bytes)
+        {
+            int written = 0;
+            while (written < bytes.Length)
+            {
+                nint count = Libc.write(StandardError, start + written, (nuint)(bytes.Length - written));
+                if (count < 0 && Libc.LastErrno != Errno.EINTR)
+                {
+                    return;
+                }
+
+                written += (int)Math.Max(count, 0);
+            }
+        }
+    }
+
+    /// <summary>Prints the config if asked, and the terminal QR code: asked for, or by default for add on a terminal.</summary>
+    private static void Print(string clientConfig, IReadOnlyList<QrTarget> targets, bool printConfig)
     {
         if (printConfig)
         {
             Console.Out.Write(clientConfig);
         }
 
-        IReadOnlyList<QrTarget> chosen = targets.Count == 0 && printConfig && !Console.IsOutputRedirected ? [QrTarget.Terminal] : targets;
-        foreach (QrTarget target in chosen)
+        bool terminal = targets.Any(t => t.Kind == QrKind.Terminal) || (targets.Count == 0 && printConfig && !Console.IsOutputRedirected);
+        if (terminal)
+        {
+            Console.Out.Write((printConfig ? "\n" : "") + QrCode.ToTerminal(clientConfig));
+        }
+
+        Console.Out.Flush();
+    }
+
+    /// <summary>Writes the QR code files asked for (png:FILE, svg:FILE).</summary>
+    private static int WriteFiles(string clientConfig, IReadOnlyList<QrTarget> targets)
+    {
+        foreach (QrTarget target in targets)
         {
             switch (target.Kind)
             {
-                case QrKind.Terminal:
-                    Console.Out.Write((printConfig ? "\n" : "") + QrCode.ToTerminal(clientConfig));
-                    break;
                 case QrKind.Png:
                     Write(target.Path!, () => AtomicFile.WriteAllBytes(target.Path!, QrCode.ToPng(clientConfig)));
                     break;
@@ -292,7 +375,7 @@ internal static class PeerCommands
             }
         }
 
-        Console.Out.Flush();
+        return 0;
     }
 
     private static void Write(string path, Func<WriteKind> write)

@@ -1,4 +1,5 @@
 using System.Text;
+using Holt.Hosting;
 
 namespace Holt.Storage;
 
@@ -38,6 +39,8 @@ internal static class AtomicFile
         WriteTarget target = WriteTarget.Resolve(path);
         if (target.Kind == WriteKind.Stream)
         {
+            // Not deferred like a replacement: cut short, it leaves nothing behind, and a FIFO that has no reader
+            // yet must still give way to Ctrl-C.
             UnixFile.WriteThrough(target.Path, content, target.Append);
         }
         else
@@ -52,32 +55,38 @@ internal static class AtomicFile
     {
         string directory = Path.GetDirectoryName(full)!;
         string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+
+        // Killed between creating the temporary file and renaming it, a process would leave a copy of the secret
+        // beside the target; an interrupt waits until it is renamed or deleted.
+        using (InterruptDeferral.Begin())
         {
-            var options = new FileStreamOptions
+            try
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = mode,
-                Options = FileOptions.WriteThrough,
-            };
-            using (var stream = new FileStream(temporary, options))
+                var options = new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = mode,
+                    Options = FileOptions.WriteThrough,
+                };
+                using (var stream = new FileStream(temporary, options))
+                {
+                    stream.Write(content);
+                    stream.Flush(flushToDisk: true);
+                }
+
+                // The umask may have narrowed the mode at creation; set exactly what was asked for.
+                File.SetUnixFileMode(temporary, mode);
+                File.Move(temporary, full, overwrite: true);
+            }
+            catch
             {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
+                TryDelete(temporary);
+                throw;
             }
 
-            // The umask may have narrowed the mode at creation; set exactly what was asked for.
-            File.SetUnixFileMode(temporary, mode);
-            File.Move(temporary, full, overwrite: true);
+            UnixFile.FlushDirectory(directory);
         }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
-
-        UnixFile.FlushDirectory(directory);
     }
 
     private static void TryDelete(string path)
