@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using Holt.Gateway;
 using Holt.Hosting;
-using Holt.Interop;
 using Holt.Qr;
 using Holt.Storage;
 
@@ -13,8 +11,6 @@ namespace Holt.Cli;
 /// <summary><c>holt peer ...</c>: the gateway's devices, each with its own keys, addresses and client config.</summary>
 internal static class PeerCommands
 {
-    private const int StandardError = 2;
-
     public static Command Create()
     {
         var peer = new Command("peer", "Add, list and manage the devices that connect to the gateway.\nExample: holt peer add laptop");
@@ -300,8 +296,8 @@ internal static class PeerCommands
     {
         int code;
         PosixSignal? interrupted;
-        InterruptDeferral deferral = InterruptDeferral.Begin(signal => WriteErrorNow(
-            $"holt: {InterruptDeferral.Name(signal)} received; finishing the edit first, then stopping{(afterwards is null ? "" : " (without writing the QR code files)")}\n"));
+        InterruptDeferral deferral = InterruptDeferral.Begin(signal =>
+            $"holt: {InterruptDeferral.Name(signal)} received; finishing the edit first, then stopping{(afterwards is null ? "" : " (without writing the QR code files)")}");
         try
         {
             code = CommandRunner.Run(edit);
@@ -317,29 +313,6 @@ internal static class PeerCommands
         }
 
         return code == 0 && afterwards is not null ? CommandRunner.Run(afterwards) : code;
-    }
-
-    /// <summary>
-    /// Writes a line straight to standard error. Not through Console: its writes share one lock, which a write to a
-    /// standard output that is not being read (a full pipe) holds, and the line must not wait for that.
-    /// </summary>
-    private static unsafe void WriteErrorNow(string line)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(line);
-        fixed (byte* start = bytes)
-        {
-            int written = 0;
-            while (written < bytes.Length)
-            {
-                nint count = Libc.write(StandardError, start + written, (nuint)(bytes.Length - written));
-                if (count < 0 && Libc.LastErrno != Errno.EINTR)
-                {
-                    return;
-                }
-
-                written += (int)Math.Max(count, 0);
-            }
-        }
     }
 
     /// <summary>Prints the config if asked, and the terminal QR code: asked for, or by default for add on a terminal.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using Holt.Interop;
 
 namespace Holt.Hosting;
@@ -23,7 +24,7 @@ internal sealed class InterruptDeferral : IDisposable
     private static int s_open;
     private static PosixSignal? s_received;
     private static PosixSignalRegistration[] s_registrations = [];
-    private static Action<PosixSignal>? s_onDeferred;
+    private static Func<PosixSignal, string>? s_note;
 
     private bool _ended;
 
@@ -32,19 +33,20 @@ internal sealed class InterruptDeferral : IDisposable
     }
 
     /// <summary>Starts deferring; from now until this deferral ends, the three signals are held back.</summary>
-    /// <param name="onDeferred">
-    /// Told of the first signal held back, at once, to say why nothing stops yet; only the outermost deferral's is
-    /// called. It runs on the signal's thread, before the deferral can end (so its word is never lost to an exit
-    /// just after), and must be quick and leave deferrals alone.
+    /// <param name="note">
+    /// A line for standard error when the first signal is held back, to say at once why nothing stops yet; only the
+    /// outermost deferral's is written. It is written before the deferral can end, so an exit just after never
+    /// loses it, and straight to the descriptor: Console's writes share one lock, which a write to a standard
+    /// output nobody reads (a full pipe) holds.
     /// </param>
-    public static InterruptDeferral Begin(Action<PosixSignal>? onDeferred = null)
+    public static InterruptDeferral Begin(Func<PosixSignal, string>? note = null)
     {
         lock (s_gate)
         {
             if (s_open++ == 0)
             {
                 s_received = null;
-                s_onDeferred = onDeferred;
+                s_note = note;
                 s_registrations =
                 [
                     PosixSignalRegistration.Create(PosixSignal.SIGINT, Hold),
@@ -105,7 +107,30 @@ internal sealed class InterruptDeferral : IDisposable
             if (s_received is null)
             {
                 s_received = context.Signal;
-                s_onDeferred?.Invoke(context.Signal);
+                if (s_note is not null)
+                {
+                    WriteToStandardError(s_note(context.Signal) + "\n");
+                }
+            }
+        }
+    }
+
+    private static unsafe void WriteToStandardError(string line)
+    {
+        const int StandardError = 2;
+        byte[] bytes = Encoding.UTF8.GetBytes(line);
+        fixed (byte* start = bytes)
+        {
+            int written = 0;
+            while (written < bytes.Length)
+            {
+                nint count = Libc.write(StandardError, start + written, (nuint)(bytes.Length - written));
+                if (count < 0 && Libc.LastErrno != Errno.EINTR)
+                {
+                    return;
+                }
+
+                written += (int)Math.Max(count, 0);
             }
         }
     }
@@ -131,7 +156,7 @@ internal sealed class InterruptDeferral : IDisposable
             s_registrations = [];
             received = s_received;
             s_received = null;
-            s_onDeferred = null;
+            s_note = null;
         }
 
         foreach (PosixSignalRegistration registration in released)
