@@ -326,7 +326,9 @@ internal static class PeerCommands
         bool terminal = targets.Any(t => t.Kind == QrKind.Terminal) || (targets.Count == 0 && printConfig && !Console.IsOutputRedirected);
         if (terminal)
         {
-            Console.Out.Write((printConfig ? "\n" : "") + QrCode.ToTerminal(clientConfig));
+            // Only a terminal can be too narrow; a file or pipe gets the code whatever its width.
+            int? columns = Console.IsOutputRedirected ? null : TerminalQr.StandardOutputColumns();
+            _ = TerminalQr.Write(clientConfig, columns, printConfig ? "\n" : "", Console.Out, Console.Error);
         }
 
         Console.Out.Flush();
