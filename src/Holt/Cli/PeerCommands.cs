@@ -173,7 +173,9 @@ internal static class PeerCommands
         command.SetAction(result => CommandRunner.Run(() =>
         {
             GatewayConfig gateway = ConfigStore.Resolve(result.GetValue(config)).Load();
-            Console.Out.Write(ClientConfig.Render(gateway, PeerOperations.Find(gateway, result.GetValue(name)!)));
+            string text = ClientConfig.Render(gateway, PeerOperations.Find(gateway, result.GetValue(name)!));
+            Console.Out.Write(text);
+            WarnIfOnlyForWgQuick(text);
             return 0;
         }));
         return command;
@@ -323,6 +325,7 @@ internal static class PeerCommands
             Console.Out.Write(clientConfig);
         }
 
+        WarnIfOnlyForWgQuick(clientConfig);
         bool terminal = targets.Any(t => t.Kind == QrKind.Terminal) || (targets.Count == 0 && printConfig && !Console.IsOutputRedirected);
         if (terminal)
         {
@@ -332,6 +335,24 @@ internal static class PeerCommands
         }
 
         Console.Out.Flush();
+    }
+
+    /// <summary>
+    /// The config of a peer whose ports are exposed routes their replies with wg-quick's Table and PostUp (see
+    /// <see cref="ClientConfig"/>). The official Android and iOS apps refuse a config with keys they do not know, and
+    /// say little more; so this says it before anyone tries.
+    /// </summary>
+    private static void WarnIfOnlyForWgQuick(string clientConfig)
+    {
+        string[] keys = clientConfig.Split('\n')
+            .Select(line => line.Split('=', 2)[0].Trim())
+            .Where(key => key is "Table" or "PreUp" or "PostUp" or "PreDown" or "PostDown" or "SaveConfig")
+            .Distinct()
+            .ToArray();
+        if (keys.Length > 0)
+        {
+            Console.Error.WriteLine($"holt: warning: this config has {string.Join('/', keys)} lines (the routing for its exposed ports), which the WireGuard mobile apps refuse: use it with wg-quick on Linux, or expose its ports with --snat to use it on a phone");
+        }
     }
 
     /// <summary>Writes the QR code files asked for (png:FILE, svg:FILE).</summary>

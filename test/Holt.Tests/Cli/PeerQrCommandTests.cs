@@ -6,8 +6,8 @@ using Holt.Tests.Support;
 namespace Holt.Tests.Cli;
 
 /// <summary>
-/// The terminal QR code where it can fail to scan: a terminal narrower than the code. Terminals are real: a
-/// pseudo-terminal from script(1), sized with stty.
+/// The terminal QR code where it can fail to scan (a terminal narrower than the code), and configs the mobile
+/// apps refuse (an exposed peer's). Terminals are real: a pseudo-terminal from script(1), sized with stty.
 /// </summary>
 public sealed class PeerQrCommandTests : IDisposable
 {
@@ -92,6 +92,28 @@ public sealed class PeerQrCommandTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Equal(QrCode.ToTerminal(config), shown);
+    }
+
+    [Fact]
+    public void ConfigAndQr_OfAnExposedPeer_WarnThatTheMobileAppsRefuseIt()
+    {
+        Init();
+        Holt("peer", "add", "home");
+        Holt("peer", "add", "phone");
+        File.AppendAllText(ConfigPath, "\n[[expose]]\npublic_port = 8080\nproto = \"tcp\"\npeer = \"home\"\nto_port = 80\n");
+
+        (int configCode, string config, string configError) = Holt("peer", "config", "home");
+        (int qrCode, _, string qrError) = Holt("peer", "qr", "home", "--qr", $"svg:{_directory}/home.svg");
+        (int plainCode, _, string plainError) = Holt("peer", "qr", "phone", "--qr", $"svg:{_directory}/phone.svg");
+
+        const string Warning = "holt: warning: this config has Table/PostUp/PostDown lines (the routing for its exposed ports), which the WireGuard mobile apps refuse: use it with wg-quick on Linux, or expose its ports with --snat to use it on a phone\n";
+        Assert.True(configCode == 0, configError);
+        Assert.Contains("\nTable = off\n", config, StringComparison.Ordinal);
+        Assert.Equal(Warning, configError);
+        Assert.True(qrCode == 0, qrError);
+        Assert.StartsWith(Warning, qrError, StringComparison.Ordinal);
+        Assert.True(plainCode == 0, plainError);
+        Assert.DoesNotContain("warning", plainError, StringComparison.Ordinal);
     }
 
     private static string QrCodeTestsConfig() => QrCodeTests.RealisticConfig();
