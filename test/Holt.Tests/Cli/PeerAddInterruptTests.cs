@@ -96,22 +96,8 @@ public sealed class PeerAddInterruptTests : IDisposable
     {
         Init();
 
-        // Sent as soon as the temporary holt.toml is created: before it is renamed, or shortly after.
-        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(ConfigPath)!, "*.tmp");
-        Process? holt = null;
-        int sent = 0;
-        watcher.Created += (_, _) =>
-        {
-            if (Interlocked.Exchange(ref sent, 1) == 0)
-            {
-                _ = Libc.kill(Volatile.Read(ref holt)!.Id, signal);
-            }
-        };
-        watcher.EnableRaisingEvents = true;
-        holt = Start(HoltProcess.ExecutablePath, "peer", "add", "phone");
-        (int code, string output, string error) = Finish(holt);
+        (int code, string output, string error) = SignalAsATemporaryFileAppears(signal, "peer", "add", "phone");
 
-        Assert.Equal(1, Volatile.Read(ref sent));
         AssertConsistent("phone", code, output, error);
     }
 
@@ -123,21 +109,9 @@ public sealed class PeerAddInterruptTests : IDisposable
     {
         // No edit deferral here: the file write's own holds the signal until the rename, then lets it end holt.
         Directory.CreateDirectory(Path.GetDirectoryName(ConfigPath)!);
-        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(ConfigPath)!, "*.tmp");
-        Process? holt = null;
-        int sent = 0;
-        watcher.Created += (_, _) =>
-        {
-            if (Interlocked.Exchange(ref sent, 1) == 0)
-            {
-                _ = Libc.kill(Volatile.Read(ref holt)!.Id, signal);
-            }
-        };
-        watcher.EnableRaisingEvents = true;
-        holt = Start(HoltProcess.ExecutablePath, "init", "--endpoint", "vpn.example.com", "--interface", _interface);
-        (int code, _, string error) = Finish(holt);
 
-        Assert.Equal(1, Volatile.Read(ref sent));
+        (int code, _, string error) = SignalAsATemporaryFileAppears(signal, "init", "--endpoint", "vpn.example.com", "--interface", _interface);
+
         AssertNoTemporaryFiles();
         Assert.True(code is 0 || code == 128 + signal, $"exit {code}: {error}");
         (int loaded, _, string loadError) = HoltProcess.Run(_environment, "peer", "list");
@@ -166,6 +140,42 @@ public sealed class PeerAddInterruptTests : IDisposable
             (int code, string output, string error) = Finish(holt);
             AssertConsistent(name, code, output, error);
         }
+    }
+
+    /// <summary>
+    /// Runs holt and sends it <paramref name="signal"/> as soon as a temporary file appears beside holt.toml: before
+    /// it is renamed, or shortly after.
+    /// </summary>
+    private (int Code, string Output, string Error) SignalAsATemporaryFileAppears(int signal, params string[] arguments)
+    {
+        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(ConfigPath)!, "*.tmp");
+        using var sent = new ManualResetEventSlim();
+        var gate = new Lock();
+        Process? holt = null;
+        watcher.Created += (_, _) =>
+        {
+            lock (gate)
+            {
+                if (!sent.IsSet)
+                {
+                    _ = Libc.kill(holt!.Id, signal);
+                    sent.Set();
+                }
+            }
+        };
+        watcher.EnableRaisingEvents = true;
+
+        // Only holt makes temporary files there, so no event comes before holt is known.
+        lock (gate)
+        {
+            holt = Start(HoltProcess.ExecutablePath, arguments);
+        }
+
+        (int code, string output, string error) = Finish(holt);
+
+        // The watcher may report the file after holt has exited; the signal then found nothing to stop.
+        Assert.True(sent.Wait(TimeSpan.FromSeconds(30)), "no temporary file appeared");
+        return (code, output, error);
     }
 
     /// <summary>No temporary file; the peer absent, or present with its config printed; exit 0, or 130 after the signal.</summary>
