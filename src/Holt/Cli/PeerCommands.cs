@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Holt.Config;
 using Holt.Gateway;
+using Holt.Hosting;
+using Holt.Interop;
 using Holt.Qr;
 using Holt.Storage;
 using Holt.Text;
@@ -71,12 +74,18 @@ internal static class PeerCommands
                 ClientToClient = result.GetValue(clientToClient),
             };
             IReadOnlyList<QrTarget> targets = QrTarget.ParseAll(result.GetValue(qr));
-            EditResult edit = PeerOperations.Add(Editing.Gateway(store, TimeProvider.System), request);
-            PeerConfig added = edit.Config.Gateway.FindPeer(request.Name)!;
-            string clientConfig = Editing.ClientConfigOf(edit.Config, added);
-            Console.Error.WriteLine($"Added peer '{added.Name}' with {added.Address}{(added.Address6 is null ? "" : $" and {added.Address6}")}; {AppliedText(edit)}.");
-            Emit(clientConfig, targets, printConfig: true);
-            return 0;
+            string clientConfig = "";
+            return EditDeferringInterrupts(
+                () =>
+                {
+                    EditResult edit = PeerOperations.Add(Editing.Gateway(store, TimeProvider.System), request);
+                    PeerConfig added = edit.Config.Gateway.FindPeer(request.Name)!;
+                    clientConfig = Editing.ClientConfigOf(edit.Config, added);
+                    Console.Error.WriteLine($"Added peer '{added.Name}' with {added.Address}{(added.Address6 is null ? "" : $" and {added.Address6}")}; {AppliedText(edit)}.");
+                    Print(clientConfig, targets, printConfig: true);
+                    return 0;
+                },
+                afterwards: targets.Any(t => t.Kind != QrKind.Terminal) ? () => WriteFiles(clientConfig, targets) : null);
         }));
         return command;
     }
@@ -169,7 +178,9 @@ internal static class PeerCommands
         command.SetAction(result => CommandRunner.Run(() =>
         {
             HoltConfig file = HoltFile.Resolve(result.GetValue(config)).Load();
-            Console.Out.Write(Editing.ClientConfigOf(file, PeerOperations.Find(file.Gateway, result.GetValue(name)!)));
+            string text = Editing.ClientConfigOf(file, PeerOperations.Find(file.Gateway, result.GetValue(name)!));
+            Console.Out.Write(text);
+            WarnIfOnlyForWgQuick(text);
             return 0;
         }));
         return command;
@@ -186,7 +197,9 @@ internal static class PeerCommands
             HoltConfig file = HoltFile.Resolve(result.GetValue(config)).Load();
             string text = Editing.ClientConfigOf(file, PeerOperations.Find(file.Gateway, result.GetValue(name)!));
             IReadOnlyList<QrTarget> targets = QrTarget.ParseAll(result.GetValue(qr));
-            Emit(text, targets.Count == 0 ? [QrTarget.Terminal] : targets, printConfig: false);
+            targets = targets.Count == 0 ? [QrTarget.Terminal] : targets;
+            Print(text, targets, printConfig: false);
+            WriteFiles(text, targets);
             return 0;
         }));
         return command;
@@ -198,7 +211,7 @@ internal static class PeerCommands
         var oldName = new Argument<string>("OLD") { Description = "The peer's current name." };
         var newName = new Argument<string>("NEW") { Description = "Its new name." };
         var command = new Command("rename", "Rename a peer; its keys, addresses and totals stay.\nExample: holt peer rename phone old-phone") { config, oldName, newName };
-        command.SetAction(result => CommandRunner.Run(() =>
+        command.SetAction(result => EditDeferringInterrupts(() =>
         {
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             EditResult edit = PeerOperations.Rename(Editing.Gateway(store, TimeProvider.System), result.GetValue(oldName)!, result.GetValue(newName)!);
@@ -230,9 +243,12 @@ internal static class PeerCommands
             }
 
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
-            EditResult edit = PeerOperations.Set(Editing.Gateway(store, TimeProvider.System), result.GetValue(name)!, c2c, result.GetValue(expires));
-            Console.Error.WriteLine($"Updated peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
-            return 0;
+            return EditDeferringInterrupts(() =>
+            {
+                EditResult edit = PeerOperations.Set(Editing.Gateway(store, TimeProvider.System), result.GetValue(name)!, c2c, result.GetValue(expires));
+                Console.Error.WriteLine($"Updated peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
+                return 0;
+            });
         }));
         return command;
     }
@@ -242,7 +258,7 @@ internal static class PeerCommands
         var config = GatewayOptions.Config();
         var name = NameArgument();
         var command = new Command(verb, description) { config, name };
-        command.SetAction(result => CommandRunner.Run(() =>
+        command.SetAction(result => EditDeferringInterrupts(() =>
         {
             EditResult edit = action(HoltFile.Resolve(result.GetValue(config)), result.GetValue(name)!);
             Console.Error.WriteLine($"{done} peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
@@ -272,22 +288,86 @@ internal static class PeerCommands
         ? $"applied to the running {edit.Config.Gateway.Interface}"
         : $"the gateway is not running, so it takes effect at holt up";
 
-    /// <summary>Prints the config and writes the QR codes asked for; on a terminal, add shows one by default.</summary>
-    private static void Emit(string clientConfig, IReadOnlyList<QrTarget> targets, bool printConfig)
+    /// <summary>
+    /// Runs an edit of holt.toml with SIGINT, SIGTERM and SIGHUP deferred, so that it either does not start or
+    /// completes: the file written, the change applied, and what the operator needs from it printed (peer add's
+    /// client config holds the only copy of the peer's private key that is ever shown; a peer saved without it is
+    /// useless). A signal that comes meanwhile is noted at once on standard error and honoured as soon as the edit
+    /// is done, before <paramref name="afterwards"/> (peer add's QR code files), with the exit code a shell gives a
+    /// command the signal ended (130 for Ctrl-C).
+    /// </summary>
+    /// <remarks>
+    /// The deferral begins before the edit lock is taken, as the edit takes it itself; so an interrupt while another
+    /// command holds the lock also waits for that command, which holds it only for its own edit.
+    /// </remarks>
+    private static int EditDeferringInterrupts(Func<int> edit, Func<int>? afterwards = null)
+    {
+        int code;
+        PosixSignal? interrupted;
+        InterruptDeferral deferral = InterruptDeferral.Begin(signal =>
+            $"holt: {InterruptDeferral.Name(signal)} received; finishing the edit first, then stopping{(afterwards is null ? "" : " (without writing the QR code files)")}");
+        try
+        {
+            code = CommandRunner.Run(edit);
+        }
+        finally
+        {
+            interrupted = deferral.End();
+        }
+
+        if (interrupted is PosixSignal signal)
+        {
+            return InterruptDeferral.ExitCode(signal);
+        }
+
+        return code == 0 && afterwards is not null ? CommandRunner.Run(afterwards) : code;
+    }
+
+    /// <summary>Prints the config if asked, and the terminal QR code: asked for, or by default for add on a terminal.</summary>
+    private static void Print(string clientConfig, IReadOnlyList<QrTarget> targets, bool printConfig)
     {
         if (printConfig)
         {
             Console.Out.Write(clientConfig);
         }
 
-        IReadOnlyList<QrTarget> chosen = targets.Count == 0 && printConfig && !Console.IsOutputRedirected ? [QrTarget.Terminal] : targets;
-        foreach (QrTarget target in chosen)
+        WarnIfOnlyForWgQuick(clientConfig);
+        bool terminal = targets.Any(t => t.Kind == QrKind.Terminal) || (targets.Count == 0 && printConfig && !Console.IsOutputRedirected);
+        if (terminal)
+        {
+            // Only a terminal can be too narrow; a file or pipe gets the code whatever its width.
+            int? columns = Console.IsOutputRedirected ? null : TerminalQr.StandardOutputColumns();
+            _ = TerminalQr.Write(clientConfig, columns, printConfig ? "\n" : "", Console.Out, Console.Error);
+        }
+
+        Console.Out.Flush();
+    }
+
+    /// <summary>
+    /// The config of a peer whose ports are exposed routes their replies with wg-quick's Table and PostUp (see
+    /// <see cref="ClientConfig"/>). The official Android and iOS apps refuse a config with keys they do not know, and
+    /// say little more; so this says it before anyone tries.
+    /// </summary>
+    private static void WarnIfOnlyForWgQuick(string clientConfig)
+    {
+        string[] keys = clientConfig.Split('\n')
+            .Select(line => line.Split('=', 2)[0].Trim())
+            .Where(key => key is "Table" or "PreUp" or "PostUp" or "PreDown" or "PostDown" or "SaveConfig")
+            .Distinct()
+            .ToArray();
+        if (keys.Length > 0)
+        {
+            Console.Error.WriteLine($"holt: warning: this config has {string.Join('/', keys)} lines (the routing for its exposed ports), which the WireGuard mobile apps refuse: use it with wg-quick on Linux, or expose its ports with --snat to use it on a phone");
+        }
+    }
+
+    /// <summary>Writes the QR code files asked for (png:FILE, svg:FILE).</summary>
+    private static int WriteFiles(string clientConfig, IReadOnlyList<QrTarget> targets)
+    {
+        foreach (QrTarget target in targets)
         {
             switch (target.Kind)
             {
-                case QrKind.Terminal:
-                    Console.Out.Write((printConfig ? "\n" : "") + QrCode.ToTerminal(clientConfig));
-                    break;
                 case QrKind.Png:
                     Write(target.Path!, () => AtomicFile.WriteAllBytes(target.Path!, QrCode.ToPng(clientConfig)));
                     break;
@@ -297,58 +377,21 @@ internal static class PeerCommands
             }
         }
 
-        Console.Out.Flush();
+        return 0;
     }
 
-    private static void Write(string path, Action write)
+    private static void Write(string path, Func<WriteKind> write)
     {
         try
         {
-            write();
-            Console.Error.WriteLine($"Wrote the QR code to {path} (mode 0600: it holds the peer's private key).");
+            // A device or FIFO (/dev/stdout, a pipe to an image viewer) is written into and keeps its own mode.
+            Console.Error.WriteLine(write() == WriteKind.Replace
+                ? $"Wrote the QR code to {path} (mode 0600: it holds the peer's private key)."
+                : $"Wrote the QR code to {path}.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CommandException($"cannot write {path}: {e.Message}", e);
         }
-    }
-}
-
-internal enum QrKind
-{
-    Terminal,
-    Png,
-    Svg,
-}
-
-/// <summary>One <c>--qr</c> value: <c>terminal</c>, <c>png:FILE</c> or <c>svg:FILE</c>.</summary>
-internal sealed record QrTarget(QrKind Kind, string? Path)
-{
-    public static readonly QrTarget Terminal = new(QrKind.Terminal, null);
-
-    public static IReadOnlyList<QrTarget> ParseAll(string[]? values) => (values ?? []).Select(Parse).ToList();
-
-    private static QrTarget Parse(string value)
-    {
-        if (value == "terminal")
-        {
-            return Terminal;
-        }
-
-        int colon = value.IndexOf(':', StringComparison.Ordinal);
-        string kind = colon > 0 ? value[..colon] : "";
-        string path = colon > 0 ? value[(colon + 1)..] : "";
-        QrTarget target = (kind, path.Length) switch
-        {
-            ("png", > 0) => new QrTarget(QrKind.Png, path),
-            ("svg", > 0) => new QrTarget(QrKind.Svg, path),
-            _ => throw new CommandException($"--qr: '{Printable.Of(value)}' is not terminal, png:FILE or svg:FILE"),
-        };
-
-        // Checked before peer add changes anything: a peer added and then reported as a failure would stay.
-        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        return Directory.Exists(directory)
-            ? target
-            : throw new CommandException($"--qr: cannot write {Printable.Of(path)}: the directory {Printable.Of(directory)} does not exist");
     }
 }

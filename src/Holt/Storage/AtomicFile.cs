@@ -1,5 +1,5 @@
 using System.Text;
-using Microsoft.Win32.SafeHandles;
+using Holt.Interop;
 
 namespace Holt.Storage;
 
@@ -9,6 +9,12 @@ namespace Holt.Storage;
 /// mode from the start (0600 for keys and configs, so a secret is never readable by others even for a moment),
 /// flushed to disk, then renamed over the target, and the directory flushed so the rename itself survives.
 /// </summary>
+/// <remarks>
+/// Only a regular file is replaced so. A symbolic link is followed to the file it leads to, which is replaced in
+/// its own directory, so the link stays a link; a character device or a FIFO (/dev/null, /dev/stdout, a terminal)
+/// is written into and stays what it is; a directory, a socket, a block device or a link that leads nowhere is
+/// refused (see <see cref="WriteTarget"/>).
+/// </remarks>
 internal static class AtomicFile
 {
     public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -19,53 +25,67 @@ internal static class AtomicFile
     public static void CreateParent(string path) =>
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!, PrivateDirectory);
 
-    public static void WriteAllText(string path, string text, UnixFileMode mode = Private) =>
+    /// <summary>Where and how <paramref name="path"/> would be written, without writing: to refuse a bad path before other work.</summary>
+    /// <exception cref="IOException">It cannot be written; the message says why, in one line.</exception>
+    public static WriteTarget Check(string path) => WriteTarget.Resolve(path);
+
+    public static WriteKind WriteAllText(string path, string text, UnixFileMode mode = Private) =>
         WriteAllBytes(path, Encoding.UTF8.GetBytes(text), mode);
 
+    /// <returns>Whether a file was replaced (with <paramref name="mode"/>) or a device or FIFO written into.</returns>
     /// <exception cref="IOException">The file could not be written; the target is unchanged.</exception>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode mode = Private)
+    public static WriteKind WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode mode = Private)
     {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? throw new IOException($"{path} has no directory");
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        WriteTarget target = WriteTarget.Resolve(path);
+        if (target.Kind == WriteKind.Stream)
         {
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = mode,
-                Options = FileOptions.WriteThrough,
-            };
-            using (var stream = new FileStream(temporary, options))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
-            // The umask may have narrowed the mode at creation; set exactly what was asked for.
-            File.SetUnixFileMode(temporary, mode);
-            File.Move(temporary, full, overwrite: true);
+            // Not deferred like a replacement: cut short, it leaves nothing behind, and a FIFO that has no reader
+            // yet must still give way to Ctrl-C.
+            UnixFile.WriteThrough(target.Path, content, target.Append);
         }
-        catch
+        else
         {
-            TryDelete(temporary);
-            throw;
+            Replace(target.Path, content, mode);
         }
 
-        FlushDirectory(directory);
+        return target.Kind;
     }
 
-    private static void FlushDirectory(string directory)
+    private static void Replace(string full, ReadOnlySpan<byte> content, UnixFileMode mode)
     {
-        try
+        string directory = Path.GetDirectoryName(full)!;
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+        // Killed between creating the temporary file and renaming it, a process would leave a copy of the secret
+        // beside the target; an interrupt waits until it is renamed or deleted.
+        using (InterruptDeferral.Begin())
         {
-            using SafeFileHandle handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Some file systems cannot flush a directory; the rename is already visible to every reader.
+            try
+            {
+                var options = new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = mode,
+                    Options = FileOptions.WriteThrough,
+                };
+                using (var stream = new FileStream(temporary, options))
+                {
+                    stream.Write(content);
+                    stream.Flush(flushToDisk: true);
+                }
+
+                // The umask may have narrowed the mode at creation; set exactly what was asked for.
+                File.SetUnixFileMode(temporary, mode);
+                File.Move(temporary, full, overwrite: true);
+            }
+            catch
+            {
+                TryDelete(temporary);
+                throw;
+            }
+
+            UnixFile.FlushDirectory(directory);
         }
     }
 

@@ -147,7 +147,7 @@ public sealed class GatewayCommandTests : IDisposable
         (int code, string output, _) = Holt("peer", "qr", "x");
 
         Assert.Equal(0, code);
-        Assert.Matches("^([█▀▄ ]+\n)+$", output);
+        Assert.Matches("^(\u001b\\[38;5;16;48;5;231m[█▀▄ ]+\u001b\\[0m\n)+$", output);
     }
 
     [Fact]

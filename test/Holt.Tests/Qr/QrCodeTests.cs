@@ -16,6 +16,9 @@ namespace Holt.Tests.Qr;
 /// </summary>
 public sealed partial class QrCodeTests : IDisposable
 {
+    internal const string DarkOnLight = "\u001b[38;5;16;48;5;231m";
+    internal const string Reset = "\u001b[0m";
+
     private readonly string _directory = Directory.CreateTempSubdirectory("holt-qr").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -87,36 +90,86 @@ public sealed partial class QrCodeTests : IDisposable
     }
 
     [ZbarFact]
-    public void ToTerminal_HalfBlocksTurnedBackIntoModules_DecodeToTheConfig()
+    public void ToTerminal_HalfBlocksTurnedBackIntoModules_DecodeWithOnlyTheirOwnQuietZone()
     {
         string config = RealisticConfig();
 
-        bool[,] modules = TerminalModules(QrCode.ToTerminal(config), extraQuietZone: 2);
+        bool[,] modules = TerminalModules(QrCode.ToTerminal(config));
         string file = Path.Combine(_directory, "terminal.pgm");
         Zbar.WritePgm(file, modules, scale: 4);
 
         Assert.Equal(config, Zbar.Decode(file));
     }
 
-    [Fact]
-    public void ToTerminal_IsRowsOfHalfBlocksInsideALightBorder()
+    [ZbarFact]
+    public void ToTerminal_ALongExposedPeersConfig_Decodes()
     {
-        string[] lines = QrCode.ToTerminal(RealisticConfig()).Split('\n');
+        string config = RealisticConfig().Replace("AllowedIPs = ", "AllowedIPs = 192.168.0.0/16, 172.16.0.0/12, 10.0.0.0/8, fd00::/8, ", StringComparison.Ordinal) +
+            "# The gateway forwards public ports to this peer: replies to those clients go back through the tunnel.\nTable = off\n" +
+            "PostUp = ip -4 route add default dev %i table 51821\nPostUp = ip -4 rule add from 10.8.0.2 lookup 51821\n";
+
+        bool[,] modules = TerminalModules(QrCode.ToTerminal(config));
+        string file = Path.Combine(_directory, "long-terminal.pgm");
+        Zbar.WritePgm(file, modules, scale: 3);
+
+        Assert.Equal(config, Zbar.Decode(file));
+        Assert.Equal(modules.GetLength(1), QrCode.TerminalColumns(config));
+    }
+
+    [Fact]
+    public void ToTerminal_IsBlackOnWhiteHalfBlocks_ResetAtEachLineEnd_InsideAFourModuleQuietZone()
+    {
+        string text = QrCode.ToTerminal(RealisticConfig());
+        string[] lines = text.Split('\n');
 
         Assert.Equal("", lines[^1]);
         string[] rows = lines[..^1];
-        Assert.All(rows, row => Assert.Equal(rows[0].Length, row.Length));
-        Assert.All(rows, row => Assert.Matches("^[█▀▄ ]+$", row));
+        Assert.All(rows, row => Assert.StartsWith(DarkOnLight, row, StringComparison.Ordinal));
+        Assert.All(rows, row => Assert.EndsWith(Reset, row, StringComparison.Ordinal));
+        string[] cells = rows.Select(row => row[DarkOnLight.Length..^Reset.Length]).ToArray();
+        Assert.All(cells, row => Assert.Equal(cells[0].Length, row.Length));
+        Assert.All(cells, row => Assert.Matches("^[█▀▄ ]+$", row));
+        Assert.Equal(QrCode.TerminalColumns(RealisticConfig()), cells[0].Length);
 
-        // Two light modules all round: the first text row and the first two columns are fully light.
-        Assert.Matches("^█+$", rows[0]);
-        Assert.All(rows, row => Assert.StartsWith("██", row, StringComparison.Ordinal));
-        Assert.All(rows, row => Assert.EndsWith("██", row, StringComparison.Ordinal));
+        // A QR code is 4k + 17 modules square, with four light modules all round: two light text rows above,
+        // four light columns each side, and at least four light module rows below (five, the size being odd).
+        int size = cells[0].Length;
+        Assert.Equal(0, (size - 8 - 17) % 4);
+        Assert.Equal((size + 1) / 2, cells.Length);
+        Assert.Matches("^ +$", cells[0]);
+        Assert.Matches("^ +$", cells[1]);
+        Assert.Matches("^ +$", cells[^1]);
+        Assert.Matches("^ +$", cells[^2]);
+        Assert.All(cells, row => Assert.StartsWith("    ", row, StringComparison.Ordinal));
+        Assert.All(cells, row => Assert.EndsWith("    ", row, StringComparison.Ordinal));
 
-        // A QR code is 4k + 17 modules square; two quiet modules on each side.
-        int size = rows[0].Length;
-        Assert.Equal(0, (size - 4 - 17) % 4);
-        Assert.Equal((size + 1) / 2, rows.Length);
+        // The finder pattern starts right at the quiet zone: module (4, 4) is dark, the top half of row 2's fifth cell.
+        Assert.Contains(cells[2][4], "█▀");
+    }
+
+    [ZbarFact]
+    public void ToPng_HasAFourModuleQuietZone_AndTheSvgsModules()
+    {
+        string config = RealisticConfig();
+
+        bool[,] png = PngModules(QrCode.ToPng(config, pixelsPerModule: 8), pixelsPerModule: 8);
+        bool[,] svg = SvgModules(QrCode.ToSvg(config));
+
+        AssertFourModuleQuietZone(png);
+        AssertFourModuleQuietZone(svg);
+        Assert.Equal(svg.GetLength(0), png.GetLength(0));
+        for (int row = 0; row < svg.GetLength(0); row++)
+        {
+            for (int column = 0; column < svg.GetLength(1); column++)
+            {
+                Assert.True(svg[row, column] == png[row, column], $"module ({row}, {column}) differs");
+            }
+        }
+
+        // Nothing but the PNG's own quiet zone around it, and zbar reads it.
+        string file = Path.Combine(_directory, "bare.pgm");
+        Zbar.WritePgm(file, png, scale: 4);
+        Assert.Equal(config, Zbar.Decode(file));
     }
 
     [Fact]
@@ -125,9 +178,9 @@ public sealed partial class QrCodeTests : IDisposable
         string config = RealisticConfig();
 
         bool[,] svg = SvgModules(QrCode.ToSvg(config));
-        bool[,] terminal = TerminalModules(QrCode.ToTerminal(config), extraQuietZone: 2);
+        bool[,] terminal = TerminalModules(QrCode.ToTerminal(config));
 
-        // Both have a four-module quiet zone now; the terminal grid has one more (light) row when the size is odd.
+        // Both have a four-module quiet zone; the terminal grid has one more (light) row when the size is odd.
         int size = svg.GetLength(0);
         Assert.Equal(size, svg.GetLength(1));
         Assert.Equal(size, terminal.GetLength(1));
@@ -143,36 +196,141 @@ public sealed partial class QrCodeTests : IDisposable
         }
 
         Assert.InRange(dark, (size - 8) * (size - 8) / 4, (size - 8) * (size - 8) * 3 / 4);
+        AssertFourModuleQuietZone(terminal);
+    }
+
+    /// <summary>Rows and columns 0-3 and the last four are light, and module (4, 4), the finder's corner, is dark.</summary>
+    private static void AssertFourModuleQuietZone(bool[,] modules)
+    {
+        int size = modules.GetLength(1);
+        for (int i = 0; i < size; i++)
+        {
+            for (int edge = 0; edge < 4; edge++)
+            {
+                Assert.False(modules[edge, i], $"module ({edge}, {i}) is dark");
+                Assert.False(modules[size - 1 - edge, i], $"module ({size - 1 - edge}, {i}) is dark");
+                Assert.False(modules[i, edge], $"module ({i}, {edge}) is dark");
+                Assert.False(modules[i, size - 1 - edge], $"module ({i}, {size - 1 - edge}) is dark");
+            }
+        }
+
+        Assert.True(modules[4, 4]);
     }
 
     /// <summary>
-    /// The terminal code as a module grid (true = dark): '█' is two light modules, '▀' light over dark, '▄' dark
-    /// over light, ' ' two dark ones; a light border of <paramref name="extraQuietZone"/> modules is added.
+    /// The terminal code as a module grid (true = dark). Each line must be the black-on-white escape, half blocks, and
+    /// the reset; '█' is two dark modules, '▀' dark over light, '▄' light over dark, ' ' two light ones. Nothing
+    /// is added around it: the code's own quiet zone is all there is.
     /// </summary>
-    internal static bool[,] TerminalModules(string text, int extraQuietZone)
+    internal static bool[,] TerminalModules(string text)
     {
-        string[] rows = text.TrimEnd('\n').Split('\n');
-        int width = rows[0].Length + (2 * extraQuietZone);
-        int height = (rows.Length * 2) + (2 * extraQuietZone);
-        var dark = new bool[height, width];
+        string[] rows = text.TrimEnd('\n').Split('\n')
+            .Select(row => row.StartsWith(DarkOnLight, StringComparison.Ordinal) && row.EndsWith(Reset, StringComparison.Ordinal)
+                ? row[DarkOnLight.Length..^Reset.Length]
+                : throw new InvalidDataException($"a terminal line is not coloured and reset: '{row}'"))
+            .ToArray();
+        var dark = new bool[rows.Length * 2, rows[0].Length];
         for (int row = 0; row < rows.Length; row++)
         {
             for (int column = 0; column < rows[row].Length; column++)
             {
                 (bool top, bool bottom) = rows[row][column] switch
                 {
-                    '█' => (false, false),
-                    '▀' => (false, true),
-                    '▄' => (true, false),
-                    ' ' => (true, true),
+                    '█' => (true, true),
+                    '▀' => (true, false),
+                    '▄' => (false, true),
+                    ' ' => (false, false),
                     char other => throw new InvalidDataException($"unexpected '{other}' in the terminal code"),
                 };
-                dark[extraQuietZone + (2 * row), extraQuietZone + column] = top;
-                dark[extraQuietZone + (2 * row) + 1, extraQuietZone + column] = bottom;
+                dark[2 * row, column] = top;
+                dark[(2 * row) + 1, column] = bottom;
             }
         }
 
         return dark;
+    }
+
+    /// <summary>
+    /// A PNG as QRCoder writes it (greyscale, one bit per pixel, not interlaced) turned into a module grid: the
+    /// pixel at the centre of each module, 0 being black. Its five row filters are undone as PNG specifies.
+    /// </summary>
+    internal static bool[,] PngModules(byte[] png, int pixelsPerModule)
+    {
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0d, 0x0a, 0x1a, 0x0a], png[..8]);
+        int width = 0, height = 0;
+        var compressed = new MemoryStream();
+        for (int at = 8; at < png.Length;)
+        {
+            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
+            string type = System.Text.Encoding.ASCII.GetString(png, at + 4, 4);
+            ReadOnlySpan<byte> data = png.AsSpan(at + 8, length);
+            if (type == "IHDR")
+            {
+                width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(data);
+                height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+                Assert.Equal([1, 0, 0, 0, 0], data[8..13].ToArray());
+            }
+            else if (type == "IDAT")
+            {
+                compressed.Write(data);
+            }
+
+            at += 12 + length;
+        }
+
+        Assert.Equal(width, height);
+        Assert.Equal(0, width % pixelsPerModule);
+        compressed.Position = 0;
+        var raw = new MemoryStream();
+        using (var inflate = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionMode.Decompress))
+        {
+            inflate.CopyTo(raw);
+        }
+
+        int stride = (width + 7) / 8;
+        byte[] bytes = raw.ToArray();
+        var pixels = new byte[height][];
+        byte[] previous = new byte[stride];
+        for (int y = 0; y < height; y++)
+        {
+            byte filter = bytes[y * (stride + 1)];
+            byte[] line = bytes.AsSpan((y * (stride + 1)) + 1, stride).ToArray();
+            for (int x = 0; x < stride; x++)
+            {
+                int left = x > 0 ? line[x - 1] : 0, up = previous[x], upLeft = x > 0 ? previous[x - 1] : 0;
+                line[x] = (byte)(line[x] + filter switch
+                {
+                    0 => 0,
+                    1 => left,
+                    2 => up,
+                    3 => (left + up) / 2,
+                    4 => Paeth(left, up, upLeft),
+                    _ => throw new InvalidDataException($"PNG filter {filter}"),
+                });
+            }
+
+            pixels[y] = line;
+            previous = line;
+        }
+
+        int size = width / pixelsPerModule;
+        var dark = new bool[size, size];
+        for (int row = 0; row < size; row++)
+        {
+            for (int column = 0; column < size; column++)
+            {
+                int x = (column * pixelsPerModule) + (pixelsPerModule / 2), y = (row * pixelsPerModule) + (pixelsPerModule / 2);
+                dark[row, column] = (pixels[y][x / 8] & (0x80 >> (x % 8))) == 0;
+            }
+        }
+
+        return dark;
+    }
+
+    private static int Paeth(int a, int b, int c)
+    {
+        int p = a + b - c, pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
     /// <summary>
