@@ -17,6 +17,9 @@ namespace Holt.Guard;
 /// </summary>
 internal sealed partial class GuardService : IDisposable
 {
+    /// <summary>Journal entries read but not yet decided on, at most: a reader waits for the guard beyond that.</summary>
+    private const int MaxQueuedEntries = 4096;
+
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_positionSaveInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_journalRetry = TimeSpan.FromSeconds(5);
@@ -31,6 +34,7 @@ internal sealed partial class GuardService : IDisposable
     private readonly List<FileSource> _files = [];
     private readonly List<JournalReader> _journals = [];
     private readonly ConcurrentQueue<(JournalReader Reader, JournalEntry Entry)> _entries = new();
+    private readonly SemaphoreSlim _journalSlots = new(MaxQueuedEntries, MaxQueuedEntries);
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
@@ -156,44 +160,15 @@ internal sealed partial class GuardService : IDisposable
     internal void PollOnce()
     {
         DateTimeOffset now = _now();
+        Backlog = false;
         foreach (FileSource source in _files)
         {
-            IReadOnlyList<string> lines;
-            try
-            {
-                lines = source.Follower.ReadAvailable();
-            }
-            catch (CommandException e)
-            {
-                if (!source.Failing)
-                {
-                    LogSourceFailed(_logger, source.Follower.Path, e.Message);
-                    source.Failing = true;
-                }
-
-                continue;
-            }
-
-            source.Failing = false;
-            foreach (string line in lines)
-            {
-                foreach ((string jail, IGuardFilter filter) in source.Readers)
-                {
-                    if (filter.MatchLine(line, now) is Failure failure)
-                    {
-                        _ = _engine.Fail(jail, failure, now);
-                    }
-                }
-            }
-
-            if (lines.Count > 0)
-            {
-                source.Dirty = true;
-            }
+            PollFile(source, now);
         }
 
         while (_entries.TryDequeue(out (JournalReader Reader, JournalEntry Entry) item))
         {
+            _ = _journalSlots.Release();
             if (item.Reader.Filter.MatchEntry(item.Entry.Line) is Failure failure)
             {
                 _ = _engine.Fail(item.Reader.Jail, failure, now);
@@ -271,6 +246,7 @@ internal sealed partial class GuardService : IDisposable
 
         _store.Dispose();
         _wake.Dispose();
+        _journalSlots.Dispose();
         _stop.Dispose();
     }
 
@@ -296,6 +272,7 @@ internal sealed partial class GuardService : IDisposable
     private void Run()
     {
         DateTimeOffset lastSave = _now();
+        string? unexpected = null;
         while (!_stop.IsCancellationRequested)
         {
             try
@@ -313,8 +290,24 @@ internal sealed partial class GuardService : IDisposable
                 // A failed nft call or a busy database: logged, and the next round tries again.
                 LogRoundFailed(_logger, e.Message);
             }
+            catch (Exception e)
+            {
+                // A bug must not take the daemon, and the tunnel with it, down: the guard says so once and goes on.
+                string problem = $"{e.GetType().Name}: {e.Message}";
+                if (problem != unexpected)
+                {
+                    LogUnexpected(_logger, e);
+                    unexpected = problem;
+                }
 
-            _ = WaitHandle.WaitAny([_wake, _stop.Token.WaitHandle], PollInterval);
+                Backlog = false;
+            }
+
+            // A backlog is read in slices, one after the other, with a look at the stop request between them.
+            if (!Backlog)
+            {
+                _ = WaitHandle.WaitAny([_wake, _stop.Token.WaitHandle], PollInterval);
+            }
         }
     }
 
@@ -382,16 +375,6 @@ internal sealed partial class GuardService : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "guard: {Problem}")]
     private static partial void LogRoundFailed(ILogger logger, string problem);
 
-    private sealed class FileSource(LogFollower follower, string key)
-    {
-        public LogFollower Follower { get; } = follower;
-
-        public string Key { get; } = key;
-
-        public List<(string Jail, IGuardFilter Filter)> Readers { get; } = [];
-
-        public bool Dirty { get; set; }
-
-        public bool Failing { get; set; }
-    }
+    [LoggerMessage(Level = LogLevel.Error, Message = "guard: unexpected error, the guard goes on")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
 }
