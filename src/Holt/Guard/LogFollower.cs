@@ -51,6 +51,9 @@ internal sealed class LogFollower : IDisposable
     private FollowPosition? _resume;
     private bool _fromEnd;
 
+    // A problem met after some lines were read: said at the next call, once those lines are handed out.
+    private CommandException? _problem;
+
     public LogFollower(string path, FollowPosition? resume)
     {
         _path = path;
@@ -93,6 +96,12 @@ internal sealed class LogFollower : IDisposable
     /// <exception cref="CommandException">The file cannot be read, or is not a regular file any more.</exception>
     public IReadOnlyList<string> ReadAvailable()
     {
+        if (_problem is CommandException problem)
+        {
+            _problem = null;
+            throw problem;
+        }
+
         var lines = new List<string>();
         (LogFileStat identity, long consumed) = (_identity, _consumed);
         MoreAvailable = false;
@@ -100,9 +109,17 @@ internal sealed class LogFollower : IDisposable
         {
             Read(lines);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CommandException)
         {
-            throw new CommandException($"cannot follow {_path}: {e.Message}", e);
+            problem = e as CommandException ?? new CommandException($"cannot follow {_path}: {e.Message}", e);
+            if (lines.Count == 0 && consumed == _consumed)
+            {
+                throw problem;
+            }
+
+            // The position is past the lines read before the trouble: they are handed out, and the trouble said next time.
+            _problem = problem;
+            MoreAvailable = true;
         }
 
         Advanced = lines.Count > 0 || consumed != _consumed || !identity.IsSameFile(_identity);
@@ -153,17 +170,7 @@ internal sealed class LogFollower : IDisposable
         _file = null;
         _resume = null;
         _fromEnd = false;
-        try
-        {
-            _file = LogFile.TryOpen(_path, "follow", out _identity);
-        }
-        catch (CommandException)
-        {
-            // The old file's last lines are handed out now; the next call opens the new one again and says why not.
-            MoreAvailable = true;
-            return;
-        }
-
+        _file = LogFile.TryOpen(_path, "follow", out _identity);
         if (_file is not null)
         {
             Begin();
