@@ -254,7 +254,8 @@ internal static class GuardCommands
             DateTimeOffset modified = File.GetLastWriteTime(path);
             var perAddress = new Dictionary<IPAddress, long>();
             long read = 0, matched = 0;
-            foreach (string line in AuthLogReader.ReadLines(path))
+            var tally = new ReadTally();
+            foreach (string line in AuthLogReader.ReadLines(path, tally))
             {
                 read++;
                 if (filter.MatchLine(line, modified) is Failure failure)
@@ -268,6 +269,11 @@ internal static class GuardCommands
             var text = new StringBuilder();
             string syslog = filter is SshdLineFilter sshd ? string.Create(CultureInfo.InvariantCulture, $", {sshd.SyslogLines} syslog lines") : "";
             text.Append(CultureInfo.InvariantCulture, $"Lines: {read} read{syslog}, {matched} matched, {read - matched} missed\n");
+            if (tally.SkippedLines > 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"Skipped: {tally.SkippedLines} (lines longer than {LineSplitter.MaxLineLength} bytes, or cut by NUL padding; not read)\n");
+            }
+
             if (filter is RegexFilter { Timeouts: > 0 } timed)
             {
                 text.Append(CultureInfo.InvariantCulture, $"Timeouts: {timed.Timeouts} (lines on which a pattern ran longer than {RegexFilter.MatchTimeout.TotalMilliseconds:0} ms; not counted)\n");

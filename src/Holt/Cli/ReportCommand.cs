@@ -61,25 +61,31 @@ internal static class ReportCommand
             foreach (string path in paths)
             {
                 var filter = new SshdFilter();
-                foreach (LogLine line in AuthLogReader.Read(path))
+                var tally = new ReadTally();
+                foreach (LogLine line in AuthLogReader.Read(path, tally))
                 {
                     if (filter.Process(line, path) is AuthEvent e)
                     {
                         Add(e);
                     }
                 }
+
+                ReportSkipped(path, tally.SkippedLines);
             }
 
             if (useJournal)
             {
                 var filter = new SshdFilter();
-                foreach (JournalEntry entry in new JournalSource().Read(new JournalQuery(Since: from, Until: to)))
+                var source = new JournalSource();
+                foreach (JournalEntry entry in source.Read(new JournalQuery(Since: from, Until: to)))
                 {
                     if (filter.Process(entry.Line, "journal") is AuthEvent e)
                     {
                         Add(e);
                     }
                 }
+
+                ReportSkipped("journalctl's output", source.SkippedLines);
             }
 
             foreach ((string option, string defaultPath, bool failures) in new[] { ("--btmp", "/var/log/btmp", true), ("--wtmp", "/var/log/wtmp", false) })
@@ -107,15 +113,15 @@ internal static class ReportCommand
         return report;
     }
 
-    private static FileStream OpenBinary(string path)
+    /// <summary>A btmp or wtmp file; like a log, only a regular file (/dev/zero would be read forever).</summary>
+    private static FileStream OpenBinary(string path) => new(LogFile.Open(path, "read"), FileAccess.Read);
+
+    /// <summary>Said on standard error, so the report (and its JSON) stays as it was; the lines were left out of it.</summary>
+    private static void ReportSkipped(string source, long skipped)
     {
-        try
+        if (skipped > 0)
         {
-            return File.OpenRead(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CommandException($"cannot read {path}: {e.Message}", e);
+            Console.Error.WriteLine($"Skipped {skipped} lines of {source}: longer than {LineSplitter.MaxLineLength} bytes, or cut by NUL padding.");
         }
     }
 

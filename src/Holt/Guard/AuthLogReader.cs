@@ -11,6 +11,8 @@ namespace Holt.Guard;
 /// </summary>
 internal static class AuthLogReader
 {
+    private const int BlockSize = 64 * 1024;
+
     /// <summary>auth.log and its rotations (auth.log.1, auth.log.2.gz, ...), oldest first.</summary>
     public static IReadOnlyList<string> RotatedFamily(string path)
     {
@@ -50,9 +52,9 @@ internal static class AuthLogReader
         return family;
     }
 
-    public static IEnumerable<LogLine> Read(string path)
+    public static IEnumerable<LogLine> Read(string path, ReadTally? tally = null)
     {
-        foreach ((LogLine? line, _) in ReadCounting(path))
+        foreach ((LogLine? line, _) in ReadCounting(path, tally))
         {
             if (line is not null)
             {
@@ -62,12 +64,12 @@ internal static class AuthLogReader
     }
 
     /// <summary>Every line of the file: the parsed line (null when it is not syslog) and how many lines so far.</summary>
-    public static IEnumerable<(LogLine? Line, long Lines)> ReadCounting(string path)
+    public static IEnumerable<(LogLine? Line, long Lines)> ReadCounting(string path, ReadTally? tally = null)
     {
         DateTime modified = File.GetLastWriteTime(path);
         long count = 0;
         var names = new NameCache();
-        foreach (string text in ReadLines(path))
+        foreach (string text in ReadLines(path, tally))
         {
             count++;
             LogLine? line = SyslogParser.Parse(text, modified.Year, names);
@@ -85,45 +87,91 @@ internal static class AuthLogReader
 
     /// <summary>
     /// Every line of the file as written, without its newline: plain or gzip (by content), invalid UTF-8 replaced,
-    /// for filters that parse lines their own way. A file that cannot be read, or a damaged gzip file, is a
-    /// <see cref="CommandException"/>.
+    /// for filters that parse lines their own way. Lines go through a <see cref="LineSplitter"/>, so memory stays
+    /// bounded whatever the file holds; what it skips is counted in <paramref name="tally"/>.
     /// </summary>
-    public static IEnumerable<string> ReadLines(string path)
+    /// <exception cref="CommandException">
+    /// The file cannot be read, is not a regular file (<see cref="LogFile"/>), starts with binary data
+    /// (<see cref="LogFile.NotText"/>), or is a damaged gzip file.
+    /// </exception>
+    public static IEnumerable<string> ReadLines(string path, ReadTally? tally = null)
     {
-        FileStream file;
+        using var file = new FileStream(LogFile.Open(path, "read"), FileAccess.Read, bufferSize: 0);
+        using GZipStream? gzip = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : null;
+        Stream stream = (Stream?)gzip ?? file;
+        var splitter = new LineSplitter();
+        long counted = 0;
+        byte[] block = new byte[BlockSize];
+        var lines = new List<string>();
+        for (bool first = true; ; first = false)
+        {
+            int read = Fill(path, stream, block);
+            if (read == 0)
+            {
+                break;
+            }
+
+            if (first && LogFile.NotText(block.AsSpan(0, read)) is string what)
+            {
+                throw new CommandException($"cannot read {path}: it is {what}, not a text log");
+            }
+
+            Split(splitter, block.AsSpan(0, read), lines);
+            if (tally is not null)
+            {
+                tally.SkippedLines += splitter.SkippedLines - counted;
+                counted = splitter.SkippedLines;
+            }
+
+            foreach (string line in lines)
+            {
+                yield return line;
+            }
+
+            lines.Clear();
+        }
+
+        if (Last(splitter) is string last)
+        {
+            yield return last;
+        }
+    }
+
+    private static void Split(LineSplitter splitter, ReadOnlySpan<byte> block, List<string> lines)
+    {
+        while (splitter.TryRead(ref block, out ReadOnlySpan<byte> line))
+        {
+            lines.Add(Decode(line));
+        }
+    }
+
+    private static string? Last(LineSplitter splitter) => splitter.TryFinish(out ReadOnlySpan<byte> line) ? Decode(line) : null;
+
+    /// <summary>UTF-8, invalid bytes replaced; a CRLF line loses its CR, as it did when lines were read with ReadLine.</summary>
+    private static string Decode(ReadOnlySpan<byte> line) => Encoding.UTF8.GetString(line.EndsWith((byte)'\r') ? line[..^1] : line);
+
+    /// <summary>Reads until the block is full or the input ends (a gzip stream hands out less than asked).</summary>
+    private static int Fill(string path, Stream stream, byte[] block)
+    {
+        int filled = 0;
         try
         {
-            file = File.OpenRead(path);
+            int read;
+            while (filled < block.Length && (read = stream.Read(block, filled, block.Length - filled)) > 0)
+            {
+                filled += read;
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InvalidDataException e)
+        {
+            throw new CommandException($"{path} is a damaged gzip file: {e.Message}", e);
+        }
+        catch (IOException e)
         {
             throw new CommandException($"cannot read {path}: {e.Message}", e);
         }
 
-        using (file)
-        {
-            Stream stream = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
-            using var reader = new StreamReader(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
-            while (true)
-            {
-                string? text;
-                try
-                {
-                    text = reader.ReadLine();
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new CommandException($"{path} is a damaged gzip file: {e.Message}", e);
-                }
-
-                if (text is null)
-                {
-                    yield break;
-                }
-
-                yield return text;
-            }
-        }
+        return filled;
     }
 
     private static bool IsGzip(FileStream file)
@@ -133,4 +181,11 @@ internal static class AuthLogReader
         file.Position = 0;
         return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     }
+}
+
+/// <summary>What a read skipped so far: lines longer than <see cref="LineSplitter.MaxLineLength"/> or cut by NUL padding.</summary>
+internal sealed class ReadTally
+{
+    /// <summary>Added to as lines are skipped, across all the files read with this tally.</summary>
+    public long SkippedLines { get; set; }
 }

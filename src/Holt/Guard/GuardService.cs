@@ -17,6 +17,9 @@ namespace Holt.Guard;
 /// </summary>
 internal sealed partial class GuardService : IDisposable
 {
+    /// <summary>Journal entries read but not yet decided on, at most: a reader waits for the guard beyond that.</summary>
+    private const int MaxQueuedEntries = 4096;
+
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_positionSaveInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_journalRetry = TimeSpan.FromSeconds(5);
@@ -31,6 +34,7 @@ internal sealed partial class GuardService : IDisposable
     private readonly List<FileSource> _files = [];
     private readonly List<JournalReader> _journals = [];
     private readonly ConcurrentQueue<(JournalReader Reader, JournalEntry Entry)> _entries = new();
+    private readonly SemaphoreSlim _journalSlots = new(MaxQueuedEntries, MaxQueuedEntries);
     private readonly AutoResetEvent _wake = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
@@ -185,6 +189,7 @@ internal sealed partial class GuardService : IDisposable
     internal void PollOnce()
     {
         DateTimeOffset now = _time.GetUtcNow();
+        Backlog = false;
         if (FaultHook?.Invoke() == true)
         {
             throw new InvalidOperationException("a fault injected by a test");
@@ -197,42 +202,12 @@ internal sealed partial class GuardService : IDisposable
 
         foreach (FileSource source in _files)
         {
-            IReadOnlyList<string> lines;
-            try
-            {
-                lines = source.Follower.ReadAvailable();
-            }
-            catch (CommandException e)
-            {
-                if (!source.Failing)
-                {
-                    LogSourceFailed(_logger, source.Follower.Path, e.Message);
-                    source.Failing = true;
-                }
-
-                continue;
-            }
-
-            source.Failing = false;
-            foreach (string line in lines)
-            {
-                foreach ((string jail, IGuardFilter filter) in source.Readers)
-                {
-                    if (filter.MatchLine(line, now) is Failure failure)
-                    {
-                        _ = _engine.Fail(jail, failure, now);
-                    }
-                }
-            }
-
-            if (lines.Count > 0)
-            {
-                source.Dirty = true;
-            }
+            PollFile(source, now);
         }
 
         while (_entries.TryDequeue(out (JournalReader Reader, JournalEntry Entry) item))
         {
+            _ = _journalSlots.Release();
             if (item.Reader.Filter.MatchEntry(item.Entry.Line) is Failure failure)
             {
                 _ = _engine.Fail(item.Reader.Jail, failure, now);
@@ -311,6 +286,7 @@ internal sealed partial class GuardService : IDisposable
 
         _store.Dispose();
         _wake.Dispose();
+        _journalSlots.Dispose();
         _stop.Dispose();
     }
 
@@ -336,6 +312,7 @@ internal sealed partial class GuardService : IDisposable
     private void Run()
     {
         DateTimeOffset lastSave = _time.GetUtcNow();
+        string? unexpected = null;
         while (!_stop.IsCancellationRequested)
         {
             try
@@ -359,8 +336,25 @@ internal sealed partial class GuardService : IDisposable
                 Faulted(e);
                 return;
             }
+            catch (Exception e)
+            {
+                // Without a host to restart it (tests), a defect is said once and the guard goes on.
+                string problem = $"{e.GetType().Name}: {e.Message}";
+                if (problem != unexpected)
+                {
+                    LogUnexpected(_logger, e);
+                    unexpected = problem;
+                }
 
-            _ = WaitHandle.WaitAny([_wake, _stop.Token.WaitHandle]);
+                Backlog = false;
+            }
+
+            // A backlog is read in slices, one after the other, with a look at the stop request between them; else
+            // the next poll comes from the poll timer (or a journal entry, or a stop).
+            if (!Backlog)
+            {
+                _ = WaitHandle.WaitAny([_wake, _stop.Token.WaitHandle]);
+            }
         }
     }
 
@@ -376,77 +370,6 @@ internal sealed partial class GuardService : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "guard: {Problem}")]
     private static partial void LogRoundFailed(ILogger logger, string problem);
 
-    private sealed class FileSource(LogFollower follower, string key)
-    {
-        public LogFollower Follower { get; } = follower;
-
-        public string Key { get; } = key;
-
-        public List<(string Jail, IGuardFilter Filter)> Readers { get; } = [];
-
-        public bool Dirty { get; set; }
-
-        public bool Failing { get; set; }
-    }
-
-    /// <summary>A journalctl --follow of one jail's entries, on a thread of its own, restarted when it ends.</summary>
-    private sealed class JournalReader(GuardService service, string jail, IGuardFilter filter, IReadOnlyList<string> units)
-    {
-        private Thread? _thread;
-
-        public string Jail { get; } = jail;
-
-        public IGuardFilter Filter { get; } = filter;
-
-        public string Key { get; } = "journal:" + jail;
-
-        /// <summary>The cursor of the last entry decided on (main thread only).</summary>
-        public string? Cursor { get; set; }
-
-        public string? SavedCursor { get; set; }
-
-        public void Start()
-        {
-            Cursor = SavedCursor = service._store.Position(Key);
-            string? resume = Cursor;
-            _thread = new Thread(() => Follow(resume)) { IsBackground = true, Name = "holt guard journal " + Jail };
-            _thread.Start();
-        }
-
-        public void Join() => _thread?.Join();
-
-        private void Follow(string? cursor)
-        {
-            CancellationToken stop = service._stop.Token;
-            string? lastProblem = null;
-            TimeSpan retry = s_journalRetry;
-            while (!stop.IsCancellationRequested)
-            {
-                try
-                {
-                    var query = new JournalQuery(AfterCursor: cursor, Follow: true, Units: units.Count > 0 ? units : null);
-                    foreach (JournalEntry entry in new JournalSource(service._journalctl).Read(query, stop))
-                    {
-                        service._entries.Enqueue((this, entry));
-                        _ = service._wake.Set();
-                        cursor = entry.Cursor ?? cursor;
-                        lastProblem = null;
-                        retry = s_journalRetry;
-                    }
-                }
-                catch (CommandException e)
-                {
-                    // Said once, not every few seconds: a machine without journalctl stays without it.
-                    if (e.Message != lastProblem)
-                    {
-                        LogSourceFailed(service._logger, "the journal", e.Message);
-                        lastProblem = e.Message;
-                    }
-                }
-
-                _ = stop.WaitHandle.WaitOne(retry);
-                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_journalRetryMax.Ticks));
-            }
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Error, Message = "guard: unexpected error, the guard goes on")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
 }

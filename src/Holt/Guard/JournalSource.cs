@@ -35,10 +35,19 @@ internal sealed class JournalSource
     /// <summary>The program names sshd logs under.</summary>
     public static readonly IReadOnlyList<string> Programs = ["sshd", "sshd-session"];
 
+    private const int BlockSize = 64 * 1024;
+    private const int ErrorHeadSize = 4096;
+
     private readonly string _executable;
 
     /// <param name="executable">journalctl, or another path to it (tests pass a fake).</param>
     public JournalSource(string executable = "journalctl") => _executable = executable;
+
+    /// <summary>
+    /// Output lines skipped by the last <see cref="Read"/> so far: longer than <see cref="LineSplitter.MaxLineLength"/>
+    /// or cut by NUL bytes (journalctl prints neither; a line like that is damaged).
+    /// </summary>
+    public long SkippedLines { get; private set; }
 
     /// <summary>The journalctl arguments for a query.</summary>
     public static IReadOnlyList<string> Arguments(JournalQuery query)
@@ -110,7 +119,6 @@ internal sealed class JournalSource
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
         };
         foreach (string argument in Arguments(query))
         {
@@ -138,15 +146,30 @@ internal sealed class JournalSource
         using (cancel.Register(() => Stop(process)))
         {
             process.StandardInput.Close();
-            Task<string> error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            SkippedLines = 0;
+            Task<string> error = HeadOfAsync(process.StandardError.BaseStream);
+            var splitter = new LineSplitter();
+            byte[] block = new byte[BlockSize];
+            var entries = new List<JournalEntry>();
             try
             {
-                while (process.StandardOutput.ReadLine() is { } line)
+                // Read as bytes through a LineSplitter, not with ReadLine: one huge line must not take all memory.
+                int read;
+                while ((read = process.StandardOutput.BaseStream.Read(block)) > 0)
                 {
-                    if (JournalJson.Parse(line) is { } entry)
+                    Parse(splitter, block.AsSpan(0, read), entries);
+                    SkippedLines = splitter.SkippedLines;
+                    foreach (JournalEntry entry in entries)
                     {
                         yield return entry;
                     }
+
+                    entries.Clear();
+                }
+
+                if (splitter.TryFinish(out ReadOnlySpan<byte> last) && JournalJson.Parse(last) is { } final)
+                {
+                    yield return final;
                 }
             }
             finally
@@ -166,6 +189,31 @@ internal sealed class JournalSource
                 throw new CommandException($"{_executable} failed: {message}");
             }
         }
+    }
+
+    private static void Parse(LineSplitter splitter, ReadOnlySpan<byte> block, List<JournalEntry> entries)
+    {
+        while (splitter.TryRead(ref block, out ReadOnlySpan<byte> line))
+        {
+            if (!line.IsEmpty && JournalJson.Parse(line) is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+    }
+
+    /// <summary>The first few kilobytes of a stream (journalctl's errors), reading the rest to its end and dropping it.</summary>
+    private static async Task<string> HeadOfAsync(Stream stream)
+    {
+        byte[] head = new byte[ErrorHeadSize];
+        byte[] rest = new byte[ErrorHeadSize];
+        int length = 0, read;
+        while ((read = await stream.ReadAsync(length < head.Length ? head.AsMemory(length) : rest.AsMemory()).ConfigureAwait(false)) > 0)
+        {
+            length += length < head.Length ? read : 0;
+        }
+
+        return Encoding.UTF8.GetString(head, 0, length);
     }
 
     private static void Stop(Process process)

@@ -1,5 +1,7 @@
 using System.Net;
 using Holt.Guard;
+using Holt.Tests.Uapi.Support;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -155,6 +157,105 @@ public sealed class GuardServiceTests : IDisposable
     }
 
     [Fact]
+    public void Backlog_IsReadInSlices_EveryLineCounted()
+    {
+        File.WriteAllText(AuthLog, string.Empty);
+        using GuardService service = Start(maxretry: 1_000_000);
+        File.AppendAllText(AuthLog, Failures(20_000));
+
+        service.PollOnce();
+        Assert.True(service.Backlog);
+        int polls = 1;
+        while (service.Backlog)
+        {
+            service.PollOnce();
+            polls++;
+        }
+
+        Assert.Equal(20_000, service.Engine.Failures["sshd"]);
+        Assert.InRange(polls, 20_000 / LogFollower.MaxLinesPerRead, (20_000 / LogFollower.MaxLinesPerRead) + 2);
+    }
+
+    [Fact]
+    public void SourceThatIsNotALog_IsReportedOnce_AndTheOtherSourcesAreRead()
+    {
+        string directory = Path.Combine(_directory, "not-a-log");
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(AuthLog, string.Empty);
+        var logger = new RecordingLogger();
+        using GuardService service = Start(
+            new GuardConfig
+            {
+                Limits = new JailLimits { MaxRetry = 2 },
+                Recidive = null,
+                Jails =
+                [
+                    new JailConfig { Name = "broken", Filter = "sshd", LogPaths = [directory] },
+                    new JailConfig { Name = "sshd", Filter = "sshd", LogPaths = [AuthLog] },
+                ],
+            },
+            logger);
+
+        service.PollOnce();
+        File.AppendAllText(AuthLog, Failures(2));
+        service.PollOnce();
+
+        Assert.Equal("sshd", Assert.Single(_sink.Bans).Jail);
+        Assert.Equal(
+            [$"Warning: guard: cannot follow {directory}: it is a directory, not a log file"],
+            logger.Lines.Where(l => l.Contains("cannot", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void SkippedLines_AreReportedAtOnce_ThenAtMostOnceAMinute()
+    {
+        File.WriteAllText(AuthLog, string.Empty);
+        var logger = new RecordingLogger();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using GuardService service = Start(Config(maxretry: 3), logger, time);
+        string overlong = new string('x', LineSplitter.MaxLineLength + 1) + "\n";
+
+        File.AppendAllText(AuthLog, overlong + Failures(1));
+        service.PollOnce();
+        File.AppendAllText(AuthLog, overlong + overlong);
+        service.PollOnce();
+        time.Advance(TimeSpan.FromMinutes(1));
+        service.PollOnce();
+
+        string limit = $"longer than {LineSplitter.MaxLineLength} bytes, or cut by NUL padding";
+        Assert.Equal(
+            [$"Warning: guard: skipped 1 lines of {AuthLog}: {limit} (1 since the guard started)", $"Warning: guard: skipped 2 lines of {AuthLog}: {limit} (3 since the guard started)"],
+            logger.Lines.Where(l => l.Contains("skipped", StringComparison.Ordinal)));
+        Assert.Equal(1, service.Engine.Failures["sshd"]);
+    }
+
+    [Fact]
+    public void NulRunWithNoLineAfterIt_ItsPositionIsSaved_SoARestartDoesNotReadItAgain()
+    {
+        File.WriteAllText(AuthLog, string.Empty);
+        using (GuardService first = Start(maxretry: 3))
+        {
+            File.AppendAllText(AuthLog, new string('\0', 3 * LogFollower.MaxBytesPerRead));
+            do
+            {
+                first.PollOnce();
+            }
+            while (first.Backlog);
+
+            first.SavePositions();
+        }
+
+        var logger = new RecordingLogger();
+        File.AppendAllText(AuthLog, Failures(1));
+        using GuardService second = Start(Config(maxretry: 3), logger);
+        second.PollOnce();
+
+        Assert.False(second.Backlog);
+        Assert.Equal(1, second.Engine.Failures["sshd"]);
+        Assert.DoesNotContain(logger.Lines, l => l.Contains("skipped", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Position_RoundTripsAsText_AndBadTextIsNoPosition()
     {
         var position = new FollowPosition(2049, 1234567, 8192, new string('a', 64));
@@ -184,16 +285,19 @@ public sealed class GuardServiceTests : IDisposable
         return script;
     }
 
-    private GuardService Start(int maxretry) => Start(new GuardConfig
+    private GuardConfig Config(int maxretry) => new()
     {
         Limits = new JailLimits { MaxRetry = maxretry },
         Recidive = null,
         Jails = [new JailConfig { Name = "sshd", Filter = "sshd", LogPaths = [AuthLog] }],
-    });
+    };
 
-    private GuardService Start(GuardConfig config)
+    private GuardService Start(int maxretry) => Start(Config(maxretry));
+
+    private GuardService Start(GuardConfig config, ILogger? logger = null, TimeProvider? time = null)
     {
-        var service = new GuardService(config, Policy([IPNetwork.Parse("10.8.0.0/24")], null), BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, NullLogger.Instance);
+        var service = new GuardService(
+            config, Policy([IPNetwork.Parse("10.8.0.0/24")], null), BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, logger ?? NullLogger.Instance, time);
         service.Start(poll: false);
         return service;
     }

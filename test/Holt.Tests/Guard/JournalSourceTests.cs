@@ -128,4 +128,26 @@ public sealed class JournalSourceTests : IDisposable
 
         Assert.Equal(["one"], seen);
     }
+
+    [Fact]
+    public void Read_HugeLine_IsSkippedAndCounted_TheNextEntryIsRead()
+    {
+        string huge = "{\"__CURSOR\":\"c0\",\"__REALTIME_TIMESTAMP\":\"1795487971000000\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"MESSAGE\":\""
+            + new string('x', 4 << 20) + "\"}";
+        string output = huge + "\n" + """{"__CURSOR":"c1","__REALTIME_TIMESTAMP":"1795487972000000","SYSLOG_IDENTIFIER":"sshd","_PID":"1","MESSAGE":"one"}""" + "\n";
+        var source = new JournalSource(FakeJournalctl(output));
+
+        List<JournalEntry> entries = [.. source.Read(new JournalQuery())];
+
+        Assert.Equal(["c1"], entries.Select(e => e.Cursor));
+        Assert.Equal(1, source.SkippedLines);
+    }
+
+    [Fact]
+    public void Read_LastLineWithoutNewline_IsStillAnEntry()
+    {
+        var source = new JournalSource(FakeJournalctl("""{"__CURSOR":"c1","__REALTIME_TIMESTAMP":"1795487972000000","SYSLOG_IDENTIFIER":"sshd","_PID":"1","MESSAGE":"one"}"""));
+
+        Assert.Equal(["one"], source.Read(new JournalQuery()).Select(e => e.Line.Message));
+    }
 }

@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+
+namespace Holt.Guard;
+
+/// <summary>The guard's file sources: one <see cref="LogFollower"/> per log path, shared by the jails that read it.</summary>
+internal sealed partial class GuardService
+{
+    /// <summary>How often skipped lines are reported at most: a log full of garbage says so, but not at every poll.</summary>
+    private static readonly TimeSpan s_skippedReportInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Whether the last <see cref="PollOnce"/> stopped reading a file at its budget: the next poll comes at once,
+    /// so a backlog of gigabytes is read in bounded slices without waiting a poll interval between them.
+    /// </summary>
+    internal bool Backlog { get; private set; }
+
+    /// <summary>Reads one file's new lines within its budget and decides on them.</summary>
+    private void PollFile(FileSource source, DateTimeOffset now)
+    {
+        IReadOnlyList<string> lines;
+        try
+        {
+            lines = source.Follower.ReadAvailable();
+        }
+        catch (Exception e)
+        {
+            // One source's trouble, foreseen or not, must not stop the others, nor the guard: said once, tried again.
+            string problem = e is CommandException ? e.Message : $"cannot read {source.Follower.Path}: {e.GetType().Name}: {e.Message}";
+            if (problem != source.Problem)
+            {
+                LogRoundFailed(_logger, problem);
+                source.Problem = problem;
+            }
+
+            return;
+        }
+
+        source.Problem = null;
+        Backlog |= source.Follower.MoreAvailable;
+        foreach (string line in lines)
+        {
+            foreach ((string jail, IGuardFilter filter) in source.Readers)
+            {
+                if (filter.MatchLine(line, now) is Failure failure)
+                {
+                    _ = _engine.Fail(jail, failure, now);
+                }
+            }
+        }
+
+        // Skipped bytes move the position too: a restart must not read a run of padding again.
+        source.Dirty |= source.Follower.Advanced;
+        source.Skipped.Update(this, source.Follower.SkippedLines);
+    }
+
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "guard: skipped {Count} lines of {Source}: longer than {Limit} bytes, or cut by NUL padding ({Total} since the guard started)")]
+    private static partial void LogSkipped(ILogger logger, long count, string source, int limit, long total);
+
+    private sealed class FileSource(LogFollower follower, string key)
+    {
+        public LogFollower Follower { get; } = follower;
+
+        public string Key { get; } = key;
+
+        public List<(string Jail, IGuardFilter Filter)> Readers { get; } = [];
+
+        /// <summary>Whether the position moved since it was last saved.</summary>
+        public bool Dirty { get; set; }
+
+        /// <summary>The problem last reported, until a read succeeds again.</summary>
+        public string? Problem { get; set; }
+
+        public SkipReport Skipped { get; } = new(follower.Path);
+    }
+
+    /// <summary>Says how many lines a source skipped: at once the first time, then at most once a minute.</summary>
+    private sealed class SkipReport(string source)
+    {
+        private long _reported;
+        private DateTimeOffset _reportedAt = DateTimeOffset.MinValue;
+
+        /// <param name="service">The guard, for its clock and log.</param>
+        /// <param name="total">The lines the source skipped since the guard started.</param>
+        public void Update(GuardService service, long total)
+        {
+            DateTimeOffset now = service._time.GetUtcNow();
+            if (total == _reported || now - _reportedAt < s_skippedReportInterval)
+            {
+                return;
+            }
+
+            LogSkipped(service._logger, total - _reported, source, LineSplitter.MaxLineLength, total);
+            _reported = total;
+            _reportedAt = now;
+        }
+    }
+}
