@@ -47,6 +47,41 @@ internal static class GatewayApplier
         StateStore.Save(config.Interface, state);
     }
 
+    /// <summary>
+    /// How the running interface differs from what holt.toml wants, one phrase each (empty when it does not): a peer
+    /// someone added with <c>wg set</c>, one removed behind Holt's back, or one whose keys or routes were changed.
+    /// </summary>
+    public static IReadOnlyList<string> Drift(GatewayConfig config, DeviceStatus status, DateTimeOffset now)
+    {
+        DesiredDevice desired = Desired(config, now);
+        Dictionary<string, DesiredPeer> wanted = desired.Peers.ToDictionary(p => p.PublicKey, StringComparer.Ordinal);
+        Dictionary<string, string> names = config.Peers.ToDictionary(p => p.PublicKey, p => p.Name, StringComparer.Ordinal);
+        var drift = new List<string>();
+        foreach (PeerStatus peer in status.Peers)
+        {
+            if (!wanted.TryGetValue(peer.PublicKey, out DesiredPeer? want))
+            {
+                drift.Add(names.TryGetValue(peer.PublicKey, out string? name)
+                    ? $"peer '{name}' is on the interface though holt.toml disables it"
+                    : $"an unmanaged peer {peer.PublicKey[..8]}... (not in holt.toml) is on the interface");
+            }
+            else if (want.PresharedKey != peer.PresharedKey || want.Keepalive != peer.PersistentKeepalive ||
+                want.AllowedIps.Count != peer.AllowedIps.Count || !want.AllowedIps.All(n => peer.AllowedIps.Contains(n.ToString())))
+            {
+                drift.Add($"peer '{names[peer.PublicKey]}' was changed on the interface");
+            }
+        }
+
+        var present = status.Peers.Select(p => p.PublicKey).ToHashSet(StringComparer.Ordinal);
+        drift.AddRange(desired.Peers.Where(p => !present.Contains(p.PublicKey)).Select(p => $"peer '{names[p.PublicKey]}' is missing from the interface"));
+        if (status.ListenPort != desired.ListenPort)
+        {
+            drift.Add($"the interface listens on port {status.ListenPort}, not {desired.ListenPort}");
+        }
+
+        return drift;
+    }
+
     /// <summary>Applies the peers when the gateway runs; false, changing nothing, when it does not.</summary>
     public static bool ApplyPeersLive(GatewayConfig config, DateTimeOffset now)
     {

@@ -22,6 +22,12 @@ internal sealed record GatewayClaim
 
     public required string Config { get; init; }
 
+    /// <summary>
+    /// The network namespace the gateway runs in (net:[INODE]): ports, subnets and interfaces are each namespace's
+    /// own, so only a gateway in the same one can collide with this one.
+    /// </summary>
+    public string? Namespace { get; init; }
+
     [JsonIgnore]
     public IReadOnlyList<IPNetwork> Subnets => SubnetTexts.Select(t => IPNetwork.TryParse(t, out IPNetwork n) ? n : default).Where(n => n != default).ToList();
 
@@ -39,6 +45,7 @@ internal sealed record GatewayClaim
             Port = config.ListenPort,
             Config = configPath,
             SubnetTexts = config.VpnSubnets.Select(s => s.ToString()).ToList(),
+            Namespace = CurrentNamespace(),
         };
         _ = Directory.CreateDirectory(PidFile.Directory);
         AtomicFile.WriteAllBytes(PathFor(config.Interface), JsonSerializer.SerializeToUtf8Bytes(claim, ClaimJson.Default.GatewayClaim), AtomicFile.Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
@@ -55,9 +62,23 @@ internal sealed record GatewayClaim
         }
     }
 
-    /// <summary>The claims of gateways whose daemon is alive now.</summary>
+    /// <summary>This process's network namespace as the kernel names it (net:[4026531833]), or null when unknown.</summary>
+    public static string? CurrentNamespace()
+    {
+        try
+        {
+            return new FileInfo("/proc/self/ns/net").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The claims of gateways whose daemon is alive now, in this network namespace.</summary>
     public static IReadOnlyList<GatewayClaim> Running()
     {
+        string? here = CurrentNamespace();
         var claims = new List<GatewayClaim>();
         if (!Directory.Exists(PidFile.Directory))
         {
@@ -69,7 +90,8 @@ internal sealed record GatewayClaim
             try
             {
                 using FileStream stream = File.OpenRead(path);
-                if (JsonSerializer.Deserialize(stream, ClaimJson.Default.GatewayClaim) is GatewayClaim claim && claim.Pid != Environment.ProcessId && HoltProcess.IsHolt(claim.Pid))
+                if (JsonSerializer.Deserialize(stream, ClaimJson.Default.GatewayClaim) is GatewayClaim claim && claim.Pid != Environment.ProcessId &&
+                    (claim.Namespace is null || claim.Namespace == here) && HoltProcess.IsHolt(claim.Pid))
                 {
                     claims.Add(claim);
                 }

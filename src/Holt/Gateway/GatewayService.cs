@@ -107,10 +107,20 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
                     DisableExpired(now);
                     if (control.TryGet() is DeviceStatus status)
                     {
-                        GatewayState state = StateStore.Load(_config.Interface);
-                        if (state.Sample(status))
+                        IReadOnlyList<string> drift = GatewayApplier.Drift(_config, status, now);
+                        if (drift.Count > 0)
                         {
-                            StateStore.Save(_config.Interface, state);
+                            // Someone changed the interface behind holt.toml's back (wg set): put it back, as wg syncconf would.
+                            LogDrift(_context.Logger, string.Join("; ", drift));
+                            GatewayApplier.ApplyPeers(_config, control, status, now);
+                        }
+                        else
+                        {
+                            GatewayState state = StateStore.Load(_config.Interface);
+                            if (state.Sample(status))
+                            {
+                                StateStore.Save(_config.Interface, state);
+                            }
                         }
                     }
                 }
@@ -194,6 +204,9 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
 
         return wait + TimeSpan.FromMilliseconds(50);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the interface differs from holt.toml ({Drift}); reapplied holt.toml")]
+    private static partial void LogDrift(ILogger logger, string drift);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "peer {Name} expired and is now disabled")]
     private static partial void LogExpired(ILogger logger, string name);
