@@ -40,6 +40,7 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
     private ITimer? _timer;
     private TableWatch? _watch;
     private TimeSpan _interval = UnwatchedInterval;
+    private bool _started;
 
     public string Name => "firewall";
 
@@ -49,6 +50,13 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
         {
             _context = context;
             _settings = settings;
+            if (!_started)
+            {
+                // The count is this daemon's: a restart of the service after a fault keeps it.
+                RepairLog.Clear(FirewallRuntime.RepairsPath(settings.Gateway.Interface));
+                _started = true;
+            }
+
             using (store.Lock())
             {
                 RemoveLegacyTable(context.Logger);

@@ -40,10 +40,12 @@ internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
     private ITimer? _timer;
     private TableWatch? _watch;
     private TimeSpan _interval = UnwatchedInterval;
+    private bool _started;
 
     public string Name => "guard";
 
-    public static string RepairsPath => Path.Combine(PidFile.Directory, "guard.repairs");
+    /// <summary>The ban table's repairs since this guard's daemon started, beside the ban store (one guard per state directory).</summary>
+    public static string RepairsPath => Path.Combine(StateStore.StateDirectory(), "guard.repairs");
 
     public void Start(GuardSettings settings, ServiceContext context)
     {
@@ -51,6 +53,13 @@ internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
         {
             _context = context;
             _settings = settings;
+            if (!_started)
+            {
+                // The count is this daemon's: a restart of the service after a fault keeps it.
+                RepairLog.Clear(RepairsPath);
+                _started = true;
+            }
+
             if (!settings.Guard.Enabled)
             {
                 LogOff(context.Logger);
