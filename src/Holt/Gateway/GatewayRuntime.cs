@@ -67,6 +67,7 @@ internal sealed partial class GatewayRuntime : IDisposable
             GatewayApplier.ApplyPeers(config, control, status, now);
             GatewayInterface.Configure(config);
             Forwarding.Enable(config, logger);
+            Reconnect(config, control, state, now, logger);
             PidFile.Write(config.Interface);
             GatewayClaim.Write(config, configPath);
             return new GatewayRuntime(config, network, control);
@@ -79,6 +80,47 @@ internal sealed partial class GatewayRuntime : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// A restart (after a crash, an OOM kill, holt down and up) leaves the peers with sessions this new interface
+    /// does not know. They would find out only when a reply fails to come, about 15 s after they next send. So the
+    /// gateway starts the handshakes itself for the peers that handshook within a session's lifetime (Reject-After-Time,
+    /// 180 s): it gives each the endpoint the last run saw, and sends one datagram to its VPN address (the discard
+    /// port), which the engine holds while it initiates. A peer that moved meanwhile is only asked in vain.
+    /// </summary>
+    private static void Reconnect(GatewayConfig config, WireGuardControl control, GatewayState state, DateTimeOffset now, ILogger logger)
+    {
+        List<(PeerConfig Peer, string Endpoint)> recent = config.Peers
+            .Where(p => p.IsActive(now) && state.Peers.TryGetValue(p.PublicKey, out PeerTraffic? t) &&
+                t.LastEndpoint is not null && t.LastHandshake is DateTimeOffset seen && now - seen <= s_sessionLifetime && now >= seen)
+            .Select(p => (p, state.Peers[p.PublicKey].LastEndpoint!))
+            .ToList();
+        if (recent.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            control.SetEndpoints(recent.Select(r => (r.Peer.PublicKey, r.Endpoint)).ToList());
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            foreach ((PeerConfig peer, _) in recent)
+            {
+                _ = socket.SendTo([0], new IPEndPoint(peer.Address, DiscardPort));
+            }
+
+            LogReconnecting(logger, recent.Count);
+        }
+        catch (Exception e) when (e is CommandException or SocketException)
+        {
+            // The peers reconnect by themselves, only later.
+            LogReconnectFailed(logger, e.Message);
+        }
+    }
+
+    private const int DiscardPort = 9;
+
+    private static readonly TimeSpan s_sessionLifetime = TimeSpan.FromSeconds(180);
 
     /// <summary>Saves nothing and removes the interface and the claim (the daemon saved the totals before).</summary>
     public void TearDown()
@@ -196,6 +238,12 @@ internal sealed partial class GatewayRuntime : IDisposable
 
     private static bool Overlaps(IPNetwork a, IPNetwork b) =>
         a.BaseAddress.AddressFamily == b.BaseAddress.AddressFamily && (a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "asking {Count} recently connected peers to reconnect")]
+    private static partial void LogReconnecting(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot ask the peers to reconnect: {Problem}")]
+    private static partial void LogReconnectFailed(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "removing interface {Name}, left by a gateway daemon that is no longer running")]
     private static partial void LogLeftover(ILogger logger, string name);

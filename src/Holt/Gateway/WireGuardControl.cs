@@ -34,6 +34,9 @@ internal abstract class WireGuardControl(string interfaceName)
     /// <summary>Changes the interface from <paramref name="current"/> (its state just read) to <paramref name="desired"/>.</summary>
     public abstract SyncResult Sync(DesiredDevice desired, DeviceStatus current);
 
+    /// <summary>Sets the endpoints of peers already on the interface (base64 key, "ADDRESS:PORT" as wg prints it).</summary>
+    public abstract void SetEndpoints(IReadOnlyList<(string PublicKey, string Endpoint)> endpoints);
+
     /// <summary>Reads the interface's state, then syncs it.</summary>
     public SyncResult Sync(DesiredDevice desired) =>
         Sync(desired, TryGet() ?? throw new CommandException($"interface {InterfaceName} is not running"));
@@ -80,6 +83,20 @@ internal sealed class EngineControl(string interfaceName) : WireGuardControl(int
         }
 
         return Compare(current, desired);
+    }
+
+    public override void SetEndpoints(IReadOnlyList<(string PublicKey, string Endpoint)> endpoints)
+    {
+        var body = new StringBuilder();
+        foreach ((string key, string endpoint) in endpoints)
+        {
+            body.Append("public_key=").Append(Hex(key)).Append("\nupdate_only=true\nendpoint=").Append(endpoint).Append('\n');
+        }
+
+        if (body.Length > 0)
+        {
+            UapiClient.Set(InterfaceName, body.ToString());
+        }
     }
 
     /// <summary>The set request that turns <paramref name="current"/> into <paramref name="desired"/>, or "" if none.</summary>
@@ -151,6 +168,14 @@ internal sealed class KernelControl(string interfaceName) : WireGuardControl(int
         // The configuration, keys included, goes through standard input, never the command line.
         _ = ExternalTool.Run("wg", ["syncconf", InterfaceName, "/dev/stdin"], ConfigText(desired), InstallHint);
         return Compare(current, desired);
+    }
+
+    public override void SetEndpoints(IReadOnlyList<(string PublicKey, string Endpoint)> endpoints)
+    {
+        foreach ((string key, string endpoint) in endpoints)
+        {
+            _ = ExternalTool.Run("wg", ["set", InterfaceName, "peer", key, "endpoint", endpoint], installHint: InstallHint);
+        }
     }
 
     internal static string ConfigText(DesiredDevice desired)

@@ -29,6 +29,31 @@ internal static class AtomicFile
     /// <exception cref="IOException">It cannot be written; the message says why, in one line.</exception>
     public static WriteTarget Check(string path) => WriteTarget.Resolve(path);
 
+    /// <summary>
+    /// Deletes the temporary copies of <paramref name="name"/> left by writers that are gone: a process killed with
+    /// -9 (an OOM kill, a crash) between creating its temporary file and renaming it cannot clean up, and the copy may
+    /// hold private keys. A live writer's file is left alone: its process id is in the name.
+    /// </summary>
+    public static void RemoveAbandoned(string directory, string name)
+    {
+        try
+        {
+            foreach (string path in Directory.EnumerateFiles(directory, $".{name}.*.tmp"))
+            {
+                string[] parts = Path.GetFileName(path)[(name.Length + 2)..].Split('.');
+                if (parts.Length == 3 && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid) &&
+                    pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+                {
+                    File.Delete(path);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing to tidy, or not ours to tidy: the write itself decides whether it can go on.
+        }
+    }
+
     public static WriteKind WriteAllText(string path, string text, UnixFileMode mode = Private) =>
         WriteAllBytes(path, Encoding.UTF8.GetBytes(text), mode);
 
@@ -54,6 +79,7 @@ internal static class AtomicFile
     private static void Replace(string full, ReadOnlySpan<byte> content, UnixFileMode mode)
     {
         string directory = Path.GetDirectoryName(full)!;
+        RemoveAbandoned(directory, Path.GetFileName(full));
         string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
 
         // Killed between creating the temporary file and renaming it, a process would leave a copy of the secret
