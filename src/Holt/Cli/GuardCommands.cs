@@ -54,7 +54,7 @@ internal static class GuardCommands
             var logger = new Logging.TextLogger(Console.Error, "guard", Logging.LogLevelSwitch.FromEnvironment());
             using var stop = new StopRequest();
             using var host = new ServiceHost(store, logger, TimeProvider.System);
-            host.Add(new GuardDaemonService(), GuardSettings.Of, critical: true);
+            host.Add(new GuardDaemonService(standBy: false), GuardSettings.Of, critical: true);
             host.Run(file, stop.Token, () => Console.Error.WriteLine($"The guard runs ({(file is null ? "default jails" : store.Path)}); Ctrl-C stops it."));
             Console.Error.WriteLine($"The guard stopped ({stop.Reason}).");
             return 0;

@@ -85,14 +85,33 @@ internal static class BanTable
     }
 
     /// <summary>
-    /// Deletes the table and creates it afresh, empty, as the guard does at its start and when the table was
-    /// removed or tampered with (the bans are then put back from the store, with the time they have left).
+    /// Deletes the table and creates it afresh, empty, when it was removed or tampered with (the bans are then put
+    /// back from the store, with the time they have left).
     /// </summary>
     public static void Recreate()
     {
         NftTables.Remove(Table);
         Run(Definition);
-        Volatile.Write(ref s_definitionDigest, NftTables.ListJson(Table) is string json ? NftCanonical.Digest(json, withElements: false) : null);
+    }
+
+    /// <summary>
+    /// Learns what the table looks like as Holt defines it, from a scratch copy under a name of this process's own
+    /// (created, listed, deleted), so the real table, and the bans in it, are never touched to learn it.
+    /// </summary>
+    public static void LearnDefinition()
+    {
+        string scratch = $"{Table}_probe_{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}";
+        NftTables.Remove(scratch);
+        Run(Definition.Replace($"table inet {Table} {{", $"table inet {scratch} {{", StringComparison.Ordinal));
+        try
+        {
+            string? json = NftTables.ListJson(scratch)?.Replace($"\"{scratch}\"", $"\"{Table}\"", StringComparison.Ordinal);
+            Volatile.Write(ref s_definitionDigest, json is null ? null : NftCanonical.Digest(json, withElements: false));
+        }
+        finally
+        {
+            NftTables.Remove(scratch);
+        }
     }
 
     /// <summary>Bans <paramref name="network"/> for <paramref name="time"/>, replacing any ban it has (a new time).</summary>

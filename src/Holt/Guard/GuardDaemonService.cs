@@ -21,7 +21,11 @@ internal sealed record GuardSettings(GuardConfig Guard, GatewayConfig? Gateway)
 /// its table in place. When <c>inet holt_guard</c> is removed or tampered with, the service recreates it and puts
 /// every active ban back with the time it has left; repairs are logged, counted and rate-limited.
 /// </summary>
-internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
+/// <param name="standBy">
+/// Whether to stand by when another guard of this state directory runs (a second gateway daemon), rather than fail
+/// (<c>holt guard run</c>, where a second guard is a mistake to report).
+/// </param>
+internal sealed partial class GuardDaemonService(bool standBy = true) : IDaemonService<GuardSettings>
 {
     /// <summary>How often the ban table is checked although no change was announced (changes are announced).</summary>
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(30);
@@ -53,25 +57,53 @@ internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
         {
             _context = context;
             _settings = settings;
-            if (!_started)
-            {
-                // The count is this daemon's: a restart of the service after a fault keeps it.
-                RepairLog.Clear(RepairsPath);
-                _started = true;
-            }
-
             if (!settings.Guard.Enabled)
             {
                 LogOff(context.Logger);
                 return;
             }
 
-            var ignore = IgnorePolicy.For(settings.Gateway, settings.Guard.IgnoreIp, context.Time);
-            _guard = GuardRunner.Start(settings.Guard, ignore, context.Logger, context.Time, context.Fault);
-            _watch = TableWatch.TryStart([BanTable.Table], CheckSoon, context.Logger);
-            _interval = _watch is null ? UnwatchedInterval : CheckInterval;
-            _timer = context.Time.CreateTimer(_ => Check(), null, TimeSpan.Zero, _interval);
+            _timer = context.Time.CreateTimer(_ => Check(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (!TryRun())
+            {
+                if (!standBy)
+                {
+                    _timer.Dispose();
+                    _timer = null;
+                    throw new CommandException($"the guard already runs (in a gateway daemon, or another holt guard run) for {StateStore.StateDirectory()}");
+                }
+
+                // One guard per state directory: another daemon's (a second gateway sharing /var/lib/holt) guards
+                // this machine. This one stands by, and takes over when that one stops.
+                LogStandby(context.Logger);
+                _ = _timer.Change(s_standbyInterval, s_standbyInterval);
+            }
         }
+    }
+
+    private static readonly TimeSpan s_standbyInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Starts the guard when its lock is free; false when another guard of this state directory runs.</summary>
+    private bool TryRun()
+    {
+        var ignore = IgnorePolicy.For(_settings!.Gateway, _settings.Guard.IgnoreIp, _context!.Time);
+        _guard = GuardRunner.TryStart(_settings.Guard, ignore, _context.Logger, _context.Time, _context.Fault);
+        if (_guard is null)
+        {
+            return false;
+        }
+
+        if (!_started)
+        {
+            // The count is this daemon's: a restart of the service after a fault keeps it.
+            RepairLog.Clear(RepairsPath);
+            _started = true;
+        }
+
+        _watch = TableWatch.TryStart([BanTable.Table], CheckSoon, _context.Logger);
+        _interval = _watch is null ? UnwatchedInterval : CheckInterval;
+        _ = _timer!.Change(TimeSpan.Zero, _interval);
+        return true;
     }
 
     public void Reload(GuardSettings settings)
@@ -118,30 +150,40 @@ internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
     {
         lock (_sync)
         {
-            if (_guard is null || _context is null)
+            if (_context is null || _settings is null || _timer is null)
             {
                 return;
             }
 
             try
             {
-                if (BanTable.IsIntact())
+                if (_guard is null)
                 {
+                    if (TryRun())
+                    {
+                        LogTookOver(_context.Logger);
+                    }
+
                     return;
                 }
 
-                DateTimeOffset now = _context.Time.GetUtcNow();
-                if (!_budget.TryTake(now))
+                if (!BanTable.IsIntact())
                 {
-                    // Too many repairs lately: the next one when the budget allows, not at the next backstop round.
-                    _ = _timer?.Change(_budget.Wait(now) + Settle, _interval);
-                    return;
+                    DateTimeOffset now = _context.Time.GetUtcNow();
+                    if (!_budget.TryTake(now))
+                    {
+                        // Too many repairs lately: the next one when the budget allows, not at the next backstop round.
+                        _ = _timer?.Change(_budget.Wait(now) + Settle, _interval);
+                        return;
+                    }
+
+                    BanTable.Recreate();
+                    RepairLog.Record(RepairsPath, now, $"table inet {BanTable.Table} was removed or changed");
+                    LogRepaired(_context.Logger, BanTable.Table);
                 }
 
-                BanTable.Recreate();
+                // Whoever recreated the table (this guard, or another sharing it), the store's bans go back in.
                 _guard.Service.RequestBanRestore();
-                RepairLog.Record(RepairsPath, now, $"table inet {BanTable.Table} was removed or changed");
-                LogRepaired(_context.Logger, BanTable.Table);
             }
             catch (CommandException e)
             {
@@ -156,6 +198,12 @@ internal sealed partial class GuardDaemonService : IDaemonService<GuardSettings>
 
     [LoggerMessage(Level = LogLevel.Information, Message = "guard: off ([guard] enabled = false)")]
     private static partial void LogOff(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "guard: another daemon runs the guard of this state directory; this one stands by and takes over when it stops")]
+    private static partial void LogStandby(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "guard: took over from the daemon that ran it")]
+    private static partial void LogTookOver(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "guard: restarted with the new [guard]")]
     private static partial void LogRestarted(ILogger logger);

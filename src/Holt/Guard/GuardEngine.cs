@@ -10,6 +10,9 @@ internal interface IBanSink
     /// <summary>Bans <paramref name="network"/> for <paramref name="time"/> (a new time replaces an older one).</summary>
     void Ban(IPNetwork network, TimeSpan time, string jail);
 
+    /// <summary>The networks banned now, or null when the sink cannot tell.</summary>
+    IReadOnlyCollection<IPNetwork>? Held() => null;
+
     /// <summary>Puts many bans in place at once (a restore after a restart, or after the table was removed).</summary>
     void BanAll(IReadOnlyList<(IPNetwork Network, TimeSpan Time, string Jail)> bans)
     {
@@ -26,6 +29,8 @@ internal sealed class KernelBans : IBanSink
     public void Ban(IPNetwork network, TimeSpan time, string jail) => BanTable.Add(network, time, jail);
 
     public void BanAll(IReadOnlyList<(IPNetwork Network, TimeSpan Time, string Jail)> bans) => BanTable.AddAll(bans);
+
+    public IReadOnlyCollection<IPNetwork>? Held() => BanTable.List().Select(b => b.Network).ToHashSet();
 }
 
 /// <summary>
@@ -124,6 +129,26 @@ internal sealed class GuardEngine
             .Where(ban => ban.Item2 > TimeSpan.Zero)
             .ToList();
         _sink.BanAll(bans);
+    }
+
+    /// <summary>
+    /// Puts back the stored bans that still have time left but that the kernel no longer holds (its table was
+    /// recreated, by this guard or another); returns how many.
+    /// </summary>
+    public int RestoreMissing(DateTimeOffset now)
+    {
+        if (_store is null || _sink.Held() is not IReadOnlyCollection<IPNetwork> held)
+        {
+            return 0;
+        }
+
+        List<(IPNetwork, TimeSpan, string)> missing = _store.Active(now)
+            .Where(ban => !held.Contains(ban.Network))
+            .Select(ban => (ban.Network, ban.RemainingAt(now), ban.Jail))
+            .Where(ban => ban.Item2 > TimeSpan.Zero)
+            .ToList();
+        _sink.BanAll(missing);
+        return missing.Count;
     }
 
     /// <summary>One failure in <paramref name="jailName"/>; the ban it earned, if any.</summary>

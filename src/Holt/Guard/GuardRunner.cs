@@ -24,16 +24,31 @@ internal static class GuardRunner
 
     /// <summary>Takes the guard's lock, puts the table in place and starts the guard with <paramref name="config"/>.</summary>
     /// <exception cref="CommandException">Another guard runs, or the store or a source cannot be opened.</exception>
-    public static RunningGuard Start(GuardConfig config, IgnorePolicy ignore, ILogger logger, TimeProvider time, Action<Exception>? faulted)
+    public static RunningGuard Start(GuardConfig config, IgnorePolicy ignore, ILogger logger, TimeProvider time, Action<Exception>? faulted) =>
+        TryStart(config, ignore, logger, time, faulted) ??
+            throw new CommandException($"the guard already runs (in the gateway daemon or `holt guard run`; {LockPath} is locked)");
+
+    /// <summary>As <see cref="Start"/>, but null when another guard of this state directory runs.</summary>
+    public static RunningGuard? TryStart(GuardConfig config, IgnorePolicy ignore, ILogger logger, TimeProvider time, Action<Exception>? faulted)
     {
-        SafeFdHandle guardLock = TakeLock();
+        if (TakeLock() is not SafeFdHandle guardLock)
+        {
+            return null;
+        }
+
         BanStore? store = null;
         try
         {
             store = BanStore.Open(BanStore.DefaultPath);
 
-            // Afresh, so a rule someone slipped into the table is gone; the bans come back from the store at once.
-            BanTable.Recreate();
+            // Another guard (of another state directory) may share the table and its bans: it is recreated only when
+            // it is not as Holt defines it; the service's start then puts this store's bans back in any case.
+            BanTable.LearnDefinition();
+            BanTable.Ensure();
+            if (!BanTable.IsIntact())
+            {
+                BanTable.Recreate();
+            }
             var service = new GuardService(config, ignore, store, new KernelBans(), logger, time)
             {
                 Faulted = faulted,
@@ -78,7 +93,7 @@ internal static class GuardRunner
         }
     }
 
-    private static SafeFdHandle TakeLock()
+    private static SafeFdHandle? TakeLock()
     {
         string path = LockPath;
         Storage.AtomicFile.CreateParent(path);
@@ -93,7 +108,7 @@ internal static class GuardRunner
         if (Libc.flock(handle, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
         {
             handle.Dispose();
-            throw new CommandException($"the guard already runs (in the gateway daemon or `holt guard run`; {path} is locked)");
+            return null;
         }
 
         return handle;

@@ -86,7 +86,7 @@ internal sealed partial class GuardService : IDisposable
         }
     }
 
-    /// <summary>Asks the guard's thread to put every active ban back into the kernel (its table was removed).</summary>
+    /// <summary>Asks the guard's thread to put back every active ban the kernel lost (its table was removed or recreated).</summary>
     public void RequestBanRestore()
     {
         _ = Interlocked.Exchange(ref _restoreRequested, 1);
@@ -195,9 +195,9 @@ internal sealed partial class GuardService : IDisposable
             throw new InvalidOperationException("a fault injected by a test");
         }
 
-        if (Interlocked.Exchange(ref _restoreRequested, 0) != 0)
+        if (Interlocked.Exchange(ref _restoreRequested, 0) != 0 && _engine.RestoreMissing(now) is int restored and > 0)
         {
-            _engine.RestoreBans(now);
+            LogRestored(_logger, restored);
         }
 
         foreach (FileSource source in _files)
@@ -357,6 +357,9 @@ internal sealed partial class GuardService : IDisposable
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "guard: put {Count} bans the kernel had lost back in place, with the time they have left")]
+    private static partial void LogRestored(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "guard: {Line}")]
     private static partial void LogBan(ILogger logger, string line);

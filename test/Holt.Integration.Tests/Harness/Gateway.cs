@@ -11,11 +11,12 @@ namespace Holt.Integration.Tests.Harness;
 /// </summary>
 internal sealed class Gateway
 {
-    private Gateway(Lab lab, Host host)
+    private Gateway(Lab lab, Host host, string suffix = "")
     {
         Lab = lab;
         Host = host;
-        string directory = Path.Combine(lab.Directory, "gateway-" + host.Number);
+        Interface = host.Interface + suffix;
+        string directory = Path.Combine(lab.Directory, "gateway-" + host.Number + suffix);
         System.IO.Directory.CreateDirectory(directory);
         ConfigPath = Path.Combine(directory, "holt.toml");
         StateDirectory = Path.Combine(directory, "state");
@@ -33,7 +34,8 @@ internal sealed class Gateway
 
     public string LogPath { get; }
 
-    public string Interface => Host.Interface;
+    /// <summary>The gateway's interface: named after its host's namespace (a second gateway beside it adds a suffix).</summary>
+    public string Interface { get; }
 
     public string StateFile => Path.Combine(StateDirectory, Interface + ".json");
 
@@ -57,6 +59,22 @@ internal sealed class Gateway
         [
             "init", "--endpoint", $"{host.UnderlayV4}:{host.ListenPort}", "--port", host.ListenPort.ToString(),
             "--interface", host.Interface, .. initArguments,
+        ]);
+        return gateway;
+    }
+
+    /// <summary>
+    /// A second gateway on <paramref name="first"/>'s host (the same network namespace), with its own holt.toml,
+    /// state directory and interface, and the port and subnet given: two gateways on one host.
+    /// </summary>
+    public static async Task<Gateway> CreateBesideAsync(Gateway first, string suffix, int port, params string[] initArguments)
+    {
+        var gateway = new Gateway(first.Lab, first.Host, suffix);
+        first.Lab.OnTeardown(gateway.TearDownAsync);
+        await gateway.CheckAsync(
+        [
+            "init", "--endpoint", $"{first.Host.UnderlayV4}:{port}", "--port", port.ToString(),
+            "--interface", gateway.Interface, .. initArguments,
         ]);
         return gateway;
     }
