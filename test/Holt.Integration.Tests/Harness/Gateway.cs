@@ -42,12 +42,22 @@ internal sealed class Gateway
     /// <summary>The gateway's own nftables table (inet), named after its interface.</summary>
     public string Table => "holt-" + Interface;
 
-    public Dictionary<string, string> Environment => new()
+    public Dictionary<string, string> Environment
     {
-        ["HOLT_CONFIG"] = ConfigPath,
-        ["HOLT_STATE_DIR"] = StateDirectory,
-        ["LOG_LEVEL"] = "verbose",
-    };
+        get
+        {
+            var environment = new Dictionary<string, string>(ExtraEnvironment)
+            {
+                ["HOLT_CONFIG"] = ConfigPath,
+                ["HOLT_STATE_DIR"] = StateDirectory,
+                ["LOG_LEVEL"] = "verbose",
+            };
+            return environment;
+        }
+    }
+
+    /// <summary>More variables for every holt this gateway runs (test hooks, a syslog socket of the test's own).</summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = [];
 
     /// <summary>A host on the hub with <c>holt init</c> done (endpoint its underlay address and port), not yet up.</summary>
     public static async Task<Gateway> CreateAsync(Lab lab, params string[] initArguments)
