@@ -170,6 +170,52 @@ public sealed class FloodTests(ITestOutputHelper output)
             Assert.DoesNotContain(reader.UnderlayV4, await BansAsync(gateway));
         });
 
+    [RootFact]
+    public Task APeersEndpoint_IsNeverBanned_AndAManualBanOfItNeedsForce() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            // A family member's laptop at home shares the home's public address with the peer "mom" there.
+            (Harness.Gateway gateway, Rsyslog syslog, Sshd sshd) = await StartAsync(lab, maxretry: 3);
+            Host home = await lab.AddHostAsync(Implementation.WireGuardGo);
+            (await lab.WgQuickAsync(home, "up", await Harness.Gateway.WriteClientConfigAsync(lab, home, await gateway.AddPeerAsync("mom")))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(home, "10.8.0.1", "the gateway from home");
+            string target = gateway.Host.UnderlayV4;
+
+            // Wrong passwords from the home's address, more than maxretry: the guard counts them as ignored, never bans.
+            for (int i = 0; i < 5; i++)
+            {
+                await FailAsync(home, target);
+            }
+
+            string status = Path.Combine(gateway.StateDirectory, "guard.status");
+            await Poll.UntilAsync(
+                () => Task.FromResult(File.Exists(status) && System.Text.Json.JsonDocument.Parse(File.ReadAllText(status)).RootElement.GetProperty("ignored").GetInt64() >= 5),
+                TimeSpan.FromSeconds(10),
+                () => "the guard did not see the five failures: " + File.ReadAllText(syslog.AuthLog));
+            Assert.DoesNotContain(home.UnderlayV4, await BansAsync(gateway));
+            await Traffic.AssertPingsAsync(home, "10.8.0.1");
+
+            // By hand it takes --force, and says what it cuts.
+            CommandResult refused = await gateway.RunAsync("guard", "ban", home.UnderlayV4);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains($"not banning {home.UnderlayV4}: it is a way in (the endpoint of peer 'mom'", refused.Error, StringComparison.Ordinal);
+            Assert.Contains("--force bans it anyway", refused.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain(home.UnderlayV4, await BansAsync(gateway));
+
+            CommandResult forced = await gateway.RunAsync("guard", "ban", home.UnderlayV4, "--force");
+            Assert.Equal(0, forced.ExitCode);
+            Assert.Contains("warning: this ban cuts the endpoint of peer 'mom'", forced.Error, StringComparison.Ordinal);
+            await Traffic.AssertNoReplyAsync(home, target, "the home's address is banned by hand");
+
+            // The gateway's own address and loopback: never, whatever the flag.
+            Assert.Contains("it is a way in (this machine's own address", (await gateway.RunAsync("guard", "ban", target)).Error, StringComparison.Ordinal);
+            Assert.Contains("it is loopback", (await gateway.RunAsync("guard", "ban", "127.0.0.1", "--force")).Error, StringComparison.Ordinal);
+
+            await gateway.CheckAsync("guard", "unban", home.UnderlayV4);
+            await Traffic.WaitUntilReachableAsync(home, "10.8.0.1", "the gateway from home, unbanned");
+            _ = sshd;
+        });
+
     /// <summary>A gateway whose guard follows the lab's auth.log, fed by rsyslogd from a password-taking sshd.</summary>
     private static async Task<(Harness.Gateway, Rsyslog, Sshd)> StartAsync(Lab lab, int maxretry)
     {
