@@ -33,7 +33,8 @@ internal static class GatewayApplier
     /// Applies the peers of <paramref name="config"/> to the running interface whose state is
     /// <paramref name="status"/>, and updates the state file. The caller holds the configuration lock.
     /// </summary>
-    public static void ApplyPeers(GatewayConfig config, WireGuardControl control, DeviceStatus status, DateTimeOffset now)
+    /// <returns>What the sync created and removed.</returns>
+    public static SyncResult ApplyPeers(GatewayConfig config, WireGuardControl control, DeviceStatus status, DateTimeOffset now)
     {
         GatewayState state = StateStore.Load(config.Interface);
         _ = state.Sample(status);
@@ -45,6 +46,7 @@ internal static class GatewayApplier
 
         state.Prune(config.Peers.Select(p => p.PublicKey));
         StateStore.Save(config.Interface, state);
+        return result;
     }
 
     /// <summary>
@@ -91,7 +93,7 @@ internal static class GatewayApplier
             return false;
         }
 
-        ApplyPeers(config, control, status, now);
+        _ = ApplyPeers(config, control, status, now);
         return true;
     }
 }

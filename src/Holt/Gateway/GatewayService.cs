@@ -85,7 +85,17 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
     {
         if (control.TryGet() is DeviceStatus status)
         {
-            GatewayApplier.ApplyPeers(config, control, status, now);
+            LogUnmanaged(config, GatewayApplier.ApplyPeers(config, control, status, now));
+        }
+    }
+
+    /// <summary>Says which peers a sync removed that holt.toml never had (added with wg set).</summary>
+    private void LogUnmanaged(GatewayConfig config, SyncResult result)
+    {
+        var known = config.Peers.Select(p => p.PublicKey).ToHashSet(StringComparer.Ordinal);
+        foreach (string key in result.Removed.Where(k => !known.Contains(k)))
+        {
+            LogRemovedUnmanaged(_context!.Logger, key[..8]);
         }
     }
 
@@ -112,7 +122,7 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
                         {
                             // Someone changed the interface behind holt.toml's back (wg set): put it back, as wg syncconf would.
                             LogDrift(_context.Logger, string.Join("; ", drift));
-                            GatewayApplier.ApplyPeers(_config, control, status, now);
+                            LogUnmanaged(_config, GatewayApplier.ApplyPeers(_config, control, status, now));
                         }
                         else
                         {
@@ -204,6 +214,9 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
 
         return wait + TimeSpan.FromMilliseconds(50);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "removed an unmanaged peer {Key}... from the interface (it is not in holt.toml)")]
+    private static partial void LogRemovedUnmanaged(ILogger logger, string key);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the interface differs from holt.toml ({Drift}); reapplied holt.toml")]
     private static partial void LogDrift(ILogger logger, string drift);

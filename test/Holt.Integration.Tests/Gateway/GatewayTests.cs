@@ -248,6 +248,54 @@ public sealed class GatewayTests(ITestOutputHelper output)
         });
 
     [RootFact]
+    public Task AHandEditedSubnet_ReachesTheInterface_AndTheClientsOnIt() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host client = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string config = await gateway.AddPeerAsync("laptop");
+            Assert.Contains("inet 10.8.0.1/24", await gateway.Host.Namespace.ExecAsync(Tools.Ip, "-4", "address", "show", "dev", gateway.Interface), StringComparison.Ordinal);
+
+            // Renumbered by hand: the subnet, the gateway's address and the peer's.
+            await gateway.EditConfigAsync(text => text.Replace("10.8.0.", "10.20.0.", StringComparison.Ordinal));
+            await Poll.UntilAsync(
+                async () => (await gateway.Host.Namespace.ExecAsync(Tools.Ip, "-4", "address", "show", "dev", gateway.Interface)).Contains("inet 10.20.0.1/24", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(15),
+                () => "the interface did not get the new address");
+            string addresses = await gateway.Host.Namespace.ExecAsync(Tools.Ip, "-4", "address", "show", "dev", gateway.Interface);
+            Assert.DoesNotContain("10.8.0.1", addresses, StringComparison.Ordinal);
+            Assert.Contains("10.20.0.2/32", await gateway.Host.WgAsync("show", gateway.Interface, "allowed-ips"), StringComparison.Ordinal);
+
+            string renumbered = await gateway.CheckAsync("peer", "config", "laptop");
+            Assert.Contains("Address = 10.20.0.2/32", renumbered, StringComparison.Ordinal);
+            (await lab.WgQuickAsync(client, "up", await Harness.Gateway.WriteClientConfigAsync(lab, client, renumbered))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(client, "10.20.0.1", "the gateway at its new address");
+            _ = config;
+        });
+
+    [RootFact]
+    public Task APeerAddedWithWgSet_ShowsAsUnmanaged_AndTheDaemonRemovesIt() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            await gateway.AddPeerAsync("laptop");
+            string stranger = (await Command.CheckAsync([Tools.Wg, "genkey"], input: null)).Trim();
+            string strangerPublic = (await Command.CheckAsync([Tools.Wg, "pubkey"], input: stranger + "\n")).Trim();
+            await gateway.Host.WgAsync("set", gateway.Interface, "peer", strangerPublic, "allowed-ips", "10.8.0.99/32");
+
+            string status = await gateway.CheckAsync("status");
+            Assert.Contains($"peer: {strangerPublic} (unmanaged: not in holt.toml; the gateway removes it)", status, StringComparison.Ordinal);
+            await Poll.UntilAsync(
+                async () => !(await gateway.Host.WgAsync("show", gateway.Interface, "peers")).Contains(strangerPublic, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(25),
+                () => "the daemon did not remove the unmanaged peer");
+            Assert.Contains($"removed an unmanaged peer {strangerPublic[..8]}...", await File.ReadAllTextAsync(gateway.LogPath), StringComparison.Ordinal);
+            Assert.Contains(JsonOf(await gateway.PeersAsync(), "laptop", "public_key"), await gateway.Host.WgAsync("show", gateway.Interface, "peers"), StringComparison.Ordinal);
+        });
+
+    [RootFact]
     public Task FirstRun_HoltUpCreatesTheConfiguration_AndAPeerConnects() =>
         Lab.RunAsync(output, async lab =>
         {
