@@ -276,6 +276,9 @@ internal static class PeerCommands
     {
         HoltConfig file = HoltFile.Resolve(configOption).Load();
         GatewayConfig gateway = file.Gateway;
+
+        // Unread, the running interface would make every peer look idle, or the gateway down.
+        Privileges.RequireWhileRunning(gateway, "its peers' handshakes and traffic are read from it");
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
         Uapi.DeviceStatus? device = WireGuardControl.For(gateway).TryGet();
         return (file, PeerView.Build(gateway, StateStore.Load(gateway.Interface), device, now));
