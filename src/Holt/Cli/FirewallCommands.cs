@@ -175,6 +175,12 @@ internal static class FirewallCommands
                 Console.Error.WriteLine($"holt: {broken}");
             }
 
+            // Only what concerns the firewall: the rest of the status (the bans, other interfaces) is not shown here.
+            foreach (string unread in status.Unread.Where(u => u.Contains($"inet {firewall.Table}", StringComparison.Ordinal)))
+            {
+                Console.Error.WriteLine($"holt: {unread}");
+            }
+
             return 0;
         }));
         return command;

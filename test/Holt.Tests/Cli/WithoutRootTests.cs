@@ -71,6 +71,62 @@ public sealed class WithoutRootTests : IDisposable
     }
 
     [Fact]
+    public void Status_SaysWhatItCouldNotRead_NeverZeroBannedOrNotLoaded()
+    {
+        if (_skipped)
+        {
+            return;
+        }
+
+        (int code, string output, string error) = Unprivileged.Run(Environment(), "status");
+
+        Assert.Equal(0, code);
+        Assert.Contains($"interface: {_interface} (gateway, engine, down)\n", output, StringComparison.Ordinal);
+        Assert.Contains($"  firewall: off; table inet holt-{_interface} not read\n", output, StringComparison.Ordinal);
+        Assert.Contains("  guard: not running, bans not read", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 banned", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("not loaded", output + error, StringComparison.Ordinal);
+        Assert.Contains($"holt: cannot read table inet holt-{_interface}: needs root (CAP_NET_ADMIN)\n", error, StringComparison.Ordinal);
+        Assert.Contains("holt: needs root (CAP_NET_ADMIN) to read the guard's bans\n", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StatusJson_LeavesWhatItCouldNotReadNull_AndSaysWhy()
+    {
+        if (_skipped)
+        {
+            return;
+        }
+
+        (int code, string output, _) = Unprivileged.Run(Environment(), "status", "--json");
+
+        Assert.Equal(0, code);
+        using JsonDocument status = JsonDocument.Parse(output);
+        JsonElement root = status.RootElement;
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("guard").GetProperty("banned").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("firewall").GetProperty("loaded").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("firewall").GetProperty("intact").ValueKind);
+        string[] unread = root.GetProperty("unread").EnumerateArray().Select(u => u.GetString()!).ToArray();
+        Assert.Contains($"cannot read table inet holt-{_interface}: needs root (CAP_NET_ADMIN)", unread);
+        Assert.Contains("needs root (CAP_NET_ADMIN) to read the guard's bans", unread);
+    }
+
+    [Fact]
+    public void FirewallStatus_SaysTheTableWasNotRead()
+    {
+        if (_skipped)
+        {
+            return;
+        }
+
+        (int code, string output, string error) = Unprivileged.Run(Environment(), "firewall", "status");
+
+        Assert.Equal(0, code);
+        Assert.Equal($"firewall: off; table inet holt-{_interface} not read\n", output);
+        Assert.Equal($"holt: cannot read table inet holt-{_interface}: needs root (CAP_NET_ADMIN)\n", error);
+    }
+
+    [Fact]
     public void FileOnlyCommands_WorkWhileTheGatewayIsDown()
     {
         if (_skipped)
