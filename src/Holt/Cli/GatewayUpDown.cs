@@ -19,6 +19,8 @@ internal static class GatewayUpDown
     {
         if (foreground)
         {
+            // The daemon logs it at its start instead: its standard error is /dev/null, or the log itself.
+            ConfigStore.ModeWarnings = null;
             ReadySignal? ready = Daemon.TakeReadySignal();
             try
             {

@@ -6,7 +6,8 @@ namespace Holt.Integration.Tests.Gateway;
 /// <summary>
 /// A running gateway as a user without CAP_NET_ADMIN meets it: nobody, in the gateway's namespace, with a copy of
 /// holt.toml it may read and write. What the gateway would take at once is refused before the file changes, and
-/// holt status shows what it could not read as unknown, never as down, idle or empty.
+/// holt status shows what it could not read as unknown, never as down, idle or empty. And holt.toml others may
+/// read is said by holt up and logged by its daemon.
 /// </summary>
 public sealed class WithoutRootTests(ITestOutputHelper output)
 {
@@ -48,6 +49,23 @@ public sealed class WithoutRootTests(ITestOutputHelper output)
 
             // Root sees the whole of it, as before.
             Assert.Contains($"interface: {gateway.Interface} (gateway, engine, up)", await gateway.CheckAsync("status"), StringComparison.Ordinal);
+        });
+
+    [RootFact]
+    public Task WorldReadableConfig_IsSaidOnceByHoltUp_AndLoggedByItsDaemon() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            File.SetUnixFileMode(gateway.ConfigPath, (UnixFileMode)Convert.ToInt32("644", 8));
+
+            (await gateway.UpAsync()).EnsureSuccess();
+
+            // holt up reads the file more than once; the daemon's log (LOG_LEVEL keeps its standard error) is the same file.
+            string[] said = (await File.ReadAllTextAsync(gateway.LogPath)).Split('\n')
+                .Where(l => l.Contains($"{gateway.ConfigPath} has mode 0644:", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(2, said.Length);
+            Assert.Single(said, l => l.StartsWith("holt: warning: ", StringComparison.Ordinal));
+            Assert.Single(said, l => l.StartsWith($"WARN: ({gateway.Interface}) ", StringComparison.Ordinal));
         });
 
     private static Task<CommandResult> AsNobodyAsync(Harness.Gateway gateway, params string[] arguments) =>
