@@ -112,5 +112,6 @@ internal static class GatewayUpDown
 
         GatewayConfig created = InitCommand.Initialize(store, new InitOptions(), force: false);
         Console.Error.WriteLine($"No configuration at {store.Path}, so Holt created one: interface {created.Interface}, subnet {created.Subnet}, UDP port {created.ListenPort}, and clients will dial {created.ClientEndpoint} (the detected address; change 'endpoint' in the file if clients reach this machine by another name or a NAT address).");
+        InitCommand.WarnIfPrivateEndpoint(created, store.Path, rerun: "");
     }
 }
