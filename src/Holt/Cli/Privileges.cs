@@ -38,5 +38,5 @@ internal static class Privileges
     /// Whether the gateway's daemon runs in this network namespace, as any user can tell: its claim file is
     /// world-readable, where its control socket and the kernel's WireGuard state are not.
     /// </summary>
-    public static bool Runs(string interfaceName) => GatewayClaim.Running().Any(c => c.Interface == interfaceName);
+    private static bool Runs(string interfaceName) => GatewayClaim.Running().Any(c => c.Interface == interfaceName);
 }
