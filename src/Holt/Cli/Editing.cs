@@ -15,7 +15,13 @@ internal static class Editing
     {
         DateTimeOffset now = time.GetUtcNow();
         (HoltConfig config, bool applied) = store.Edit(
-            before => ExposeOperations.FollowPeers(before, before.WithGateway(change(before.Gateway, now))),
+            before =>
+            {
+                // Refused before anything is written: the running gateway takes the edit at once, which needs the
+                // privilege, and the file would otherwise be written, refused, and written back.
+                Privileges.RequireWhileRunning(before.Gateway, "it takes the change at once");
+                return ExposeOperations.FollowPeers(before, before.WithGateway(change(before.Gateway, now)));
+            },
             config => Apply(config, now));
         return new EditResult(config, applied);
     };

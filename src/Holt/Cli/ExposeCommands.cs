@@ -41,6 +41,8 @@ internal static class ExposeCommands
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            // Whether or not it applies at once, the new ruleset is checked by nft -c, which needs the privilege too.
+            Privileges.Require();
             var request = new ExposeRequest
             {
                 PublicPort = result.GetValue(port),
@@ -99,6 +101,7 @@ internal static class ExposeCommands
         var command = new Command("remove", "Stop forwarding a public port.\nExample: holt expose remove 8080") { config, port, proto };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            Privileges.Require();
             (_, Exposure exposure, _) = ExposeOperations.Remove(HoltFile.Resolve(result.GetValue(config)), result.GetValue(port), result.GetValue(proto)!, TimeProvider.System.GetUtcNow());
             Console.Error.WriteLine($"Removed the exposure of {Describe(exposure)}.");
             return 0;

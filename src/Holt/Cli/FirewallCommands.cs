@@ -45,6 +45,7 @@ internal static class FirewallCommands
         };
         ssh.SetAction(result => CommandRunner.Run(() =>
         {
+            Privileges.Require();
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             GatewayConfig current = store.Load().Gateway;
             if (WireGuardControl.For(current).TryGet() is null)
@@ -97,6 +98,7 @@ internal static class FirewallCommands
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            Privileges.Require();
             DateTimeOffset deadline = FirewallOperations.Apply(HoltFile.Resolve(result.GetValue(config)), Seconds(result.GetValue(timeout)), TimeProvider.System.GetUtcNow());
             PrintPending(deadline, "The firewall is loaded");
             return 0;
@@ -120,6 +122,7 @@ internal static class FirewallCommands
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            Privileges.Require();
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             HoltConfig current = store.Load();
             if (FirewallRuntime.ReadPending(current.Gateway.Interface) is null)
@@ -172,6 +175,12 @@ internal static class FirewallCommands
                 Console.Error.WriteLine($"holt: {broken}");
             }
 
+            // Only what concerns the firewall: the rest of the status (the bans, other interfaces) is not shown here.
+            foreach (string unread in status.Unread.Where(u => u.Contains($"inet {firewall.Table}", StringComparison.Ordinal)))
+            {
+                Console.Error.WriteLine($"holt: {unread}");
+            }
+
             return 0;
         }));
         return command;
@@ -183,6 +192,8 @@ internal static class FirewallCommands
         var command = new Command("off", "Turn Holt's firewall off: its input rules go; no other table is touched.\nExample: holt firewall off") { config };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            // Without the privilege the table could not even be seen, so "its table is removed" would be a guess.
+            Privileges.Require();
             bool gatewayRunning = FirewallOperations.Off(HoltFile.Resolve(result.GetValue(config)), TimeProvider.System.GetUtcNow());
             Console.Error.WriteLine(gatewayRunning
                 ? "The firewall is off; the running gateway keeps its forwarding and NAT rules in its table."
@@ -200,7 +211,9 @@ internal static class FirewallCommands
         command.SetAction(result => CommandRunner.Run(() =>
         {
             string[] sources = result.GetValue(from) is { Length: > 0 } given ? given : [.. CloudflareRanges.DefaultSources];
-            (int count, string path, bool applied) = CloudflareRanges.Update(HoltFile.Resolve(result.GetValue(config)), sources, TimeProvider.System.GetUtcNow());
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            RequireIfRangesApply(store.Load());
+            (int count, string path, bool applied) = CloudflareRanges.Update(store, sources, TimeProvider.System.GetUtcNow());
             Console.Error.WriteLine($"Wrote {count} ranges to {path}{(applied ? "; the running firewall uses them now" : "")}.");
             return 0;
         }));
@@ -233,6 +246,25 @@ internal static class FirewallCommands
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// New ranges only write a file, unless cloudflare_only ports use them in a table that is loaded now: the
+    /// firewall's (on, or awaiting confirmation) or the running gateway's.
+    /// </summary>
+    private static void RequireIfRangesApply(HoltConfig config)
+    {
+        if (!config.Firewall.Public.Any(p => p.CloudflareOnly))
+        {
+            return;
+        }
+
+        if (config.Firewall.Enabled || FirewallRuntime.ReadPending(config.Gateway.Interface) is not null)
+        {
+            Privileges.Require();
+        }
+
+        Privileges.RequireWhileRunning(config.Gateway, "its table takes the new ranges at once");
     }
 
     private static Option<int> TimeoutOption() => new("--confirm-timeout")

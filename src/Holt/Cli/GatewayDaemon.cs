@@ -27,6 +27,11 @@ internal static partial class GatewayDaemon
 
         TextWriter log = DaemonLog.Open();
         var logger = new TextLogger(log, config.Gateway.Interface, LogLevelSwitch.FromEnvironment(), time);
+        if (store.ModeProblem() is string exposed)
+        {
+            LogExposedConfig(logger, exposed);
+        }
+
         using var stop = new StopRequest();
         GatewayRuntime runtime;
         using (store.Lock())
@@ -94,6 +99,9 @@ internal static partial class GatewayDaemon
 
     [LoggerMessage(Level = LogLevel.Information, Message = "gateway {Name} is up on UDP port {Port} with {Peers} active peers")]
     private static partial void LogRunning(ILogger logger, string name, int port, int peers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}")]
+    private static partial void LogExposedConfig(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shutting down: {Reason}")]
     private static partial void LogStopping(ILogger logger, string reason);

@@ -19,6 +19,8 @@ internal static class GatewayUpDown
     {
         if (foreground)
         {
+            // The daemon logs it at its start instead: its standard error is /dev/null, or the log itself.
+            ConfigStore.ModeWarnings = null;
             ReadySignal? ready = Daemon.TakeReadySignal();
             try
             {
@@ -110,5 +112,6 @@ internal static class GatewayUpDown
 
         GatewayConfig created = InitCommand.Initialize(store, new InitOptions(), force: false);
         Console.Error.WriteLine($"No configuration at {store.Path}, so Holt created one: interface {created.Interface}, subnet {created.Subnet}, UDP port {created.ListenPort}, and clients will dial {created.ClientEndpoint} (the detected address; change 'endpoint' in the file if clients reach this machine by another name or a NAT address).");
+        InitCommand.WarnIfPrivateEndpoint(created, store.Path, rerun: "");
     }
 }

@@ -41,6 +41,7 @@ internal static class GuardCommands
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            Privileges.Require();
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             HoltConfig? file = null;
             if (store.Exists)
@@ -80,6 +81,9 @@ internal static class GuardCommands
             }
 
             TimeSpan duration = ParseDuration(result.GetValue(time)!);
+
+            // Before the ban store: a ban recorded there but refused by nft would come back at the guard's next start.
+            Privileges.Require();
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             HoltConfig? file = store.Exists ? store.Load() : null;
             IgnorePolicy policy = IgnorePolicy.For(file?.Gateway, file?.Guard.IgnoreIp ?? [], TimeProvider.System);
@@ -118,6 +122,9 @@ internal static class GuardCommands
         command.SetAction(result => CommandRunner.Run(() =>
         {
             IPNetwork network = ParseTarget(result.GetValue(address)!);
+
+            // Before the ban store: lifted there alone, the ban would stay in the kernel while this said "Unbanned".
+            Privileges.Require();
             bool stored;
             using (BanStore store = BanStore.Open(BanStore.DefaultPath))
             {
@@ -143,6 +150,8 @@ internal static class GuardCommands
             "The running guard's jails (their logs, failures and bans since it started) and the bans the kernel holds, with their jail and remaining time.\nExample: holt guard status");
         command.SetAction(_ => CommandRunner.Run(() =>
         {
+            // The bans are what it lists, and only nftables has them: without the privilege there is nothing to show.
+            Privileges.Require();
             var text = new StringBuilder();
             if (GuardStatus.ReadRunning() is IReadOnlyList<JailStatus> jails)
             {

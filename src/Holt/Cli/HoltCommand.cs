@@ -18,6 +18,8 @@ internal static class HoltCommand
 
     public static int Run(string[] args)
     {
+        // holt.toml holds every private key: a hand-made copy others can read is said at the command's first read.
+        Config.ConfigStore.ModeWarnings = message => Console.Error.WriteLine($"holt: warning: {message}");
         var root = new RootCommand("Holt: a self-hosted WireGuard gateway.");
         root.Subcommands.Add(TunnelCommand.Create());
         root.Subcommands.Add(InitCommand.Create());

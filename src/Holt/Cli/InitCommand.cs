@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using Holt.Config;
 using Holt.Gateway;
 using Holt.Text;
@@ -43,6 +44,7 @@ internal static class InitCommand
             };
             GatewayConfig created = Initialize(store, options, result.GetValue(force));
             Console.Error.WriteLine($"Created {store.Path}: interface {created.Interface}, {created.Subnet}{(created.Subnet6 is null ? "" : $" and {created.Subnet6}")}, UDP port {created.ListenPort}, clients dial {created.ClientEndpoint}.");
+            WarnIfPrivateEndpoint(created, store.Path, "holt init --endpoint NAME --force, or ");
             Console.Error.WriteLine("Next: holt up, then holt peer add NAME.");
             return 0;
         }));
@@ -77,6 +79,20 @@ internal static class InitCommand
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// A private endpoint, detected or given, is all a cloud VM behind 1:1 NAT (GCP, AWS) sees of itself: clients
+    /// elsewhere would dial it in vain, so say so, and how to give the public name or address.
+    /// </summary>
+    /// <param name="rerun">How to start over with --endpoint ("" where the file is the only way left).</param>
+    public static void WarnIfPrivateEndpoint(GatewayConfig created, string configPath, string rerun)
+    {
+        if (GatewaySetup.PrivateAddressOf(created.Endpoint) is IPAddress address)
+        {
+            string reach = IPAddress.IsLoopback(address) ? "a loopback address, which only this machine reaches" : "a private address, which only devices on its network reach";
+            Console.Error.WriteLine($"holt: warning: clients will dial {address}, {reach} (behind a cloud's NAT the public address is another); give the public name or address with {rerun}endpoint = \"NAME\" in [gateway] of {configPath}");
+        }
     }
 
     public static IReadOnlyList<string> SplitList(string[]? values) =>

@@ -83,6 +83,7 @@ internal static class PeerCommands
                     clientConfig = Editing.ClientConfigOf(edit.Config, added);
                     Console.Error.WriteLine($"Added peer '{added.Name}' with {added.Address}{(added.Address6 is null ? "" : $" and {added.Address6}")}; {AppliedText(edit)}.");
                     Print(clientConfig, targets, printConfig: true);
+                    ClientConfigWarnings.Say(clientConfig, edit.Config.Gateway, store.Path);
                     return 0;
                 },
                 afterwards: targets.Any(t => t.Kind != QrKind.Terminal) ? () => WriteFiles(clientConfig, targets) : null);
@@ -177,10 +178,11 @@ internal static class PeerCommands
         var command = new Command("config", "Print a peer's client config (it contains the peer's private key).\nExample: holt peer config laptop > laptop.conf") { config, name };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            HoltConfig file = HoltFile.Resolve(result.GetValue(config)).Load();
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            HoltConfig file = store.Load();
             string text = Editing.ClientConfigOf(file, PeerOperations.Find(file.Gateway, result.GetValue(name)!));
             Console.Out.Write(text);
-            WarnIfOnlyForWgQuick(text);
+            ClientConfigWarnings.Say(text, file.Gateway, store.Path);
             return 0;
         }));
         return command;
@@ -194,11 +196,13 @@ internal static class PeerCommands
         var command = new Command("qr", "Show a peer's client config as a QR code, for the WireGuard mobile apps.\nExample: holt peer qr phone   (or --qr png:phone.png)") { config, name, qr };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            HoltConfig file = HoltFile.Resolve(result.GetValue(config)).Load();
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            HoltConfig file = store.Load();
             string text = Editing.ClientConfigOf(file, PeerOperations.Find(file.Gateway, result.GetValue(name)!));
             IReadOnlyList<QrTarget> targets = QrTarget.ParseAll(result.GetValue(qr));
             targets = targets.Count == 0 ? [QrTarget.Terminal] : targets;
             Print(text, targets, printConfig: false);
+            ClientConfigWarnings.Say(text, file.Gateway, store.Path);
             WriteFiles(text, targets);
             return 0;
         }));
@@ -276,6 +280,9 @@ internal static class PeerCommands
     {
         HoltConfig file = HoltFile.Resolve(configOption).Load();
         GatewayConfig gateway = file.Gateway;
+
+        // Unread, the running interface would make every peer look idle, or the gateway down.
+        Privileges.RequireWhileRunning(gateway, "its peers' handshakes and traffic are read from it");
         DateTimeOffset now = TimeProvider.System.GetUtcNow();
         Uapi.DeviceStatus? device = WireGuardControl.For(gateway).TryGet();
         return (file, PeerView.Build(gateway, StateStore.Load(gateway.Interface), device, now));
@@ -331,7 +338,6 @@ internal static class PeerCommands
             Console.Out.Write(clientConfig);
         }
 
-        WarnIfOnlyForWgQuick(clientConfig);
         bool terminal = targets.Any(t => t.Kind == QrKind.Terminal) || (targets.Count == 0 && printConfig && !Console.IsOutputRedirected);
         if (terminal)
         {
@@ -341,24 +347,6 @@ internal static class PeerCommands
         }
 
         Console.Out.Flush();
-    }
-
-    /// <summary>
-    /// The config of a peer whose ports are exposed routes their replies with wg-quick's Table and PostUp (see
-    /// <see cref="ClientConfig"/>). The official Android and iOS apps refuse a config with keys they do not know, and
-    /// say little more; so this says it before anyone tries.
-    /// </summary>
-    private static void WarnIfOnlyForWgQuick(string clientConfig)
-    {
-        string[] keys = clientConfig.Split('\n')
-            .Select(line => line.Split('=', 2)[0].Trim())
-            .Where(key => key is "Table" or "PreUp" or "PostUp" or "PreDown" or "PostDown" or "SaveConfig")
-            .Distinct()
-            .ToArray();
-        if (keys.Length > 0)
-        {
-            Console.Error.WriteLine($"holt: warning: this config has {string.Join('/', keys)} lines (the routing for its exposed ports), which the WireGuard mobile apps refuse: use it with wg-quick on Linux, or expose its ports with --snat to use it on a phone");
-        }
     }
 
     /// <summary>Writes the QR code files asked for (png:FILE, svg:FILE).</summary>

@@ -38,6 +38,7 @@ internal static class StatusCommand
                 Console.Error.WriteLine($"holt: {problem} (the running gateway keeps its last good configuration)");
             }
 
+            PrintUnread(status);
             return 0;
         }));
         return command;
@@ -53,7 +54,8 @@ internal static class StatusCommand
         var text = new StringBuilder();
         foreach (InterfaceView view in status.Interfaces)
         {
-            text.Append(CultureInfo.InvariantCulture, $"interface: {view.Name} ({view.Role}{(view.Backend is null ? "" : ", " + view.Backend)}, {(view.Running ? "up" : "down")})\n");
+            string state = view.Running switch { true => "up", false => "down", null => "state unknown" };
+            text.Append(CultureInfo.InvariantCulture, $"interface: {view.Name} ({view.Role}{(view.Backend is null ? "" : ", " + view.Backend)}, {state})\n");
             text.Append(CultureInfo.InvariantCulture, $"  public key: {view.PublicKey ?? "(none)"}\n");
             text.Append(CultureInfo.InvariantCulture, $"  listening port: {view.ListenPort}\n");
             if (view.Role == "gateway" && view == status.Interfaces[0])
@@ -71,12 +73,15 @@ internal static class StatusCommand
 
             if (view.Peers.Count > 0)
             {
+                // An interface that could not be read leaves what only it knows unknown: saved totals alone would undercount.
+                bool live = view.Running is not null;
                 text.Append('\n');
                 text.Append(Format.Table(
                     ["PEER", "ADDRESS", "STATE", "HANDSHAKE", "RX", "TX", "ENDPOINT"],
                     view.Peers.Select(p => (IReadOnlyList<string>)[
                         p.Name, p.Address, p.Expired ? "expired" : p.Enabled ? "enabled" : "disabled",
-                        Format.Age(p.LatestHandshake, now), Format.Bytes(p.RxBytes), Format.Bytes(p.TxBytes), p.Endpoint ?? "-",
+                        live ? Format.Age(p.LatestHandshake, now) : "?", live ? Format.Bytes(p.RxBytes) : "?",
+                        live ? Format.Bytes(p.TxBytes) : "?", live ? p.Endpoint ?? "-" : "?",
                     ])));
             }
 
@@ -95,13 +100,28 @@ internal static class StatusCommand
         return text.ToString();
     }
 
+    /// <summary>What could not be read and why, one line each on standard error, after what could.</summary>
+    internal static void PrintUnread(HoltStatus status)
+    {
+        foreach (string unread in status.Unread)
+        {
+            Console.Error.WriteLine($"holt: {unread}");
+        }
+    }
+
     /// <summary>One line: on or off, loaded or not, a pending apply and its time left, repairs.</summary>
     internal static string FirewallSummary(FirewallView firewall)
     {
         var parts = new List<string>
         {
             firewall.Enabled switch { true => "on", false => "off", null => "unknown (holt.toml does not read)" },
-            firewall.Loaded ? (firewall.Intact ? $"table inet {firewall.Table} loaded" : $"table inet {firewall.Table} changed by someone else (being restored)") : $"table inet {firewall.Table} not loaded",
+            firewall.Loaded switch
+            {
+                null => $"table inet {firewall.Table} not read",
+                false => $"table inet {firewall.Table} not loaded",
+                true when firewall.Intact == true => $"table inet {firewall.Table} loaded",
+                true => $"table inet {firewall.Table} changed by someone else (being restored)",
+            },
         };
         if (firewall.Pending is PendingView pending)
         {
@@ -123,7 +143,8 @@ internal static class StatusCommand
 
     internal static string GuardSummary(GuardView guard)
     {
-        string line = $"{(guard.Running ? "running" : "not running")}, {guard.Banned} banned";
+        string running = guard.Running switch { true => "running", false => "not running", null => "state unknown" };
+        string line = $"{running}, {(guard.Banned is int banned ? $"{banned} banned" : "bans not read")}";
         if (guard.Repairs.Count > 0)
         {
             line += $"; ban table restored {guard.Repairs.Count} time{(guard.Repairs.Count == 1 ? "" : "s")}, last {guard.Repairs.Last:yyyy-MM-dd HH:mm:ss}Z";

@@ -30,6 +30,7 @@ internal static class TunnelCommand
         {
             string interfaceName = result.GetValue(name)!;
             InterfaceName.Validate(interfaceName);
+            Privileges.Require();
             _ = LogLevelSwitch.FromEnvironment();
             if (result.GetValue(foreground))
             {

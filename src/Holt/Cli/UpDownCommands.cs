@@ -59,6 +59,9 @@ internal static class UpDownCommands
 
     private static int Run(string? configPath, string? interfaceName, bool foreground, bool up)
     {
+        // Both ways, for the gateway and for wg-quick files, every step changes interfaces or nftables (holt down
+        // signals a daemon of root's): said before a file is read or created, as wg-quick does.
+        Privileges.Require();
         ConfigStore store = HoltFile.Resolve(configPath);
         if (File.Exists(store.Path))
         {

@@ -14,6 +14,8 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
     public const string DefaultPath = "/etc/holt/holt.toml";
     public const string PathVariable = "HOLT_CONFIG";
 
+    private static readonly HashSet<string> s_modeWarned = new(StringComparer.Ordinal);
+
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
     /// <summary>The sections holt.toml is made of.</summary>
@@ -26,6 +28,12 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
     /// only when the text really changed.
     /// </summary>
     public string? LastDigest { get; private set; }
+
+    /// <summary>
+    /// Where <see cref="ModeProblem"/> is said when a file is read: once per process and file (a command reads
+    /// holt.toml more than once). The command line sets it to standard error; null says nothing (the daemon logs it).
+    /// </summary>
+    public static Action<string>? ModeWarnings { get; set; }
 
     public static string Digest(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
@@ -55,11 +63,16 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
         {
             throw new CommandException($"no gateway configuration at {Path}; create one with holt init (or holt up)");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CommandException($"cannot read {Path}: permission denied", e);
+        }
+        catch (IOException e)
         {
             throw new CommandException($"cannot read {Path}: {e.Message}", e);
         }
 
+        WarnAboutMode();
         try
         {
             HoltConfig config = Format.Read(text, Path, thorough);
@@ -70,6 +83,48 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
         {
             throw new CommandException(e.Message, e);
         }
+    }
+
+    /// <summary>
+    /// Why the file's mode gives its private keys away, or null when only its owner may read and write it. Holt
+    /// writes it 0600, so this is a file copied or created by hand.
+    /// </summary>
+    public string? ModeProblem()
+    {
+        const UnixFileMode Exposed = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        try
+        {
+            UnixFileMode mode = File.GetUnixFileMode(Path);
+            string octal = Convert.ToString((int)mode & 0b111_111_111, 8).PadLeft(4, '0');
+            return (mode & Exposed) == 0
+                ? null
+                : $"{Path} has mode {octal}: others than its owner may read or change it, and it holds every private key of the gateway; chmod 600 {Path}";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void WarnAboutMode()
+    {
+        if (ModeWarnings is not Action<string> warn)
+        {
+            return;
+        }
+
+        string? problem;
+        lock (s_modeWarned)
+        {
+            if (s_modeWarned.Contains(Path) || (problem = ModeProblem()) is null)
+            {
+                return;
+            }
+
+            _ = s_modeWarned.Add(Path);
+        }
+
+        warn(problem);
     }
 
     /// <summary>Checks <paramref name="config"/> whole, then replaces the file atomically.</summary>

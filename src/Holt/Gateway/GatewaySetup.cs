@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Holt.Config;
+using Holt.Machine;
 using Holt.WireGuard.Keys;
 
 namespace Holt.Gateway;
@@ -80,7 +81,8 @@ internal static class GatewaySetup
     /// <summary>
     /// The address this machine would use to reach the internet: the source address the kernel picks for a route to
     /// a public address (a UDP connect sends nothing), else the first global address of an interface that is up.
-    /// Behind cloud NAT this is the private address; the message printed says to pass --endpoint then.
+    /// Behind cloud 1:1 NAT (GCP, AWS) the machine sees only its private address: <see cref="PrivateAddressOf"/>
+    /// lets the command warn then, and say how to give the public one.
     /// </summary>
     public static string DetectPublicAddress()
     {
@@ -117,6 +119,16 @@ internal static class GatewaySetup
 
         throw new CommandException("cannot detect this machine's public address; give it with --endpoint HOST[:PORT]");
     }
+
+    /// <summary>
+    /// The address <paramref name="endpoint"/> names when it is a private or loopback literal, which only devices on
+    /// this machine's own network can reach; null for a public address, or for a host name (the operator's choice).
+    /// </summary>
+    public static IPAddress? PrivateAddressOf(string endpoint) =>
+        EndpointText.TryParse(endpoint, out string host, out _) is null &&
+        IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address) && LocalAddresses.IsPrivate(address)
+            ? address
+            : null;
 
     /// <summary>A random /64 in fd00::/8, as RFC 4193 asks unique local prefixes to be chosen.</summary>
     private static IPNetwork RandomUniqueLocal()

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Holt.Config;
+using Holt.Machine;
 using Holt.Nft;
 
 namespace Holt.Guard;
@@ -156,7 +157,23 @@ internal static class BanTable
     }
 
     /// <summary>The bans the kernel holds now, with their remaining time.</summary>
-    public static IReadOnlyList<Ban> List() => NftTables.ListJson(Table) is string json ? ParseJson(json) : [];
+    /// <exception cref="CommandException">nft could not list the table because this process may not read nftables.</exception>
+    public static IReadOnlyList<Ban> List()
+    {
+        if (NftTables.ListJson(Table) is string json)
+        {
+            return ParseJson(json);
+        }
+
+        // nft fails alike when the table is not there and when the process may not look: only the first is "no
+        // bans", and saying it for the second hides every ban from whoever asked.
+        if (!Capabilities.HasNetAdmin())
+        {
+            throw new CommandException($"{Capabilities.NetAdminMissing} to read the guard's bans");
+        }
+
+        return [];
+    }
 
     internal static IReadOnlyList<Ban> ParseJson(string json)
     {

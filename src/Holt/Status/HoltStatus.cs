@@ -25,6 +25,12 @@ internal sealed record HoltStatus
     public FirewallView? Firewall { get; init; }
 
     public GuardView? Guard { get; init; }
+
+    /// <summary>
+    /// What could not be read, and why, one sentence each ("cannot read the guard's bans: needs root
+    /// (CAP_NET_ADMIN)"); the values it would have given are null, never a guess such as "0 banned".
+    /// </summary>
+    public IReadOnlyList<string> Unread { get; init; } = [];
 }
 
 /// <summary>One WireGuard interface: the gateway's, or any other with a control socket.</summary>
@@ -35,7 +41,8 @@ internal sealed record InterfaceView
     /// <summary>"gateway" for the interface of holt.toml, "tunnel" for any other Holt or wireguard-go interface.</summary>
     public required string Role { get; init; }
 
-    public required bool Running { get; init; }
+    /// <summary>Whether the interface runs; null when it could not be read (see <see cref="HoltStatus.Unread"/>).</summary>
+    public required bool? Running { get; init; }
 
     public string? Backend { get; init; }
 
@@ -63,11 +70,14 @@ internal sealed record FirewallView
     /// <summary>The gateway's table, <c>inet holt-INTERFACE</c>.</summary>
     public required string Table { get; init; }
 
-    /// <summary>Whether the table is in the kernel now.</summary>
-    public required bool Loaded { get; init; }
+    /// <summary>Whether the table is in the kernel now; null when nftables could not be read.</summary>
+    public required bool? Loaded { get; init; }
 
-    /// <summary>Whether the table is exactly as Holt last loaded it (false: someone changed it; the daemon repairs it).</summary>
-    public required bool Intact { get; init; }
+    /// <summary>
+    /// Whether the table is exactly as Holt last loaded it (false: someone changed it; the daemon repairs it); null
+    /// when nftables could not be read.
+    /// </summary>
+    public required bool? Intact { get; init; }
 
     public required IReadOnlyList<int> SshPorts { get; init; }
 
@@ -84,9 +94,11 @@ internal sealed record PendingView(DateTimeOffset Deadline, int SecondsLeft, str
 /// <summary>The guard as it stands.</summary>
 internal sealed record GuardView
 {
-    public required bool Running { get; init; }
+    /// <summary>Whether the guard runs; null when its status file could not be read.</summary>
+    public required bool? Running { get; init; }
 
-    public required int Banned { get; init; }
+    /// <summary>How many bans the kernel holds; null when nftables could not be read.</summary>
+    public required int? Banned { get; init; }
 
     public IReadOnlyList<JailStatus> Jails { get; init; } = [];
 

@@ -2,6 +2,7 @@ using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Guard;
+using Holt.Machine;
 using Holt.Nft;
 using Holt.Uapi;
 
@@ -11,7 +12,8 @@ namespace Holt.Status;
 /// Builds <see cref="HoltStatus"/>: the gateway of holt.toml with its named peers (and any peer on its interface
 /// that holt.toml does not know), every other interface with a control socket, the firewall and the guard. When
 /// holt.toml does not read, the gateway that runs with it is still found through its daemon's claim, and shown
-/// from the interface itself, with the problem.
+/// from the interface itself, with the problem. What this process may not read (a user without CAP_NET_ADMIN, root's
+/// files and sockets) is left unknown and said in <see cref="HoltStatus.Unread"/>, never shown as empty or down.
 /// </summary>
 internal static class StatusReader
 {
@@ -32,32 +34,43 @@ internal static class StatusReader
         }
 
         var interfaces = new List<InterfaceView>();
+        var unread = new List<string>();
         GatewayConfig? gateway = config?.Gateway;
         string? gatewayName = gateway?.Interface ?? GatewayClaim.Running().FirstOrDefault(c => c.Config == store.Path)?.Interface;
         if (gateway is not null)
         {
-            interfaces.Add(Gateway(gateway, now));
+            interfaces.Add(Gateway(gateway, now, unread));
         }
         else if (gatewayName is not null)
         {
-            interfaces.Add(Unknown(gatewayName, "gateway"));
+            interfaces.Add(Unknown(gatewayName, "gateway", unread));
         }
 
-        interfaces.AddRange(Others(gatewayName));
+        interfaces.AddRange(Others(gatewayName, unread));
+        FirewallView? firewall = gatewayName is null ? null : Firewall(gatewayName, config, now, unread);
+        GuardView guard = Guard(unread);
         return new HoltStatus
         {
             Config = store.Path,
             ConfigProblem = problem,
             Interfaces = interfaces,
-            Firewall = gatewayName is null ? null : Firewall(gatewayName, config, now),
-            Guard = Guard(),
+            Firewall = firewall,
+            Guard = guard,
+            Unread = unread,
         };
     }
 
     /// <summary>The firewall of the gateway <paramref name="name"/>; <paramref name="config"/> is null while holt.toml does not read.</summary>
-    public static FirewallView Firewall(string name, HoltConfig? config, DateTimeOffset now)
+    private static FirewallView Firewall(string name, HoltConfig? config, DateTimeOffset now, List<string> unread)
     {
-        string? loaded = FirewallTable.Loaded(name);
+        // nft lists nothing to a process that may not read nftables, just as when the table is not there.
+        bool readable = Capabilities.HasNetAdmin();
+        string? loaded = readable ? FirewallTable.Loaded(name) : null;
+        if (!readable)
+        {
+            unread.Add($"cannot read table inet {Ruleset.TableName(name)}: {Capabilities.NetAdminMissing}");
+        }
+
         GatewayState? state = null;
         try
         {
@@ -75,8 +88,8 @@ internal static class StatusReader
         {
             Enabled = config?.Firewall.Enabled,
             Table = Ruleset.TableName(name),
-            Loaded = loaded is not null,
-            Intact = loaded is not null && loaded == state?.TableDigest,
+            Loaded = readable ? loaded is not null : null,
+            Intact = readable ? loaded is not null && loaded == state?.TableDigest : null,
             SshPorts = config?.Firewall.SshPorts ?? [],
             Exposures = config?.Exposures.Count ?? 0,
             Pending = pending,
@@ -84,51 +97,125 @@ internal static class StatusReader
         };
     }
 
-    private static GuardView Guard()
+    private static GuardView Guard(List<string> unread)
     {
         IReadOnlyList<JailStatus>? jails = GuardStatus.ReadRunning();
+        bool? running = jails is not null;
+        if (jails is null && Denied(GuardStatus.PathFor()))
+        {
+            running = null;
+            unread.Add($"cannot read {GuardStatus.PathFor()}: permission denied");
+        }
+
+        int? banned = null;
+        try
+        {
+            banned = BanTable.List().Count;
+        }
+        catch (CommandException e)
+        {
+            unread.Add(e.Message);
+        }
+
         return new GuardView
         {
-            Running = jails is not null,
-            Banned = BanTable.List().Count,
+            Running = running,
+            Banned = banned,
             Jails = jails ?? [],
             Repairs = RepairLog.Read(GuardDaemonService.RepairsPath),
         };
     }
 
-    private static InterfaceView Gateway(GatewayConfig gateway, DateTimeOffset now)
+    private static InterfaceView Gateway(GatewayConfig gateway, DateTimeOffset now, List<string> unread)
     {
-        DeviceStatus? device = WireGuardControl.For(gateway).TryGet();
+        (DeviceStatus? device, bool? running) = Device(WireGuardControl.For(gateway), unread);
         var known = gateway.Peers.Select(p => p.PublicKey).ToHashSet(StringComparer.Ordinal);
         return new InterfaceView
         {
             Name = gateway.Interface,
             Role = "gateway",
-            Running = device is not null,
+            Running = running,
             Backend = gateway.Backend == Backend.Kernel ? "kernel" : "engine",
             PublicKey = GatewaySection.PublicKeyOf(gateway.PrivateKey),
             ListenPort = device?.ListenPort ?? gateway.ListenPort,
-            Peers = PeerView.Build(gateway, StateStore.Load(gateway.Interface), device, now),
+            Peers = PeerView.Build(gateway, State(gateway.Interface, unread), device, now),
             TunnelPeers = device?.Peers.Where(p => !known.Contains(p.PublicKey)).Select(ToView).ToList() ?? [],
         };
     }
 
     /// <summary>An interface known only by its name: whatever its control socket says.</summary>
-    private static InterfaceView Unknown(string name, string role)
+    private static InterfaceView Unknown(string name, string role, List<string> unread)
     {
-        DeviceStatus? device = new EngineControl(name).TryGet();
+        (DeviceStatus? device, bool? running) = Device(new EngineControl(name), unread);
         return new InterfaceView
         {
             Name = name,
             Role = role,
-            Running = device is not null,
+            Running = running,
             PublicKey = device?.PublicKey,
             ListenPort = device?.ListenPort,
             TunnelPeers = device?.Peers.Select(ToView).ToList() ?? [],
         };
     }
 
-    private static IEnumerable<InterfaceView> Others(string? gatewayName)
+    /// <summary>The interface's state, and whether it runs: null when this process may not ask (the reason goes to <paramref name="unread"/>).</summary>
+    private static (DeviceStatus? Device, bool? Running) Device(WireGuardControl control, List<string> unread)
+    {
+        // wg show fails alike for an interface that is not there and for a process that may not ask the kernel.
+        if (control is KernelControl && !Capabilities.HasNetAdmin())
+        {
+            unread.Add($"cannot read interface {control.InterfaceName}: {Capabilities.NetAdminMissing}");
+            return (null, null);
+        }
+
+        try
+        {
+            DeviceStatus? device = control.TryGet();
+            return (device, device is not null);
+        }
+        catch (CommandException e)
+        {
+            // Root's control socket seen by another user, or one that does not answer: unknown, not down.
+            unread.Add(e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied }
+                ? $"cannot read interface {control.InterfaceName}: permission denied on {UapiServer.SocketPathFor(control.InterfaceName)} (needs root)"
+                : e.Message);
+            return (null, null);
+        }
+    }
+
+    /// <summary>The saved totals and handshakes; empty when they cannot be read, which is said in <paramref name="unread"/>.</summary>
+    private static GatewayState State(string name, List<string> unread)
+    {
+        try
+        {
+            return StateStore.Load(name);
+        }
+        catch (CommandException e)
+        {
+            unread.Add(e.InnerException is UnauthorizedAccessException ? $"cannot read the gateway state {StateStore.PathFor(name)}: permission denied" : e.Message);
+            return new GatewayState();
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> exists but this process may not read it (root's 0600 file, another user).</summary>
+    private static bool Denied(string path)
+    {
+        try
+        {
+            using FileStream stream = File.OpenRead(path);
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static IEnumerable<InterfaceView> Others(string? gatewayName, List<string> unread)
     {
         if (!Directory.Exists(UapiServer.SocketDirectory))
         {
@@ -143,8 +230,8 @@ internal static class StatusReader
                 continue;
             }
 
-            InterfaceView view = Unknown(name, "tunnel");
-            if (view.Running)
+            InterfaceView view = Unknown(name, "tunnel", unread);
+            if (view.Running is not false)
             {
                 yield return view;
             }
