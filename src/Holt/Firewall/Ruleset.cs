@@ -27,9 +27,11 @@ internal sealed record RulesetContext
 /// <item>input (when the firewall is on): policy drop; established and related traffic, loopback, IPv6 neighbour
 /// discovery, DHCP replies and the WireGuard port accepted; everything from the VPN accepted; SSH and admin ports
 /// also from the allowlist; each public port, with its per-source limits; ping as the echo policy says.</item>
-/// <item>forward: client-to-client (only between peers that both have it on); from outside into the VPN only the
+/// <item>forward: client-to-client (only between peers that both have it on), and exposed ports reached from the VPN
+/// through the gateway's own addresses (hairpin) whatever client-to-client says; from outside into the VPN only the
 /// flows Holt forwarded (exposures) and their replies, when the firewall is on.</item>
-/// <item>prerouting/postrouting (NAT): exposures, and masquerading of VPN traffic leaving by another interface.</item>
+/// <item>prerouting/output/postrouting (NAT): exposures, from anywhere including the VPN and the gateway itself, and
+/// masquerading of VPN traffic leaving by another interface.</item>
 /// </list>
 /// IPv4 and IPv6 get the same treatment: each rule that matches an address family has its twin.
 /// </summary>
@@ -70,8 +72,9 @@ internal static partial class Ruleset
             Input(text, config, file.Firewall, context);
         }
 
-        Forward(text, config, context);
-        Nat(text, config, file.Exposures, context);
+        List<(Exposure Exposure, PeerConfig Peer)> exposures = ActiveExposures(config, file.Exposures, context.Now);
+        Forward(text, config, hairpin: exposures.Count > 0, context);
+        Nat(text, config, exposures);
         text.Append("}\n");
         return text.ToString();
     }

@@ -16,7 +16,7 @@ namespace Holt.Integration.Tests.Firewall;
 /// </summary>
 public sealed class FirewallTests(ITestOutputHelper output)
 {
-    private const string Page = "served-from-home-7f3a";
+    internal const string Page = "served-from-home-7f3a";
 
     [RootFact]
     public Task Lockdown_SshOnlyThroughTheVpn_HomeServicePublished_EverythingElseClosed() =>
@@ -236,12 +236,16 @@ public sealed class FirewallTests(ITestOutputHelper output)
             Assert.NotEqual(0, (await sshd.RunAsync(internet.Namespace, gateway.Host.UnderlayV4, "true", connectTimeoutSeconds: 2)).ExitCode);
         });
 
-    private static async Task<BackgroundProcess> StartWebServerAsync(Lab lab, NetworkNamespace ns, int port)
+    /// <summary>
+    /// A web server serving <see cref="Page"/> on <paramref name="port"/>: IPv4 only, or both families with
+    /// <paramref name="bind"/> "::" (it then logs IPv4 clients as ::ffff:ADDRESS).
+    /// </summary>
+    internal static async Task<BackgroundProcess> StartWebServerAsync(Lab lab, NetworkNamespace ns, int port, string bind = "0.0.0.0")
     {
         string root = Path.Combine(lab.Directory, "www-" + ns.Name);
         Directory.CreateDirectory(root);
         await File.WriteAllTextAsync(Path.Combine(root, "index.html"), Page + "\n");
-        BackgroundProcess server = lab.StartProcess(ns, Tools.Python3, "-u", "-m", "http.server", port.ToString(), "--directory", root);
+        BackgroundProcess server = lab.StartProcess(ns, Tools.Python3, "-u", "-m", "http.server", port.ToString(), "--bind", bind, "--directory", root);
         await Poll.UntilAsync(
             async () => server.HasExited || (await ns.ExecAsync(Tools.Ss, "-Htln", $"sport = :{port}")).Length > 0,
             TimeSpan.FromSeconds(10),

@@ -70,7 +70,16 @@ public sealed class RulesetNftTests(NetNsFixture fixture, ITestOutputHelper outp
 
         // nft drops the family match where the address match implies it.
         Assert.Contains("fib daddr type local ip6 saddr 2001:db8:2::/48 tcp dport 9000 dnat ip6 to [fd42::2]:9000 comment \"expose to home\"", prerouting);
-        Assert.Contains("ip saddr 10.8.0.0/24 oifname != \"hfw0\" masquerade", RulesetTests.Chain(listed, "postrouting"));
+        List<string> postrouting = RulesetTests.Chain(listed, "postrouting");
+        Assert.Contains("ip saddr 10.8.0.0/24 oifname != \"hfw0\" masquerade", postrouting);
+
+        // Hairpin: from the VPN through the public address, from the gateway itself, and from the serving peer.
+        Assert.Contains("iifname \"hfw0\" oifname \"hfw0\" ct status dnat accept comment \"exposed ports, from the VPN\"", RulesetTests.Chain(listed, "forward"));
+        List<string> fromTheGateway = RulesetTests.Chain(listed, "output");
+        Assert.Equal("type nat hook output priority -100; policy accept;", fromTheGateway[0]);
+        Assert.Contains("fib daddr type local ip daddr != 127.0.0.0/8 tcp dport 8080 dnat ip to 10.8.0.2:80 comment \"expose to home\"", fromTheGateway);
+        Assert.Contains("fib daddr type local ip6 daddr != ::1 tcp dport 8080 dnat ip6 to [fd42::2]:80 comment \"expose to home\"", fromTheGateway);
+        Assert.Contains("oifname \"hfw0\" ct status dnat ip6 saddr fd42::2 ip6 daddr fd42::2 masquerade comment \"expose to home, from itself\"", postrouting);
         Assert.Contains("elements = { 103.21.244.0/22, 173.245.48.0/20 }", listed, StringComparison.Ordinal);
     }
 

@@ -227,7 +227,7 @@ public sealed class RulesetTests
     [InlineData(false)]
     public void Build_Forward_ClientToClientRulesAreAlwaysThere(bool active)
     {
-        string ruleset = Ruleset.Build(Full, active ? Active : Inactive);
+        string ruleset = Ruleset.Build(With(Plain), active ? Active : Inactive);
         List<string> forward = Chain(ruleset, "forward");
 
         Assert.Equal(
@@ -255,7 +255,7 @@ public sealed class RulesetTests
                 "oifname \"hfw0\" ct status dnat accept comment \"exposed ports\"",
                 "oifname \"hfw0\" counter drop comment \"nothing else reaches the peers from outside\"",
             ],
-            forward.Skip(4));
+            forward.Skip(5));
     }
 
     [Fact]
@@ -263,8 +263,37 @@ public sealed class RulesetTests
     {
         List<string> forward = Chain(Ruleset.Build(Full, Inactive), "forward");
 
-        Assert.Equal(4, forward.Count);
+        Assert.Equal(5, forward.Count);
         Assert.DoesNotContain(forward, line => line.StartsWith("oifname", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Build_Exposures_ReachedFromTheVpnThroughThePublicAddress_PassWhateverClientToClientSays(bool active)
+    {
+        List<string> forward = Chain(Ruleset.Build(Full, active ? Active : Inactive), "forward");
+
+        // Before the client-to-client drop; only flows an exposure's DNAT sent into the VPN, and their replies.
+        Assert.Equal(
+            [
+                "iifname \"hfw0\" oifname \"hfw0\" ip6 saddr @c2c_v6 ip6 daddr @c2c_v6 accept",
+                "iifname \"hfw0\" oifname \"hfw0\" ct status dnat accept comment \"exposed ports, from the VPN\"",
+                "iifname \"hfw0\" oifname \"hfw0\" counter drop comment \"client-to-client off\"",
+            ],
+            forward.Skip(2).Take(3));
+    }
+
+    [Fact]
+    public void Build_HairpinForward_OnlyWhileAnExposureIsActive()
+    {
+        HoltConfig disabledOnly = With(
+            Plain with { Peers = [Peer("old", "10.8.0.5", null) with { Enabled = false }] },
+            new FirewallConfig { Exposures = [new Exposure { PublicPort = 8081, Peer = "old", ToPort = 80 }] });
+
+        Assert.Contains("ct status dnat accept comment \"exposed ports, from the VPN\"", Ruleset.Build(Full, Inactive), StringComparison.Ordinal);
+        Assert.DoesNotContain("from the VPN", Ruleset.Build(With(Plain), Active), StringComparison.Ordinal);
+        Assert.DoesNotContain("from the VPN", Ruleset.Build(disabledOnly, Active), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -299,6 +328,26 @@ public sealed class RulesetTests
     }
 
     [Fact]
+    public void Build_Exposures_ConnectionsFromTheGatewayItselfToItsOwnAddressesAreSentOnToo()
+    {
+        List<string> output = Chain(Ruleset.Build(Full, Inactive), "output");
+
+        // Locally originated packets take the output hook, not prerouting; loopback stays the gateway's own.
+        Assert.Equal(
+            [
+                "type nat hook output priority -100; policy accept;",
+                "fib daddr type local ip daddr != 127.0.0.0/8 tcp dport 8080 dnat ip to 10.8.0.2:80 comment \"expose to home\"",
+                "fib daddr type local ip6 daddr != ::1 tcp dport 8080 dnat ip6 to [fd42::2]:80 comment \"expose to home\"",
+                "fib daddr type local ip daddr != 127.0.0.0/8 ip saddr 203.0.113.0/24 tcp dport 9000 dnat ip to 10.8.0.2:9000 comment \"expose to home\"",
+                "fib daddr type local ip6 daddr != ::1 ip6 saddr 2001:db8:2::/48 tcp dport 9000 dnat ip6 to [fd42::2]:9000 comment \"expose to home\"",
+                "fib daddr type local ip daddr != 127.0.0.0/8 ip saddr 203.0.113.7/32 tcp dport 9001 dnat ip to 10.8.0.4:22 comment \"expose to phone\"",
+                "fib daddr type local ip daddr != 127.0.0.0/8 udp dport 27015 dnat ip to 10.8.0.3:27015 comment \"expose to laptop\"",
+            ],
+            output);
+        Assert.DoesNotContain("chain output", Ruleset.Build(With(Plain), Active), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Build_ExposureWithSeveralSources_ListsThemInASet()
     {
         HoltConfig config = With(Plain, new FirewallConfig
@@ -326,21 +375,37 @@ public sealed class RulesetTests
                 "oifname \"hfw0\" ct status dnat ip daddr 10.8.0.3 udp dport 27015 masquerade comment \"expose to laptop, snat\"",
                 "oifname \"hfw0\" ct status dnat ip daddr 10.8.0.4 tcp dport 7070 masquerade comment \"expose to phone, snat\"",
                 "oifname \"hfw0\" ct status dnat ip6 daddr fd42::4 tcp dport 7070 masquerade comment \"expose to phone, snat\"",
-                "ip saddr 10.8.0.0/24 oifname != \"hfw0\" masquerade",
-                "ip6 saddr fd42::/64 oifname != \"hfw0\" masquerade",
+            ],
+            postrouting.Take(4));
+        Assert.Equal(["ip saddr 10.8.0.0/24 oifname != \"hfw0\" masquerade", "ip6 saddr fd42::/64 oifname != \"hfw0\" masquerade"], postrouting.TakeLast(2));
+    }
+
+    [Fact]
+    public void Build_ExposedPeerReachingItsOwnPortThroughThePublicAddress_IsMasqueraded()
+    {
+        HoltConfig config = With(Plain with { Masquerade = false }, Full.Firewall);
+
+        List<string> postrouting = Chain(Ruleset.Build(config, Active), "postrouting");
+
+        // Each peer with an exposure, once; laptop's only exposure is --snat, which masquerades it already.
+        Assert.Equal(
+            [
+                "type nat hook postrouting priority srcnat; policy accept;",
+                "oifname \"hfw0\" ct status dnat ip daddr 10.8.0.3 udp dport 27015 masquerade comment \"expose to laptop, snat\"",
+                "oifname \"hfw0\" ct status dnat ip saddr 10.8.0.2 ip daddr 10.8.0.2 masquerade comment \"expose to home, from itself\"",
+                "oifname \"hfw0\" ct status dnat ip6 saddr fd42::2 ip6 daddr fd42::2 masquerade comment \"expose to home, from itself\"",
+                "oifname \"hfw0\" ct status dnat ip saddr 10.8.0.4 ip daddr 10.8.0.4 masquerade comment \"expose to phone, from itself\"",
+                "oifname \"hfw0\" ct status dnat ip6 saddr fd42::4 ip6 daddr fd42::4 masquerade comment \"expose to phone, from itself\"",
             ],
             postrouting);
     }
 
     [Fact]
-    public void Build_NoMasqueradeAndNoSnat_HasNoPostrouting()
+    public void Build_NoMasqueradeAndNoExposures_HasNoPostrouting()
     {
-        HoltConfig config = With(Plain with { Masquerade = false }, new FirewallConfig { Exposures = [new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80 }] });
-
-        string ruleset = Ruleset.Build(config, Inactive);
+        string ruleset = Ruleset.Build(With(Plain with { Masquerade = false }), Active);
 
         Assert.DoesNotContain("postrouting", ruleset, StringComparison.Ordinal);
-        Assert.Contains("chain prerouting", ruleset, StringComparison.Ordinal);
     }
 
     [Fact]
