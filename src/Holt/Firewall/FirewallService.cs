@@ -22,24 +22,12 @@ internal sealed record FirewallSettings(GatewayConfig Gateway, FirewallConfig Fi
 /// holt.toml says, logging each repair and counting it for the status. Repairs are rate-limited, so a tool that
 /// keeps flushing gets a steady answer rather than a busy fight.
 /// </summary>
-internal sealed partial class FirewallService(ConfigStore store) : IDaemonService<FirewallSettings>
+internal sealed partial class FirewallService(ConfigStore store) : IDaemonService<FirewallSettings>, IDisposable
 {
-    /// <summary>How often the table is checked although no change was announced (a backstop; changes are announced).</summary>
-    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(30);
-
-    /// <summary>How often it is checked where nftables' notifications cannot be had.</summary>
-    public static readonly TimeSpan UnwatchedInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long after an announced change the table is compared: a burst of changes makes one comparison.</summary>
-    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
-
     private readonly Lock _sync = new();
-    private readonly RepairBudget _budget = new();
     private FirewallSettings? _settings;
     private ServiceContext? _context;
-    private ITimer? _timer;
-    private TableWatch? _watch;
-    private TimeSpan _interval = UnwatchedInterval;
+    private TableKeeper? _keeper;
     private bool _started;
 
     public string Name => "firewall";
@@ -63,11 +51,7 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
                 _ = FirewallTable.Apply(settings.AsConfig(), context.Time.GetUtcNow(), force: true);
             }
 
-            // Watched first, so no change made between the load above and the watch goes unnoticed: the first
-            // round compares at once.
-            _watch = TableWatch.TryStart([FirewallTable.NameFor(settings.Gateway)], CheckSoon, context.Logger);
-            _interval = _watch is null ? UnwatchedInterval : CheckInterval;
-            _timer = context.Time.CreateTimer(_ => Check(), null, TimeSpan.Zero, _interval);
+            _keeper = new TableKeeper(Name, [FirewallTable.NameFor(settings.Gateway)], Round, context.Time, context.Logger, context.Fault);
         }
     }
 
@@ -83,82 +67,62 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
         }
     }
 
+    /// <summary>Stopping is all there is to release (the host stops a service before it goes).</summary>
+    public void Dispose() => Stop();
+
     public void Stop()
     {
-        _watch?.Dispose();
+        TableKeeper? keeper;
         lock (_sync)
         {
-            _watch = null;
-            _timer?.Dispose();
-            _timer = null;
+            keeper = _keeper;
+            _keeper = null;
         }
-    }
 
-    /// <summary>nftables announced a change of the table: compare shortly (many changes, one comparison).</summary>
-    private void CheckSoon()
-    {
-        try
-        {
-            _ = _timer?.Change(Settle, _interval);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The service is stopping.
-        }
+        keeper?.Dispose();
     }
 
     /// <summary>Compares the table with what Holt last loaded, and repairs it when someone else changed it.</summary>
-    internal void Check()
+    private void Round(DateTimeOffset now, Func<bool> mayRepair)
     {
+        FirewallSettings settings;
         lock (_sync)
         {
-            if (_timer is null || _settings is null || _context is null)
+            if (_settings is null || _context is null)
             {
                 return;
             }
 
-            try
-            {
-                using (store.Lock())
-                {
-                    string name = _settings.Gateway.Interface;
-                    GatewayState state = StateStore.Load(name);
-                    string? actual = FirewallTable.Loaded(name);
-                    if (actual is not null && actual == state.TableDigest)
-                    {
-                        return;
-                    }
+            settings = _settings;
+        }
 
-                    if (actual is not null && state.TableDigest is null)
-                    {
-                        // The state was lost (the file moved aside); what is loaded now is the reference from here on.
-                        state.TableDigest = actual;
-                        StateStore.Save(name, state);
-                        return;
-                    }
-
-                    DateTimeOffset now = _context.Time.GetUtcNow();
-                    if (!_budget.TryTake(now))
-                    {
-                        // Too many repairs lately: the next one when the budget allows, not at the next backstop round.
-                        _ = _timer?.Change(_budget.Wait(now) + Settle, _interval);
-                        return;
-                    }
-
-                    string what = actual is null ? "was removed" : "was changed by someone else";
-                    _ = FirewallTable.Apply(_settings.AsConfig(), now, force: true);
-                    RepairLog.Record(FirewallRuntime.RepairsPath(name), now, $"table inet {Ruleset.TableName(name)} {what}");
-                    LogRepaired(_context.Logger, Ruleset.TableName(name), what);
-                }
-            }
-            catch (CommandException e)
+        using (store.Lock())
+        {
+            string name = settings.Gateway.Interface;
+            GatewayState state = StateStore.Load(name);
+            string? actual = FirewallTable.Loaded(name);
+            if (actual is not null && actual == state.TableDigest)
             {
-                LogRepairFailed(_context.Logger, e.Message);
+                return;
             }
-            catch (Exception e)
+
+            if (actual is not null && state.TableDigest is null)
             {
-                _context.Fault(e);
+                // The state was lost (the file moved aside); what is loaded now is the reference from here on.
+                state.TableDigest = actual;
+                StateStore.Save(name, state);
+                return;
             }
+
+            if (!mayRepair())
+            {
+                return;
+            }
+
+            string what = actual is null ? "was removed" : "was changed by someone else";
+            _ = FirewallTable.Apply(settings.AsConfig(), now, force: true);
+            RepairLog.Record(FirewallRuntime.RepairsPath(name), now, $"table inet {Ruleset.TableName(name)} {what}");
+            LogRepaired(_context!.Logger, Ruleset.TableName(name), what);
         }
     }
 
@@ -174,9 +138,6 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "firewall: table inet {Table} {What}; restored it as holt.toml says")]
     private static partial void LogRepaired(ILogger logger, string table, string what);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "firewall: cannot restore the table: {Problem}; trying again")]
-    private static partial void LogRepairFailed(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "firewall: removed the table inet holt of an older Holt (each gateway now has its own)")]
     private static partial void LogLegacyRemoved(ILogger logger);

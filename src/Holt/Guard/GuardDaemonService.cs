@@ -25,25 +25,16 @@ internal sealed record GuardSettings(GuardConfig Guard, GatewayConfig? Gateway)
 /// Whether to stand by when another guard of this state directory runs (a second gateway daemon), rather than fail
 /// (<c>holt guard run</c>, where a second guard is a mistake to report).
 /// </param>
-internal sealed partial class GuardDaemonService(bool standBy = true) : IDaemonService<GuardSettings>
+internal sealed partial class GuardDaemonService(bool standBy = true) : IDaemonService<GuardSettings>, IDisposable
 {
-    /// <summary>How often the ban table is checked although no change was announced (changes are announced).</summary>
-    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(30);
-
-    /// <summary>How often it is checked where nftables' notifications cannot be had.</summary>
-    public static readonly TimeSpan UnwatchedInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long after an announced change the table is compared (a flood of bans makes one comparison).</summary>
-    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_standbyInterval = TimeSpan.FromSeconds(10);
 
     private readonly Lock _sync = new();
-    private readonly RepairBudget _budget = new();
     private RunningGuard? _guard;
     private ServiceContext? _context;
     private GuardSettings? _settings;
-    private ITimer? _timer;
-    private TableWatch? _watch;
-    private TimeSpan _interval = UnwatchedInterval;
+    private TableKeeper? _keeper;
+    private ITimer? _standby;
     private bool _started;
 
     public string Name => "guard";
@@ -63,25 +54,57 @@ internal sealed partial class GuardDaemonService(bool standBy = true) : IDaemonS
                 return;
             }
 
-            _timer = context.Time.CreateTimer(_ => Check(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            if (!TryRun())
+            if (TryRun())
             {
-                if (!standBy)
-                {
-                    _timer.Dispose();
-                    _timer = null;
-                    throw new CommandException($"the guard already runs (in a gateway daemon, or another holt guard run) for {StateStore.StateDirectory()}");
-                }
-
-                // One guard per state directory: another daemon's (a second gateway sharing /var/lib/holt) guards
-                // this machine. This one stands by, and takes over when that one stops.
-                LogStandby(context.Logger);
-                _ = _timer.Change(s_standbyInterval, s_standbyInterval);
+                return;
             }
+
+            if (!standBy)
+            {
+                throw new CommandException($"the guard already runs (in a gateway daemon, or another holt guard run) for {StateStore.StateDirectory()}");
+            }
+
+            // One guard per state directory: another daemon's (a second gateway sharing /var/lib/holt) guards this
+            // machine. This one stands by, and takes over when that one stops.
+            LogStandby(context.Logger);
+            _standby = context.Time.CreateTimer(_ => TakeOver(), null, s_standbyInterval, s_standbyInterval);
         }
     }
 
-    private static readonly TimeSpan s_standbyInterval = TimeSpan.FromSeconds(10);
+    public void Reload(GuardSettings settings)
+    {
+        if (settings.Key == _settings?.Key)
+        {
+            return;
+        }
+
+        // The guard starts over with the new section; its read positions and bans are in the store.
+        Stop();
+        Start(settings, _context!);
+        LogRestarted(_context!.Logger);
+    }
+
+    /// <summary>Stopping is all there is to release (the host stops a service before it goes).</summary>
+    public void Dispose() => Stop();
+
+    public void Stop()
+    {
+        TableKeeper? keeper;
+        lock (_sync)
+        {
+            keeper = _keeper;
+            _keeper = null;
+            _standby?.Dispose();
+            _standby = null;
+        }
+
+        keeper?.Dispose();
+        lock (_sync)
+        {
+            _guard?.Dispose();
+            _guard = null;
+        }
+    }
 
     /// <summary>Starts the guard when its lock is free; false when another guard of this state directory runs.</summary>
     private bool TryRun()
@@ -100,100 +123,63 @@ internal sealed partial class GuardDaemonService(bool standBy = true) : IDaemonS
             _started = true;
         }
 
-        _watch = TableWatch.TryStart([BanTable.Table], CheckSoon, _context.Logger);
-        _interval = _watch is null ? UnwatchedInterval : CheckInterval;
-        _ = _timer!.Change(TimeSpan.Zero, _interval);
+        _keeper = new TableKeeper(Name, [BanTable.Table], Round, _context.Time, _context.Logger, _context.Fault);
         return true;
     }
 
-    public void Reload(GuardSettings settings)
-    {
-        if (settings.Key == _settings?.Key)
-        {
-            return;
-        }
-
-        // The guard starts over with the new section; its read positions and bans are in the store.
-        Stop();
-        Start(settings, _context!);
-        LogRestarted(_context!.Logger);
-    }
-
-    public void Stop()
-    {
-        _watch?.Dispose();
-        lock (_sync)
-        {
-            _watch = null;
-            _timer?.Dispose();
-            _timer = null;
-            _guard?.Dispose();
-            _guard = null;
-        }
-    }
-
-    /// <summary>nftables announced a change of the ban table (a ban, or the table gone): compare shortly.</summary>
-    private void CheckSoon()
-    {
-        try
-        {
-            _ = _timer?.Change(Settle, _interval);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The service is stopping.
-        }
-    }
-
-    /// <summary>Recreates the ban table and puts the bans back when someone removed or changed it.</summary>
-    internal void Check()
+    private void TakeOver()
     {
         lock (_sync)
         {
-            if (_context is null || _settings is null || _timer is null)
+            if (_standby is null || _guard is not null)
             {
                 return;
             }
 
             try
             {
-                if (_guard is null)
+                if (TryRun())
                 {
-                    if (TryRun())
-                    {
-                        LogTookOver(_context.Logger);
-                    }
-
-                    return;
+                    _standby.Dispose();
+                    _standby = null;
+                    LogTookOver(_context!.Logger);
                 }
-
-                if (!BanTable.IsIntact())
-                {
-                    DateTimeOffset now = _context.Time.GetUtcNow();
-                    if (!_budget.TryTake(now))
-                    {
-                        // Too many repairs lately: the next one when the budget allows, not at the next backstop round.
-                        _ = _timer?.Change(_budget.Wait(now) + Settle, _interval);
-                        return;
-                    }
-
-                    BanTable.Recreate();
-                    RepairLog.Record(RepairsPath, now, $"table inet {BanTable.Table} was removed or changed");
-                    LogRepaired(_context.Logger, BanTable.Table);
-                }
-
-                // Whoever recreated the table (this guard, or another sharing it), the store's bans go back in.
-                _guard.Service.RequestBanRestore();
-            }
-            catch (CommandException e)
-            {
-                LogRepairFailed(_context.Logger, e.Message);
             }
             catch (Exception e)
             {
-                _context.Fault(e);
+                _context!.Fault(e);
             }
         }
+    }
+
+    /// <summary>Recreates the ban table when someone removed or changed it, and has the store's bans put back.</summary>
+    private void Round(DateTimeOffset now, Func<bool> mayRepair)
+    {
+        RunningGuard? guard;
+        lock (_sync)
+        {
+            guard = _guard;
+        }
+
+        if (guard is null)
+        {
+            return;
+        }
+
+        if (!BanTable.IsIntact())
+        {
+            if (!mayRepair())
+            {
+                return;
+            }
+
+            BanTable.Recreate();
+            RepairLog.Record(RepairsPath, now, $"table inet {BanTable.Table} was removed or changed");
+            LogRepaired(_context!.Logger, BanTable.Table);
+        }
+
+        // Whoever recreated the table (this guard, or another sharing it), the store's bans go back in.
+        guard.Service.RequestBanRestore();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "guard: off ([guard] enabled = false)")]
@@ -210,7 +196,4 @@ internal sealed partial class GuardDaemonService(bool standBy = true) : IDaemonS
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "guard: table inet {Table} was removed or changed; recreated it and put the bans back")]
     private static partial void LogRepaired(ILogger logger, string table);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "guard: cannot restore the ban table: {Problem}; trying again")]
-    private static partial void LogRepairFailed(ILogger logger, string problem);
 }
