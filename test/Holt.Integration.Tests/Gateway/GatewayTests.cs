@@ -147,8 +147,10 @@ public sealed class GatewayTests(ITestOutputHelper output)
             // Last seen survives too, though the interface that saw it is gone.
             Assert.Equal(lastSeen, (await gateway.PeersAsync())["laptop"].GetProperty("latest_handshake").GetString());
 
+            // Back up, the gateway asks the laptop (seen within a session's lifetime) to handshake again at once: that
+            // handshake and its one datagram are all that may be added, and nothing lost.
             (await gateway.UpAsync()).EnsureSuccess();
-            Assert.Equal(before, Totals(await gateway.PeersAsync(), "laptop"));
+            AssertKeptPlusReconnect(before, Totals(await gateway.PeersAsync(), "laptop"));
 
             // The new interface counts from zero; the totals keep adding on top.
             await Traffic.WaitUntilReachableAsync(client, "10.8.0.1", "the gateway after its restart");
@@ -157,11 +159,18 @@ public sealed class GatewayTests(ITestOutputHelper output)
             lab.Log($"totals rx/tx before the restart {before.rx}/{before.tx}, after more pings {after.rx}/{after.tx}");
             Assert.True(after.rx > before.rx && after.tx > before.tx, $"totals did not grow past {before} after the restart: {after}");
 
-            // And they survive a second restart exactly.
+            // And they survive a second restart.
             await gateway.DownAsync();
             (await gateway.UpAsync()).EnsureSuccess();
-            Assert.Equal(after, Totals(await gateway.PeersAsync(), "laptop"));
+            AssertKeptPlusReconnect(after, Totals(await gateway.PeersAsync(), "laptop"));
         });
+
+    /// <summary>The totals after a restart: all of them kept, plus at most a reconnecting handshake and its datagram.</summary>
+    private static void AssertKeptPlusReconnect((ulong Rx, ulong Tx) before, (ulong Rx, ulong Tx) now)
+    {
+        Assert.InRange(now.Rx, before.Rx, before.Rx + 512);
+        Assert.InRange(now.Tx, before.Tx, before.Tx + 512);
+    }
 
     [RootFact]
     public Task ClientToClient_IsOffByDefault_AndOnPerPeer() =>

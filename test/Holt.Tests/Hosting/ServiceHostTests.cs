@@ -16,7 +16,7 @@ namespace Holt.Tests.Hosting;
 /// </summary>
 public sealed class ServiceHostTests : IDisposable
 {
-    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(60);
 
     private readonly string _directory = Directory.CreateTempSubdirectory("holt-host").FullName;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
