@@ -37,10 +37,9 @@ internal sealed partial class Lab
         }
 
         Log($"holt {verb} --config {Path.GetFileName(configFile)} in {host.Namespace}");
-        string holt = Path.Combine(AppContext.BaseDirectory, "holt");
 
         // The engine holt up leaves behind would hold our output pipes open: the output goes to the log file.
-        CommandResult result = await Command.RunDetachedOutputAsync(host.Namespace.Wrap(holt, verb, "--config", configFile), log, environment: environment);
+        CommandResult result = await Command.RunDetachedOutputAsync(host.Namespace.Wrap(Tools.Holt, verb, "--config", configFile), log, environment: environment);
         Log($"holt {verb} exited with {result.ExitCode}:\n{result.Output.TrimEnd()}");
         return result;
     }

@@ -42,7 +42,10 @@ internal sealed partial class Lab
         Requirements.EnsureMet();
         await s_sweep.Value;
 
+        // Which holt this run measures, JIT or NativeAOT, heads every test's log.
+        string holt = HoltExecutable.Describe();
         var lab = new Lab(output);
+        lab.Log("holt: " + holt);
         Exception? failure = null;
         try
         {

@@ -5,8 +5,8 @@ internal static class Tools
 {
     public static string Ip => Requirements.Find("ip");
 
-    /// <summary>The holt apphost the test project's reference to src/Holt copies beside the tests.</summary>
-    public static string Holt => Path.Combine(AppContext.BaseDirectory, "holt");
+    /// <summary>The holt under test: see <see cref="HoltExecutable"/>.</summary>
+    public static string Holt => HoltExecutable.Path;
 
     public static string Zbarimg => Requirements.Find("zbarimg");
 

@@ -1,5 +1,3 @@
-using Xunit.Sdk;
-
 namespace Holt.Integration.Tests.Harness;
 
 /// <summary>
@@ -38,20 +36,11 @@ internal abstract class WireGuardImplementation
     {
         public override string Name => "holt";
 
-        // The ProjectReference to src/Holt puts the apphost and the hook beside this assembly.
-        public override string WgQuickHook => Beside("holt-wg-quick");
+        public override string WgQuickHook => HoltExecutable.WgQuickHook;
 
-        public override string[] Foreground(string name) => [Beside("holt"), "tunnel", "-f", name];
+        public override string[] Foreground(string name) => [HoltExecutable.Path, "tunnel", "-f", name];
 
-        public override string[] Daemon(string name) => [Beside("holt"), "tunnel", name];
-
-        private static string Beside(string file)
-        {
-            string path = Path.Combine(AppContext.BaseDirectory, file);
-            return File.Exists(path)
-                ? path
-                : throw new XunitException($"{path} is missing: the test project's reference to src/Holt should copy it beside the tests.");
-        }
+        public override string[] Daemon(string name) => [HoltExecutable.Path, "tunnel", name];
     }
 
     private sealed class WireGuardGo : WireGuardImplementation

@@ -118,7 +118,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
             Host host = await lab.AddHostAsync(Implementation.Holt);
             CommandResult run = await host.Namespace.TryExecAsync(
                 Requirements.Find("env"), $"LOG_LEVEL={level}", Requirements.Find("timeout"), "-s", "TERM", "2",
-                Path.Combine(AppContext.BaseDirectory, "holt"), "tunnel", "-f", host.Interface);
+                Tools.Holt, "tunnel", "-f", host.Interface);
 
             Assert.True(run.ExitCode == 124, $"the tunnel should run until timeout stops it: {run.Describe()}");
             string printed = run.Output + run.Error;
@@ -137,5 +137,5 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         });
 
     private static string[] HoltDaemonWithoutLogLevel(string name) =>
-        [Requirements.Find("env"), "-u", "LOG_LEVEL", Path.Combine(AppContext.BaseDirectory, "holt"), "tunnel", name];
+        [Requirements.Find("env"), "-u", "LOG_LEVEL", Tools.Holt, "tunnel", name];
 }

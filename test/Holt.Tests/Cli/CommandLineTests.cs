@@ -1,12 +1,14 @@
 using Holt.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Holt.Tests.Cli;
 
-public class CommandLineTests
+public class CommandLineTests(ITestOutputHelper log)
 {
     [Fact]
     public void Version_PrintsTheVersion()
     {
+        log.WriteLine("holt: " + HoltProcess.Describe());
         (int code, string output, _) = HoltProcess.Run("--version");
 
         Assert.Equal(0, code);

@@ -2,10 +2,25 @@ using System.Diagnostics;
 
 namespace Holt.Tests.Support;
 
-/// <summary>Runs the built <c>holt</c> executable (copied beside the tests) and collects what it printed.</summary>
+/// <summary>
+/// Runs the <c>holt</c> under test and collects what it printed. By default that is the apphost the reference to
+/// src/Holt copies beside the tests, which starts holt.dll under the JIT; <c>HOLT_EXECUTABLE</c>, an absolute path,
+/// names another, such as the NativeAOT binary users run (<c>dotnet publish src/Holt -c Release -r linux-x64</c>).
+/// </summary>
 internal static class HoltProcess
 {
-    public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "holt");
+    public const string Variable = "HOLT_EXECUTABLE";
+
+    // An exception is kept too: every test that asks gets the same clear line.
+    private static readonly Lazy<(string Path, bool NativeAot)> s_executable = new(FindExecutable);
+
+    public static string ExecutablePath => s_executable.Value.Path;
+
+    /// <summary>Whether holt is a NativeAOT binary, its runtime compiled in, rather than an apphost that starts the JIT's.</summary>
+    public static bool IsNativeAot => s_executable.Value.NativeAot;
+
+    /// <summary>"/path/to/holt (NativeAOT)" or "/path/to/holt (JIT)", for the test log.</summary>
+    public static string Describe() => $"{ExecutablePath} ({(IsNativeAot ? "NativeAOT" : "JIT")})";
 
     public static (int ExitCode, string Output, string Error) Run(IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
         RunProgram(ExecutablePath, null, environment, arguments);
@@ -49,4 +64,24 @@ internal static class HoltProcess
     }
 
     public static (int ExitCode, string Output, string Error) Run(params string[] arguments) => Run(null, arguments);
+
+    private static (string Path, bool NativeAot) FindExecutable()
+    {
+        string? given = Environment.GetEnvironmentVariable(Variable);
+        if (string.IsNullOrEmpty(given))
+        {
+            string beside = Path.Combine(AppContext.BaseDirectory, "holt");
+            return File.Exists(beside)
+                ? (beside, IsNativeAotBinary(beside))
+                : throw new FileNotFoundException($"{beside} is missing: the test project's reference to src/Holt should copy it beside the tests, or set {Variable}.");
+        }
+
+        return Path.IsPathFullyQualified(given) && File.Exists(given)
+            ? (given, IsNativeAotBinary(given))
+            : throw new FileNotFoundException($"{Variable}={given} is not the absolute path of an existing file: it should name the holt to test.");
+    }
+
+    // NativeAOT's runtime exports this symbol for debuggers; an apphost carries no runtime, only the code that finds
+    // libhostfxr and, through it, the JIT runtime and holt.dll.
+    private static bool IsNativeAotBinary(string path) => File.ReadAllBytes(path).AsSpan().IndexOf("DotNetRuntimeDebugHeader"u8) >= 0;
 }
