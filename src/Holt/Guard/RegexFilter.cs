@@ -99,7 +99,9 @@ internal sealed class RegexFilter : IGuardFilter
         const RegexOptions Options = RegexOptions.CultureInvariant;
         try
         {
-            return new Regex(pattern, Options | RegexOptions.NonBacktracking, MatchTimeout);
+            // Linear in the line's length whatever the pattern: no timeout, which on a loaded machine would skip a line
+            // that merely waited for the CPU.
+            return new Regex(pattern, Options | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
         }
         catch (NotSupportedException)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using Holt.Guard;
+using Holt.Tests.Support;
 using Holt.Tests.Uapi.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -279,10 +280,9 @@ public sealed class GuardServiceTests : IDisposable
 
         string outputFile = Path.Combine(_directory, "journal.json");
         File.WriteAllText(outputFile, output.ToString());
-        string script = Path.Combine(_directory, "journalctl");
-        File.WriteAllText(script, $"#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{_directory}/args'\ncat '{outputFile}'\nexec sleep 60\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return script;
+        return Scripts.WriteExecutable(
+            Path.Combine(_directory, "journalctl"),
+            $"#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{_directory}/args'\ncat '{outputFile}'\nexec sleep 60\n");
     }
 
     private GuardConfig Config(int maxretry) => new()

@@ -1,4 +1,5 @@
 using Holt.Guard;
+using Holt.Tests.Support;
 
 namespace Holt.Tests.Guard;
 
@@ -13,8 +14,7 @@ public sealed class JournalSourceTests : IDisposable
     {
         string outputFile = Path.Combine(_dir, "output.json");
         File.WriteAllText(outputFile, output);
-        string script = Path.Combine(_dir, "journalctl");
-        File.WriteAllText(script, $"""
+        return Scripts.WriteExecutable(Path.Combine(_dir, "journalctl"), $"""
             #!/bin/sh
             for a in "$@"; do printf '%s\n' "$a"; done > '{_dir}/args'
             cat '{outputFile}'
@@ -22,8 +22,6 @@ public sealed class JournalSourceTests : IDisposable
             exit {exitCode}
 
             """);
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return script;
     }
 
     private string[] RecordedArguments() => File.ReadAllLines(Path.Combine(_dir, "args"));
