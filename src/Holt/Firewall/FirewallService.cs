@@ -30,6 +30,9 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
     private TableKeeper? _keeper;
     private bool _started;
 
+    /// <summary>The digest of a table this daemon loaded but could not record in the state file (a full disk).</summary>
+    private volatile string? _unsavedDigest;
+
     public string Name => "firewall";
 
     public void Start(FirewallSettings settings, ServiceContext context)
@@ -48,7 +51,7 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
             using (store.Lock())
             {
                 RemoveLegacyTable(context.Logger);
-                _ = FirewallTable.Apply(settings.AsConfig(), context.Time.GetUtcNow(), force: true);
+                _ = FirewallTable.Apply(settings.AsConfig(), context.Time.GetUtcNow(), force: true, Unsaved);
             }
 
             _keeper = new TableKeeper(Name, [FirewallTable.NameFor(settings.Gateway)], Round, context.Time, context.Logger, context.Fault);
@@ -62,7 +65,7 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
             _settings = settings;
             using (store.Lock())
             {
-                _ = FirewallTable.Apply(settings.AsConfig(), _context!.Time.GetUtcNow());
+                _ = FirewallTable.Apply(settings.AsConfig(), _context!.Time.GetUtcNow(), unsaved: Unsaved);
             }
         }
     }
@@ -103,6 +106,20 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
             string? actual = FirewallTable.Loaded(name);
             if (actual is not null && actual == state.TableDigest)
             {
+                _unsavedDigest = null;
+                return;
+            }
+
+            if (actual is not null && actual == _unsavedDigest)
+            {
+                // This daemon loaded it while the disk was full: the table is as it should be, and the state file
+                // learns so as soon as there is room.
+                state.TableDigest = actual;
+                if (StateStore.TrySave(name, state, out _))
+                {
+                    _unsavedDigest = null;
+                }
+
                 return;
             }
 
@@ -120,10 +137,21 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
             }
 
             string what = actual is null ? "was removed" : "was changed by someone else";
-            _ = FirewallTable.Apply(settings.AsConfig(), now, force: true);
+            _ = FirewallTable.Apply(settings.AsConfig(), now, force: true, Unsaved);
             RepairLog.Record(FirewallRuntime.RepairsPath(name), now, $"table inet {Ruleset.TableName(name)} {what}");
             LogRepaired(_context!.Logger, Ruleset.TableName(name), what);
         }
+    }
+
+    /// <summary>The table is in place, but the state file could not record it (a full disk).</summary>
+    private void Unsaved(string problem)
+    {
+        if (_settings is FirewallSettings settings)
+        {
+            _unsavedDigest = FirewallTable.Loaded(settings.Gateway.Interface);
+        }
+
+        LogUnsaved(_context!.Logger, problem);
     }
 
     /// <summary>Holt before 0.4 kept every gateway in one table, <c>inet holt</c>; it would now only get in the way.</summary>
@@ -135,6 +163,9 @@ internal sealed partial class FirewallService(ConfigStore store) : IDaemonServic
             LogLegacyRemoved(logger);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "firewall: the table is in place, but {Problem}")]
+    private static partial void LogUnsaved(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "firewall: table inet {Table} {What}; restored it as holt.toml says")]
     private static partial void LogRepaired(ILogger logger, string table, string what);

@@ -20,9 +20,11 @@ internal static class FirewallTable
 
     /// <summary>
     /// Loads the table when it differs from the one last loaded (nft takes 10 to 30 ms to start, and most edits
-    /// change nothing here), or always with <paramref name="force"/>. Returns whether nft ran.
+    /// change nothing here), or always with <paramref name="force"/>. Returns whether nft ran. The daemon passes
+    /// <paramref name="unsaved"/>: a state file it cannot write then (a full disk) is reported there, after the table
+    /// is in place, instead of failing the apply.
     /// </summary>
-    public static bool Apply(HoltConfig config, DateTimeOffset now, bool force = false)
+    public static bool Apply(HoltConfig config, DateTimeOffset now, bool force = false, Action<string>? unsaved = null)
     {
         GatewayConfig gateway = config.Gateway;
         GatewayState state = StateStore.Load(gateway.Interface);
@@ -34,7 +36,15 @@ internal static class FirewallTable
         }
 
         Load(gateway.Interface, ruleset, state);
-        StateStore.Save(gateway.Interface, state);
+        if (unsaved is null)
+        {
+            StateStore.Save(gateway.Interface, state);
+        }
+        else if (!StateStore.TrySave(gateway.Interface, state, out string? error))
+        {
+            unsaved(error);
+        }
+
         return true;
     }
 

@@ -31,10 +31,13 @@ internal static class GatewayApplier
 
     /// <summary>
     /// Applies the peers of <paramref name="config"/> to the running interface whose state is
-    /// <paramref name="status"/>, and updates the state file. The caller holds the configuration lock.
+    /// <paramref name="status"/>, and updates the state file. The caller holds the configuration lock. The daemon
+    /// passes <paramref name="unsaved"/>: a state file it cannot write (a full disk) is reported there, after the
+    /// peers are applied, instead of thrown.
     /// </summary>
     /// <returns>What the sync created and removed.</returns>
-    public static SyncResult ApplyPeers(GatewayConfig config, WireGuardControl control, DeviceStatus status, DateTimeOffset now)
+    public static SyncResult ApplyPeers(
+        GatewayConfig config, WireGuardControl control, DeviceStatus status, DateTimeOffset now, Action<string>? unsaved = null)
     {
         GatewayState state = StateStore.Load(config.Interface);
         _ = state.Sample(status);
@@ -45,7 +48,15 @@ internal static class GatewayApplier
         }
 
         state.Prune(config.Peers.Select(p => p.PublicKey));
-        StateStore.Save(config.Interface, state);
+        if (unsaved is null)
+        {
+            StateStore.Save(config.Interface, state);
+        }
+        else if (!StateStore.TrySave(config.Interface, state, out string? error))
+        {
+            unsaved(error);
+        }
+
         return result;
     }
 

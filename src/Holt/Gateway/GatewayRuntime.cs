@@ -62,9 +62,15 @@ internal sealed partial class GatewayRuntime : IDisposable
                 traffic.DeviceTx = 0;
             }
 
-            StateStore.Save(config.Interface, state);
+            if (!StateStore.TrySave(config.Interface, state, out string? unsaved))
+            {
+                // A full disk must not keep the gateway down: the counters start afresh either way, and the totals
+                // go on from the last saved sample once there is room.
+                LogStateUnsaved(logger, unsaved);
+            }
+
             DeviceStatus status = control.TryGet() ?? throw new CommandException($"interface {config.Interface} vanished while starting");
-            GatewayApplier.ApplyPeers(config, control, status, now);
+            GatewayApplier.ApplyPeers(config, control, status, now, problem => LogStateUnsaved(logger, problem));
             GatewayInterface.Configure(config);
             Forwarding.Enable(config, logger);
             Reconnect(config, control, state, now, logger);
@@ -238,6 +244,9 @@ internal sealed partial class GatewayRuntime : IDisposable
 
     private static bool Overlaps(IPNetwork a, IPNetwork b) =>
         a.BaseAddress.AddressFamily == b.BaseAddress.AddressFamily && (a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}; the gateway comes up all the same, and its totals are saved once there is room")]
+    private static partial void LogStateUnsaved(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "asking {Count} recently connected peers to reconnect")]
     private static partial void LogReconnecting(ILogger logger, int count);

@@ -1,5 +1,6 @@
 using Holt.Config;
 using Holt.Hosting;
+using Holt.Logging;
 using Holt.Uapi;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,7 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
     private GatewayConfig? _config;
     private ServiceContext? _context;
     private ITimer? _timer;
+    private RepeatFilter? _repeats;
 
     public string Name => "gateway";
 
@@ -29,6 +31,7 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
         {
             _context = context;
             _config = settings;
+            _repeats ??= new RepeatFilter(context.Time, TimeSpan.FromMinutes(10));
             DateTimeOffset now = context.Time.GetUtcNow();
             using (store.Lock())
             {
@@ -85,7 +88,25 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
     {
         if (control.TryGet() is DeviceStatus status)
         {
-            LogUnmanaged(config, GatewayApplier.ApplyPeers(config, control, status, now));
+            LogUnmanaged(config, GatewayApplier.ApplyPeers(config, control, status, now, Unsaved));
+        }
+    }
+
+    /// <summary>The peers are applied, but the state file could not record it (a full disk).</summary>
+    private void Unsaved(string problem)
+    {
+        if (_repeats!.ShouldSay(problem))
+        {
+            LogUnsaved(_context!.Logger, problem);
+        }
+    }
+
+    /// <summary>A round's problem (a full disk, every 10 s while it lasts), said once every 10 minutes.</summary>
+    private void SayTickFailed(string problem)
+    {
+        if (_repeats!.ShouldSay(problem))
+        {
+            LogTickFailed(_context!.Logger, problem);
         }
     }
 
@@ -122,7 +143,7 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
                         {
                             // Someone changed the interface behind holt.toml's back (wg set): put it back, as wg syncconf would.
                             LogDrift(_context.Logger, string.Join("; ", drift));
-                            LogUnmanaged(_config, GatewayApplier.ApplyPeers(_config, control, status, now));
+                            LogUnmanaged(_config, GatewayApplier.ApplyPeers(_config, control, status, now, Unsaved));
                         }
                         else
                         {
@@ -138,7 +159,7 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
             catch (CommandException e)
             {
                 // A full disk or a busy file: said, and the next round tries again.
-                LogTickFailed(_context.Logger, e.Message);
+                SayTickFailed(e.Message);
             }
             catch (Exception e)
             {
@@ -172,7 +193,7 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
         }
         catch (CommandException e)
         {
-            LogTickFailed(_context!.Logger, e.Message);
+            SayTickFailed(e.Message);
         }
 
         _config = Disable(_config);
@@ -196,7 +217,7 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
         }
         catch (CommandException e)
         {
-            LogTickFailed(_context!.Logger, e.Message);
+            SayTickFailed(e.Message);
         }
     }
 
@@ -229,4 +250,7 @@ internal sealed partial class GatewayService(ConfigStore store, WireGuardControl
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Message}")]
     private static partial void LogTickFailed(ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gateway: the peers are applied, but {Problem}")]
+    private static partial void LogUnsaved(ILogger logger, string problem);
 }

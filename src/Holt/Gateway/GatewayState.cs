@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Holt.Storage;
@@ -146,6 +147,26 @@ internal static class StateStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
             throw new CommandException($"cannot read the gateway state {path}: {e.Message} (move it aside to start the totals afresh)", e);
+        }
+    }
+
+    /// <summary>
+    /// Saves like <see cref="Save"/>, but a failure (a full disk) is returned in <paramref name="error"/> rather than
+    /// thrown: for the daemon, whose state is bookkeeping that must never keep the tunnel or the firewall from
+    /// coming up. Whatever was not saved is saved by the next write that finds room.
+    /// </summary>
+    public static bool TrySave(string interfaceName, GatewayState state, [NotNullWhen(false)] out string? error)
+    {
+        try
+        {
+            Save(interfaceName, state);
+            error = null;
+            return true;
+        }
+        catch (CommandException e)
+        {
+            error = e.Message;
+            return false;
         }
     }
 

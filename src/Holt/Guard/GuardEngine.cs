@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Holt.Config;
+using Holt.Storage;
 
 namespace Holt.Guard;
 
@@ -47,6 +48,12 @@ internal sealed class GuardEngine
     private readonly Func<IPAddress, string?> _ignored;
     private readonly Action<string> _log;
 
+    /// <summary>
+    /// Bans in force that the store could not record yet (a full disk), oldest first. They are restored with the
+    /// stored ones and recorded by <see cref="RecordPending"/> once the store takes writes again.
+    /// </summary>
+    private readonly List<StoredBan> _unrecorded = [];
+
     /// <param name="config">The jails and their limits.</param>
     /// <param name="sink">Where bans take effect.</param>
     /// <param name="store">Where bans are recorded, or null (holt guard test, unit tests).</param>
@@ -74,6 +81,23 @@ internal sealed class GuardEngine
 
     /// <summary>Failures of ignored addresses, which never count.</summary>
     public long Ignored { get; private set; }
+
+    /// <summary>More bans than this waiting for the store: the oldest is given up (it stays in force in the kernel).</summary>
+    internal const int MaxUnrecorded = 10_000;
+
+    /// <summary>How many bans in force wait for the store to take them.</summary>
+    public int Unrecorded => _unrecorded.Count;
+
+    /// <summary>Records the bans that the store could not take when they were decided; throws the store's error.</summary>
+    public void RecordPending()
+    {
+        while (_store is not null && _unrecorded.Count > 0)
+        {
+            StoredBan ban = _unrecorded[0];
+            _store.Record(ban.Network, ban.Jail, ban.BannedAt, ban.ExpiresAt - ban.BannedAt, ban.Count);
+            _unrecorded.RemoveAt(0);
+        }
+    }
 
     /// <summary>
     /// Puts the stored bans that still have time left back into the kernel (after a restart, or a reboot that
@@ -124,7 +148,7 @@ internal sealed class GuardEngine
             return;
         }
 
-        List<(IPNetwork, TimeSpan, string)> bans = _store.Active(now)
+        List<(IPNetwork, TimeSpan, string)> bans = Active(now)
             .Select(ban => (ban.Network, ban.RemainingAt(now), ban.Jail))
             .Where(ban => ban.Item2 > TimeSpan.Zero)
             .ToList();
@@ -142,7 +166,7 @@ internal sealed class GuardEngine
             return 0;
         }
 
-        List<(IPNetwork, TimeSpan, string)> missing = _store.Active(now)
+        List<(IPNetwork, TimeSpan, string)> missing = Active(now)
             .Where(ban => !held.Contains(ban.Network))
             .Select(ban => (ban.Network, ban.RemainingAt(now), ban.Jail))
             .Where(ban => ban.Item2 > TimeSpan.Zero)
@@ -196,11 +220,38 @@ internal sealed class GuardEngine
         }
 
         _sink.Ban(network, left > decision.Duration ? decision.Duration : left, decision.Jail);
-        _store?.Record(network, decision.Jail, decision.At, decision.Duration, decision.Count);
         _log(string.Create(
             CultureInfo.InvariantCulture,
             $"banned {decision.Address} in jail {decision.Jail} for {DurationText.Format(decision.Duration)} ({why}; ban #{decision.Count})"));
+        if (_store is null)
+        {
+            return;
+        }
+
+        // The ban is in force whether or not the store takes it now; one it cannot take (a full disk) waits in
+        // memory, is restored with the stored ones, and is recorded as soon as the store takes writes again.
+        if (_unrecorded.Count >= MaxUnrecorded)
+        {
+            _unrecorded.RemoveAt(0);
+        }
+
+        _unrecorded.Add(new StoredBan(network, decision.Jail, decision.At, decision.At + decision.Duration, decision.Count, null));
+        try
+        {
+            RecordPending();
+        }
+        catch (StoreException e)
+        {
+            _log($"the ban of {decision.Address} is in force, but the ban store cannot record it yet ({e.Message}); it is kept until it can");
+        }
     }
+
+    /// <summary>The bans with time left: the stored ones and those waiting for the store.</summary>
+    private IEnumerable<StoredBan> Active(DateTimeOffset now) => _unrecorded.Count == 0
+        ? _store!.Active(now)
+        : _store!.Active(now).Concat(_unrecorded.Where(ban => ban.ExpiresAt > now))
+            .GroupBy(ban => ban.Network)
+            .Select(bans => bans.MaxBy(ban => ban.ExpiresAt)!);
 
     internal static IPNetwork HostNetwork(IPAddress address) =>
         new(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);

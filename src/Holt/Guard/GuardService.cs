@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Holt.Gateway;
 using Holt.Interop;
+using Holt.Logging;
 using Holt.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +23,9 @@ internal sealed partial class GuardService : IDisposable
 
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan s_positionSaveInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a recurring problem stays unsaid after it was said.</summary>
+    private static readonly TimeSpan s_repeatQuiet = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan s_journalRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_journalRetryMax = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan s_sessionRefresh = TimeSpan.FromSeconds(5);
@@ -39,6 +43,7 @@ internal sealed partial class GuardService : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private readonly TimeProvider _time;
+    private readonly RepeatFilter _repeats;
     private readonly string _journalctl;
     private readonly Dictionary<string, List<string>> _sources = new(StringComparer.Ordinal);
     private long _statusWritten = -1;
@@ -60,6 +65,7 @@ internal sealed partial class GuardService : IDisposable
         _store = store;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _repeats = new RepeatFilter(_time, s_repeatQuiet);
         _ignore = ignore;
         _engine = new GuardEngine(config, sink, store, _ignore.Explain, line => LogBan(_logger, line));
         _thread = new Thread(Run) { IsBackground = true, Name = "holt guard" };
@@ -181,7 +187,7 @@ internal sealed partial class GuardService : IDisposable
         }
         catch (IOException e)
         {
-            LogRoundFailed(_logger, $"cannot write {GuardStatus.PathFor()}: {e.Message}");
+            SayRoundFailed($"cannot write {GuardStatus.PathFor()}: {e.Message}");
         }
     }
 
@@ -193,6 +199,18 @@ internal sealed partial class GuardService : IDisposable
         if (FaultHook?.Invoke() == true)
         {
             throw new InvalidOperationException("a fault injected by a test");
+        }
+
+        if (_engine.Unrecorded > 0)
+        {
+            try
+            {
+                _engine.RecordPending();
+            }
+            catch (StoreException e)
+            {
+                SayRoundFailed(e.Message);
+            }
         }
 
         if (Interlocked.Exchange(ref _restoreRequested, 0) != 0 && _engine.RestoreMissing(now) is int restored and > 0)
@@ -320,15 +338,17 @@ internal sealed partial class GuardService : IDisposable
                 PollOnce();
                 if (_time.GetUtcNow() - lastSave >= s_positionSaveInterval)
                 {
+                    // Before the writes: one that fails (a full disk) is tried again at the next interval, not
+                    // at every poll.
+                    lastSave = _time.GetUtcNow();
                     SavePositions();
                     WriteStatus();
-                    lastSave = _time.GetUtcNow();
                 }
             }
             catch (Exception e) when (e is CommandException or StoreException)
             {
                 // A failed nft call or a busy database: logged, and the next round tries again.
-                LogRoundFailed(_logger, e.Message);
+                SayRoundFailed(e.Message);
             }
             catch (Exception e) when (Faulted is not null)
             {
@@ -355,6 +375,15 @@ internal sealed partial class GuardService : IDisposable
             {
                 _ = WaitHandle.WaitAny([_wake, _stop.Token.WaitHandle]);
             }
+        }
+    }
+
+    /// <summary>A round's problem, said once every <see cref="s_repeatQuiet"/> while it lasts (a full disk lasts).</summary>
+    private void SayRoundFailed(string problem)
+    {
+        if (_repeats.ShouldSay(problem))
+        {
+            LogRoundFailed(_logger, problem);
         }
     }
 

@@ -105,6 +105,13 @@ internal static class AtomicFile
                 File.SetUnixFileMode(temporary, mode);
                 File.Move(temporary, full, overwrite: true);
             }
+            catch (IOException e) when (e.GetType() == typeof(IOException) && e.Message.Contains(temporary, StringComparison.Ordinal))
+            {
+                // .NET names the temporary file ("No space left on device : '/x/.y.123.abc.tmp'"), which is of no
+                // use to the reader and makes the same failure read differently each time.
+                TryDelete(temporary);
+                throw new IOException(e.Message.Replace($" : '{temporary}'", "", StringComparison.Ordinal).Replace(temporary, full, StringComparison.Ordinal), e.HResult);
+            }
             catch
             {
                 TryDelete(temporary);

@@ -40,20 +40,7 @@ public sealed class BoundedInputTests(ITestOutputHelper output)
             Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
             string log = Path.Combine(lab.Directory, "auth.log");
             await File.WriteAllTextAsync(log, Failure(DateTimeOffset.UtcNow, "198.51.100.1", 1) + "\n");
-            await gateway.EditConfigAsync(text => text + $"""
-
-                [guard]
-                enabled = true
-                maxretry = 3
-                findtime = "10m"
-                bantime = "1h"
-
-                [[guard.jail]]
-                name = "sshd"
-                filter = "sshd"
-                logpath = "{log}"
-
-                """);
+            await gateway.EnableSshdJailAsync(log);
             await UpAsync(gateway, log);
             Host client = await lab.AddHostAsync(Implementation.WireGuardGo);
             string config = await gateway.AddPeerAsync("laptop");
@@ -118,8 +105,7 @@ public sealed class BoundedInputTests(ITestOutputHelper output)
             watch.Report();
         });
 
-    private static string Failure(DateTimeOffset time, string address, int port) =>
-        $"{time.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff+00:00", CultureInfo.InvariantCulture)} gw sshd[{4000 + port}]: Failed password for root from {address} port {40000 + port} ssh2";
+    private static string Failure(DateTimeOffset time, string address, int port) => Harness.Gateway.FailedPassword(time, address, port);
 
     /// <summary>holt up, then waits until the daemon says the jail follows the log (the guard starts after the VPN).</summary>
     private static async Task UpAsync(Harness.Gateway gateway, string log)

@@ -11,15 +11,17 @@ namespace Holt.Integration.Tests.Harness;
 /// </summary>
 internal sealed class Gateway
 {
-    private Gateway(Lab lab, Host host, string suffix = "")
+    private Gateway(Lab lab, Host host, string suffix = "", string? data = null)
     {
         Lab = lab;
         Host = host;
         Interface = host.Interface + suffix;
         string directory = Path.Combine(lab.Directory, "gateway-" + host.Number + suffix);
         System.IO.Directory.CreateDirectory(directory);
-        ConfigPath = Path.Combine(directory, "holt.toml");
-        StateDirectory = Path.Combine(directory, "state");
+        DataDirectory = data is null ? directory : Path.Combine(directory, data);
+        System.IO.Directory.CreateDirectory(DataDirectory);
+        ConfigPath = Path.Combine(DataDirectory, "holt.toml");
+        StateDirectory = Path.Combine(DataDirectory, "state");
         LogPath = Path.Combine(directory, "daemon.log");
         lab.KeepLog(LogPath);
     }
@@ -27,6 +29,9 @@ internal sealed class Gateway
     public Lab Lab { get; }
 
     public Host Host { get; }
+
+    /// <summary>Where holt.toml and the state directory live (the gateway's directory, or a disk of their own there).</summary>
+    public string DataDirectory { get; }
 
     public string ConfigPath { get; }
 
@@ -89,6 +94,30 @@ internal sealed class Gateway
         return gateway;
     }
 
+    /// <summary>
+    /// A gateway whose holt.toml and state directory live on a file system of their own (a tmpfs of
+    /// <paramref name="sizeMiB"/> MiB, unmounted at teardown), so a test can fill that disk while the daemon's log,
+    /// kept beside it, still has room.
+    /// </summary>
+    public static async Task<Gateway> CreateOnSmallDiskAsync(Lab lab, int sizeMiB)
+    {
+        Host host = await lab.AddHostAsync(Implementation.Holt);
+        var gateway = new Gateway(lab, host, data: "disk");
+        (await Command.RunAsync(["mount", "-t", "tmpfs", "-o", $"size={sizeMiB}m,mode=0700", "holt-test-disk", gateway.DataDirectory])).EnsureSuccess();
+        lab.OnTeardown(async () =>
+        {
+            CommandResult unmount = await Command.RunAsync(["umount", gateway.DataDirectory]);
+            return unmount.Succeeded ? [] : [$"umount {gateway.DataDirectory}: {unmount.Describe()}"];
+        });
+        lab.OnTeardown(gateway.TearDownAsync);
+        await gateway.CheckAsync(
+        [
+            "init", "--endpoint", $"{host.UnderlayV4}:{host.ListenPort}", "--port", host.ListenPort.ToString(),
+            "--interface", host.Interface,
+        ]);
+        return gateway;
+    }
+
     /// <summary>A gateway whose configuration does not exist yet (for the first-run <c>holt up</c>).</summary>
     public static async Task<Gateway> CreateWithoutConfigAsync(Lab lab)
     {
@@ -113,6 +142,30 @@ internal sealed class Gateway
 
         await File.WriteAllTextAsync(ConfigPath, after);
     }
+
+    /// <summary>
+    /// Turns the guard on with one sshd jail on <paramref name="log"/>: 3 failures within 10 minutes are a ban of an
+    /// hour (see <see cref="FailedPassword"/> for the lines).
+    /// </summary>
+    public Task EnableSshdJailAsync(string log) => EditConfigAsync(text => text + $"""
+
+        [guard]
+        enabled = true
+        maxretry = 3
+        findtime = "10m"
+        bantime = "1h"
+
+        [[guard.jail]]
+        name = "sshd"
+        filter = "sshd"
+        logpath = "{log}"
+
+        """);
+
+    /// <summary>An auth.log line of sshd's for a wrong password from <paramref name="address"/> (ISO timestamps, as rsyslog writes).</summary>
+    public static string FailedPassword(DateTimeOffset time, string address, int port) =>
+        $"{time.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff+00:00", System.Globalization.CultureInfo.InvariantCulture)} gw sshd[{4000 + port}]: " +
+        $"Failed password for root from {address} port {40000 + port} ssh2";
 
     /// <summary>Runs <c>holt ARGS</c> in the gateway's namespace.</summary>
     public Task<CommandResult> RunAsync(params string[] arguments) =>
