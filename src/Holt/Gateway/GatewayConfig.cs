@@ -98,6 +98,12 @@ internal sealed record PeerConfig
     /// <summary>Whether this peer may reach, and be reached by, other peers that have it on too.</summary>
     public bool ClientToClient { get; init; }
 
+    /// <summary>
+    /// An always-on peer (a home server, a site): the monitor counts it among the peers expected to be connected,
+    /// and only such a peer raises a "down" alert. A laptop that comes and goes is not expected.
+    /// </summary>
+    public bool Expected { get; init; }
+
     public DateTimeOffset? Expires { get; init; }
 
     public DateTimeOffset? Created { get; init; }

@@ -103,6 +103,11 @@ internal sealed partial class GatewaySection : ConfigSection<GatewayConfig>
             TomlWriter.Flag(text, "client_to_client", true);
         }
 
+        if (peer.Expected)
+        {
+            TomlWriter.Flag(text, "expected", true);
+        }
+
         if (peer.Expires is DateTimeOffset expires)
         {
             TomlWriter.Date(text, "expires", expires);
@@ -145,7 +150,7 @@ internal sealed partial class GatewaySection : ConfigSection<GatewayConfig>
 
     private static PeerConfig ReadPeer(TableReader table)
     {
-        table.RefuseUnknown("name", "public_key", "private_key", "preshared_key", "address", "address6", "allowed_ips", "dns", "keepalive", "enabled", "client_to_client", "expires", "created");
+        table.RefuseUnknown("name", "public_key", "private_key", "preshared_key", "address", "address6", "allowed_ips", "dns", "keepalive", "enabled", "client_to_client", "expected", "expires", "created");
         return new PeerConfig
         {
             Name = table.RequiredString("name"),
@@ -159,6 +164,7 @@ internal sealed partial class GatewaySection : ConfigSection<GatewayConfig>
             Keepalive = (int)(table.OptionalInteger("keepalive", 0, 65535) ?? PeerConfig.DefaultKeepalive),
             Enabled = table.OptionalBoolean("enabled") ?? true,
             ClientToClient = table.OptionalBoolean("client_to_client") ?? false,
+            Expected = table.OptionalBoolean("expected") ?? false,
             Expires = table.OptionalDateTime("expires"),
             Created = table.OptionalDateTime("created"),
         };

@@ -27,6 +27,8 @@ internal sealed record AddPeerRequest
     public string? Expires { get; init; }
 
     public bool ClientToClient { get; init; }
+
+    public bool Expected { get; init; }
 }
 
 /// <summary>The outcome of an edit: the new configuration, and whether a running gateway took it at once.</summary>
@@ -74,8 +76,8 @@ internal static class PeerOperations
             return Replace(config, peer, peer with { Name = newName });
         });
 
-    /// <summary><c>holt peer set</c>: client-to-client and expiry (<c>never</c> clears it).</summary>
-    public static EditResult Set(GatewayEdit edit, string name, bool? clientToClient, string? expires) =>
+    /// <summary><c>holt peer set</c>: client-to-client, expected and expiry (<c>never</c> clears it).</summary>
+    public static EditResult Set(GatewayEdit edit, string name, bool? clientToClient, string? expires, bool? expected = null) =>
         edit((config, now) =>
         {
             PeerConfig peer = Find(config, name);
@@ -88,6 +90,11 @@ internal static class PeerOperations
             if (expires is not null)
             {
                 changed = changed with { Expires = expires == "never" ? null : Expiry.Parse(expires, now) };
+            }
+
+            if (expected is bool always)
+            {
+                changed = changed with { Expected = always };
             }
 
             return Replace(config, peer, changed);
@@ -201,6 +208,7 @@ internal static class PeerOperations
             Dns = dns,
             Keepalive = request.Keepalive,
             ClientToClient = request.ClientToClient,
+            Expected = request.Expected,
             Expires = request.Expires is string expires ? Expiry.Parse(expires, now) : null,
             Created = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero),
         };

@@ -24,6 +24,9 @@ internal sealed record PeerView
 
     public required bool ClientToClient { get; init; }
 
+    /// <summary>An always-on peer, which the monitor expects to be connected.</summary>
+    public required bool Expected { get; init; }
+
     /// <summary>Whether the peer is on the running interface now.</summary>
     public required bool Active { get; init; }
 
@@ -65,6 +68,7 @@ internal sealed record PeerView
                 Enabled = peer.Enabled,
                 Expired = peer.IsExpired(now),
                 ClientToClient = peer.ClientToClient,
+                Expected = peer.Expected,
                 Active = status is not null,
                 LatestHandshake = handshake,
                 RxBytes = rx,

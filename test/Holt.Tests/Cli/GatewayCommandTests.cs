@@ -201,7 +201,7 @@ public sealed class GatewayCommandTests : IDisposable
         Holt("peer", "add", "phone");
 
         (int renamed, _, string renameError) = Holt("peer", "rename", "phone", "old-phone");
-        (int set, _, _) = Holt("peer", "set", "laptop", "--client-to-client", "on", "--expires", "2w");
+        (int set, _, _) = Holt("peer", "set", "laptop", "--client-to-client", "on", "--expires", "2w", "--expected", "on");
         (int removed, _, string removeError) = Holt("peer", "remove", "old-phone");
         string text = File.ReadAllText(ConfigPath);
 
@@ -212,6 +212,7 @@ public sealed class GatewayCommandTests : IDisposable
         Assert.Equal("Removed peer 'old-phone'; the gateway is not running, so it takes effect at holt up.\n", removeError);
         Assert.Contains("name = \"laptop\"", text, StringComparison.Ordinal);
         Assert.Contains("client_to_client = true\n", text, StringComparison.Ordinal);
+        Assert.Contains("expected = true\n", text, StringComparison.Ordinal);
         Assert.Contains("expires = ", text, StringComparison.Ordinal);
         Assert.DoesNotContain("phone", text, StringComparison.Ordinal);
     }

@@ -54,6 +54,7 @@ public sealed class GatewayConfigRefusalTests
     [InlineData(15, "keepalive = true", "holt.toml:15: 'keepalive' must be a whole number")]
     [InlineData(15, "enabled = \"false\"", "holt.toml:15: 'enabled' must be true or false")]
     [InlineData(15, "client_to_client = 0", "holt.toml:15: 'client_to_client' must be true or false")]
+    [InlineData(15, "expected = \"yes\"", "holt.toml:15: 'expected' must be true or false")]
     [InlineData(15, "expires = \"2026-12-31T00:00:00Z\"", "holt.toml:15: 'expires' must be a date and time such as 2026-12-31T00:00:00Z")]
     [InlineData(15, "expires = 2026-12-31", "holt.toml:15: 'expires' must be a date and time such as 2026-12-31T00:00:00Z")]
     [InlineData(15, "created = 18:00:00", "holt.toml:15: 'created' must be a date and time such as 2026-12-31T00:00:00Z")]

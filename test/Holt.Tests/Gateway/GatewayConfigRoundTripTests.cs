@@ -41,6 +41,7 @@ public sealed class GatewayConfigRoundTripTests
         "keepalive = 0\n" +
         "enabled = false\n" +
         "client_to_client = true\n" +
+        "expected = true\n" +
         "expires = 2026-12-31T18:00:00Z\n" +
         "created = 2025-01-02T03:04:05Z\n" +
         "\n" +
@@ -101,6 +102,7 @@ public sealed class GatewayConfigRoundTripTests
         Assert.Equal(0, laptop.Keepalive);
         Assert.False(laptop.Enabled);
         Assert.True(laptop.ClientToClient);
+        Assert.True(laptop.Expected);
         Assert.Equal(new DateTimeOffset(2026, 12, 31, 18, 0, 0, TimeSpan.Zero), laptop.Expires);
         Assert.Equal(TimeSpan.Zero, laptop.Expires!.Value.Offset);
         Assert.Equal(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero), laptop.Created);
@@ -115,6 +117,7 @@ public sealed class GatewayConfigRoundTripTests
         Assert.Equal(PeerConfig.DefaultKeepalive, imported.Keepalive);
         Assert.True(imported.Enabled);
         Assert.False(imported.ClientToClient);
+        Assert.False(imported.Expected);
         Assert.Null(imported.Expires);
         Assert.Null(imported.Created);
     }
@@ -163,6 +166,7 @@ public sealed class GatewayConfigRoundTripTests
                     Keepalive = 1,
                     Enabled = false,
                     ClientToClient = true,
+                    Expected = true,
                 },
             ],
         };
@@ -259,6 +263,7 @@ public sealed class GatewayConfigRoundTripTests
             Assert.Equal(e.Keepalive, a.Keepalive);
             Assert.Equal(e.Enabled, a.Enabled);
             Assert.Equal(e.ClientToClient, a.ClientToClient);
+            Assert.Equal(e.Expected, a.Expected);
             Assert.Equal(e.Expires, a.Expires);
             Assert.Equal(e.Created, a.Created);
         }

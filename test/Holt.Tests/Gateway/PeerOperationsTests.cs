@@ -366,6 +366,27 @@ public sealed class PeerOperationsTests : IDisposable
     }
 
     [Fact]
+    public void Set_Expected_TurnsOnAndOff_AndLeavesTheRest()
+    {
+        Init();
+        Add("homeserver");
+
+        PeerOperations.Set(Editing.Gateway(_store, _time), "homeserver", clientToClient: null, expires: null, expected: true);
+        PeerConfig on = _store.Load().Gateway.Peers[0];
+        PeerOperations.Set(Editing.Gateway(_store, _time), "homeserver", clientToClient: true, expires: null);
+        PeerConfig kept = _store.Load().Gateway.Peers[0];
+        PeerOperations.Set(Editing.Gateway(_store, _time), "homeserver", clientToClient: null, expires: null, expected: false);
+        PeerConfig off = _store.Load().Gateway.Peers[0];
+
+        Assert.True(on.Expected);
+        Assert.False(on.ClientToClient);
+        Assert.True(kept.Expected);
+        Assert.False(off.Expected);
+        Assert.True(off.ClientToClient);
+        Assert.DoesNotContain("expected", File.ReadAllText(_store.Path), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Set_BadExpiry_IsRefusedAndTheFileIsUnchanged()
     {
         Init();
