@@ -39,6 +39,9 @@ public sealed class DependencyTests
         ["Firewall"] = [.. Shared, "Gateway"],
         ["Guard"] = [.. Shared, "Gateway"],
 
+        // The monitor watches the gateway's peers.
+        ["Monitor"] = [.. Shared, "Gateway"],
+
         // The one status model reads every subsystem.
         ["Status"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard"],
     };

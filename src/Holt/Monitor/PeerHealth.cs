@@ -1,0 +1,172 @@
+using System.Globalization;
+
+namespace Holt.Monitor;
+
+/// <summary>What the monitor makes of a peer.</summary>
+internal enum PeerState
+{
+    /// <summary>It has a current session, or it keeps one as its keepalive promises.</summary>
+    Up,
+
+    /// <summary>No session and nothing to send: a laptop without keepalive that is merely quiet. Not a failure.</summary>
+    Idle,
+
+    /// <summary>A peer with keepalive whose handshake is overdue; its session may still carry traffic for a while.</summary>
+    Stale,
+
+    /// <summary>Gone: a keepalive peer past every retry, or a peer the gateway tried to reach in vain.</summary>
+    Down,
+
+    /// <summary>Configured, but no handshake was ever seen.</summary>
+    Never,
+
+    /// <summary>Disabled or expired in holt.toml: not on the interface, by choice.</summary>
+    Disabled,
+}
+
+/// <summary>
+/// WireGuard's timers (the whitepaper, section 6.1), from which every threshold follows: a session's initiator
+/// starts a new handshake once it is <see cref="RekeyAfterTime"/> old and it sends; nobody accepts a session older
+/// than <see cref="RejectAfterTime"/>; an unanswered initiation is sent again every <see cref="RekeyTimeout"/> for
+/// <see cref="RekeyAttemptTime"/>.
+/// </summary>
+internal static class ProtocolTimers
+{
+    public static readonly TimeSpan RekeyAfterTime = TimeSpan.FromSeconds(120);
+    public static readonly TimeSpan RejectAfterTime = TimeSpan.FromSeconds(180);
+    public static readonly TimeSpan RekeyTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RekeyAttemptTime = TimeSpan.FromSeconds(90);
+
+    /// <summary>Slack for a handshake that needed a retry or two, and for the sampling itself.</summary>
+    public static readonly TimeSpan Margin = 3 * RekeyTimeout;
+}
+
+/// <summary>One look at a peer on the interface: its latest handshake (null if none yet), counters and endpoint.</summary>
+internal readonly record struct PeerSample(DateTimeOffset At, DateTimeOffset? LastHandshake, ulong RxBytes, ulong TxBytes, string? Endpoint);
+
+/// <summary>
+/// What the configuration says of a peer: whether it is on the interface, the keepalive its client sends (zero for
+/// none), and whether it is an always-on peer.
+/// </summary>
+internal readonly record struct PeerExpectation(bool Enabled, TimeSpan Keepalive, bool Expected);
+
+/// <summary>A peer's state, why, and since when it has been in it.</summary>
+internal sealed record PeerHealth(PeerState State, string Why, DateTimeOffset Since);
+
+/// <summary>
+/// Follows one peer from sample to sample and says what state it is in. A peer with keepalive must handshake at
+/// least every Rekey-After-Time plus its keepalive (the next packet after the session turned old starts the
+/// handshake) plus a margin, so a late handshake is a failure: <see cref="PeerState.Stale"/> at first, and
+/// <see cref="PeerState.Down"/> once its client would have spent Rekey-Attempt-Time retrying. A peer without
+/// keepalive sends only when it has something to send; with its session expired it is <see cref="PeerState.Idle"/>,
+/// unless the gateway has been sending to it (data or handshake initiations) for longer than the margin without a
+/// handshake coming back, which makes it <see cref="PeerState.Down"/>.
+/// </summary>
+internal sealed class PeerTracker
+{
+    private DateTimeOffset? _lastHandshake;
+    private ulong _txMark;
+    private bool _marked;
+    private DateTimeOffset? _unansweredSince;
+    private PeerHealth? _health;
+
+    /// <summary>The state after the last sample; null before the first.</summary>
+    public PeerHealth? Health => _health;
+
+    /// <summary>Takes a sample in (in time order) and returns the peer's state then.</summary>
+    public PeerHealth Observe(PeerSample sample, PeerExpectation expectation)
+    {
+        TrackSending(sample);
+        (PeerState state, string why) = Classify(sample, expectation);
+        _health = _health is PeerHealth previous && previous.State == state
+            ? previous with { Why = why }
+            : new PeerHealth(state, why, sample.At);
+        return _health;
+    }
+
+    /// <summary>
+    /// Notes when the gateway began sending to a peer that has no session: the counters grew past the mark taken
+    /// while the session was current (or since the last handshake) and no handshake followed.
+    /// </summary>
+    private void TrackSending(PeerSample sample)
+    {
+        if (sample.LastHandshake != _lastHandshake)
+        {
+            _lastHandshake = sample.LastHandshake;
+            _unansweredSince = null;
+            Mark(sample.TxBytes);
+            return;
+        }
+
+        bool sessionCurrent = sample.LastHandshake is DateTimeOffset handshake && sample.At - handshake <= ProtocolTimers.RejectAfterTime;
+        if (!_marked || sample.TxBytes < _txMark || sessionCurrent)
+        {
+            // The first look, a peer recreated on the interface (its counters start again), or a session that still
+            // carries what is sent: nothing unanswered yet.
+            Mark(sample.TxBytes);
+            _unansweredSince = null;
+            return;
+        }
+
+        if (sample.TxBytes > _txMark)
+        {
+            _unansweredSince ??= sample.At;
+        }
+    }
+
+    private void Mark(ulong tx)
+    {
+        _txMark = tx;
+        _marked = true;
+    }
+
+    private (PeerState, string) Classify(PeerSample sample, PeerExpectation expectation)
+    {
+        if (!expectation.Enabled)
+        {
+            return (PeerState.Disabled, "disabled in holt.toml");
+        }
+
+        TimeSpan? unanswered = _unansweredSince is DateTimeOffset since ? sample.At - since : null;
+        if (sample.LastHandshake is not DateTimeOffset handshake)
+        {
+            return unanswered is TimeSpan waited && waited > ProtocolTimers.Margin
+                ? (PeerState.Never, $"never handshaked; the gateway's handshake initiations have gone unanswered for {Seconds(waited)}")
+                : (PeerState.Never, "never handshaked");
+        }
+
+        TimeSpan age = sample.At - handshake;
+        if (age < TimeSpan.Zero)
+        {
+            age = TimeSpan.Zero;
+        }
+
+        if (expectation.Keepalive > TimeSpan.Zero)
+        {
+            TimeSpan due = ProtocolTimers.RekeyAfterTime + expectation.Keepalive + ProtocolTimers.Margin;
+            string rhythm = $"with keepalive every {Seconds(expectation.Keepalive)} it handshakes at least every {Seconds(due)}";
+            if (age <= due)
+            {
+                return (PeerState.Up, $"handshake {Seconds(age)} ago");
+            }
+
+            return age <= due + ProtocolTimers.RekeyAttemptTime
+                ? (PeerState.Stale, $"last handshake {Seconds(age)} ago; {rhythm}")
+                : (PeerState.Down, $"last handshake {Seconds(age)} ago, past every retry; {rhythm}");
+        }
+
+        if (age <= ProtocolTimers.RejectAfterTime)
+        {
+            return (PeerState.Up, $"handshake {Seconds(age)} ago");
+        }
+
+        if (unanswered is TimeSpan silent && silent > ProtocolTimers.Margin)
+        {
+            return (PeerState.Down, $"the gateway has sent to it for {Seconds(silent)} without a handshake back; last handshake {Seconds(age)} ago");
+        }
+
+        return (PeerState.Idle, $"no traffic since its session ended (handshake {Seconds(age)} ago); without keepalive that is normal");
+    }
+
+    private static string Seconds(TimeSpan time) => ((long)time.TotalSeconds).ToString(CultureInfo.InvariantCulture) + " s";
+}
