@@ -35,6 +35,7 @@ internal static class HoltCommand
         root.Subcommands.Add(ExposeCommands.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(GuardCommands.Create());
+        root.Subcommands.Add(MonitorCommands.Create());
         foreach (Command command in KeyCommands.Create())
         {
             root.Subcommands.Add(command);

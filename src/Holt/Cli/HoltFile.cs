@@ -2,6 +2,7 @@ using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Guard;
+using Holt.Monitor;
 
 namespace Holt.Cli;
 
@@ -11,7 +12,7 @@ namespace Holt.Cli;
 /// </summary>
 internal static class HoltFile
 {
-    public static ConfigFormat Format { get; } = new([GatewaySection.Instance, FirewallSection.Instance, GuardSection.Instance]);
+    public static ConfigFormat Format { get; } = new([GatewaySection.Instance, FirewallSection.Instance, GuardSection.Instance, MonitorSection.Instance]);
 
     /// <summary>The store named by <c>--config</c>, else <c>HOLT_CONFIG</c>, else <c>/etc/holt/holt.toml</c>.</summary>
     public static ConfigStore Resolve(string? option) => ConfigStore.Resolve(option, Format);

@@ -1,0 +1,198 @@
+using System.Globalization;
+using Holt.Gateway;
+using Holt.Hosting;
+using Holt.Logging;
+using Holt.Uapi;
+using Microsoft.Extensions.Logging;
+
+namespace Holt.Monitor;
+
+/// <summary>Where the monitor puts what it saw: <see cref="StatusFile"/>, or a list in tests.</summary>
+internal interface IStatusBoard
+{
+    /// <summary>The latest round's status; an IOException is said and the next round tries again.</summary>
+    void Publish(MonitorStatus status);
+
+    /// <summary>The monitor stopped: nothing it saw is current any more.</summary>
+    void Withdraw(string interfaceName);
+}
+
+/// <summary>The status as the file <c>holt monitor status</c> reads.</summary>
+internal sealed class StatusFile : IStatusBoard
+{
+    public void Publish(MonitorStatus status) => status.Write();
+
+    public void Withdraw(string interfaceName) => MonitorStatus.Delete(interfaceName);
+}
+
+/// <summary>What the monitor service watches: the gateway's peers, with the monitor's own settings.</summary>
+internal sealed record MonitorSettings(GatewayConfig Gateway, MonitorConfig Monitor);
+
+/// <summary>
+/// The monitor as a service of the daemon: every interval it samples the interface, gives each configured peer's
+/// sample to that peer's <see cref="PeerTracker"/>, logs every change of state with its reason, and writes what it
+/// saw to <see cref="MonitorStatus"/>. It only reads; the tunnel never waits for it.
+/// </summary>
+internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatusBoard? board = null) : IDaemonService<MonitorSettings>
+{
+    private readonly IStatusBoard _board = board ?? new StatusFile();
+
+    private readonly Lock _sync = new();
+    private readonly Dictionary<string, PeerTracker> _trackers = new(StringComparer.Ordinal);
+    private MonitorSettings? _settings;
+    private ServiceContext? _context;
+    private ITimer? _timer;
+    private RepeatFilter? _repeats;
+
+    public string Name => "monitor";
+
+    public void Start(MonitorSettings settings, ServiceContext context)
+    {
+        lock (_sync)
+        {
+            _context = context;
+            _settings = settings;
+            _repeats ??= new RepeatFilter(context.Time, TimeSpan.FromMinutes(10));
+            Round();
+            _timer = context.Time.CreateTimer(_ => Tick(), null, settings.Monitor.Interval, settings.Monitor.Interval);
+        }
+    }
+
+    public void Reload(MonitorSettings settings)
+    {
+        lock (_sync)
+        {
+            TimeSpan before = _settings!.Monitor.Interval;
+            _settings = settings;
+            if (settings.Monitor.Interval != before)
+            {
+                _ = _timer?.Change(settings.Monitor.Interval, settings.Monitor.Interval);
+            }
+
+            Round();
+        }
+    }
+
+    public void Stop()
+    {
+        lock (_sync)
+        {
+            _timer?.Dispose();
+            _timer = null;
+            if (_settings is not null)
+            {
+                _board.Withdraw(_settings.Gateway.Interface);
+            }
+        }
+    }
+
+    private void Tick()
+    {
+        lock (_sync)
+        {
+            if (_timer is null)
+            {
+                return;
+            }
+
+            try
+            {
+                Round();
+            }
+            catch (Exception e)
+            {
+                _context!.Fault(e);
+            }
+        }
+    }
+
+    /// <summary>One look at every peer. Called with the lock held.</summary>
+    private void Round()
+    {
+        MonitorSettings settings = _settings!;
+        GatewayConfig gateway = settings.Gateway;
+        if (!settings.Monitor.Enabled)
+        {
+            _trackers.Clear();
+            _board.Withdraw(gateway.Interface);
+            return;
+        }
+
+        DateTimeOffset now = _context!.Time.GetUtcNow();
+        DeviceStatus? device = sample();
+        Dictionary<string, PeerStatus> live = device?.Peers.ToDictionary(p => p.PublicKey, StringComparer.Ordinal) ?? [];
+        var peers = new List<MonitoredPeer>(gateway.Peers.Count);
+        foreach (PeerConfig peer in gateway.Peers)
+        {
+            _ = live.TryGetValue(peer.PublicKey, out PeerStatus? status);
+            if (!_trackers.TryGetValue(peer.PublicKey, out PeerTracker? tracker))
+            {
+                tracker = new PeerTracker();
+                _trackers[peer.PublicKey] = tracker;
+            }
+
+            PeerState? before = tracker.Health?.State;
+            var expectation = new PeerExpectation(peer.IsActive(now), TimeSpan.FromSeconds(peer.Keepalive), peer.Expected);
+            PeerHealth health = tracker.Observe(
+                new PeerSample(now, status?.LatestHandshake, status?.RxBytes ?? 0, status?.TxBytes ?? 0, status?.Endpoint),
+                expectation);
+            if (before is PeerState previous && previous != health.State)
+            {
+                string from = Text(previous);
+                string to = Text(health.State);
+                if (health.State is PeerState.Stale or PeerState.Down)
+                {
+                    LogWorse(_context.Logger, peer.Name, from, to, health.Why);
+                }
+                else
+                {
+                    LogChanged(_context.Logger, peer.Name, from, to, health.Why);
+                }
+            }
+
+            peers.Add(new MonitoredPeer
+            {
+                Name = peer.Name,
+                PublicKey = peer.PublicKey,
+                Expected = peer.Expected,
+                State = Text(health.State),
+                Why = health.Why,
+                Since = health.Since,
+                LatestHandshake = status?.LatestHandshake,
+                Endpoint = status?.Endpoint,
+            });
+        }
+
+        // A peer removed from holt.toml takes its history with it.
+        var configured = gateway.Peers.Select(p => p.PublicKey).ToHashSet(StringComparer.Ordinal);
+        foreach (string key in _trackers.Keys.Where(k => !configured.Contains(k)).ToList())
+        {
+            _ = _trackers.Remove(key);
+        }
+
+        var seen = new MonitorStatus { Interface = gateway.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers };
+        try
+        {
+            _board.Publish(seen);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string problem = $"cannot write {MonitorStatus.PathFor(gateway.Interface)}: {e.Message}";
+            if (_repeats!.ShouldSay(problem))
+            {
+                LogWriteFailed(_context.Logger, problem);
+            }
+        }
+    }
+
+    internal static string Text(PeerState state) => state.ToString().ToLower(CultureInfo.InvariantCulture);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "monitor: peer {Name} went from {Before} to {After}: {Why}")]
+    private static partial void LogWorse(ILogger logger, string name, string before, string after, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "monitor: peer {Name} went from {Before} to {After}: {Why}")]
+    private static partial void LogChanged(ILogger logger, string name, string before, string after, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "monitor: {Problem}")]
+    private static partial void LogWriteFailed(ILogger logger, string problem);
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Holt.Gateway;
+using Holt.Storage;
+
+namespace Holt.Monitor;
+
+/// <summary>One peer as the monitor last saw it.</summary>
+internal sealed record MonitoredPeer
+{
+    public required string Name { get; init; }
+
+    public required string PublicKey { get; init; }
+
+    public required bool Expected { get; init; }
+
+    /// <summary>The state in lower case, as in <see cref="PeerState"/>: up, idle, stale, down, never, disabled.</summary>
+    public required string State { get; init; }
+
+    public required string Why { get; init; }
+
+    public required DateTimeOffset Since { get; init; }
+
+    public DateTimeOffset? LatestHandshake { get; init; }
+
+    public string? Endpoint { get; init; }
+}
+
+/// <summary>
+/// What the running monitor last saw, written to <c>/run/holt/INTERFACE.monitor.json</c> after every round for
+/// <c>holt monitor status</c> (and, later, the dashboard and the metrics).
+/// </summary>
+internal sealed record MonitorStatus
+{
+    public required string Interface { get; init; }
+
+    public required DateTimeOffset SampledAt { get; init; }
+
+    public required TimeSpan Interval { get; init; }
+
+    public required IReadOnlyList<MonitoredPeer> Peers { get; init; }
+
+    /// <summary>Expected peers that are up now.</summary>
+    public int ExpectedUp => Peers.Count(p => p.Expected && p.State == "up");
+
+    /// <summary>Expected peers, disabled ones left out.</summary>
+    public int ExpectedTotal => Peers.Count(p => p.Expected && p.State != "disabled");
+
+    public static string PathFor(string interfaceName) => Path.Combine(PidFile.Directory, interfaceName + ".monitor.json");
+
+    public void Write() =>
+        AtomicFile.WriteAllBytes(PathFor(Interface), JsonSerializer.SerializeToUtf8Bytes(this, MonitorJson.Default.MonitorStatus));
+
+    /// <summary>The running monitor's last status for <paramref name="interfaceName"/>, or null when none runs.</summary>
+    public static MonitorStatus? Read(string interfaceName)
+    {
+        try
+        {
+            using FileStream stream = File.OpenRead(PathFor(interfaceName));
+            return JsonSerializer.Deserialize(stream, MonitorJson.Default.MonitorStatus);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static void Delete(string interfaceName)
+    {
+        try
+        {
+            File.Delete(PathFor(interfaceName));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(MonitorStatus))]
+internal sealed partial class MonitorJson : JsonSerializerContext;
