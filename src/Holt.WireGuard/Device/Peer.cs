@@ -24,6 +24,7 @@ public sealed partial class Peer
     private long _txBytes;
     private long _lastHandshakeUnixTicks;
     private long _handshakeAttemptsTotal;
+    private long _cookieRepliesReceived;
     private bool _hasPresharedKey;
 
     internal Peer(WireGuardDevice device, PublicKey publicKey, long sequence)
@@ -74,6 +75,12 @@ public sealed partial class Peer
 
     /// <summary>Handshake initiations sent to this peer since it was added.</summary>
     public long HandshakeAttempts => Interlocked.Read(ref _handshakeAttemptsTotal);
+
+    /// <summary>
+    /// Cookie replies this peer sent us and we accepted (section 5.4.7): it is under load and wants our next
+    /// initiation to carry its cookie. The probe reports them; they are not a failure.
+    /// </summary>
+    public long CookieRepliesReceived => Interlocked.Read(ref _cookieRepliesReceived);
 
     /// <summary>Packets dropped, by reason.</summary>
     public PacketCounters Counters { get; } = new();
@@ -156,6 +163,8 @@ public sealed partial class Peer
     internal void AddTxBytes(long n) => Interlocked.Add(ref _txBytes, n);
 
     internal void CountHandshakeAttempt() => Interlocked.Increment(ref _handshakeAttemptsTotal);
+
+    internal void CountCookieReply() => Interlocked.Increment(ref _cookieRepliesReceived);
 
     internal void MarkHandshakeComplete() =>
         Interlocked.Exchange(ref _lastHandshakeUnixTicks, Device.Time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks);

@@ -167,7 +167,10 @@ public sealed partial class WireGuardDevice
         if (peer is null || !peer.Cookies.ConsumeReply(message))
         {
             Counters.Drop(DropReason.HandshakeRejected);
+            return;
         }
+
+        peer.CountCookieReply();
     }
 
     /// <summary>Hands a batch to the crypto threads; order is restored by each peer's own stage.</summary>

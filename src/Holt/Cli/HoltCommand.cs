@@ -36,6 +36,7 @@ internal static class HoltCommand
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(GuardCommands.Create());
         root.Subcommands.Add(MonitorCommands.Create());
+        root.Subcommands.Add(ProbeCommand.Create());
         foreach (Command command in KeyCommands.Create())
         {
             root.Subcommands.Add(command);

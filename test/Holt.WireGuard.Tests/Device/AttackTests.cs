@@ -207,6 +207,7 @@ public sealed class AttackTests
         }
 
         Assert.NotNull(delivered);
+        Assert.True(a.PeerOf(b).CookieRepliesReceived > 0, "a never took in b's cookie reply");
         Assert.Equal("through the storm", Encoding.ASCII.GetString(Packets.ParseUdp(delivered).Payload));
         Assert.True(b.Device.DiffieHellmanAttempts < 1000, $"{b.Device.DiffieHellmanAttempts} handshakes reached DH under load");
     }
