@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Text.Json;
 using Holt.Config;
 using Holt.Gateway;
+using Holt.Hosting;
 using Holt.Monitor;
 using Holt.Text;
+using Holt.Uapi;
 
 namespace Holt.Cli;
 
@@ -14,26 +16,97 @@ internal static class MonitorCommands
     {
         var monitor = new Command("monitor", "The gateway's monitor: each peer's state (up, idle, stale, down, never, disabled) and why.\nExample: holt monitor status");
         monitor.Subcommands.Add(Status());
+        monitor.Subcommands.Add(Run());
         return monitor;
+    }
+
+    private static Option<string?> InterfaceOption() =>
+        new("--interface", "-i") { Description = "A WireGuard interface that is not a Holt gateway's (one holt monitor run watches)." };
+
+    private static Command Run()
+    {
+        var name = new Option<string>("--interface", "-i") { Description = "The WireGuard interface to watch: wireguard-go or Holt's engine (its control socket), or the kernel's (wg).", Required = true };
+        var interval = new Option<string>("--interval") { Description = "How often to sample every peer (default 5s).", DefaultValueFactory = _ => "5s" };
+        var command = new Command(
+            "run",
+            """
+            Watch a WireGuard interface that is not a Holt gateway's, in the foreground: every peer's state, logged as it
+            changes, and shown by holt monitor status --interface NAME. Ctrl-C stops it. A gateway's daemon (holt up)
+            watches its own interface already.
+            Example: holt monitor run --interface wg0
+            """)
+        {
+            name, interval,
+        };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            Privileges.Require();
+            string interfaceName = result.GetValue(name)!;
+            if (!DurationText.TryParse(result.GetValue(interval), "sm", out TimeSpan every) || every < MonitorConfig.MinInterval || every > MonitorConfig.MaxInterval)
+            {
+                throw new CommandException($"--interval must be from 1s to 1m, not '{Printable.Of(result.GetValue(interval) ?? "")}'");
+            }
+
+            if (GatewayClaim.Running().Any(c => c.Interface == interfaceName))
+            {
+                throw new CommandException($"{interfaceName} is a Holt gateway's, and its daemon monitors it already (holt monitor status)");
+            }
+
+            WireGuardControl control = File.Exists(UapiServer.SocketPathFor(interfaceName)) ? new EngineControl(interfaceName) : new KernelControl(interfaceName);
+            if (control.TryGet() is null)
+            {
+                throw new CommandException($"no WireGuard interface {Printable.Of(interfaceName)} runs here (neither a control socket nor the kernel's)");
+            }
+
+            var logger = new Logging.TextLogger(Console.Error, "monitor", Logging.LogLevelSwitch.FromEnvironment());
+            using var stop = new StopRequest();
+            var service = new MonitorService(control.TryGet);
+            var failed = new TaskCompletionSource<Exception>();
+            service.Start(
+                new MonitorSettings(interfaceName, null, new MonitorConfig { Interval = every }),
+                new ServiceContext(service.Name, TimeProvider.System, logger, (_, e) => failed.TrySetResult(e)));
+            Console.Error.WriteLine($"The monitor watches {interfaceName} every {DurationText.Format(every)}; Ctrl-C stops it.");
+            _ = WaitHandle.WaitAny([stop.Token.WaitHandle, ((IAsyncResult)failed.Task).AsyncWaitHandle]);
+            service.Stop();
+            if (failed.Task.IsCompleted)
+            {
+                throw new CommandException($"the monitor failed: {failed.Task.Result.Message}", failed.Task.Result);
+            }
+
+            return 0;
+        }));
+        return command;
     }
 
     private static Command Status()
     {
         var config = GatewayOptions.Config();
         var json = GatewayOptions.Json();
+        var other = InterfaceOption();
         var command = new Command(
             "status",
             "Every peer's state as the running monitor last saw it, why, and since when; and how many expected peers are up.\nExample: holt monitor status --json")
         {
-            config, json,
+            config, json, other,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
-            GatewayConfig gateway = store.Load().Gateway;
-            Privileges.RequireWhileRunning(gateway, "what its monitor saw is readable by root alone");
-            MonitorStatus status = MonitorStatus.Read(gateway.Interface)
-                ?? throw new CommandException($"the monitor of {gateway.Interface} is not running (holt up runs it, unless [monitor] has enabled = false)");
+            MonitorStatus status;
+            if (result.GetValue(other) is string interfaceName)
+            {
+                Privileges.Require();
+                status = MonitorStatus.Read(interfaceName)
+                    ?? throw new CommandException($"no monitor watches {Printable.Of(interfaceName)} (holt monitor run --interface {Printable.Of(interfaceName)} does)");
+            }
+            else
+            {
+                ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+                GatewayConfig gateway = store.Load().Gateway;
+                Privileges.RequireWhileRunning(gateway, "what its monitor saw is readable by root alone");
+                status = MonitorStatus.Read(gateway.Interface)
+                    ?? throw new CommandException($"the monitor of {gateway.Interface} is not running (holt up runs it, unless [monitor] has enabled = false)");
+            }
+
             if (result.GetValue(json))
             {
                 Console.Out.Write(JsonSerializer.Serialize(status, MonitorJson.Default.MonitorStatus) + "\n");

@@ -25,8 +25,14 @@ internal sealed class StatusFile : IStatusBoard
     public void Withdraw(string interfaceName) => MonitorStatus.Delete(interfaceName);
 }
 
-/// <summary>What the monitor service watches: the gateway's peers, with the monitor's own settings.</summary>
-internal sealed record MonitorSettings(GatewayConfig Gateway, MonitorConfig Monitor);
+/// <summary>
+/// What the monitor service watches: an interface and the peers holt.toml gives it, with the monitor's own
+/// settings; or, for an interface that is not Holt's (<c>holt monitor run</c>), whatever peers are on it.
+/// </summary>
+internal sealed record MonitorSettings(string Interface, IReadOnlyList<PeerConfig>? Peers, MonitorConfig Monitor)
+{
+    public static MonitorSettings Of(GatewayConfig gateway, MonitorConfig monitor) => new(gateway.Interface, gateway.Peers, monitor);
+}
 
 /// <summary>
 /// The monitor as a service of the daemon: every interval it samples the interface, gives each configured peer's
@@ -81,7 +87,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             _timer = null;
             if (_settings is not null)
             {
-                _board.Withdraw(_settings.Gateway.Interface);
+                _board.Withdraw(_settings.Interface);
             }
         }
     }
@@ -110,19 +116,19 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
     private void Round()
     {
         MonitorSettings settings = _settings!;
-        GatewayConfig gateway = settings.Gateway;
         if (!settings.Monitor.Enabled)
         {
             _trackers.Clear();
-            _board.Withdraw(gateway.Interface);
+            _board.Withdraw(settings.Interface);
             return;
         }
 
         DateTimeOffset now = _context!.Time.GetUtcNow();
         DeviceStatus? device = sample();
         Dictionary<string, PeerStatus> live = device?.Peers.ToDictionary(p => p.PublicKey, StringComparer.Ordinal) ?? [];
-        var peers = new List<MonitoredPeer>(gateway.Peers.Count);
-        foreach (PeerConfig peer in gateway.Peers)
+        IReadOnlyList<PeerConfig> watched = settings.Peers ?? Foreign(device);
+        var peers = new List<MonitoredPeer>(watched.Count);
+        foreach (PeerConfig peer in watched)
         {
             _ = live.TryGetValue(peer.PublicKey, out PeerStatus? status);
             if (!_trackers.TryGetValue(peer.PublicKey, out PeerTracker? tracker))
@@ -163,27 +169,40 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             });
         }
 
-        // A peer removed from holt.toml takes its history with it.
-        var configured = gateway.Peers.Select(p => p.PublicKey).ToHashSet(StringComparer.Ordinal);
+        // A peer removed from holt.toml (or from a foreign interface) takes its history with it.
+        var configured = watched.Select(p => p.PublicKey).ToHashSet(StringComparer.Ordinal);
         foreach (string key in _trackers.Keys.Where(k => !configured.Contains(k)).ToList())
         {
             _ = _trackers.Remove(key);
         }
 
-        var seen = new MonitorStatus { Interface = gateway.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers };
+        var seen = new MonitorStatus { Interface = settings.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers };
         try
         {
             _board.Publish(seen);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            string problem = $"cannot write {MonitorStatus.PathFor(gateway.Interface)}: {e.Message}";
+            string problem = $"cannot write {MonitorStatus.PathFor(settings.Interface)}: {e.Message}";
             if (_repeats!.ShouldSay(problem))
             {
                 LogWriteFailed(_context.Logger, problem);
             }
         }
     }
+
+    /// <summary>
+    /// The peers of an interface that is not Holt's, as they are on it: named by their key's first characters, and
+    /// held to the keepalive this side sends them (the handshakes follow this side's packets).
+    /// </summary>
+    private static List<PeerConfig> Foreign(DeviceStatus? device) =>
+        device?.Peers.Select(p => new PeerConfig
+        {
+            Name = p.PublicKey[..8],
+            PublicKey = p.PublicKey,
+            Address = System.Net.IPAddress.None,
+            Keepalive = p.PersistentKeepalive,
+        }).ToList() ?? [];
 
     internal static string Text(PeerState state) => state.ToString().ToLower(CultureInfo.InvariantCulture);
 

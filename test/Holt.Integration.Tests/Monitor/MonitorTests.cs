@@ -57,4 +57,41 @@ public sealed class MonitorTests(ITestOutputHelper output)
             await gateway.DownAsync();
             Assert.False((await gateway.RunAsync("monitor", "status")).Succeeded);
         });
+
+    [RootFact]
+    public Task MonitorRun_WatchesAWireGuardGoInterface_ThroughItsControlSocket() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            (Host a, Host b) = await lab.CreatePairAsync(Implementation.WireGuardGo, Implementation.WireGuardGo);
+            await Traffic.AssertPingsAsync(a, b.TunnelV4, 1);
+            BackgroundProcess monitor = lab.StartProcess(a.Namespace, Tools.Holt, "monitor", "run", "--interface", a.Interface, "--interval", "1s");
+
+            string peer = b.Keys.PublicKey[..8];
+            string state = "";
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    CommandResult status = await a.Namespace.TryExecAsync(Tools.Holt, "monitor", "status", "--interface", a.Interface, "--json");
+                    if (!status.Succeeded)
+                    {
+                        return false;
+                    }
+
+                    using JsonDocument json = JsonDocument.Parse(status.Output);
+                    state = json.RootElement.GetProperty("peers").EnumerateArray().Single(p => p.GetProperty("name").GetString() == peer).GetProperty("state").GetString()!;
+                    return state == "up";
+                },
+                TimeSpan.FromSeconds(15),
+                () => $"the monitor never saw {peer} up (last: '{state}'):\n{monitor.Log()}");
+
+            // A Holt gateway's interface is its daemon's to watch; a missing interface is said so.
+            CommandResult missing = await a.Namespace.TryExecAsync(Tools.Holt, "monitor", "run", "--interface", "hnone0");
+            Assert.Equal("holt: no WireGuard interface hnone0 runs here (neither a control socket nor the kernel's)", missing.Error.Trim());
+            Assert.False(monitor.HasExited, monitor.Log());
+
+            // SIGTERM (Ctrl-C alike) stops it, and what it saw is withdrawn.
+            Assert.True(monitor.Signal(15));
+            Assert.True(await monitor.WaitForExitAsync(TimeSpan.FromSeconds(10)), monitor.Log());
+            Assert.False((await a.Namespace.TryExecAsync(Tools.Holt, "monitor", "status", "--interface", a.Interface)).Succeeded);
+        });
 }

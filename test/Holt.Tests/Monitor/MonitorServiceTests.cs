@@ -74,7 +74,7 @@ public sealed class MonitorServiceTests
         MonitorSettings settings = Settings();
         service.Start(settings, Context(service));
 
-        service.Reload(settings with { Gateway = settings.Gateway with { Peers = [settings.Gateway.Peers[1]] } });
+        service.Reload(settings with { Peers = [settings.Peers![1]] });
 
         Assert.Equal(["phone"], _board.Published[^1].Peers.Select(p => p.Name));
         service.Stop();
@@ -101,6 +101,32 @@ public sealed class MonitorServiceTests
     }
 
     [Fact]
+    public void AForeignInterface_IsWatchedAsItIs_EachPeerHeldToTheKeepaliveThisSideSends()
+    {
+        DateTimeOffset start = _time.GetUtcNow();
+        SetDevice(
+            Live(TestKeys.LaptopPublic, start, 100) with { PersistentKeepalive = 25 },
+            Live(TestKeys.PhonePublic, start, 100));
+        var service = new MonitorService(() => _device, _board);
+        service.Start(new MonitorSettings("wg7", null, MonitorConfig.Default), Context(service));
+
+        for (int i = 0; i < 37; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        MonitorStatus status = _board.Published[^1];
+        Assert.Equal("wg7", status.Interface);
+        Assert.Equal([TestKeys.LaptopPublic[..8], TestKeys.PhonePublic[..8]], status.Peers.Select(p => p.Name));
+        Assert.Equal(["stale", "idle"], status.Peers.Select(p => p.State));
+
+        // A peer that leaves the interface leaves the status.
+        SetDevice(Live(TestKeys.PhonePublic, start, 100));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal([TestKeys.PhonePublic[..8]], _board.Published[^1].Peers.Select(p => p.Name));
+    }
+
+    [Fact]
     public void ABoardThatCannotBeWritten_IsSaidOnce_AndTheMonitorGoesOn()
     {
         SetDevice(Live(TestKeys.LaptopPublic, _time.GetUtcNow(), 100));
@@ -114,7 +140,7 @@ public sealed class MonitorServiceTests
         Assert.Empty(_faults);
     }
 
-    private static MonitorSettings Settings() => new(
+    private static MonitorSettings Settings() => MonitorSettings.Of(
         new GatewayConfig
         {
             Interface = "hmon0",
