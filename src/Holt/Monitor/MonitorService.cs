@@ -166,6 +166,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
                 Since = health.Since,
                 LatestHandshake = status?.LatestHandshake,
                 Endpoint = status?.Endpoint,
+                Sessions = tracker.Sessions,
             });
         }
 

@@ -24,6 +24,9 @@ internal sealed record MonitoredPeer
     public DateTimeOffset? LatestHandshake { get; init; }
 
     public string? Endpoint { get; init; }
+
+    /// <summary>The peer's recent sessions, oldest first; the last is open (no end) while it is up.</summary>
+    public IReadOnlyList<PeerSession> Sessions { get; init; } = [];
 }
 
 /// <summary>

@@ -54,6 +54,12 @@ internal readonly record struct PeerExpectation(bool Enabled, TimeSpan Keepalive
 internal sealed record PeerHealth(PeerState State, string Why, DateTimeOffset Since);
 
 /// <summary>
+/// One stretch of a peer being up: when it came up and went away (null while it lasts), the endpoint it was last
+/// seen at, how often its endpoint changed meanwhile, and what it moved.
+/// </summary>
+internal sealed record PeerSession(DateTimeOffset Start, DateTimeOffset? End, string? Endpoint, int EndpointChanges, ulong RxBytes, ulong TxBytes);
+
+/// <summary>
 /// Follows one peer from sample to sample and says what state it is in. A peer with keepalive must handshake at
 /// least every Rekey-After-Time plus its keepalive (the next packet after the session turned old starts the
 /// handshake) plus a margin, so a late handshake is a failure: <see cref="PeerState.Stale"/> at first, and
@@ -69,6 +75,14 @@ internal sealed class PeerTracker
     private bool _marked;
     private DateTimeOffset? _unansweredSince;
     private PeerHealth? _health;
+    private readonly List<PeerSession> _ended = [];
+    private OpenSession? _open;
+
+    /// <summary>How many ended sessions a peer keeps; older ones go (the history keeps them, later).</summary>
+    internal const int SessionsKept = 8;
+
+    /// <summary>The peer's recent sessions, oldest first; the last one is still open when the peer is up.</summary>
+    public IReadOnlyList<PeerSession> Sessions => _open is null ? [.. _ended] : [.. _ended, _open.Snapshot(end: null)];
 
     /// <summary>The state after the last sample; null before the first.</summary>
     public PeerHealth? Health => _health;
@@ -78,6 +92,7 @@ internal sealed class PeerTracker
     {
         TrackSending(sample);
         (PeerState state, string why) = Classify(sample, expectation);
+        TrackSession(sample, state);
         _health = _health is PeerHealth previous && previous.State == state
             ? previous with { Why = why }
             : new PeerHealth(state, why, sample.At);
@@ -111,6 +126,35 @@ internal sealed class PeerTracker
         if (sample.TxBytes > _txMark)
         {
             _unansweredSince ??= sample.At;
+        }
+    }
+
+    /// <summary>Opens a session when the peer comes up, follows it while it lasts, and closes it when it goes.</summary>
+    private void TrackSession(PeerSample sample, PeerState state)
+    {
+        if (state == PeerState.Up)
+        {
+            if (_open is null)
+            {
+                _open = new OpenSession(sample);
+            }
+            else
+            {
+                _open.Follow(sample);
+            }
+
+            return;
+        }
+
+        if (_open is not null)
+        {
+            _open.Follow(sample);
+            _ended.Add(_open.Snapshot(sample.At));
+            _open = null;
+            if (_ended.Count > SessionsKept)
+            {
+                _ended.RemoveAt(0);
+            }
         }
     }
 
@@ -166,6 +210,37 @@ internal sealed class PeerTracker
         }
 
         return (PeerState.Idle, $"no traffic since its session ended (handshake {Seconds(age)} ago); without keepalive that is normal");
+    }
+
+    /// <summary>A session being followed: counters since it opened, kept whole across a counter reset.</summary>
+    private sealed class OpenSession(PeerSample first)
+    {
+        private readonly DateTimeOffset _start = first.At;
+        private string? _endpoint = first.Endpoint;
+        private int _changes;
+        private ulong _lastRx = first.RxBytes;
+        private ulong _lastTx = first.TxBytes;
+        private ulong _rx;
+        private ulong _tx;
+
+        public void Follow(PeerSample sample)
+        {
+            _rx += sample.RxBytes >= _lastRx ? sample.RxBytes - _lastRx : sample.RxBytes;
+            _tx += sample.TxBytes >= _lastTx ? sample.TxBytes - _lastTx : sample.TxBytes;
+            _lastRx = sample.RxBytes;
+            _lastTx = sample.TxBytes;
+            if (sample.Endpoint is string endpoint && endpoint != _endpoint)
+            {
+                if (_endpoint is not null)
+                {
+                    _changes++;
+                }
+
+                _endpoint = endpoint;
+            }
+        }
+
+        public PeerSession Snapshot(DateTimeOffset? end) => new(_start, end, _endpoint, _changes, _rx, _tx);
     }
 
     private static string Seconds(TimeSpan time) => ((long)time.TotalSeconds).ToString(CultureInfo.InvariantCulture) + " s";

@@ -170,4 +170,66 @@ public sealed class PeerTrackerTests
         Assert.Equal(s_start.AddSeconds(310), back.Since);
         Assert.Equal("handshake 1 s ago", back.Why);
     }
+
+    [Fact]
+    public void Sessions_RecordWhenAPeerCameUpAndWentAway_FromWhere_AndWhatItMoved()
+    {
+        var tracker = new PeerTracker();
+        DateTimeOffset handshake = s_start;
+        ulong rx = 1000;
+        ulong tx = 2000;
+        string endpoint = "198.51.100.7:51820";
+        for (int second = 0; second <= 300; second += 5)
+        {
+            DateTimeOffset now = s_start.AddSeconds(second);
+            if (second == 120)
+            {
+                // It roams, and the interface recreated it (its counters start again).
+                handshake = now;
+                endpoint = "203.0.113.4:4500";
+                rx = 0;
+                tx = 0;
+            }
+
+            if (second <= 150)
+            {
+                rx += 100;
+                tx += 10;
+            }
+
+            tracker.Observe(new PeerSample(now, handshake, rx, tx, endpoint), s_keepalive);
+        }
+
+        // Up from 0 s; no handshake after 120 s, so stale at 285 s: the session ended there.
+        PeerSession session = Assert.Single(tracker.Sessions);
+        Assert.Equal(s_start, session.Start);
+        Assert.Equal(s_start.AddSeconds(285), session.End);
+        Assert.Equal("203.0.113.4:4500", session.Endpoint);
+        Assert.Equal(1, session.EndpointChanges);
+        // Counted from the first sample: 23 growths before the reset, the 100 the fresh counters show at 120 s, and
+        // 6 growths after it.
+        Assert.Equal(30UL * 100, session.RxBytes);
+        Assert.Equal(30UL * 10, session.TxBytes);
+
+        // Back: a second session opens, and stays open.
+        tracker.Observe(new PeerSample(s_start.AddSeconds(305), s_start.AddSeconds(304), 50, 50, endpoint), s_keepalive);
+        Assert.Equal(2, tracker.Sessions.Count);
+        Assert.Null(tracker.Sessions[1].End);
+        Assert.Equal(s_start.AddSeconds(305), tracker.Sessions[1].Start);
+    }
+
+    [Fact]
+    public void Sessions_KeepOnlyTheRecentOnes()
+    {
+        var tracker = new PeerTracker();
+        for (int i = 0; i < 20; i++)
+        {
+            DateTimeOffset up = s_start.AddSeconds(i * 1000);
+            tracker.Observe(new PeerSample(up, up, 0, 0, null), s_quiet);
+            tracker.Observe(new PeerSample(up.AddSeconds(500), up, 0, 0, null), s_quiet);
+        }
+
+        Assert.Equal(PeerTracker.SessionsKept, tracker.Sessions.Count);
+        Assert.Equal(s_start.AddSeconds(19_000), tracker.Sessions[^1].Start);
+    }
 }
