@@ -3,8 +3,8 @@ using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Guard;
 using Holt.Hosting;
-using Holt.Monitor;
 using Holt.Logging;
+using Holt.Monitor;
 using Microsoft.Extensions.Logging;
 
 namespace Holt.Cli;
@@ -45,7 +45,7 @@ internal static partial class GatewayDaemon
         host.Add(new GatewayService(store, runtime.Control), c => (c ?? config).Gateway, critical: true);
         host.Add(new FirewallService(store), c => FirewallSettings.Of(c ?? config), critical: true);
         host.Add(new GuardDaemonService(), c => GuardSettings.Of(c ?? config));
-        host.Add(new MonitorService(runtime.Control.TryGet), c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
+        host.Add(new MonitorService(runtime.Control.TryGet, host: new HostSignals(StateStore.StateDirectory())), c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
         try
         {
             using CancellationTokenRegistration gone = runtime.Gone.Register(() => stop.Stop("the interface was deleted"));

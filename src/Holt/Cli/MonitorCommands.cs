@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using Holt.Config;
 using Holt.Gateway;
@@ -22,6 +23,15 @@ internal static class MonitorCommands
 
     private static Option<string?> InterfaceOption() =>
         new("--interface", "-i") { Description = "A WireGuard interface that is not a Holt gateway's (one holt monitor run watches)." };
+
+    private static string HostLine(HostView host)
+    {
+        static string Figure(double? value, string unit) => value is double v ? v.ToString("0.#", CultureInfo.InvariantCulture) + unit : "-";
+        return $"host: cpu {Figure(host.CpuPercent, " %")}, memory {Figure(host.MemoryUsedPercent, " %")} used, " +
+            $"load {Figure(host.Load1, "")} {Figure(host.Load5, "")} {Figure(host.Load15, "")}, " +
+            $"state disk {Figure(host.StateDiskFreePercent, " %")} free, " +
+            $"UDP receive-buffer errors {(host.UdpReceiveBufferErrors is long errors ? errors.ToString(CultureInfo.InvariantCulture) : "-")}";
+    }
 
     private static Command Run()
     {
@@ -60,7 +70,7 @@ internal static class MonitorCommands
 
             var logger = new Logging.TextLogger(Console.Error, "monitor", Logging.LogLevelSwitch.FromEnvironment());
             using var stop = new StopRequest();
-            var service = new MonitorService(control.TryGet);
+            var service = new MonitorService(control.TryGet, host: new HostSignals(StateStore.StateDirectory()));
             var failed = new TaskCompletionSource<Exception>();
             service.Start(
                 new MonitorSettings(interfaceName, null, new MonitorConfig { Interval = every }),
@@ -120,6 +130,10 @@ internal static class MonitorCommands
                     p.Expected ? p.Name + " (expected)" : p.Name, p.State, Format.Age(p.Since, now), p.Why,
                 ])));
             Console.Out.Write($"expected peers up: {status.ExpectedUp} of {status.ExpectedTotal}; sampled {Format.Age(status.SampledAt, now)}, every {DurationText.Format(status.Interval)}\n");
+            if (status.Host is HostView host)
+            {
+                Console.Out.Write(HostLine(host) + "\n");
+            }
             return 0;
         }));
         return command;

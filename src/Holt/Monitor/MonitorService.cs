@@ -39,7 +39,7 @@ internal sealed record MonitorSettings(string Interface, IReadOnlyList<PeerConfi
 /// sample to that peer's <see cref="PeerTracker"/>, logs every change of state with its reason, and writes what it
 /// saw to <see cref="MonitorStatus"/>. It only reads; the tunnel never waits for it.
 /// </summary>
-internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatusBoard? board = null) : IDaemonService<MonitorSettings>
+internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null) : IDaemonService<MonitorSettings>
 {
     private readonly IStatusBoard _board = board ?? new StatusFile();
 
@@ -177,7 +177,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             _ = _trackers.Remove(key);
         }
 
-        var seen = new MonitorStatus { Interface = settings.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers };
+        var seen = new MonitorStatus { Interface = settings.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers, Host = host?.Sample() };
         try
         {
             _board.Publish(seen);

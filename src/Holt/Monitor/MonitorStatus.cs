@@ -43,6 +43,9 @@ internal sealed record MonitorStatus
 
     public required IReadOnlyList<MonitoredPeer> Peers { get; init; }
 
+    /// <summary>The machine's signals at the same look, when the monitor reads them.</summary>
+    public HostView? Host { get; init; }
+
     /// <summary>Expected peers that are up now.</summary>
     public int ExpectedUp => Peers.Count(p => p.Expected && p.State == "up");
 

@@ -49,6 +49,7 @@ public sealed class MonitorTests(ITestOutputHelper output)
             Assert.Contains("expected peers up: 1 of 1; sampled ", table, StringComparison.Ordinal);
             Assert.Matches(@"(?m)^home \(expected\)\s+up\s", table);
             Assert.Matches(@"(?m)^phone\s+never\s", table);
+            Assert.Matches(@"(?m)^host: cpu [0-9.]+ %, memory [0-9.]+ % used, load [0-9.]+ [0-9.]+ [0-9.]+, state disk [0-9.]+ % free, UDP receive-buffer errors \d+$", table);
 
             // The daemon logged the change the monitor saw, with its reason.
             Assert.Contains("monitor: peer home went from never to up: handshake ", await File.ReadAllTextAsync(gateway.LogPath), StringComparison.Ordinal);

@@ -1,0 +1,74 @@
+using Holt.Monitor;
+
+namespace Holt.Tests.Monitor;
+
+/// <summary>The host's signals from /proc text as the kernel writes it, and from a /proc of the test's own.</summary>
+public sealed class HostSignalsTests : IDisposable
+{
+    private readonly string _proc = Directory.CreateTempSubdirectory("holt-proc").FullName;
+
+    public void Dispose() => Directory.Delete(_proc, recursive: true);
+
+    [Fact]
+    public void Cpu_IsBusyOverTotal_IdleAndIowaitNotBusy()
+    {
+        Assert.Equal((300UL, 1000UL), HostSignals.ParseCpu("cpu  100 50 150 600 100 0 0 0 0 0\ncpu0 1 2 3 4\n"));
+        Assert.Null(HostSignals.ParseCpu("cpu0 1 2 3 4\n"));
+        Assert.Null(HostSignals.ParseCpu("cpu  1 x 3 4\n"));
+        Assert.Null(HostSignals.ParseCpu(null));
+    }
+
+    [Fact]
+    public void Memory_IsWhatIsNotAvailable()
+    {
+        Assert.Equal(25.0, HostSignals.ParseMemoryUsed("MemTotal:       1000 kB\nMemFree:  10 kB\nMemAvailable:    750 kB\n"));
+        Assert.Null(HostSignals.ParseMemoryUsed("MemTotal:       1000 kB\n"));
+        Assert.Null(HostSignals.ParseMemoryUsed("MemTotal: 0 kB\nMemAvailable: 0 kB\n"));
+    }
+
+    [Fact]
+    public void Load_AndUdpReceiveBufferErrors_AreRead()
+    {
+        Assert.Equal((2.84, 3.36, 3.02), HostSignals.ParseLoad("2.84 3.36 3.02 3/158 25947\n"));
+        Assert.Equal((null, null, null), HostSignals.ParseLoad("garbage"));
+        string snmp =
+            "Icmp: InMsgs InErrors\nIcmp: 1 2\n" +
+            "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors\n" +
+            "Udp: 85 0 0 87 42 0 0 0 0\n" +
+            "UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\nUdpLite: 0 0 0 0 7 0\n";
+        Assert.Equal(42, HostSignals.ParseUdpReceiveBufferErrors(snmp));
+        Assert.Null(HostSignals.ParseUdpReceiveBufferErrors("Udp: InDatagrams\nTcp: 1\n"));
+    }
+
+    [Fact]
+    public void Sample_ReadsEveryFigure_CpuFromTheSecondLookOn_AndLeavesOutWhatIsMissing()
+    {
+        Write("stat", "cpu  100 0 100 800 0 0 0 0 0 0\n");
+        Write("meminfo", "MemTotal: 2000 kB\nMemAvailable: 500 kB\n");
+        Write("loadavg", "0.50 0.25 0.10 1/100 99\n");
+        var signals = new HostSignals(_proc, _proc);
+
+        HostView first = signals.Sample();
+        Write("stat", "cpu  150 0 150 900 0 0 0 0 0 0\n");
+        HostView second = signals.Sample();
+
+        Assert.Null(first.CpuPercent);
+        Assert.Equal(50.0, second.CpuPercent);
+        Assert.Equal(75.0, second.MemoryUsedPercent);
+        Assert.Equal(0.5, second.Load1);
+        Assert.Null(second.UdpReceiveBufferErrors);
+        Assert.NotNull(second.StateDiskFreeBytes);
+        Assert.InRange(second.StateDiskFreePercent!.Value, 0, 100);
+    }
+
+    [Fact]
+    public void Sample_OfAMissingStateDirectory_LeavesTheDiskOut()
+    {
+        HostView view = new HostSignals(Path.Combine(_proc, "missing"), _proc).Sample();
+
+        Assert.Null(view.StateDiskFreeBytes);
+        Assert.Null(view.CpuPercent);
+    }
+
+    private void Write(string name, string text) => File.WriteAllText(Path.Combine(_proc, name), text);
+}
