@@ -45,6 +45,12 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
 
     private readonly Lock _sync = new();
     private readonly Dictionary<string, PeerTracker> _trackers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AlertState> _downAlerts = new(StringComparer.Ordinal);
+
+    /// <summary>How long an expected peer must be down before its alert fires, and up again before it resolves.</summary>
+    internal static readonly TimeSpan DownFor = TimeSpan.FromMinutes(2);
+
+    internal static readonly TimeSpan DownClearFor = TimeSpan.FromMinutes(5);
     private MonitorSettings? _settings;
     private ServiceContext? _context;
     private ITimer? _timer;
@@ -119,6 +125,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         if (!settings.Monitor.Enabled)
         {
             _trackers.Clear();
+            _downAlerts.Clear();
             _board.Withdraw(settings.Interface);
             return;
         }
@@ -156,6 +163,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
                 }
             }
 
+            string? alert = DownAlert(peer, health, now);
             peers.Add(new MonitoredPeer
             {
                 Name = peer.Name,
@@ -167,6 +175,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
                 LatestHandshake = status?.LatestHandshake,
                 Endpoint = status?.Endpoint,
                 Sessions = tracker.Sessions,
+                Alert = alert,
             });
         }
 
@@ -175,6 +184,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         foreach (string key in _trackers.Keys.Where(k => !configured.Contains(k)).ToList())
         {
             _ = _trackers.Remove(key);
+            _ = _downAlerts.Remove(key);
         }
 
         var seen = new MonitorStatus { Interface = settings.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers, Host = host?.Sample() };
@@ -193,6 +203,39 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
     }
 
     /// <summary>
+    /// The built-in "expected peer down" alert: only an expected peer raises it, when it is down or has never been
+    /// seen, with hysteresis (<see cref="DownFor"/>, <see cref="DownClearFor"/>). Returns its phase for the status
+    /// ("pending", "firing", "resolving"), or null while inactive. Notices go to the log for now.
+    /// </summary>
+    private string? DownAlert(PeerConfig peer, PeerHealth health, DateTimeOffset now)
+    {
+        if (!peer.Expected)
+        {
+            _ = _downAlerts.Remove(peer.PublicKey);
+            return null;
+        }
+
+        if (!_downAlerts.TryGetValue(peer.PublicKey, out AlertState? alert))
+        {
+            alert = new AlertState(DownFor, DownClearFor);
+            _downAlerts[peer.PublicKey] = alert;
+        }
+
+        bool down = health.State is PeerState.Down or PeerState.Never;
+        switch (alert.Evaluate(down, now))
+        {
+            case AlertNotice.Firing:
+                LogAlertFiring(_context!.Logger, peer.Name, health.Why);
+                break;
+            case AlertNotice.Resolved:
+                LogAlertResolved(_context!.Logger, peer.Name, health.Why);
+                break;
+        }
+
+        return alert.Phase == AlertPhase.Inactive ? null : Text(alert.Phase);
+    }
+
+    /// <summary>
     /// The peers of an interface that is not Holt's, as they are on it: named by their key's first characters, and
     /// held to the keepalive this side sends them (the handshakes follow this side's packets).
     /// </summary>
@@ -206,6 +249,14 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         }).ToList() ?? [];
 
     internal static string Text(PeerState state) => state.ToString().ToLower(CultureInfo.InvariantCulture);
+
+    private static string Text(AlertPhase phase) => phase.ToString().ToLower(CultureInfo.InvariantCulture);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "monitor: alert firing: expected peer {Name} is down: {Why}")]
+    private static partial void LogAlertFiring(ILogger logger, string name, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "monitor: alert resolved: expected peer {Name} is back: {Why}")]
+    private static partial void LogAlertResolved(ILogger logger, string name, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "monitor: peer {Name} went from {Before} to {After}: {Why}")]
     private static partial void LogWorse(ILogger logger, string name, string before, string after, string why);

@@ -25,6 +25,9 @@ internal sealed record MonitoredPeer
 
     public string? Endpoint { get; init; }
 
+    /// <summary>The "expected peer down" alert's phase (pending, firing, resolving), or null while inactive.</summary>
+    public string? Alert { get; init; }
+
     /// <summary>The peer's recent sessions, oldest first; the last is open (no end) while it is up.</summary>
     public IReadOnlyList<PeerSession> Sessions { get; init; } = [];
 }

@@ -66,6 +66,40 @@ public sealed class MonitorServiceTests
     }
 
     [Fact]
+    public void AnExpectedPeerDown_FiresOneAlertAfterTwoMinutes_AndResolvesOnceAfterFiveMinutesBack()
+    {
+        DateTimeOffset start = _time.GetUtcNow();
+        SetDevice(Live(TestKeys.LaptopPublic, start, 100));
+        var service = new MonitorService(() => _device, _board);
+        service.Start(Settings(), Context(service));
+
+        // Silent from the start: down at 255 s, the alert fires two minutes later.
+        for (int i = 0; i < 100; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        Assert.Equal("firing", _board.Published[^1].Peers[0].Alert);
+
+        // Back, and handshaking as it should: resolving, then resolved after five minutes.
+        for (int i = 0; i < 70; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5));
+            SetDevice(Live(TestKeys.LaptopPublic, _time.GetUtcNow(), 100));
+        }
+
+        List<string> alerts = [.. _logger.Lines.Where(l => l.Contains("monitor: alert", StringComparison.Ordinal))];
+        Assert.Equal(2, alerts.Count);
+        Assert.Equal("Error: monitor: alert firing: expected peer home is down: last handshake 375 s ago, past every retry; with keepalive every 25 s it handshakes at least every 160 s", alerts[0]);
+        Assert.Equal("Warning: monitor: alert resolved: expected peer home is back: handshake 5 s ago", alerts[1]);
+        Assert.Null(_board.Published[^1].Peers[0].Alert);
+
+        // The phone is not expected and never seen, the old peer is disabled: neither raises anything.
+        Assert.All(_board.Published, status => Assert.Null(status.Peers[1].Alert));
+        Assert.All(_board.Published, status => Assert.Null(status.Peers[2].Alert));
+    }
+
+    [Fact]
     public void Reload_TakesTheNewPeers_AndForgetsRemovedOnes_AndStopWithdraws()
     {
         DateTimeOffset start = _time.GetUtcNow();
