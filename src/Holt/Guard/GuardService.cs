@@ -238,9 +238,19 @@ internal sealed partial class GuardService : IDisposable
         }
     }
 
-    /// <summary>Writes the read positions of sources that moved (after their lines were decided on, never before).</summary>
+    /// <summary>
+    /// Writes the read positions of sources that moved (after their lines were decided on, never before), but not
+    /// while a ban decided from them waits for the store: a restart meanwhile (kill -9 on a full disk) must read those
+    /// lines again and decide the ban again, or it would be lost. SQLite may well find room for a position in its
+    /// write-ahead log where a new ban needs more.
+    /// </summary>
     internal void SavePositions()
     {
+        if (_engine.Unrecorded > 0)
+        {
+            return;
+        }
+
         foreach (FileSource source in _files.Where(f => f.Dirty))
         {
             if (source.Follower.Position is FollowPosition position)

@@ -90,6 +90,13 @@ internal sealed class PeerTracker
     /// <summary>Takes a sample in (in time order) and returns the peer's state then.</summary>
     public PeerHealth Observe(PeerSample sample, PeerExpectation expectation)
     {
+        if (sample.LastHandshake is null && _lastHandshake is not null)
+        {
+            // Recreated on the interface, or not on it for a moment (an edit applied before the monitor saw it): the
+            // handshake seen last is still the latest there was.
+            sample = sample with { LastHandshake = _lastHandshake };
+        }
+
         TrackSending(sample);
         (PeerState state, string why) = Classify(sample, expectation);
         TrackSession(sample, state);

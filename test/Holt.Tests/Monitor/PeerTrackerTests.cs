@@ -232,4 +232,17 @@ public sealed class PeerTrackerTests
         Assert.Equal(PeerTracker.SessionsKept, tracker.Sessions.Count);
         Assert.Equal(s_start.AddSeconds(19_000), tracker.Sessions[^1].Start);
     }
+
+    [Fact]
+    public void APeerRecreatedOnTheInterface_KeepsItsLastHandshake_AndIsNotNever()
+    {
+        var tracker = new PeerTracker();
+        tracker.Observe(new PeerSample(s_start, s_start, 500, 500, "198.51.100.7:51820"), s_keepalive);
+
+        PeerHealth gone = tracker.Observe(new PeerSample(s_start.AddSeconds(5), null, 0, 0, null), s_keepalive);
+        PeerHealth later = tracker.Observe(new PeerSample(s_start.AddSeconds(200), null, 0, 0, null), s_keepalive);
+
+        Assert.Equal((PeerState.Up, "handshake 5 s ago"), (gone.State, gone.Why));
+        Assert.Equal(PeerState.Stale, later.State);
+    }
 }
