@@ -14,6 +14,9 @@ internal interface IBanSink
     /// <summary>The networks banned now, or null when the sink cannot tell.</summary>
     IReadOnlyCollection<IPNetwork>? Held() => null;
 
+    /// <summary>The bans in force now with their jail and time left, or null when the sink cannot tell.</summary>
+    IReadOnlyList<Ban>? HeldBans() => null;
+
     /// <summary>Puts many bans in place at once (a restore after a restart, or after the table was removed).</summary>
     void BanAll(IReadOnlyList<(IPNetwork Network, TimeSpan Time, string Jail)> bans)
     {
@@ -32,6 +35,8 @@ internal sealed class KernelBans : IBanSink
     public void BanAll(IReadOnlyList<(IPNetwork Network, TimeSpan Time, string Jail)> bans) => BanTable.AddAll(bans);
 
     public IReadOnlyCollection<IPNetwork>? Held() => BanTable.List().Select(b => b.Network).ToHashSet();
+
+    public IReadOnlyList<Ban>? HeldBans() => BanTable.List();
 }
 
 /// <summary>
@@ -113,6 +118,7 @@ internal sealed class GuardEngine
         }
 
         RestoreBans(now);
+        AdoptUnrecorded(now);
         DateTimeOffset since = now - (_jails.Values.Select(j => j.Options.MaxTime).Append(_recidive?.Options.FindTime ?? TimeSpan.Zero).Max());
         foreach (StoredBan ban in _store.History(since))
         {
@@ -138,6 +144,38 @@ internal sealed class GuardEngine
         }
 
         _ = _store.Prune(since);
+    }
+
+    /// <summary>
+    /// Takes in the bans the kernel holds that the store does not know: decided by a guard that was killed before the
+    /// store could take them (a full disk), they must not be lost at the next flush. Each is recorded with the time
+    /// it has left, from now; one the store cannot take yet waits with the others.
+    /// </summary>
+    private void AdoptUnrecorded(DateTimeOffset now)
+    {
+        if (_sink.HeldBans() is not IReadOnlyList<Ban> held)
+        {
+            return;
+        }
+
+        var known = _store!.Active(now).Select(b => b.Network).Concat(_unrecorded.Select(b => b.Network)).ToHashSet();
+        foreach (Ban ban in held)
+        {
+            if (!known.Contains(ban.Network) && ban.Remaining is TimeSpan left && left >= TimeSpan.FromSeconds(1) && _unrecorded.Count < MaxUnrecorded)
+            {
+                TimeSpan whole = TimeSpan.FromSeconds(Math.Floor(left.TotalSeconds));
+                _unrecorded.Add(new StoredBan(ban.Network, ban.Jail ?? "adopted", now, now + whole, 1, null));
+            }
+        }
+
+        try
+        {
+            RecordPending();
+        }
+        catch (StoreException e)
+        {
+            _log($"{_unrecorded.Count} bans in force wait for the ban store ({e.Message}); they are recorded once it can take them");
+        }
     }
 
     /// <summary>Puts every stored ban that still has time left back into the kernel, with that time, in one go.</summary>

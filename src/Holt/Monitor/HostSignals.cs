@@ -33,7 +33,11 @@ internal sealed record HostView
 /// </summary>
 internal sealed class HostSignals(string stateDirectory, string proc = "/proc")
 {
+    /// <summary>Fewer clock ticks than this between two looks (all cores together) give no CPU figure of their own.</summary>
+    private const ulong MinTicks = 20;
+
     private (ulong Busy, ulong Total)? _lastCpu;
+    private double? _lastPercent;
 
     public HostView Sample()
     {
@@ -56,17 +60,25 @@ internal sealed class HostSignals(string stateDirectory, string proc = "/proc")
     {
         if (ParseCpu(Read("stat")) is not (ulong busy, ulong total))
         {
-            return null;
+            return _lastPercent;
         }
 
-        (ulong Busy, ulong Total)? last = _lastCpu;
-        _lastCpu = (busy, total);
-        if (last is not (ulong lastBusy, ulong lastTotal) || total <= lastTotal || busy < lastBusy)
+        if (_lastCpu is not (ulong lastBusy, ulong lastTotal) || busy < lastBusy || total < lastTotal)
         {
-            return null;
+            _lastCpu = (busy, total);
+            return _lastPercent;
         }
 
-        return Math.Round(100.0 * (busy - lastBusy) / (total - lastTotal), 1);
+        // Two looks a moment apart (a reload's round right after a timed one) see too few ticks to tell: the last
+        // figure stands, and the earlier look stays the reference.
+        if (total - lastTotal < MinTicks)
+        {
+            return _lastPercent;
+        }
+
+        _lastCpu = (busy, total);
+        _lastPercent = Math.Round(100.0 * (busy - lastBusy) / (total - lastTotal), 1);
+        return _lastPercent;
     }
 
     private (double?, long?) Disk()

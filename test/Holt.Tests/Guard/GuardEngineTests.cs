@@ -191,6 +191,27 @@ public sealed class GuardEngineTests : IDisposable
     }
 
     [Fact]
+    public void Restart_AdoptsTheKernelsBansThatTheStoreLacks_WithTheTimeTheyHaveLeft()
+    {
+        using BanStore store = Store();
+        store.Record(Host(s_operator), "sshd", s_start.AddMinutes(-10), TimeSpan.FromHours(1), 1);
+        var kernel = new HoldingSink(
+        [
+            new Ban(Host(s_operator), "sshd", TimeSpan.FromMinutes(50)),
+            new Ban(Host(s_attacker), "sshd", TimeSpan.FromSeconds(600.7)),
+            new Ban(Host(IPAddress.Parse("198.51.100.99")), null, TimeSpan.FromMilliseconds(300)),
+        ]);
+
+        new GuardEngine(Config(maxretry: 3), kernel, store, _ => null, _ => { }).Restore(s_start);
+
+        // The operator's ban was stored already; the attacker's is taken in with its 600 s; one about to end is not.
+        List<StoredBan> active = [.. store.Active(s_start).OrderBy(b => b.Network.ToString(), StringComparer.Ordinal)];
+        Assert.Equal([Host(s_operator), Host(s_attacker)], active.Select(b => b.Network));
+        Assert.Equal(s_start.AddSeconds(600), active[1].ExpiresAt);
+        Assert.Equal("sshd", active[1].Jail);
+    }
+
+    [Fact]
     public void Restart_KeepsTheRecidiveWindow()
     {
         GuardConfig config = Config(maxretry: 1) with
@@ -226,4 +247,16 @@ public sealed class GuardEngineTests : IDisposable
 
     private GuardEngine Engine(GuardConfig config, BanStore? store, Func<IPAddress, string?>? ignored = null) =>
         new(config, _sink, store, ignored ?? (_ => null), _log.Add);
+
+    /// <summary>A sink that says which bans it holds, as the kernel's does.</summary>
+    private sealed class HoldingSink(IReadOnlyList<Ban> held) : IBanSink
+    {
+        public void Ban(IPNetwork network, TimeSpan time, string jail)
+        {
+        }
+
+        public IReadOnlyCollection<IPNetwork>? Held() => held.Select(b => b.Network).ToHashSet();
+
+        public IReadOnlyList<Ban>? HeldBans() => held;
+    }
 }

@@ -52,8 +52,12 @@ public sealed class HostSignalsTests : IDisposable
         Write("stat", "cpu  150 0 150 900 0 0 0 0 0 0\n");
         HostView second = signals.Sample();
 
+        Write("stat", "cpu  151 0 150 905 0 0 0 0 0 0\n");
+        HostView third = signals.Sample();
+
         Assert.Null(first.CpuPercent);
         Assert.Equal(50.0, second.CpuPercent);
+        Assert.Equal(50.0, third.CpuPercent);
         Assert.Equal(75.0, second.MemoryUsedPercent);
         Assert.Equal(0.5, second.Load1);
         Assert.Null(second.UdpReceiveBufferErrors);
