@@ -147,9 +147,9 @@ internal sealed class GuardEngine
     }
 
     /// <summary>
-    /// Takes in the bans the kernel holds that the store does not know: decided by a guard that was killed before the
-    /// store could take them (a full disk), they must not be lost at the next flush. Each is recorded with the time
-    /// it has left, from now; one the store cannot take yet waits with the others.
+    /// Takes in the bans of this guard's jails that the kernel holds and the store does not know: decided by a guard
+    /// that was killed before the store could take them (a full disk), they must not be lost at the next flush. Each
+    /// is recorded with the time it has left, from now; one the store cannot take yet waits with the others.
     /// </summary>
     private void AdoptUnrecorded(DateTimeOffset now)
     {
@@ -161,10 +161,13 @@ internal sealed class GuardEngine
         var known = _store!.Active(now).Select(b => b.Network).Concat(_unrecorded.Select(b => b.Network)).ToHashSet();
         foreach (Ban ban in held)
         {
-            if (!known.Contains(ban.Network) && ban.Remaining is TimeSpan left && left >= TimeSpan.FromSeconds(1) && _unrecorded.Count < MaxUnrecorded)
+            // Only bans of this guard's own jails: another gateway's guard in this namespace shares the kernel's
+            // table, and its bans are its store's to keep (and to lift).
+            bool ours = ban.Jail is string jail && (_jails.ContainsKey(jail) || jail == _recidive?.Options.Name);
+            if (ours && !known.Contains(ban.Network) && ban.Remaining is TimeSpan left && left >= TimeSpan.FromSeconds(1) && _unrecorded.Count < MaxUnrecorded)
             {
                 TimeSpan whole = TimeSpan.FromSeconds(Math.Floor(left.TotalSeconds));
-                _unrecorded.Add(new StoredBan(ban.Network, ban.Jail ?? "adopted", now, now + whole, 1, null));
+                _unrecorded.Add(new StoredBan(ban.Network, ban.Jail!, now, now + whole, 1, null));
             }
         }
 

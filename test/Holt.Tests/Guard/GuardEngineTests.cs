@@ -199,12 +199,15 @@ public sealed class GuardEngineTests : IDisposable
         [
             new Ban(Host(s_operator), "sshd", TimeSpan.FromMinutes(50)),
             new Ban(Host(s_attacker), "sshd", TimeSpan.FromSeconds(600.7)),
-            new Ban(Host(IPAddress.Parse("198.51.100.99")), null, TimeSpan.FromMilliseconds(300)),
+            new Ban(Host(IPAddress.Parse("198.51.100.99")), "sshd", TimeSpan.FromMilliseconds(300)),
+            new Ban(Host(IPAddress.Parse("192.0.2.50")), "nginx-other-gateway", TimeSpan.FromHours(1)),
+            new Ban(Host(IPAddress.Parse("192.0.2.51")), null, TimeSpan.FromHours(1)),
         ]);
 
         new GuardEngine(Config(maxretry: 3), kernel, store, _ => null, _ => { }).Restore(s_start);
 
-        // The operator's ban was stored already; the attacker's is taken in with its 600 s; one about to end is not.
+        // The operator's ban was stored already; the attacker's is taken in with its 600 s; one about to end is not,
+        // nor those of jails this guard does not have (another gateway's guard shares the kernel's table).
         List<StoredBan> active = [.. store.Active(s_start).OrderBy(b => b.Network.ToString(), StringComparer.Ordinal)];
         Assert.Equal([Host(s_operator), Host(s_attacker)], active.Select(b => b.Network));
         Assert.Equal(s_start.AddSeconds(600), active[1].ExpiresAt);
