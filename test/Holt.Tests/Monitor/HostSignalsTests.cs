@@ -74,5 +74,20 @@ public sealed class HostSignalsTests : IDisposable
         Assert.Null(view.CpuPercent);
     }
 
+    [Fact]
+    public void Parsers_TakeAnyText_WithoutThrowing()
+    {
+        var random = new Random(20261205);
+        string[] pieces = ["cpu ", "cpu0 ", "Udp: ", "MemTotal:", "MemAvailable:", "RcvbufErrors", "18446744073709551615 ", "-1 ", "1e9 ", "NaN ", " ", "\n", "\0", "kB", "9"];
+        for (int i = 0; i < 5000; i++)
+        {
+            string text = string.Concat(Enumerable.Range(0, random.Next(0, 40)).Select(_ => pieces[random.Next(pieces.Length)]));
+            _ = HostSignals.ParseCpu(text);
+            _ = HostSignals.ParseMemoryUsed(text);
+            _ = HostSignals.ParseLoad(text);
+            _ = HostSignals.ParseUdpReceiveBufferErrors(text);
+        }
+    }
+
     private void Write(string name, string text) => File.WriteAllText(Path.Combine(_proc, name), text);
 }
