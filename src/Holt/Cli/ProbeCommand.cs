@@ -108,47 +108,47 @@ internal static class ProbeCommand
             : throw new CommandException("--ping and --address must both be IPv4 or both IPv6");
     }
 
-    private static string ReadKeyText(string path, string option)
+    /// <summary>The largest key file read: a key is 44 characters; a device or FIFO given instead is cut off here.</summary>
+    private const int MaxKeyFile = 4096;
+
+    private static PrivateKey ReadPrivateKey(string path, string option) =>
+        ReadKey(path, option, "a WireGuard private key", text => PrivateKey.Parse(text));
+
+    private static PresharedKey ReadPresharedKey(string path) =>
+        ReadKey(path, "--psk", "a pre-shared key", text => PresharedKey.Parse(text));
+
+    /// <summary>
+    /// Reads a key file with a bounded read (a FIFO or /dev/zero must not fill memory) and parses it; every failure
+    /// is one line naming the option and the file.
+    /// </summary>
+    private static T ReadKey<T>(string path, string option, string what, Func<string, T> parse)
     {
+        string text;
         try
         {
-            var info = new FileInfo(path);
-            if (info.Exists && info.Length > 4096)
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read);
+            byte[] buffer = new byte[MaxKeyFile + 1];
+            int read = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (read > MaxKeyFile)
             {
                 throw new CommandException($"{option}: {path} is too large to be a key file");
             }
 
-            return File.ReadAllText(path).Trim();
+            text = System.Text.Encoding.UTF8.GetString(buffer, 0, read).Trim();
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CommandException($"{option}: cannot read {path}: {e.Message}", e);
         }
-    }
 
-    private static PrivateKey ReadPrivateKey(string path, string option)
-    {
-        string text = ReadKeyText(path, option);
         try
         {
-            return PrivateKey.Parse(text);
+            return parse(text);
         }
         catch (FormatException)
         {
-            throw new CommandException($"{option}: {path} does not hold a WireGuard private key (44 characters of base64)");
-        }
-    }
-
-    private static PresharedKey ReadPresharedKey(string path)
-    {
-        string text = ReadKeyText(path, "--psk");
-        try
-        {
-            return PresharedKey.Parse(text);
-        }
-        catch (FormatException)
-        {
-            throw new CommandException($"--psk: {path} does not hold a pre-shared key (44 characters of base64)");
+            throw new CommandException($"{option}: {path} does not hold {what} (44 characters of base64)");
         }
     }
 }

@@ -66,6 +66,8 @@ public sealed partial class ProbeTests(ITestOutputHelper output)
             CommandResult badKey = await ProbeAsync(outside, target, "--peer-key", psk + ".missing", "--server-key", server);
             Assert.StartsWith("holt: --peer-key: cannot read ", badKey.Error.Trim(), StringComparison.Ordinal);
             Assert.DoesNotContain('\n', badKey.Error.Trim());
+            CommandResult endless = await ProbeAsync(outside, target, "--peer-key", "/dev/zero", "--server-key", server);
+            Assert.Equal("holt: --peer-key: /dev/zero is too large to be a key file", endless.Error.Trim());
         });
 
     [RootFact]
