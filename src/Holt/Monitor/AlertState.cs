@@ -31,6 +31,9 @@ internal enum AlertNotice
 /// </summary>
 internal sealed class AlertState(TimeSpan @for, TimeSpan clearFor)
 {
+    private TimeSpan _for = @for;
+    private TimeSpan _clearFor = clearFor;
+
     public AlertPhase Phase { get; private set; } = AlertPhase.Inactive;
 
     /// <summary>When the current phase began.</summary>
@@ -52,7 +55,7 @@ internal sealed class AlertState(TimeSpan @for, TimeSpan clearFor)
                 Enter(AlertPhase.Inactive, now);
                 return null;
 
-            case AlertPhase.Pending when now - Since!.Value >= @for:
+            case AlertPhase.Pending when now - Since!.Value >= _for:
                 Enter(AlertPhase.Firing, now);
                 FiredAt = now;
                 return AlertNotice.Firing;
@@ -65,13 +68,20 @@ internal sealed class AlertState(TimeSpan @for, TimeSpan clearFor)
                 Enter(AlertPhase.Firing, now);
                 return null;
 
-            case AlertPhase.Resolving when now - Since!.Value >= clearFor:
+            case AlertPhase.Resolving when now - Since!.Value >= _clearFor:
                 Enter(AlertPhase.Inactive, now);
                 return AlertNotice.Resolved;
 
             default:
                 return null;
         }
+    }
+
+    /// <summary>Takes new durations (holt.toml changed); the phase and its start stay.</summary>
+    public void Tune(TimeSpan @for, TimeSpan clearFor)
+    {
+        _for = @for;
+        _clearFor = clearFor;
     }
 
     /// <summary>Puts back a state kept across a restart of the daemon, so a firing alert is not sent again.</summary>

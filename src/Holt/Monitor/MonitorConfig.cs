@@ -17,6 +17,9 @@ internal sealed record MonitorConfig
 
     /// <summary>How often every peer is sampled.</summary>
     public TimeSpan Interval { get; init; } = DefaultInterval;
+
+    /// <summary>The built-in alert rules, as <c>[monitor.alert.NAME]</c> tunes them.</summary>
+    public AlertRules Alerts { get; init; } = AlertRules.Default;
 }
 
 /// <summary>
@@ -46,11 +49,12 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         text.Append("[monitor]\n");
         TomlWriter.Flag(text, "enabled", monitor.Enabled);
         TomlWriter.Key(text, "interval", DurationText.Format(monitor.Interval));
+        monitor.Alerts.Write(text);
     }
 
     private static MonitorConfig ReadMonitor(TableReader table)
     {
-        table.RefuseUnknown("enabled", "interval");
+        table.RefuseUnknown("enabled", "interval", "alert");
         TimeSpan interval = table.OptionalDuration("interval") ?? MonitorConfig.DefaultInterval;
         if (interval < MonitorConfig.MinInterval || interval > MonitorConfig.MaxInterval)
         {
@@ -61,6 +65,7 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         {
             Enabled = table.OptionalBoolean("enabled") ?? true,
             Interval = interval,
+            Alerts = AlertRules.Read(table.OptionalTable("alert", "[monitor.alert] ")),
         };
     }
 }

@@ -51,4 +51,36 @@ public sealed class MonitorSectionTests
 
         Assert.Equal(message, error.Message);
     }
+
+    [Fact]
+    public void AlertRules_AreTunedPerRule_AndOnlyTheChangesAreWritten()
+    {
+        HoltConfig config = TestConfig.Read(Gateway + "\n[monitor]\n\n[monitor.alert.peer_down]\nfor = \"10m\"\nrepeat = \"4h\"\n\n[monitor.alert.host_cpu]\nthreshold = 75\n\n[monitor.alert.peer_stale]\nenabled = true\n");
+
+        AlertRules rules = config.Monitor.Alerts;
+        Assert.Equal(new AlertRule(true, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5), TimeSpan.FromHours(4)), rules.PeerDown);
+        Assert.Equal(75, rules.HostCpu.Threshold);
+        Assert.True(rules.PeerStale.Enabled);
+        Assert.Equal(AlertRules.Default.CheckFailing, rules.CheckFailing);
+        string written = TestConfig.Write(config);
+        Assert.Contains("[monitor.alert.peer_down]\nfor = \"10m\"\nrepeat = \"4h\"\n", written, StringComparison.Ordinal);
+        Assert.Contains("[monitor.alert.host_cpu]\nthreshold = 75\n", written, StringComparison.Ordinal);
+        Assert.DoesNotContain("check_failing", written, StringComparison.Ordinal);
+        Assert.Equal(config.Monitor, TestConfig.Read(written).Monitor);
+    }
+
+    [Theory]
+    [InlineData("[monitor.alert.peer_gone]\nfor = \"1m\"", "holt.toml:7: unknown key 'peer_gone' in [monitor.alert]")]
+    [InlineData("[monitor.alert.peer_down]\nthreshold = 5", "holt.toml:8: unknown key 'threshold' in [monitor.alert.peer_down]")]
+    [InlineData("[monitor.alert.host_disk]\nthreshold = 120", "holt.toml:8: 'threshold' must be between 1 and 100, not 120")]
+    [InlineData("[monitor.alert.peer_down]\nfor = \"2 minutes\"", "holt.toml:8: 'for' must be a duration such as \"90s\", \"10m\", \"1h\", \"7d\" or \"2w\", not \"2 minutes\"")]
+    [InlineData("[monitor.alert.peer_down]\nrepeat = \"10s\"", "holt.toml:8: 'repeat' must be from 5m to 30d, not \"10s\"")]
+    [InlineData("[monitor.alert.check_failing]\nclear_for = \"3d\"", "holt.toml:8: 'clear_for' must be at most 1d, not \"3d\"")]
+    [InlineData("[monitor.alert]\npeer_down = true", "holt.toml:8: 'peer_down' must be a [monitor.alert.peer_down] table")]
+    public void WrongAlertRule_IsRefusedAtItsLine(string lines, string message)
+    {
+        ConfigException error = Assert.Throws<ConfigException>(() => TestConfig.Read(Gateway + "\n[monitor]\n" + lines + "\n"));
+
+        Assert.Equal(message, error.Message);
+    }
 }
