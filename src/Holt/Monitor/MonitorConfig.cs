@@ -1,5 +1,6 @@
 using System.Text;
 using Holt.Config;
+using Holt.Monitor.Checks;
 using Holt.Text;
 
 namespace Holt.Monitor;
@@ -17,6 +18,9 @@ internal sealed record MonitorConfig
 
     /// <summary>How often every peer is sampled.</summary>
     public TimeSpan Interval { get; init; } = DefaultInterval;
+
+    /// <summary>The <c>[[monitor.check]]</c> tables: services behind the tunnel, looked at on their own schedule.</summary>
+    public IReadOnlyList<CheckConfig> Checks { get; init; } = [];
 }
 
 /// <summary>
@@ -29,10 +33,11 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
 
     public override IReadOnlyList<SectionKey> Keys { get; } = [new("monitor", IsArray: false)];
 
-    public override object? Read(SectionTables tables) => tables.Table("monitor") is TableReader table ? ReadMonitor(table) : null;
+    public override object? Read(SectionTables tables) => tables.Table("monitor") is TableReader table ? ReadMonitor(table, tables) : null;
 
     public override void Check(HoltConfig config, ConfigChecker checker)
     {
+        CheckSection.Check(config, config.Monitor.Checks, checker);
     }
 
     public override void Write(HoltConfig config, StringBuilder text)
@@ -46,11 +51,12 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         text.Append("[monitor]\n");
         TomlWriter.Flag(text, "enabled", monitor.Enabled);
         TomlWriter.Key(text, "interval", DurationText.Format(monitor.Interval));
+        CheckSection.Write(text, monitor.Checks);
     }
 
-    private static MonitorConfig ReadMonitor(TableReader table)
+    private static MonitorConfig ReadMonitor(TableReader table, SectionTables tables)
     {
-        table.RefuseUnknown("enabled", "interval");
+        table.RefuseUnknown("enabled", "interval", "check");
         TimeSpan interval = table.OptionalDuration("interval") ?? MonitorConfig.DefaultInterval;
         if (interval < MonitorConfig.MinInterval || interval > MonitorConfig.MaxInterval)
         {
@@ -61,6 +67,7 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         {
             Enabled = table.OptionalBoolean("enabled") ?? true,
             Interval = interval,
+            Checks = CheckSection.Read(table, tables),
         };
     }
 }
