@@ -134,9 +134,9 @@ internal sealed class CheckRunner(ICheckExecutor executor, ITunnelPeers tunnel, 
             peer = tunnel.PeerOf(check);
             handshaking = peer is null ? null : tunnel.IsHandshaking(peer);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The interface could not be read: the tunnel's part stays unknown.
+            // The interface could not be read (gone, or not ours to read): the tunnel's part stays unknown.
         }
 
         return result with { Peer = peer, PeerHandshaking = handshaking };
