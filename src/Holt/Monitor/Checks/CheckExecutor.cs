@@ -54,7 +54,7 @@ internal sealed class CheckExecutor(TimeProvider time) : ICheckExecutor
     /// <summary>An exception's message as one line, with its inner one's (HttpClient wraps the useful part).</summary>
     public static string OneLine(Exception e)
     {
-        string text = e.InnerException is Exception inner && inner.Message != e.Message ? $"{e.Message} ({inner.Message})" : e.Message;
+        string text = e.InnerException is Exception inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
         return Text.Printable.Of(text.ReplaceLineEndings(" ").Trim());
     }
 

@@ -53,6 +53,8 @@ internal static class IcmpCheck
 
         using (socket)
         {
+            // .NET receives from a socket only once it is bound; a raw socket's port is no port at all.
+            socket.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
             if (check.Size is not null)
             {
                 socket.SetRawSocketOption(v6 ? SolIpv6 : SolIp, v6 ? Ipv6MtuDiscover : IpMtuDiscover, BitConverter.GetBytes(PmtuDiscDo));
