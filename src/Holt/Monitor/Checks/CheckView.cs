@@ -72,6 +72,7 @@ internal sealed record CheckView
     };
 
     /// <summary>"handshaking", "not handshaking", or "-" when unknown or no peer.</summary>
+    [JsonIgnore]
     public string TunnelText => PeerHandshaking switch
     {
         true => "handshaking",
