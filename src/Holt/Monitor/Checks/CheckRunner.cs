@@ -90,12 +90,15 @@ internal sealed class CheckRunner(ICheckExecutor executor, ITunnelPeers tunnel, 
             try
             {
                 CheckResult result = await RunOneAsync(scheduled.Check, scheduled.Token).ConfigureAwait(false);
+                // The result and the end of the run together: whoever sees the one sees the other.
                 lock (_sync)
                 {
                     if (!scheduled.Token.IsCancellationRequested)
                     {
                         scheduled.Latest = result;
                     }
+
+                    scheduled.Finish();
                 }
             }
             catch (OperationCanceledException)
