@@ -18,6 +18,7 @@ internal static class MonitorCommands
         var monitor = new Command("monitor", "The gateway's monitor: each peer's state (up, idle, stale, down, never, disabled) and why.\nExample: holt monitor status");
         monitor.Subcommands.Add(Status());
         monitor.Subcommands.Add(Run());
+        monitor.Subcommands.Add(MonitorCheckCommand.Create());
         return monitor;
     }
 
@@ -133,6 +134,11 @@ internal static class MonitorCommands
             if (status.Host is HostView host)
             {
                 Console.Out.Write(HostLine(host) + "\n");
+            }
+
+            if (status.Checks.Count > 0)
+            {
+                Console.Out.Write("\n" + MonitorCheckCommand.Table(status.Checks));
             }
             return 0;
         }));

@@ -1,5 +1,6 @@
 using System.Text;
 using Holt.Config;
+using Holt.Monitor.Checks;
 using Holt.Text;
 
 namespace Holt.Monitor;
@@ -20,6 +21,9 @@ internal sealed record MonitorConfig
 
     /// <summary>The built-in alert rules, as <c>[monitor.alert.NAME]</c> tunes them.</summary>
     public AlertRules Alerts { get; init; } = AlertRules.Default;
+
+    /// <summary>The <c>[[monitor.check]]</c> tables: services behind the tunnel, looked at on their own schedule.</summary>
+    public IReadOnlyList<CheckConfig> Checks { get; init; } = [];
 }
 
 /// <summary>
@@ -32,10 +36,11 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
 
     public override IReadOnlyList<SectionKey> Keys { get; } = [new("monitor", IsArray: false)];
 
-    public override object? Read(SectionTables tables) => tables.Table("monitor") is TableReader table ? ReadMonitor(table) : null;
+    public override object? Read(SectionTables tables) => tables.Table("monitor") is TableReader table ? ReadMonitor(table, tables) : null;
 
     public override void Check(HoltConfig config, ConfigChecker checker)
     {
+        CheckSection.Check(config, config.Monitor.Checks, checker);
     }
 
     public override void Write(HoltConfig config, StringBuilder text)
@@ -50,11 +55,12 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         TomlWriter.Flag(text, "enabled", monitor.Enabled);
         TomlWriter.Key(text, "interval", DurationText.Format(monitor.Interval));
         monitor.Alerts.Write(text);
+        CheckSection.Write(text, monitor.Checks);
     }
 
-    private static MonitorConfig ReadMonitor(TableReader table)
+    private static MonitorConfig ReadMonitor(TableReader table, SectionTables tables)
     {
-        table.RefuseUnknown("enabled", "interval", "alert");
+        table.RefuseUnknown("enabled", "interval", "alert", "check");
         TimeSpan interval = table.OptionalDuration("interval") ?? MonitorConfig.DefaultInterval;
         if (interval < MonitorConfig.MinInterval || interval > MonitorConfig.MaxInterval)
         {
@@ -66,6 +72,7 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
             Enabled = table.OptionalBoolean("enabled") ?? true,
             Interval = interval,
             Alerts = AlertRules.Read(table.OptionalTable("alert", "[monitor.alert] ")),
+            Checks = CheckSection.Read(table, tables),
         };
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Holt.Gateway;
 using Holt.Hosting;
 using Holt.Logging;
+using Holt.Monitor.Checks;
 using Holt.Uapi;
 using Microsoft.Extensions.Logging;
 
@@ -39,9 +40,11 @@ internal sealed record MonitorSettings(string Interface, IReadOnlyList<PeerConfi
 /// sample to that peer's <see cref="PeerTracker"/>, logs every change of state with its reason, and writes what it
 /// saw to <see cref="MonitorStatus"/>. It only reads; the tunnel never waits for it.
 /// </summary>
-internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null) : IDaemonService<MonitorSettings>
+internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null, ICheckExecutor? checkExecutor = null) : IDaemonService<MonitorSettings>
 {
     private readonly IStatusBoard _board = board ?? new StatusFile();
+    private TunnelPeers? _tunnel;
+    private CheckRunner? _checks;
 
     private readonly Lock _sync = new();
     private readonly Dictionary<string, PeerTracker> _trackers = new(StringComparer.Ordinal);
@@ -65,6 +68,9 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             _context = context;
             _settings = settings;
             _repeats ??= new RepeatFilter(context.Time, TimeSpan.FromMinutes(10));
+            _tunnel ??= new TunnelPeers(sample, context.Time);
+            _checks ??= new CheckRunner(checkExecutor ?? new CheckExecutor(context.Time), _tunnel, context.Time);
+            RunChecks(settings);
             Round();
             _timer = context.Time.CreateTimer(_ => Tick(), null, settings.Monitor.Interval, settings.Monitor.Interval);
         }
@@ -81,6 +87,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
                 _ = _timer?.Change(settings.Monitor.Interval, settings.Monitor.Interval);
             }
 
+            RunChecks(settings);
             Round();
         }
     }
@@ -91,6 +98,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         {
             _timer?.Dispose();
             _timer = null;
+            _checks?.Stop();
             if (_settings is not null)
             {
                 _board.Withdraw(_settings.Interface);
@@ -187,7 +195,11 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             _ = _downAlerts.Remove(key);
         }
 
-        var seen = new MonitorStatus { Interface = settings.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers, Host = host?.Sample() };
+        var seen = new MonitorStatus
+        {
+            Interface = settings.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers, Host = host?.Sample(),
+            Checks = _checks?.Latest().Select(c => CheckView.Of(c.Check, c.Result)).ToList() ?? [],
+        };
         try
         {
             _board.Publish(seen);
@@ -200,6 +212,13 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
                 LogWriteFailed(_context.Logger, problem);
             }
         }
+    }
+
+    /// <summary>The checks of <paramref name="settings"/>, run while the monitor is on, with the peers they may sit behind.</summary>
+    private void RunChecks(MonitorSettings settings)
+    {
+        _tunnel!.Update(settings.Peers);
+        _checks!.Reload(settings.Monitor.Enabled ? settings.Monitor.Checks : []);
     }
 
     /// <summary>

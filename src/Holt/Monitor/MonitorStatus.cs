@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Holt.Gateway;
+using Holt.Monitor.Checks;
 using Holt.Storage;
 
 namespace Holt.Monitor;
@@ -48,6 +49,9 @@ internal sealed record MonitorStatus
 
     /// <summary>The machine's signals at the same look, when the monitor reads them.</summary>
     public HostView? Host { get; init; }
+
+    /// <summary>Every [[monitor.check]] with its latest result.</summary>
+    public IReadOnlyList<CheckView> Checks { get; init; } = [];
 
     /// <summary>Expected peers that are up now.</summary>
     public int ExpectedUp => Peers.Count(p => p.Expected && p.State == "up");
