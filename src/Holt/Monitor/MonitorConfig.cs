@@ -1,5 +1,6 @@
 using System.Text;
 using Holt.Config;
+using Holt.Monitor.Notify;
 using Holt.Text;
 
 namespace Holt.Monitor;
@@ -17,6 +18,9 @@ internal sealed record MonitorConfig
 
     /// <summary>How often every peer is sampled.</summary>
     public TimeSpan Interval { get; init; } = DefaultInterval;
+
+    /// <summary>Where alerts go: the <c>[[monitor.notify]]</c> tables.</summary>
+    public IReadOnlyList<NotifierConfig> Notifiers { get; init; } = [];
 }
 
 /// <summary>
@@ -29,7 +33,7 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
 
     public override IReadOnlyList<SectionKey> Keys { get; } = [new("monitor", IsArray: false)];
 
-    public override object? Read(SectionTables tables) => tables.Table("monitor") is TableReader table ? ReadMonitor(table) : null;
+    public override object? Read(SectionTables tables) => tables.Table("monitor") is TableReader table ? ReadMonitor(table, tables) : null;
 
     public override void Check(HoltConfig config, ConfigChecker checker)
     {
@@ -46,11 +50,12 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         text.Append("[monitor]\n");
         TomlWriter.Flag(text, "enabled", monitor.Enabled);
         TomlWriter.Key(text, "interval", DurationText.Format(monitor.Interval));
+        NotifierToml.Write(text, monitor.Notifiers);
     }
 
-    private static MonitorConfig ReadMonitor(TableReader table)
+    private static MonitorConfig ReadMonitor(TableReader table, SectionTables tables)
     {
-        table.RefuseUnknown("enabled", "interval");
+        table.RefuseUnknown("enabled", "interval", "notify");
         TimeSpan interval = table.OptionalDuration("interval") ?? MonitorConfig.DefaultInterval;
         if (interval < MonitorConfig.MinInterval || interval > MonitorConfig.MaxInterval)
         {
@@ -61,6 +66,7 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         {
             Enabled = table.OptionalBoolean("enabled") ?? true,
             Interval = interval,
+            Notifiers = NotifierToml.Read(table, tables),
         };
     }
 }
