@@ -18,6 +18,7 @@ internal static class MonitorCommands
         var monitor = new Command("monitor", "The gateway's monitor: each peer's state (up, idle, stale, down, never, disabled) and why.\nExample: holt monitor status");
         monitor.Subcommands.Add(Status());
         monitor.Subcommands.Add(Run());
+        monitor.Subcommands.Add(MonitorNotifyCommand.Create());
         return monitor;
     }
 
