@@ -19,6 +19,7 @@ internal static class MonitorCommands
         monitor.Subcommands.Add(Status());
         monitor.Subcommands.Add(Run());
         monitor.Subcommands.Add(MonitorCheckCommand.Create());
+        monitor.Subcommands.Add(MonitorNotifyCommand.Create());
         return monitor;
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Holt.Config;
 using Holt.Monitor.Checks;
+using Holt.Monitor.Notify;
 using Holt.Text;
 
 namespace Holt.Monitor;
@@ -24,6 +25,9 @@ internal sealed record MonitorConfig
 
     /// <summary>The <c>[[monitor.check]]</c> tables: services behind the tunnel, looked at on their own schedule.</summary>
     public IReadOnlyList<CheckConfig> Checks { get; init; } = [];
+
+    /// <summary>Where alerts go: the <c>[[monitor.notify]]</c> tables.</summary>
+    public IReadOnlyList<NotifierConfig> Notifiers { get; init; } = [];
 }
 
 /// <summary>
@@ -56,11 +60,12 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         TomlWriter.Key(text, "interval", DurationText.Format(monitor.Interval));
         monitor.Alerts.Write(text);
         CheckSection.Write(text, monitor.Checks);
+        NotifierToml.Write(text, monitor.Notifiers);
     }
 
     private static MonitorConfig ReadMonitor(TableReader table, SectionTables tables)
     {
-        table.RefuseUnknown("enabled", "interval", "alert", "check");
+        table.RefuseUnknown("enabled", "interval", "alert", "check", "notify");
         TimeSpan interval = table.OptionalDuration("interval") ?? MonitorConfig.DefaultInterval;
         if (interval < MonitorConfig.MinInterval || interval > MonitorConfig.MaxInterval)
         {
@@ -73,6 +78,7 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
             Interval = interval,
             Alerts = AlertRules.Read(table.OptionalTable("alert", "[monitor.alert] ")),
             Checks = CheckSection.Read(table, tables),
+            Notifiers = NotifierToml.Read(table, tables),
         };
     }
 }
