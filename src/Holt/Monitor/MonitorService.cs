@@ -3,6 +3,7 @@ using Holt.Gateway;
 using Holt.Hosting;
 using Holt.Logging;
 using Holt.Monitor.Checks;
+using Holt.Monitor.Notify;
 using Holt.Uapi;
 using Microsoft.Extensions.Logging;
 
@@ -30,6 +31,19 @@ internal sealed class StatusFile : IStatusBoard
 /// What the monitor service watches: an interface and the peers holt.toml gives it, with the monitor's own
 /// settings; or, for an interface that is not Holt's (<c>holt monitor run</c>), whatever peers are on it.
 /// </summary>
+/// <summary>
+/// Where the monitor's alerts go beyond its log: the ledger that keeps them across restarts, the outbox the
+/// notifiers of holt.toml send from (none without it), the gateway's own figures, the gateway's name in every
+/// message, and <see cref="Send"/>, which sees every message too (tests, <c>holt monitor run</c>).
+/// </summary>
+internal sealed record AlertWiring(
+    IAlertLedger? Ledger = null, IOutbox? Outbox = null, Func<GatewaySignals?>? Gateway = null, string GatewayName = "",
+    Action<AlertMessage>? Send = null)
+{
+    /// <summary>This machine's host name, the <c>gateway</c> label of its alerts.</summary>
+    public static string ThisHost => Environment.MachineName;
+}
+
 internal sealed record MonitorSettings(string Interface, IReadOnlyList<PeerConfig>? Peers, MonitorConfig Monitor)
 {
     public static MonitorSettings Of(GatewayConfig gateway, MonitorConfig monitor) => new(gateway.Interface, gateway.Peers, monitor);
@@ -40,7 +54,9 @@ internal sealed record MonitorSettings(string Interface, IReadOnlyList<PeerConfi
 /// sample to that peer's <see cref="PeerTracker"/>, logs every change of state with its reason, and writes what it
 /// saw to <see cref="MonitorStatus"/>. It only reads; the tunnel never waits for it.
 /// </summary>
-internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null, ICheckExecutor? checkExecutor = null) : IDaemonService<MonitorSettings>
+internal sealed partial class MonitorService(
+    Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null, ICheckExecutor? checkExecutor = null, AlertWiring? alerts = null)
+    : IDaemonService<MonitorSettings>, IDisposable
 {
     private readonly IStatusBoard _board = board ?? new StatusFile();
     private TunnelPeers? _tunnel;
@@ -48,12 +64,9 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
 
     private readonly Lock _sync = new();
     private readonly Dictionary<string, PeerTracker> _trackers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, AlertState> _downAlerts = new(StringComparer.Ordinal);
-
-    /// <summary>How long an expected peer must be down before its alert fires, and up again before it resolves.</summary>
-    internal static readonly TimeSpan DownFor = TimeSpan.FromMinutes(2);
-
-    internal static readonly TimeSpan DownClearFor = TimeSpan.FromMinutes(5);
+    private readonly AlertWiring _wiring = alerts ?? new AlertWiring();
+    private Alerting? _alerting;
+    private NotifyDispatcher? _notify;
     private MonitorSettings? _settings;
     private ServiceContext? _context;
     private ITimer? _timer;
@@ -71,6 +84,12 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             _tunnel ??= new TunnelPeers(sample, context.Time);
             _checks ??= new CheckRunner(checkExecutor ?? new CheckExecutor(context.Time), _tunnel, context.Time);
             RunChecks(settings);
+            _alerting ??= new Alerting(settings.Monitor.Alerts, settings.Interface, _wiring.GatewayName, _wiring.Ledger, Notify);
+            if (_wiring.Outbox is IOutbox outbox && _notify is null)
+            {
+                _notify = new NotifyDispatcher(settings.Monitor.Notifiers, outbox, context.Time, context.Logger);
+                _notify.Start();
+            }
             Round();
             _timer = context.Time.CreateTimer(_ => Tick(), null, settings.Monitor.Interval, settings.Monitor.Interval);
         }
@@ -88,6 +107,8 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             }
 
             RunChecks(settings);
+            _alerting?.Reload(settings.Monitor.Alerts);
+            _notify?.Reload(settings.Monitor.Notifiers);
             Round();
         }
     }
@@ -99,10 +120,21 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             _timer?.Dispose();
             _timer = null;
             _checks?.Stop();
+            _notify?.Dispose();
+            _notify = null;
             if (_settings is not null)
             {
                 _board.Withdraw(_settings.Interface);
             }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            _notify?.Dispose();
+            _notify = null;
         }
     }
 
@@ -133,7 +165,6 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         if (!settings.Monitor.Enabled)
         {
             _trackers.Clear();
-            _downAlerts.Clear();
             _board.Withdraw(settings.Interface);
             return;
         }
@@ -143,6 +174,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         Dictionary<string, PeerStatus> live = device?.Peers.ToDictionary(p => p.PublicKey, StringComparer.Ordinal) ?? [];
         IReadOnlyList<PeerConfig> watched = settings.Peers ?? Foreign(device);
         var peers = new List<MonitoredPeer>(watched.Count);
+        var signals = new List<PeerSignal>(watched.Count);
         foreach (PeerConfig peer in watched)
         {
             _ = live.TryGetValue(peer.PublicKey, out PeerStatus? status);
@@ -171,7 +203,8 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
                 }
             }
 
-            string? alert = DownAlert(peer, health, now);
+            signals.Add(new PeerSignal(peer.Name, peer.PublicKey, peer.Expected, peer.Keepalive > 0, health.State, health.Why,
+                status?.RxBytes ?? 0, status?.TxBytes ?? 0, status?.Endpoint));
             peers.Add(new MonitoredPeer
             {
                 Name = peer.Name,
@@ -183,7 +216,6 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
                 LatestHandshake = status?.LatestHandshake,
                 Endpoint = status?.Endpoint,
                 Sessions = tracker.Sessions,
-                Alert = alert,
             });
         }
 
@@ -192,13 +224,28 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         foreach (string key in _trackers.Keys.Where(k => !configured.Contains(k)).ToList())
         {
             _ = _trackers.Remove(key);
-            _ = _downAlerts.Remove(key);
         }
 
+        HostView? hostView = host?.Sample();
+        IReadOnlyList<(CheckConfig Check, CheckResult? Result)> checks = _checks?.Latest() ?? [];
+        IReadOnlyList<ActiveAlert> active = _alerting!.Evaluate(new AlertInputs
+        {
+            InterfaceUp = device is not null,
+            Peers = signals,
+            Checks = [.. checks.Where(c => c.Result is not null).Select(c => new CheckSignal(c.Check.Name, c.Result!.Ok, c.Result.Summary(), c.Result.Peer, c.Result.PeerHandshaking))],
+            Host = hostView,
+            Gateway = _wiring.Gateway?.Invoke(),
+        }, now);
+        _notify?.Refresh(_alerting.Firing);
+
+        // Each peer shows its own down alert's phase.
+        var downPhases = active.Where(a => a.Rule == "peer_down").ToDictionary(a => a.Key, a => a.Phase, StringComparer.Ordinal);
         var seen = new MonitorStatus
         {
-            Interface = settings.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers, Host = host?.Sample(),
-            Checks = _checks?.Latest().Select(c => CheckView.Of(c.Check, c.Result)).ToList() ?? [],
+            Interface = settings.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Host = hostView,
+            Peers = [.. peers.Select(p => downPhases.TryGetValue("peer_down:" + p.PublicKey, out string? phase) ? p with { Alert = phase } : p)],
+            Checks = [.. checks.Select(c => CheckView.Of(c.Check, c.Result))],
+            Alerts = active,
         };
         try
         {
@@ -221,37 +268,20 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         _checks!.Reload(settings.Monitor.Enabled ? settings.Monitor.Checks : []);
     }
 
-    /// <summary>
-    /// The built-in "expected peer down" alert: only an expected peer raises it, when it is down or has never been
-    /// seen, with hysteresis (<see cref="DownFor"/>, <see cref="DownClearFor"/>). Returns its phase for the status
-    /// ("pending", "firing", "resolving"), or null while inactive. Notices go to the log for now.
-    /// </summary>
-    private string? DownAlert(PeerConfig peer, PeerHealth health, DateTimeOffset now)
+    /// <summary>An alert fired or resolved: said in the log, and handed to the notifiers.</summary>
+    private void Notify(AlertMessage message)
     {
-        if (!peer.Expected)
+        if (message.Resolved)
         {
-            _ = _downAlerts.Remove(peer.PublicKey);
-            return null;
+            LogAlertResolved(_context!.Logger, message.Summary, message.Description);
+        }
+        else
+        {
+            LogAlertFiring(_context!.Logger, message.Summary, message.Description);
         }
 
-        if (!_downAlerts.TryGetValue(peer.PublicKey, out AlertState? alert))
-        {
-            alert = new AlertState(DownFor, DownClearFor);
-            _downAlerts[peer.PublicKey] = alert;
-        }
-
-        bool down = health.State is PeerState.Down or PeerState.Never;
-        switch (alert.Evaluate(down, now))
-        {
-            case AlertNotice.Firing:
-                LogAlertFiring(_context!.Logger, peer.Name, health.Why);
-                break;
-            case AlertNotice.Resolved:
-                LogAlertResolved(_context!.Logger, peer.Name, health.Why);
-                break;
-        }
-
-        return alert.Phase == AlertPhase.Inactive ? null : Text(alert.Phase);
+        _notify?.Enqueue(message);
+        _wiring.Send?.Invoke(message);
     }
 
     /// <summary>
@@ -271,11 +301,11 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
 
     private static string Text(AlertPhase phase) => phase.ToString().ToLower(CultureInfo.InvariantCulture);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "monitor: alert firing: expected peer {Name} is down: {Why}")]
-    private static partial void LogAlertFiring(ILogger logger, string name, string why);
+    [LoggerMessage(Level = LogLevel.Error, Message = "monitor: alert firing: {Summary}: {Why}")]
+    private static partial void LogAlertFiring(ILogger logger, string summary, string why);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "monitor: alert resolved: expected peer {Name} is back: {Why}")]
-    private static partial void LogAlertResolved(ILogger logger, string name, string why);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "monitor: alert resolved: {Summary}; now: {Why}")]
+    private static partial void LogAlertResolved(ILogger logger, string summary, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "monitor: peer {Name} went from {Before} to {After}: {Why}")]
     private static partial void LogWorse(ILogger logger, string name, string before, string after, string why);

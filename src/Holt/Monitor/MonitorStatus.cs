@@ -53,6 +53,9 @@ internal sealed record MonitorStatus
     /// <summary>Every [[monitor.check]] with its latest result.</summary>
     public IReadOnlyList<CheckView> Checks { get; init; } = [];
 
+    /// <summary>Every alert that is not inactive (pending, firing, resolving), worst first.</summary>
+    public IReadOnlyList<ActiveAlert> Alerts { get; init; } = [];
+
     /// <summary>Expected peers that are up now.</summary>
     public int ExpectedUp => Peers.Count(p => p.Expected && p.State == "up");
 

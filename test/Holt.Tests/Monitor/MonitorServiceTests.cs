@@ -70,7 +70,8 @@ public sealed class MonitorServiceTests
     {
         DateTimeOffset start = _time.GetUtcNow();
         SetDevice(Live(TestKeys.LaptopPublic, start, 100));
-        var service = new MonitorService(() => _device, _board);
+        var sent = new List<AlertMessage>();
+        var service = new MonitorService(() => _device, _board, alerts: new AlertWiring(GatewayName: "gw", Send: sent.Add));
         service.Start(Settings(), Context(service));
 
         // Silent from the start: down at 255 s, the alert fires two minutes later.
@@ -91,8 +92,11 @@ public sealed class MonitorServiceTests
         List<string> alerts = [.. _logger.Lines.Where(l => l.Contains("monitor: alert", StringComparison.Ordinal))];
         Assert.Equal(2, alerts.Count);
         Assert.Equal("Error: monitor: alert firing: expected peer home is down: last handshake 375 s ago, past every retry; with keepalive every 25 s it handshakes at least every 160 s", alerts[0]);
-        Assert.Equal("Warning: monitor: alert resolved: expected peer home is back: handshake 5 s ago", alerts[1]);
+        Assert.Equal("Warning: monitor: alert resolved: expected peer home is down; now: handshake 5 s ago", alerts[1]);
         Assert.Null(_board.Published[^1].Peers[0].Alert);
+        Assert.Equal([false, true], sent.Select(m => m.Resolved));
+        Assert.All(sent, m => Assert.Equal("peer_down:" + TestKeys.LaptopPublic, m.Key));
+        Assert.Empty(_board.Published[^1].Alerts);
 
         // The phone is not expected and never seen, the old peer is disabled: neither raises anything.
         Assert.All(_board.Published, status => Assert.Null(status.Peers[1].Alert));
