@@ -17,6 +17,9 @@ internal sealed record MonitorConfig
 
     /// <summary>How often every peer is sampled.</summary>
     public TimeSpan Interval { get; init; } = DefaultInterval;
+
+    /// <summary>The Prometheus endpoint, <c>[monitor.metrics]</c>.</summary>
+    public MetricsConfig Metrics { get; init; } = MetricsConfig.Default;
 }
 
 /// <summary>
@@ -29,11 +32,9 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
 
     public override IReadOnlyList<SectionKey> Keys { get; } = [new("monitor", IsArray: false)];
 
-    public override object? Read(SectionTables tables) => tables.Table("monitor") is TableReader table ? ReadMonitor(table) : null;
+    public override object? Read(SectionTables tables) => tables.Table("monitor") is TableReader table ? ReadMonitor(table, tables) : null;
 
-    public override void Check(HoltConfig config, ConfigChecker checker)
-    {
-    }
+    public override void Check(HoltConfig config, ConfigChecker checker) => MetricsConfigSection.Check(config, config.Monitor.Metrics, checker);
 
     public override void Write(HoltConfig config, StringBuilder text)
     {
@@ -46,11 +47,14 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         text.Append("[monitor]\n");
         TomlWriter.Flag(text, "enabled", monitor.Enabled);
         TomlWriter.Key(text, "interval", DurationText.Format(monitor.Interval));
+
+        // A sub-table: every key of [monitor] must be written before it.
+        MetricsConfigSection.Write(text, monitor.Metrics);
     }
 
-    private static MonitorConfig ReadMonitor(TableReader table)
+    private static MonitorConfig ReadMonitor(TableReader table, SectionTables tables)
     {
-        table.RefuseUnknown("enabled", "interval");
+        table.RefuseUnknown("enabled", "interval", "metrics");
         TimeSpan interval = table.OptionalDuration("interval") ?? MonitorConfig.DefaultInterval;
         if (interval < MonitorConfig.MinInterval || interval > MonitorConfig.MaxInterval)
         {
@@ -61,6 +65,7 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         {
             Enabled = table.OptionalBoolean("enabled") ?? true,
             Interval = interval,
+            Metrics = MetricsConfigSection.Read(table, tables),
         };
     }
 }

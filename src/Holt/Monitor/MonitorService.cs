@@ -175,6 +175,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
                 LatestHandshake = status?.LatestHandshake,
                 Endpoint = status?.Endpoint,
                 Sessions = tracker.Sessions,
+                SessionsStarted = tracker.SessionsStarted,
                 Alert = alert,
             });
         }
