@@ -49,7 +49,7 @@ internal static partial class GatewayDaemon
         host.Add(new GuardDaemonService(), c => GuardSettings.Of(c ?? config));
         var monitored = new LatestMonitorStatus(new StatusFile());
         host.Add(new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory())), c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
-        using var metrics = new MetricsService(() => new MetricsSnapshot(StatusReader.Read(store, time.GetUtcNow()), monitored.Current, runtime.Drops()));
+        using var metrics = new MetricsService(() => new MetricsSnapshot(StatusReader.Read(store, time.GetUtcNow(), host.Current ?? config), monitored.Current, runtime.Drops()));
         host.Add(metrics, c => MetricsSettings.Of(c ?? config));
         try
         {
