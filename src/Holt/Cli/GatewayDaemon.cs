@@ -4,7 +4,9 @@ using Holt.Gateway;
 using Holt.Guard;
 using Holt.Hosting;
 using Holt.Logging;
+using Holt.Metrics;
 using Holt.Monitor;
+using Holt.Status;
 using Microsoft.Extensions.Logging;
 
 namespace Holt.Cli;
@@ -45,7 +47,10 @@ internal static partial class GatewayDaemon
         host.Add(new GatewayService(store, runtime.Control), c => (c ?? config).Gateway, critical: true);
         host.Add(new FirewallService(store), c => FirewallSettings.Of(c ?? config), critical: true);
         host.Add(new GuardDaemonService(), c => GuardSettings.Of(c ?? config));
-        host.Add(new MonitorService(runtime.Control.TryGet, host: new HostSignals(StateStore.StateDirectory())), c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
+        var monitored = new LatestMonitorStatus(new StatusFile());
+        host.Add(new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory())), c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
+        using var metrics = new MetricsService(() => new MetricsSnapshot(StatusReader.Read(store, time.GetUtcNow(), host.Current ?? config), monitored.Current, runtime.Drops()));
+        host.Add(metrics, c => MetricsSettings.Of(c ?? config));
         try
         {
             using CancellationTokenRegistration gone = runtime.Gone.Register(() => stop.Stop("the interface was deleted"));

@@ -36,11 +36,16 @@ internal abstract class GatewayInterface : IDisposable
 
     public abstract void Dispose();
 
+    /// <summary>The engine's drop counters; null for the kernel module, which has none to give.</summary>
+    public virtual EngineDrops? Drops() => null;
+
     private sealed class EngineBacked(EngineInterface engine) : GatewayInterface
     {
         public override CancellationToken Gone => engine.Gone;
 
         public override void Dispose() => engine.Dispose();
+
+        public override EngineDrops? Drops() => engine.Drops();
     }
 
     private sealed class KernelInterface(string name) : GatewayInterface

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Holt.External;
 using Holt.Machine;
+using Holt.Tunnel;
 using Holt.Uapi;
 using Microsoft.Extensions.Logging;
 
@@ -27,6 +28,9 @@ internal sealed partial class GatewayRuntime : IDisposable
     public GatewayConfig Config { get; }
 
     public WireGuardControl Control { get; }
+
+    /// <summary>The engine's drop counters (null on the kernel backend).</summary>
+    public EngineDrops? Drops() => _network.Drops();
 
     /// <summary>Cancelled when the interface disappears from under the daemon.</summary>
     public CancellationToken Gone => _network.Gone;

@@ -28,6 +28,9 @@ internal sealed record MonitorConfig
 
     /// <summary>Where alerts go: the <c>[[monitor.notify]]</c> tables.</summary>
     public IReadOnlyList<NotifierConfig> Notifiers { get; init; } = [];
+
+    /// <summary>The Prometheus endpoint, <c>[monitor.metrics]</c>.</summary>
+    public MetricsConfig Metrics { get; init; } = MetricsConfig.Default;
 }
 
 /// <summary>
@@ -45,6 +48,7 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
     public override void Check(HoltConfig config, ConfigChecker checker)
     {
         CheckSection.Check(config, config.Monitor.Checks, checker);
+        MetricsConfigSection.Check(config, config.Monitor.Metrics, checker);
     }
 
     public override void Write(HoltConfig config, StringBuilder text)
@@ -58,14 +62,17 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
         text.Append("[monitor]\n");
         TomlWriter.Flag(text, "enabled", monitor.Enabled);
         TomlWriter.Key(text, "interval", DurationText.Format(monitor.Interval));
+
+        // Sub-tables and arrays of tables: every plain key of [monitor] must be written before them.
         monitor.Alerts.Write(text);
+        MetricsConfigSection.Write(text, monitor.Metrics);
         CheckSection.Write(text, monitor.Checks);
         NotifierToml.Write(text, monitor.Notifiers);
     }
 
     private static MonitorConfig ReadMonitor(TableReader table, SectionTables tables)
     {
-        table.RefuseUnknown("enabled", "interval", "alert", "check", "notify");
+        table.RefuseUnknown("enabled", "interval", "alert", "check", "notify", "metrics");
         TimeSpan interval = table.OptionalDuration("interval") ?? MonitorConfig.DefaultInterval;
         if (interval < MonitorConfig.MinInterval || interval > MonitorConfig.MaxInterval)
         {
@@ -79,6 +86,7 @@ internal sealed class MonitorSection : ConfigSection<MonitorConfig>
             Alerts = AlertRules.Read(table.OptionalTable("alert", "[monitor.alert] ")),
             Checks = CheckSection.Read(table, tables),
             Notifiers = NotifierToml.Read(table, tables),
+            Metrics = MetricsConfigSection.Read(table, tables),
         };
     }
 }

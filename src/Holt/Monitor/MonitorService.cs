@@ -216,6 +216,7 @@ internal sealed partial class MonitorService(
                 LatestHandshake = status?.LatestHandshake,
                 Endpoint = status?.Endpoint,
                 Sessions = tracker.Sessions,
+                SessionsStarted = tracker.SessionsStarted,
             });
         }
 

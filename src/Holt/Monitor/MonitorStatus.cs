@@ -31,6 +31,9 @@ internal sealed record MonitoredPeer
 
     /// <summary>The peer's recent sessions, oldest first; the last is open (no end) while it is up.</summary>
     public IReadOnlyList<PeerSession> Sessions { get; init; } = [];
+
+    /// <summary>Sessions opened since the monitor started watching the peer (the metrics' counter).</summary>
+    public long SessionsStarted { get; init; }
 }
 
 /// <summary>

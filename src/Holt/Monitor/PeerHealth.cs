@@ -84,6 +84,9 @@ internal sealed class PeerTracker
     /// <summary>The peer's recent sessions, oldest first; the last one is still open when the peer is up.</summary>
     public IReadOnlyList<PeerSession> Sessions => _open is null ? [.. _ended] : [.. _ended, _open.Snapshot(end: null)];
 
+    /// <summary>How many sessions opened since the tracker began: a counter, where <see cref="Sessions"/> keeps only the last few.</summary>
+    public long SessionsStarted { get; private set; }
+
     /// <summary>The state after the last sample; null before the first.</summary>
     public PeerHealth? Health => _health;
 
@@ -144,6 +147,7 @@ internal sealed class PeerTracker
             if (_open is null)
             {
                 _open = new OpenSession(sample);
+                SessionsStarted++;
             }
             else
             {

@@ -17,11 +17,17 @@ namespace Holt.Status;
 /// </summary>
 internal static class StatusReader
 {
-    public static HoltStatus Read(ConfigStore store, DateTimeOffset now)
+    /// <param name="store">holt.toml.</param>
+    /// <param name="now">The time the status is for.</param>
+    /// <param name="loaded">
+    /// The configuration the daemon runs with, to show instead of reading the file again (the metrics read the status
+    /// every scrape, and 1,000 peers take a while to parse); null to read the file.
+    /// </param>
+    public static HoltStatus Read(ConfigStore store, DateTimeOffset now, HoltConfig? loaded = null)
     {
-        HoltConfig? config = null;
+        HoltConfig? config = loaded;
         string? problem = null;
-        if (store.Exists)
+        if (config is null && store.Exists)
         {
             try
             {

@@ -41,6 +41,11 @@ internal sealed partial class EngineInterface : IDisposable
     /// <summary>True when the interface was deleted from outside, false when the control socket was.</summary>
     public bool InterfaceDeleted => _tun.Removed.IsCancellationRequested;
 
+    /// <summary>The engine's drop counters: the device's own, and those of each peer that dropped anything.</summary>
+    public EngineDrops Drops() => new(
+        _device.Counters.DropsByReason(),
+        _device.Peers.Where(p => p.Counters.TotalDropped > 0).ToDictionary(p => p.PublicKey.ToBase64(), p => p.Counters.DropsByReason(), StringComparer.Ordinal));
+
     /// <exception cref="CommandException">The interface or its control socket could not be created.</exception>
     public static EngineInterface Start(string name, int mtu, ILogger logger)
     {
@@ -115,3 +120,9 @@ internal sealed partial class EngineInterface : IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "cannot open the UDP side: {Reason}")]
     private static partial void LogUpFailed(ILogger logger, string reason);
 }
+
+/// <summary>
+/// Packets the engine dropped, by reason: those that belong to no peer (malformed datagrams, unknown indexes,
+/// rejected handshakes), and per peer (by public key, base64) for the peers on the interface now.
+/// </summary>
+internal sealed record EngineDrops(IReadOnlyDictionary<DropReason, long> Device, IReadOnlyDictionary<string, IReadOnlyDictionary<DropReason, long>> Peers);

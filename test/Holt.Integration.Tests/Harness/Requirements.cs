@@ -32,6 +32,8 @@ internal static class Requirements
         ("ssh-keygen", "openssh-client"),
         ("curl", "curl"),
         ("python3", "python3"),
+        ("prometheus", "prometheus"),
+        ("promtool", "prometheus"),
     ];
 
     private static readonly string[] s_searchPath = BuildSearchPath();

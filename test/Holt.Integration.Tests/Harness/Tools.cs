@@ -22,6 +22,11 @@ internal static class Tools
 
     public static string Curl => Requirements.Find("curl");
 
+    /// <summary>Debian's Prometheus server and its promtool, to scrape Holt's /metrics as a real Prometheus does.</summary>
+    public static string Prometheus => Requirements.Find("prometheus");
+
+    public static string Promtool => Requirements.Find("promtool");
+
     /// <summary>Debian's python3 (for http.server and small probes), not a per-user shim that PATH may put first.</summary>
     public static string Python3 => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : Requirements.Find("python3");
 

@@ -44,6 +44,10 @@ public sealed class DependencyTests
 
         // The one status model reads every subsystem.
         ["Status"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard"],
+
+        // The Prometheus endpoint shows the status model and the monitor's, the guard's and the firewall's figures
+        // (the monitor itself may not use the guard or the firewall).
+        ["Metrics"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],
     };
 
     private static string[] Shared => ["Interop", "Logging", "Text", "Qr", "External", "Machine", "Storage", "Config", "Hosting", "Nft", "Tun", "Net", "Uapi"];
