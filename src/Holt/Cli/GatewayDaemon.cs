@@ -6,6 +6,8 @@ using Holt.Hosting;
 using Holt.Logging;
 using Holt.Metrics;
 using Holt.Monitor;
+using Holt.Monitor.Notify;
+using Holt.Nft;
 using Holt.Status;
 using Microsoft.Extensions.Logging;
 
@@ -48,7 +50,9 @@ internal static partial class GatewayDaemon
         host.Add(new FirewallService(store), c => FirewallSettings.Of(c ?? config), critical: true);
         host.Add(new GuardDaemonService(), c => GuardSettings.Of(c ?? config));
         var monitored = new LatestMonitorStatus(new StatusFile());
-        host.Add(new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory())), c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
+        var alerts = new AlertWiring(Outbox: new MemoryOutbox(), Gateway: () => Signals(config.Gateway.Interface), GatewayName: AlertWiring.ThisHost);
+        using var monitor = new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory()), alerts: alerts);
+        host.Add(monitor, c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
         using var metrics = new MetricsService(() => new MetricsSnapshot(StatusReader.Read(store, time.GetUtcNow(), host.Current ?? config), monitored.Current, runtime.Drops()));
         host.Add(metrics, c => MetricsSettings.Of(c ?? config));
         try
@@ -66,6 +70,14 @@ internal static partial class GatewayDaemon
 
         return 0;
     }
+
+    /// <summary>
+    /// The figures of the other services the monitor's rules watch: the guard's bans so far (none while it does not
+    /// run) and the repairs of the gateway's and the guard's nftables tables.
+    /// </summary>
+    private static GatewaySignals Signals(string interfaceName) => new(
+        GuardStatus.ReadRunning()?.Sum(j => j.Bans),
+        RepairLog.Read(FirewallRuntime.RepairsPath(interfaceName)).Count + RepairLog.Read(GuardDaemonService.RepairsPath).Count);
 
     /// <summary>
     /// What holt down undoes: the interface, and the gateway's table unless the firewall is enabled or an apply

@@ -72,7 +72,7 @@ internal static class MonitorCommands
 
             var logger = new Logging.TextLogger(Console.Error, "monitor", Logging.LogLevelSwitch.FromEnvironment());
             using var stop = new StopRequest();
-            var service = new MonitorService(control.TryGet, host: new HostSignals(StateStore.StateDirectory()));
+            using var service = new MonitorService(control.TryGet, host: new HostSignals(StateStore.StateDirectory()), alerts: new AlertWiring(GatewayName: AlertWiring.ThisHost));
             var failed = new TaskCompletionSource<Exception>();
             service.Start(
                 new MonitorSettings(interfaceName, null, new MonitorConfig { Interval = every }),

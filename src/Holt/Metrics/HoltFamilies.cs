@@ -31,6 +31,7 @@ internal static class HoltFamilies
         if (snapshot.Monitor is MonitorStatus monitor)
         {
             Peers(writer, monitor);
+            MonitorFamilies.Write(writer, monitor);
             if (monitor.Host is HostView host)
             {
                 Host(writer, host);

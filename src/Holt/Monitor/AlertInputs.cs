@@ -13,10 +13,10 @@ internal sealed record CheckSignal(string Name, bool Ok, string Why, string? Pee
 internal sealed record ProbeSignal(string Name, string Target, bool Ok, string Why);
 
 /// <summary>
-/// Figures from outside the monitor that rules watch: bans the guard decided within the last hour, and how many
-/// times the firewall has repaired its tables so far (a count that only grows while the daemon runs).
+/// Figures from outside the monitor that rules watch, as counters that only grow while the daemon runs: the bans
+/// the guard decided, and the times the firewall (and the guard) put their nftables tables back.
 /// </summary>
-internal sealed record GatewaySignals(int? BansLastHour, long? FirewallRepairs);
+internal sealed record GatewaySignals(long? GuardBans, long? FirewallRepairs);
 
 /// <summary>Everything one round of the rules looks at.</summary>
 internal sealed record AlertInputs

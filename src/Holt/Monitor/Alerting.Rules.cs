@@ -9,6 +9,7 @@ internal sealed partial class Alerting
     private readonly Dictionary<string, TrafficTrend> _traffic = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EndpointTrail> _endpoints = new(StringComparer.Ordinal);
     private long? _repairsSeen;
+    private readonly Queue<(DateTimeOffset At, long Bans)> _bans = new();
 
     /// <summary>One subject of one rule this round.</summary>
     private sealed record Condition(
@@ -70,7 +71,7 @@ internal sealed partial class Alerting
         }
 
         HostConditions(conditions, inputs.Host, rules);
-        GatewayConditions(conditions, inputs.Gateway, rules);
+        GatewayConditions(conditions, inputs.Gateway, rules, now);
         return conditions;
     }
 
@@ -151,9 +152,9 @@ internal sealed partial class Alerting
             string.Create(CultureInfo.InvariantCulture, $"{what}: {figure:0.#} % (threshold {limit:0} %)"), [], figure > limit, null));
     }
 
-    private void GatewayConditions(List<Condition> conditions, GatewaySignals? gateway, AlertRules rules)
+    private void GatewayConditions(List<Condition> conditions, GatewaySignals? gateway, AlertRules rules, DateTimeOffset now)
     {
-        if (gateway?.BansLastHour is int bans && rules.GuardBanRate.Enabled)
+        if (gateway?.GuardBans is long total && BansWithinTheHour(total, now) is long bans && rules.GuardBanRate.Enabled)
         {
             double limit = rules.GuardBanRate.Threshold ?? 100;
             conditions.Add(new Condition("guard_ban_rate", "guard_ban_rate", rules.GuardBanRate, AlertSeverity.Warning,
@@ -172,6 +173,26 @@ internal sealed partial class Alerting
                     "something else flushed or changed the nftables ruleset (a restart of nftables, another tool); Holt repaired it", [], repaired, null));
             }
         }
+    }
+
+    /// <summary>
+    /// The bans of the last hour from the guard's running count: the count now less the count an hour ago (or the
+    /// earliest one kept, until an hour has passed). A count that went down is a restarted guard: counting starts again.
+    /// </summary>
+    private long? BansWithinTheHour(long total, DateTimeOffset now)
+    {
+        if (_bans.Count > 0 && total < _bans.Last().Bans)
+        {
+            _bans.Clear();
+        }
+
+        _bans.Enqueue((now, total));
+        while (_bans.Count > 1 && now - _bans.ElementAt(1).At >= TimeSpan.FromHours(1))
+        {
+            _ = _bans.Dequeue();
+        }
+
+        return total - _bans.Peek().Bans;
     }
 
     /// <summary>Whether the alert at <paramref name="key"/> counts as a cause: its condition holds now, or it still fires.</summary>

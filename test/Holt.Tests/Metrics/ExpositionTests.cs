@@ -34,6 +34,22 @@ public sealed class ExpositionTests
     }
 
     [Fact]
+    public void ChecksAndAlerts_AreSeries_AndACheckThatHasNotRunHasNone()
+    {
+        string text = Exposition.Write(MetricsModel.Snapshot(), []);
+
+        const string web = "interface=\"wg0\",check=\"web\",type=\"http\",peer=\"laptop\"";
+        const string ping = "interface=\"wg0\",check=\"ping\",type=\"icmp\",peer=\"laptop\"";
+        Assert.Contains($"# TYPE holt_check_success gauge\nholt_check_success{{{web}}} 0\nholt_check_success{{{ping}}} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains($"holt_check_duration_seconds{{{web}}} 0.012\n", text, StringComparison.Ordinal);
+        Assert.Contains($"holt_check_peer_handshaking{{{web}}} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains($"# TYPE holt_check_http_status_code gauge\nholt_check_http_status_code{{{web}}} 502\n#", text, StringComparison.Ordinal);
+        Assert.Contains($"holt_check_icmp_loss_ratio{{{ping}}} 0.25\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("check=\"later\"", text, StringComparison.Ordinal);
+        Assert.Contains("holt_alert{interface=\"wg0\",alertname=\"HoltCheckFailing\",key=\"check_failing:web\",severity=\"critical\",alertstate=\"firing\"} 1\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PeerFamilies_GiveEachPeerOneSeriesPerState_AndTheExpectedCounts()
     {
         string text = Exposition.Write(MetricsModel.Snapshot(), []);

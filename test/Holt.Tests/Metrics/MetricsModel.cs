@@ -67,6 +67,16 @@ internal static class MetricsModel
             new MonitoredPeer { Name = "old", PublicKey = TestKeys.ImportedPublic, Expected = true, State = "disabled", Why = "disabled in holt.toml", Since = Now.AddHours(-1) },
         ],
         Host = new HostView { CpuPercent = 12.5, MemoryUsedPercent = 40, Load1 = 0.5, Load5 = 0.25, Load15 = 0.125, StateDiskFreePercent = 75, StateDiskFreeBytes = 1 << 30, UdpReceiveBufferErrors = 7 },
+        Checks =
+        [
+            new Holt.Monitor.Checks.CheckView { Name = "web", Type = "http", Target = "http://10.8.0.2/", Peer = laptopName, Ok = false, LatencyMs = 12, PeerHandshaking = true, HttpStatus = 502 },
+            new Holt.Monitor.Checks.CheckView { Name = "ping", Type = "icmp", Target = "10.8.0.2", Peer = laptopName, Ok = true, LatencyMs = 1.5, PeerHandshaking = true, LossPercent = 25, JitterMs = 0.5 },
+            new Holt.Monitor.Checks.CheckView { Name = "later", Type = "tcp", Target = "10.8.0.3:22" },
+        ],
+        Alerts =
+        [
+            new ActiveAlert { Key = "check_failing:web", Rule = "check_failing", Severity = AlertSeverity.Critical, Summary = "check web fails", Description = "HTTP 502", Phase = "firing", Since = Now.AddMinutes(-1) },
+        ],
     };
 
     public static EngineDrops Drops() => new(

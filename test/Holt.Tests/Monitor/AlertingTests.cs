@@ -301,7 +301,7 @@ public sealed class AlertingTests
     {
         Alerting alerting = NewAlerting();
         long repairs = 3;
-        AlertInputs Inputs() => new() { InterfaceUp = true, Gateway = new GatewaySignals(0, repairs) };
+        AlertInputs Inputs() => new() { InterfaceUp = true, Gateway = new GatewaySignals(null, repairs) };
 
         DateTimeOffset now = Run(alerting, s_start, TimeSpan.FromMinutes(1), _ => Inputs());
         Assert.Empty(_sent);
@@ -321,10 +321,31 @@ public sealed class AlertingTests
     public void GuardBanningAtAnUnusualRate_Fires()
     {
         Alerting alerting = NewAlerting();
+        long bans = 40;
+        AlertInputs Inputs() => new() { InterfaceUp = true, Gateway = new GatewaySignals(bans, null) };
 
-        _ = Run(alerting, s_start, TimeSpan.FromSeconds(10), _ => new AlertInputs { InterfaceUp = true, Gateway = new GatewaySignals(150, null) });
+        // The count the guard had before is no rate; 80 more spread over an hour stay under 100.
+        DateTimeOffset now = s_start;
+        for (int i = 0; i < 80; i++, bans++)
+        {
+            now = Run(alerting, now, TimeSpan.FromSeconds(45), _ => Inputs());
+        }
 
-        Assert.Equal("150 bans within the last hour (threshold 100)", Assert.Single(_sent).Description);
+        Assert.Empty(_sent);
+
+        // 150 within ten minutes do not.
+        for (int i = 0; i < 150; i++, bans++)
+        {
+            now = Run(alerting, now, TimeSpan.FromSeconds(5), _ => Inputs());
+        }
+
+        AlertMessage burst = Assert.Single(_sent);
+        Assert.StartsWith("101 bans within the last hour", burst.Description, StringComparison.Ordinal);
+
+        // A restarted guard counts from zero again: no false drop, no false burst.
+        bans = 0;
+        _ = Run(alerting, now, TimeSpan.FromMinutes(40), _ => Inputs());
+        Assert.True(Assert.Single(_sent.Skip(1)).Resolved);
     }
 
     [Fact]
