@@ -19,11 +19,12 @@ internal static class MonitorCommands
         monitor.Subcommands.Add(Status());
         monitor.Subcommands.Add(Run());
         monitor.Subcommands.Add(MonitorCheckCommand.Create());
+        monitor.Subcommands.Add(MonitorAlertsCommand.Create());
         monitor.Subcommands.Add(MonitorNotifyCommand.Create());
         return monitor;
     }
 
-    private static Option<string?> InterfaceOption() =>
+    internal static Option<string?> InterfaceOption() =>
         new("--interface", "-i") { Description = "A WireGuard interface that is not a Holt gateway's (one holt monitor run watches)." };
 
     private static string HostLine(HostView host)
@@ -103,22 +104,7 @@ internal static class MonitorCommands
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            MonitorStatus status;
-            if (result.GetValue(other) is string interfaceName)
-            {
-                Privileges.Require();
-                status = MonitorStatus.Read(interfaceName)
-                    ?? throw new CommandException($"no monitor watches {Printable.Of(interfaceName)} (holt monitor run --interface {Printable.Of(interfaceName)} does)");
-            }
-            else
-            {
-                ConfigStore store = HoltFile.Resolve(result.GetValue(config));
-                GatewayConfig gateway = store.Load().Gateway;
-                Privileges.RequireWhileRunning(gateway, "what its monitor saw is readable by root alone");
-                status = MonitorStatus.Read(gateway.Interface)
-                    ?? throw new CommandException($"the monitor of {gateway.Interface} is not running (holt up runs it, unless [monitor] has enabled = false)");
-            }
-
+            MonitorStatus status = ReadRunning(result.GetValue(config), result.GetValue(other));
             if (result.GetValue(json))
             {
                 Console.Out.Write(JsonSerializer.Serialize(status, MonitorJson.Default.MonitorStatus) + "\n");
@@ -141,8 +127,34 @@ internal static class MonitorCommands
             {
                 Console.Out.Write("\n" + MonitorCheckCommand.Table(status.Checks));
             }
+
+            if (status.Alerts.Count > 0)
+            {
+                Console.Out.Write("\n" + MonitorAlertsCommand.Table(status.Alerts, now));
+            }
+
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// What the running monitor last saw: of <paramref name="interfaceName"/> (a <c>holt monitor run</c>), or of the
+    /// gateway of holt.toml at <paramref name="configPath"/>.
+    /// </summary>
+    internal static MonitorStatus ReadRunning(string? configPath, string? interfaceName)
+    {
+        if (interfaceName is not null)
+        {
+            Privileges.Require();
+            return MonitorStatus.Read(interfaceName)
+                ?? throw new CommandException($"no monitor watches {Printable.Of(interfaceName)} (holt monitor run --interface {Printable.Of(interfaceName)} does)");
+        }
+
+        ConfigStore store = HoltFile.Resolve(configPath);
+        GatewayConfig gateway = store.Load().Gateway;
+        Privileges.RequireWhileRunning(gateway, "what its monitor saw is readable by root alone");
+        return MonitorStatus.Read(gateway.Interface)
+            ?? throw new CommandException($"the monitor of {gateway.Interface} is not running (holt up runs it, unless [monitor] has enabled = false)");
     }
 }
