@@ -21,6 +21,9 @@ public sealed class CheckTests(ITestOutputHelper output)
                 [monitor]
                 interval = "1s"
 
+                [monitor.alert.check_failing]
+                for = "3s"
+
                 [[monitor.check]]
                 name = "web"
                 type = "http"
@@ -72,6 +75,19 @@ public sealed class CheckTests(ITestOutputHelper output)
             Assert.True(checks["web"].GetProperty("peer_handshaking").GetBoolean());
             Assert.EndsWith("(the tunnel to home is up: the service itself fails)", checks["web"].GetProperty("summary").GetString(), StringComparison.Ordinal);
             Assert.Equal(true, Ok(checks["ping"]));
+
+            // Its alert fires after its `for` and says the tunnel is fine; the peer raises nothing.
+            string alerts = "";
+            await Poll.UntilAsync(
+                async () => (alerts = await gateway.CheckAsync("monitor", "alerts", "--json")).Contains("\"phase\": \"firing\"", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(20),
+                () => "the check's alert never fired:\n" + alerts);
+            using (JsonDocument view = JsonDocument.Parse(alerts))
+            {
+                JsonElement alert = Assert.Single(view.RootElement.GetProperty("active").EnumerateArray());
+                Assert.Equal("check_failing:web", alert.GetProperty("key").GetString());
+                Assert.StartsWith("the tunnel to home is up (handshaking) but the check fails: ", alert.GetProperty("description").GetString(), StringComparison.Ordinal);
+            }
 
             // holt monitor check runs them once more, says the same, and exits 1.
             CommandResult once = await gateway.RunAsync("monitor", "check");
