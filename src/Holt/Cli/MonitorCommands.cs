@@ -40,6 +40,12 @@ internal static class MonitorCommands
     {
         var name = new Option<string>("--interface", "-i") { Description = "The WireGuard interface to watch: wireguard-go or Holt's engine (its control socket), or the kernel's (wg).", Required = true };
         var interval = new Option<string>("--interval") { Description = "How often to sample every peer (default 5s).", DefaultValueFactory = _ => "5s" };
+        var via = new Option<string>("--via")
+        {
+            Description = "How to read the interface: auto (its control socket when there is one, else wg), socket, or wg (wg show dump, as for the kernel's).",
+            DefaultValueFactory = _ => "auto",
+        };
+        via.AcceptOnlyFromAmong("auto", "socket", "wg");
         var command = new Command(
             "run",
             """
@@ -49,7 +55,7 @@ internal static class MonitorCommands
             Example: holt monitor run --interface wg0
             """)
         {
-            name, interval,
+            name, interval, via,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -65,7 +71,13 @@ internal static class MonitorCommands
                 throw new CommandException($"{interfaceName} is a Holt gateway's, and its daemon monitors it already (holt monitor status)");
             }
 
-            WireGuardControl control = File.Exists(UapiServer.SocketPathFor(interfaceName)) ? new EngineControl(interfaceName) : new KernelControl(interfaceName);
+            bool socket = result.GetValue(via) switch
+            {
+                "socket" => true,
+                "wg" => false,
+                _ => File.Exists(UapiServer.SocketPathFor(interfaceName)),
+            };
+            WireGuardControl control = socket ? new EngineControl(interfaceName) : new KernelControl(interfaceName);
             if (control.TryGet() is null)
             {
                 throw new CommandException($"no WireGuard interface {Printable.Of(interfaceName)} runs here (neither a control socket nor the kernel's)");

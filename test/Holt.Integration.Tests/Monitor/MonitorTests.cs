@@ -71,13 +71,19 @@ public sealed class MonitorTests(ITestOutputHelper output)
             Assert.False((await gateway.RunAsync("monitor", "status")).Succeeded);
         });
 
-    [RootFact]
-    public Task MonitorRun_WatchesAWireGuardGoInterface_ThroughItsControlSocket() =>
+    /// <summary>
+    /// Through the control socket, and through <c>wg show dump</c> as for a kernel interface (this machine has no
+    /// WireGuard module; wg reads wireguard-go the same way).
+    /// </summary>
+    [RootTheory]
+    [InlineData("socket")]
+    [InlineData("wg")]
+    public Task MonitorRun_WatchesAWireGuardGoInterface(string via) =>
         Lab.RunAsync(output, async lab =>
         {
             (Host a, Host b) = await lab.CreatePairAsync(Implementation.WireGuardGo, Implementation.WireGuardGo);
             await Traffic.AssertPingsAsync(a, b.TunnelV4, 1);
-            BackgroundProcess monitor = lab.StartProcess(a.Namespace, Tools.Holt, "monitor", "run", "--interface", a.Interface, "--interval", "1s");
+            BackgroundProcess monitor = lab.StartProcess(a.Namespace, Tools.Holt, "monitor", "run", "--interface", a.Interface, "--interval", "1s", "--via", via);
 
             string peer = b.Keys.PublicKey[..8];
             string state = "";
