@@ -41,11 +41,12 @@ internal static partial class GatewayDaemon
             runtime = GatewayRuntime.BringUp(config.Gateway, store.Path, time.GetUtcNow(), logger);
         }
 
+        using MonitorStore? history = MonitorStore.TryOpen(logger);
         using var host = new ServiceHost(store, logger, time);
         host.Add(new GatewayService(store, runtime.Control), c => (c ?? config).Gateway, critical: true);
         host.Add(new FirewallService(store), c => FirewallSettings.Of(c ?? config), critical: true);
         host.Add(new GuardDaemonService(), c => GuardSettings.Of(c ?? config));
-        host.Add(new MonitorService(runtime.Control.TryGet, host: new HostSignals(StateStore.StateDirectory())), c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
+        host.Add(new MonitorService(runtime.Control.TryGet, host: new HostSignals(StateStore.StateDirectory()), history: history), c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
         try
         {
             using CancellationTokenRegistration gone = runtime.Gone.Register(() => stop.Stop("the interface was deleted"));

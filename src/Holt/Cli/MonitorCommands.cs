@@ -18,6 +18,7 @@ internal static class MonitorCommands
         var monitor = new Command("monitor", "The gateway's monitor: each peer's state (up, idle, stale, down, never, disabled) and why.\nExample: holt monitor status");
         monitor.Subcommands.Add(Status());
         monitor.Subcommands.Add(Run());
+        monitor.Subcommands.Add(MonitorHistoryCommand.Create());
         return monitor;
     }
 
@@ -70,7 +71,8 @@ internal static class MonitorCommands
 
             var logger = new Logging.TextLogger(Console.Error, "monitor", Logging.LogLevelSwitch.FromEnvironment());
             using var stop = new StopRequest();
-            var service = new MonitorService(control.TryGet, host: new HostSignals(StateStore.StateDirectory()));
+            using MonitorStore? history = MonitorStore.TryOpen(logger);
+            var service = new MonitorService(control.TryGet, host: new HostSignals(StateStore.StateDirectory()), history: history);
             var failed = new TaskCompletionSource<Exception>();
             service.Start(
                 new MonitorSettings(interfaceName, null, new MonitorConfig { Interval = every }),

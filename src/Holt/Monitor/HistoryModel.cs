@@ -4,14 +4,15 @@ namespace Holt.Monitor;
 
 /// <summary>
 /// One peer as one round of the monitor saw it, what the history takes in: the interface's counters (which start
-/// again from zero when the engine or the peer is recreated), the state the monitor judged, and the peer's latest
-/// session (open, or closed in this very round).
+/// again from zero when the engine or the peer is recreated; null when the peer is not on the interface, so a
+/// moment's absence is not taken for a reset), the state the monitor judged, and the peer's latest session (open,
+/// or closed in this very round).
 /// </summary>
 internal readonly record struct PeerRound(
     string PublicKey,
     string Name,
-    ulong RxBytes,
-    ulong TxBytes,
+    ulong? RxBytes,
+    ulong? TxBytes,
     PeerState State,
     DateTimeOffset? LatestHandshake,
     string? Endpoint,

@@ -120,6 +120,7 @@ internal sealed class HistoryRecorder
     {
         private ulong _lastRx;
         private ulong _lastTx;
+        private DateTimeOffset? _countedAt;
         private string? _lastEndpoint;
         private string? _writtenEndpoint;
 
@@ -146,26 +147,35 @@ internal sealed class HistoryRecorder
             SeenInMinute = true;
             if (At is DateTimeOffset last)
             {
-                ulong rx = Growth(_lastRx, peer.RxBytes);
-                ulong tx = Growth(_lastTx, peer.TxBytes);
-                _rx += rx;
-                _tx += tx;
                 TimeSpan gap = now - last;
                 if (gap > TimeSpan.Zero && gap <= MaxGap)
                 {
-                    long milliseconds = (long)gap.TotalMilliseconds;
-                    _milliseconds[(int)peer.State] += milliseconds;
-                    if (milliseconds > 0)
-                    {
-                        _peakRx = Math.Max(_peakRx, Rate(rx, milliseconds));
-                        _peakTx = Math.Max(_peakTx, Rate(tx, milliseconds));
-                    }
+                    _milliseconds[(int)peer.State] += (long)gap.TotalMilliseconds;
+                }
+            }
+
+            if (_countedAt is DateTimeOffset counted && peer.RxBytes is ulong rxNow && peer.TxBytes is ulong txNow)
+            {
+                ulong rx = Growth(_lastRx, rxNow);
+                ulong tx = Growth(_lastTx, txNow);
+                _rx += rx;
+                _tx += tx;
+                long milliseconds = (long)(now - counted).TotalMilliseconds;
+                if (milliseconds > 0 && now - counted <= MaxGap)
+                {
+                    _peakRx = Math.Max(_peakRx, Rate(rx, milliseconds));
+                    _peakTx = Math.Max(_peakTx, Rate(tx, milliseconds));
                 }
             }
 
             At = now;
-            _lastRx = peer.RxBytes;
-            _lastTx = peer.TxBytes;
+            if (peer.RxBytes is ulong rxSeen && peer.TxBytes is ulong txSeen)
+            {
+                _lastRx = rxSeen;
+                _lastTx = txSeen;
+                _countedAt = now;
+            }
+
             if (peer.LatestHandshake is DateTimeOffset handshake && (_handshake is null || handshake > _handshake))
             {
                 _handshake = handshake;

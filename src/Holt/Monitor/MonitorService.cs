@@ -39,9 +39,10 @@ internal sealed record MonitorSettings(string Interface, IReadOnlyList<PeerConfi
 /// sample to that peer's <see cref="PeerTracker"/>, logs every change of state with its reason, and writes what it
 /// saw to <see cref="MonitorStatus"/>. It only reads; the tunnel never waits for it.
 /// </summary>
-internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null) : IDaemonService<MonitorSettings>
+internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null, MonitorStore? history = null) : IDaemonService<MonitorSettings>
 {
     private readonly IStatusBoard _board = board ?? new StatusFile();
+    private readonly MonitorStore? _history = history;
 
     private readonly Lock _sync = new();
     private readonly Dictionary<string, PeerTracker> _trackers = new(StringComparer.Ordinal);
@@ -91,6 +92,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         {
             _timer?.Dispose();
             _timer = null;
+            FlushHistory();
             if (_settings is not null)
             {
                 _board.Withdraw(_settings.Interface);
@@ -135,6 +137,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
         Dictionary<string, PeerStatus> live = device?.Peers.ToDictionary(p => p.PublicKey, StringComparer.Ordinal) ?? [];
         IReadOnlyList<PeerConfig> watched = settings.Peers ?? Foreign(device);
         var peers = new List<MonitoredPeer>(watched.Count);
+        List<PeerRound>? rounds = _history is null ? null : new(watched.Count);
         foreach (PeerConfig peer in watched)
         {
             _ = live.TryGetValue(peer.PublicKey, out PeerStatus? status);
@@ -164,6 +167,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             }
 
             string? alert = DownAlert(peer, health, now);
+            rounds?.Add(HistoryRound(peer, status, health, tracker));
             peers.Add(new MonitoredPeer
             {
                 Name = peer.Name,
@@ -187,6 +191,7 @@ internal sealed partial class MonitorService(Func<DeviceStatus?> sample, IStatus
             _ = _downAlerts.Remove(key);
         }
 
+        RecordHistory(settings.Interface, now, rounds);
         var seen = new MonitorStatus { Interface = settings.Interface, SampledAt = now, Interval = settings.Monitor.Interval, Peers = peers, Host = host?.Sample() };
         try
         {

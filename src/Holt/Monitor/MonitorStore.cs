@@ -1,5 +1,6 @@
 using Holt.Gateway;
 using Holt.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Holt.Monitor;
 
@@ -123,6 +124,23 @@ internal sealed partial class MonitorStore : IDisposable
     public static MonitorStore Open(string path, HistoryLimits? limits = null) =>
         new(SqliteStore.OpenPrivate(path, SchemaVersion, Migrate, "monitor store"), limits ?? HistoryLimits.Default);
 
+    /// <summary>
+    /// For the daemon: the store at <see cref="DefaultPath"/>, or null when it cannot be opened, said in one line;
+    /// the monitor then runs without history and alerts without memory, and the gateway is not held back.
+    /// </summary>
+    public static MonitorStore? TryOpen(ILogger logger)
+    {
+        try
+        {
+            return Open(DefaultPath);
+        }
+        catch (StoreException e)
+        {
+            LogOpenFailed(logger, e.Message);
+            return null;
+        }
+    }
+
     /// <summary>How many bytes the file's live pages take (free pages left out): what <see cref="HistoryLimits.MaxBytes"/> bounds.</summary>
     public long UsedBytes
     {
@@ -142,6 +160,9 @@ internal sealed partial class MonitorStore : IDisposable
             _database.Dispose();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "monitor: no history this time: {Problem}")]
+    private static partial void LogOpenFailed(ILogger logger, string problem);
 
     private static void Migrate(SqliteDatabase database, long from)
     {
