@@ -45,13 +45,17 @@ internal static partial class GatewayDaemon
             runtime = GatewayRuntime.BringUp(config.Gateway, store.Path, time.GetUtcNow(), logger);
         }
 
+        using MonitorStore? history = MonitorStore.TryOpen(logger);
         using var host = new ServiceHost(store, logger, time);
         host.Add(new GatewayService(store, runtime.Control), c => (c ?? config).Gateway, critical: true);
         host.Add(new FirewallService(store), c => FirewallSettings.Of(c ?? config), critical: true);
         host.Add(new GuardDaemonService(), c => GuardSettings.Of(c ?? config));
         var monitored = new LatestMonitorStatus(new StatusFile());
-        var alerts = new AlertWiring(Outbox: new MemoryOutbox(), Gateway: () => Signals(config.Gateway.Interface), GatewayName: AlertWiring.ThisHost);
-        using var monitor = new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory()), alerts: alerts);
+        // monitor.db keeps the alerts and their outbox across restarts; without it (it cannot be opened: said once)
+        // alerts still go out, from memory.
+        InterfaceAlerts? kept = history is null ? null : new InterfaceAlerts(history, config.Gateway.Interface);
+        var alerts = new AlertWiring(kept, kept as IOutbox ?? new MemoryOutbox(), () => Signals(config.Gateway.Interface), AlertWiring.ThisHost);
+        using var monitor = new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory()), alerts: alerts, history: history);
         host.Add(monitor, c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
         using var metrics = new MetricsService(() => new MetricsSnapshot(StatusReader.Read(store, time.GetUtcNow(), host.Current ?? config), monitored.Current, runtime.Drops()));
         host.Add(metrics, c => MetricsSettings.Of(c ?? config));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Holt.Config;
 using Holt.Monitor;
+using Holt.Storage;
 using Holt.Text;
 
 namespace Holt.Cli;
@@ -43,7 +44,7 @@ internal static class MonitorAlertsCommand
 
             MonitorStatus status = MonitorCommands.ReadRunning(result.GetValue(config), result.GetValue(other));
             DateTimeOffset now = TimeProvider.System.GetUtcNow();
-            var view = new AlertsView { Interface = status.Interface, Active = status.Alerts, History = MonitorHistoryOf(now - span) };
+            var view = new AlertsView { Interface = status.Interface, Active = status.Alerts, History = NoticesSince(status.Interface, now - span) };
             if (result.GetValue(json))
             {
                 Console.Out.Write(JsonSerializer.Serialize(view, AlertsJson.Default.AlertsView) + "\n");
@@ -72,7 +73,24 @@ internal static class MonitorAlertsCommand
             a.Summary, a.HeldBy is null ? a.Phase : $"{a.Phase} (held back by {a.HeldBy})", Alerting.SeverityText(a.Severity), Format.Age(a.Since, now), a.Description,
         ]));
 
-    private static IReadOnlyList<AlertMessage> MonitorHistoryOf(DateTimeOffset since) => [];
+    /// <summary>The notices the interface's monitor sent since <paramref name="since"/>, from monitor.db (none before it exists).</summary>
+    private static IReadOnlyList<AlertMessage> NoticesSince(string interfaceName, DateTimeOffset since)
+    {
+        if (!File.Exists(MonitorStore.DefaultPath))
+        {
+            return [];
+        }
+
+        try
+        {
+            using MonitorStore store = MonitorStore.Open(MonitorStore.DefaultPath);
+            return new InterfaceAlerts(store, interfaceName).History(since);
+        }
+        catch (StoreException e)
+        {
+            throw new CommandException($"cannot read the alerts' history: {e.Message}", e);
+        }
+    }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]

@@ -21,6 +21,7 @@ internal static class MonitorCommands
         monitor.Subcommands.Add(MonitorCheckCommand.Create());
         monitor.Subcommands.Add(MonitorAlertsCommand.Create());
         monitor.Subcommands.Add(MonitorNotifyCommand.Create());
+        monitor.Subcommands.Add(MonitorHistoryCommand.Create());
         return monitor;
     }
 
@@ -85,7 +86,10 @@ internal static class MonitorCommands
 
             var logger = new Logging.TextLogger(Console.Error, "monitor", Logging.LogLevelSwitch.FromEnvironment());
             using var stop = new StopRequest();
-            using var service = new MonitorService(control.TryGet, host: new HostSignals(StateStore.StateDirectory()), alerts: new AlertWiring(GatewayName: AlertWiring.ThisHost));
+            using MonitorStore? history = MonitorStore.TryOpen(logger);
+            InterfaceAlerts? kept = history is null ? null : new InterfaceAlerts(history, interfaceName);
+            using var service = new MonitorService(
+                control.TryGet, host: new HostSignals(StateStore.StateDirectory()), alerts: new AlertWiring(kept, GatewayName: AlertWiring.ThisHost), history: history);
             var failed = new TaskCompletionSource<Exception>();
             service.Start(
                 new MonitorSettings(interfaceName, null, new MonitorConfig { Interval = every }),

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Holt.Gateway;
@@ -48,13 +47,6 @@ internal sealed class BanStore : IDisposable
 
     private const string BanColumns = "network, jail, banned_at, expires_at, count, lifted_at";
 
-    // SQLite's result codes for a file that is not, or no longer, a database.
-    private const int SqliteCorrupt = 11;
-    private const int SqliteNotADatabase = 26;
-
-    /// <summary>Long enough for the other process's write (milliseconds) even on a loaded machine.</summary>
-    private static readonly TimeSpan s_busyTimeout = TimeSpan.FromSeconds(5);
-
     private readonly SqliteDatabase _database;
     private readonly Lock _lock = new();
 
@@ -70,39 +62,8 @@ internal sealed class BanStore : IDisposable
     /// and its tables if they are.
     /// </summary>
     /// <exception cref="StoreException">The file cannot be created or opened, is not a database, or comes from a newer Holt.</exception>
-    public static BanStore Open(string path)
-    {
-        try
-        {
-            AtomicFile.CreateParent(path);
-            CreatePrivate(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new StoreException($"{path}: {e.Message}", e);
-        }
-
-        SqliteDatabase database = SqliteDatabase.Open(path, s_busyTimeout);
-        try
-        {
-            // WAL: a reader never blocks the writer nor the writer a reader, so the daemon and a command can share
-            // the file. NORMAL synchronous is WAL's durable-across-crashes setting; only a power cut can lose the
-            // last writes, and the kernel's bans outlive Holt anyway.
-            database.Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
-            _ = database.InTransaction(() => Migrate(database));
-            return new BanStore(database);
-        }
-        catch (StoreException e) when (e.ResultCode is SqliteNotADatabase or SqliteCorrupt)
-        {
-            database.Dispose();
-            throw new StoreException($"{e.Message} (move the file aside to start an empty ban store)", e.ResultCode);
-        }
-        catch
-        {
-            database.Dispose();
-            throw;
-        }
-    }
+    public static BanStore Open(string path) =>
+        new(SqliteStore.OpenPrivate(path, SchemaVersion, (database, _) => database.Execute(Schema), "ban store"));
 
     /// <summary>Records a ban of <paramref name="network"/> decided at <paramref name="at"/>, the <paramref name="count"/>-th of it in that jail.</summary>
     public void Record(IPNetwork network, string jail, DateTimeOffset at, TimeSpan duration, int count)
@@ -226,57 +187,6 @@ internal sealed class BanStore : IDisposable
         {
             _database.Dispose();
         }
-    }
-
-    /// <summary>Inside the opening transaction: creates the tables of a new file, refuses one from a newer Holt.</summary>
-    private static int Migrate(SqliteDatabase database)
-    {
-        long version;
-        using (SqliteStatement read = database.Prepare("PRAGMA user_version"))
-        {
-            version = read.Query(row => row.Int64(0))[0];
-        }
-
-        if (version > SchemaVersion)
-        {
-            throw new StoreException(
-                $"{database.Path}: written by a newer Holt (schema version {version}; this one knows up to {SchemaVersion}): upgrade Holt, or move the file aside to start an empty ban store",
-                resultCode: null);
-        }
-
-        if (version < SchemaVersion)
-        {
-            database.Execute(Schema);
-            database.Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {SchemaVersion}"));
-        }
-
-        return SchemaVersion;
-    }
-
-    /// <summary>
-    /// Creates an empty file with mode 0600 before SQLite opens it, so the bans are never readable by others, not
-    /// even for a moment; SQLite gives its -wal and -shm files the database file's mode.
-    /// </summary>
-    private static void CreatePrivate(string path)
-    {
-        if (File.Exists(path))
-        {
-            return;
-        }
-
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = AtomicFile.Private };
-        try
-        {
-            using var file = new FileStream(path, options);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another process (the daemon, or a command) created it first, with its own mode.
-            return;
-        }
-
-        // The umask may have narrowed the mode at creation; set exactly 0600.
-        File.SetUnixFileMode(path, AtomicFile.Private);
     }
 
     private static List<StoredBan> ReadBans(SqliteStatement statement)

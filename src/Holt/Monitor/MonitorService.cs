@@ -55,10 +55,12 @@ internal sealed record MonitorSettings(string Interface, IReadOnlyList<PeerConfi
 /// saw to <see cref="MonitorStatus"/>. It only reads; the tunnel never waits for it.
 /// </summary>
 internal sealed partial class MonitorService(
-    Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null, ICheckExecutor? checkExecutor = null, AlertWiring? alerts = null)
+    Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null, ICheckExecutor? checkExecutor = null, AlertWiring? alerts = null,
+    MonitorStore? history = null)
     : IDaemonService<MonitorSettings>, IDisposable
 {
     private readonly IStatusBoard _board = board ?? new StatusFile();
+    private readonly MonitorStore? _history = history;
     private TunnelPeers? _tunnel;
     private CheckRunner? _checks;
 
@@ -122,6 +124,7 @@ internal sealed partial class MonitorService(
             _checks?.Stop();
             _notify?.Dispose();
             _notify = null;
+            FlushHistory();
             if (_settings is not null)
             {
                 _board.Withdraw(_settings.Interface);
@@ -175,6 +178,7 @@ internal sealed partial class MonitorService(
         IReadOnlyList<PeerConfig> watched = settings.Peers ?? Foreign(device);
         var peers = new List<MonitoredPeer>(watched.Count);
         var signals = new List<PeerSignal>(watched.Count);
+        List<PeerRound>? rounds = _history is null ? null : new(watched.Count);
         foreach (PeerConfig peer in watched)
         {
             _ = live.TryGetValue(peer.PublicKey, out PeerStatus? status);
@@ -205,6 +209,7 @@ internal sealed partial class MonitorService(
 
             signals.Add(new PeerSignal(peer.Name, peer.PublicKey, peer.Expected, peer.Keepalive > 0, health.State, health.Why,
                 status?.RxBytes ?? 0, status?.TxBytes ?? 0, status?.Endpoint));
+            rounds?.Add(HistoryRound(peer, status, health, tracker));
             peers.Add(new MonitoredPeer
             {
                 Name = peer.Name,
@@ -227,6 +232,7 @@ internal sealed partial class MonitorService(
             _ = _trackers.Remove(key);
         }
 
+        RecordHistory(settings.Interface, now, rounds);
         HostView? hostView = host?.Sample();
         IReadOnlyList<(CheckConfig Check, CheckResult? Result)> checks = _checks?.Latest() ?? [];
         IReadOnlyList<ActiveAlert> active = _alerting!.Evaluate(new AlertInputs

@@ -22,6 +22,7 @@ internal static unsafe partial class Sqlite
     internal const int SQLITE_OPEN_READWRITE = 0x00000002;
     internal const int SQLITE_OPEN_CREATE = 0x00000004;
     internal const int SQLITE_OPEN_NOMUTEX = 0x00008000;
+    internal const int SQLITE_OPEN_NOFOLLOW = 0x01000000;
 
     // Fundamental datatypes (https://sqlite.org/c3ref/c_blob.html).
     internal const int SQLITE_NULL = 5;

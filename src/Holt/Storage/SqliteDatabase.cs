@@ -26,16 +26,18 @@ internal sealed class SqliteDatabase : IDisposable
 
     /// <summary>
     /// Opens <paramref name="path"/>, creating an empty database if it is missing. A lock another connection holds is
-    /// waited for up to <paramref name="busyTimeout"/> before a statement fails with "database is locked".
+    /// waited for up to <paramref name="busyTimeout"/> before a statement fails with "database is locked". Without
+    /// <paramref name="followLinks"/>, a symbolic link in place of the file fails the open (SQLITE_OPEN_NOFOLLOW).
     /// </summary>
     /// <exception cref="StoreException">The library is missing or the file cannot be opened.</exception>
-    public static SqliteDatabase Open(string path, TimeSpan busyTimeout)
+    public static SqliteDatabase Open(string path, TimeSpan busyTimeout, bool followLinks = true)
     {
         SqliteConnectionHandle handle;
         int code;
         try
         {
-            code = Sqlite.sqlite3_open_v2(path, out handle, Sqlite.SQLITE_OPEN_READWRITE | Sqlite.SQLITE_OPEN_CREATE | Sqlite.SQLITE_OPEN_NOMUTEX, null);
+            int flags = Sqlite.SQLITE_OPEN_READWRITE | Sqlite.SQLITE_OPEN_CREATE | Sqlite.SQLITE_OPEN_NOMUTEX | (followLinks ? 0 : Sqlite.SQLITE_OPEN_NOFOLLOW);
+            code = Sqlite.sqlite3_open_v2(path, out handle, flags, null);
         }
         catch (DllNotFoundException e)
         {
