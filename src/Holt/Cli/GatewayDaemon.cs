@@ -55,7 +55,8 @@ internal static partial class GatewayDaemon
         // alerts still go out, from memory.
         InterfaceAlerts? kept = history is null ? null : new InterfaceAlerts(history, config.Gateway.Interface);
         var alerts = new AlertWiring(kept, kept as IOutbox ?? new MemoryOutbox(), () => Signals(config.Gateway.Interface), AlertWiring.ThisHost);
-        using var monitor = new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory()), alerts: alerts, history: history);
+        using var monitor = new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory()), alerts: alerts, history: history,
+            knownHandshakes: () => KnownHandshakes(config.Gateway.Interface));
         host.Add(monitor, c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
         using var metrics = new MetricsService(() => new MetricsSnapshot(StatusReader.Read(store, time.GetUtcNow(), host.Current ?? config), monitored.Current, runtime.Drops()));
         host.Add(metrics, c => MetricsSettings.Of(c ?? config));
@@ -73,6 +74,21 @@ internal static partial class GatewayDaemon
         }
 
         return 0;
+    }
+
+    /// <summary>Each peer's latest handshake as the gateway's saved state has it (none when it cannot be read).</summary>
+    private static Dictionary<string, DateTimeOffset> KnownHandshakes(string interfaceName)
+    {
+        try
+        {
+            return StateStore.Load(interfaceName).Peers
+                .Where(p => p.Value.LastHandshake is not null)
+                .ToDictionary(p => p.Key, p => p.Value.LastHandshake!.Value, StringComparer.Ordinal);
+        }
+        catch (CommandException)
+        {
+            return [];
+        }
     }
 
     /// <summary>

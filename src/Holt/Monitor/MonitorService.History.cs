@@ -67,9 +67,13 @@ internal sealed partial class MonitorService
         }
     }
 
-    private void SayHistoryFailed(StoreException e)
+    private void SayHistoryFailed(StoreException e) => Say($"cannot write the history: {e.Message}");
+
+    /// <summary>The alerts' store refused a read or write; the alerts go on from memory.</summary>
+    private void SayStoreFailed(StoreException e) => Say($"cannot keep the alerts in the store (they are kept in memory meanwhile): {e.Message}");
+
+    private void Say(string problem)
     {
-        string problem = $"cannot write the history: {e.Message}";
         if (_repeats is null || _repeats.ShouldSay(problem))
         {
             LogWriteFailed(_context!.Logger, problem);

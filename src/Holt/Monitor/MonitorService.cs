@@ -56,7 +56,7 @@ internal sealed record MonitorSettings(string Interface, IReadOnlyList<PeerConfi
 /// </summary>
 internal sealed partial class MonitorService(
     Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null, ICheckExecutor? checkExecutor = null, AlertWiring? alerts = null,
-    MonitorStore? history = null)
+    MonitorStore? history = null, Func<IReadOnlyDictionary<string, DateTimeOffset>>? knownHandshakes = null)
     : IDaemonService<MonitorSettings>, IDisposable
 {
     private readonly IStatusBoard _board = board ?? new StatusFile();
@@ -86,10 +86,11 @@ internal sealed partial class MonitorService(
             _tunnel ??= new TunnelPeers(sample, context.Time);
             _checks ??= new CheckRunner(checkExecutor ?? new CheckExecutor(context.Time), _tunnel, context.Time);
             RunChecks(settings);
-            _alerting ??= new Alerting(settings.Monitor.Alerts, settings.Interface, _wiring.GatewayName, _wiring.Ledger, Notify);
+            IAlertLedger? ledger = _wiring.Ledger is IAlertLedger kept ? new SturdyLedger(kept, SayStoreFailed) : null;
+            _alerting ??= new Alerting(settings.Monitor.Alerts, settings.Interface, _wiring.GatewayName, ledger, Notify);
             if (_wiring.Outbox is IOutbox outbox && _notify is null)
             {
-                _notify = new NotifyDispatcher(settings.Monitor.Notifiers, outbox, context.Time, context.Logger);
+                _notify = new NotifyDispatcher(settings.Monitor.Notifiers, new SturdyOutbox(outbox, SayStoreFailed), context.Time, context.Logger);
                 _notify.Start();
             }
             Round();
@@ -179,12 +180,21 @@ internal sealed partial class MonitorService(
         var peers = new List<MonitoredPeer>(watched.Count);
         var signals = new List<PeerSignal>(watched.Count);
         List<PeerRound>? rounds = _history is null ? null : new(watched.Count);
+        IReadOnlyDictionary<string, DateTimeOffset>? known = null;
         foreach (PeerConfig peer in watched)
         {
             _ = live.TryGetValue(peer.PublicKey, out PeerStatus? status);
             if (!_trackers.TryGetValue(peer.PublicKey, out PeerTracker? tracker))
             {
+                // A restarted daemon's engine has seen no handshake yet: the one the gateway recorded before is still
+                // the latest, or an idle peer without keepalive would read as never seen, and an expected one as down.
                 tracker = new PeerTracker();
+                known ??= knownHandshakes?.Invoke() ?? new Dictionary<string, DateTimeOffset>();
+                if (known.TryGetValue(peer.PublicKey, out DateTimeOffset saved))
+                {
+                    tracker.Remember(saved);
+                }
+
                 _trackers[peer.PublicKey] = tracker;
             }
 

@@ -90,6 +90,12 @@ internal sealed class PeerTracker
     /// <summary>The state after the last sample; null before the first.</summary>
     public PeerHealth? Health => _health;
 
+    /// <summary>
+    /// The latest handshake known from before the monitor started (the gateway's saved state): a sample without one
+    /// reads as that handshake, not as a peer never seen.
+    /// </summary>
+    public void Remember(DateTimeOffset handshake) => _lastHandshake ??= handshake;
+
     /// <summary>Takes a sample in (in time order) and returns the peer's state then.</summary>
     public PeerHealth Observe(PeerSample sample, PeerExpectation expectation)
     {

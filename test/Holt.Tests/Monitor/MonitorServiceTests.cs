@@ -178,6 +178,43 @@ public sealed class MonitorServiceTests
         Assert.Empty(_faults);
     }
 
+    [Fact]
+    public void AfterARestart_APeerIdleSinceBefore_IsIdle_NotNeverSeen_AndRaisesNothing()
+    {
+        // The new engine has seen no handshake; the gateway's saved state had one ten minutes ago.
+        DateTimeOffset start = _time.GetUtcNow();
+        SetDevice(new PeerStatus(TestKeys.LaptopPublic, null, null, null, 0, 0, 0, ["10.8.0.2/32"]));
+        var sent = new List<AlertMessage>();
+        var service = new MonitorService(
+            () => _device, _board, alerts: new AlertWiring(Send: sent.Add),
+            knownHandshakes: () => new Dictionary<string, DateTimeOffset> { [TestKeys.LaptopPublic] = start.AddMinutes(-10) });
+        MonitorSettings settings = Settings() with
+        {
+            Peers = [new PeerConfig { Name = "home", PublicKey = TestKeys.LaptopPublic, Address = IPAddress.Parse("10.8.0.2"), Expected = true, Keepalive = 0 }],
+        };
+
+        service.Start(settings, Context(service));
+        for (int i = 0; i < 60; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        MonitoredPeer home = _board.Published[^1].Peers[0];
+        Assert.Equal("idle", home.State);
+        Assert.Empty(sent);
+        Assert.Empty(_board.Published[^1].Alerts);
+
+        // Without what the state remembers, the same peer reads as never seen, and an expected one fires.
+        var forgetful = new MonitorService(() => _device, new Board(), alerts: new AlertWiring(Send: sent.Add));
+        forgetful.Start(settings, Context(forgetful));
+        for (int i = 0; i < 60; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        Assert.Equal("peer_down", Assert.Single(sent).Rule);
+    }
+
     private static MonitorSettings Settings() => MonitorSettings.Of(
         new GatewayConfig
         {
