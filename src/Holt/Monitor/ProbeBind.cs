@@ -13,8 +13,8 @@ namespace Holt.Monitor;
 /// </summary>
 internal sealed class ProbeBind(IPEndPoint target) : IDatagramBind
 {
-    /// <summary>How often a waiting receive looks whether the bind was closed.</summary>
-    private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(50);
+    /// <summary>How long one receive waits (SO_RCVTIMEO) before it looks whether the bind was closed, in milliseconds.</summary>
+    private const int ReceiveWait = 50;
 
     private readonly Lock _sync = new();
     private readonly Endpoint _source = Endpoint.FromIPEndPoint(target);
@@ -41,6 +41,7 @@ internal sealed class ProbeBind(IPEndPoint target) : IDatagramBind
                 IPAddress any = target.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any;
                 socket.Bind(new IPEndPoint(any, port));
                 socket.Connect(target);
+                socket.ReceiveTimeout = ReceiveWait;
             }
             catch
             {
@@ -103,12 +104,7 @@ internal sealed class ProbeBind(IPEndPoint target) : IDatagramBind
         {
             try
             {
-                // Poll wakes for a datagram and for a pending ICMP error alike; the receive then returns or throws it.
-                if (!socket.Poll(s_poll, SelectMode.SelectRead))
-                {
-                    continue;
-                }
-
+                // A pending ICMP error ends the receive as an error of its own; the wait's end as TimedOut.
                 sizes[0] = socket.Receive(buffers[0]);
                 sources[0] = _source;
                 return 1;
