@@ -46,6 +46,10 @@ internal static class PeerCommands
         var expires = new Option<string?>("--expires") { Description = "Disable the peer automatically after a duration (90m, 12h, 30d, 2w) or at a date (2026-12-31)." };
         var clientToClient = new Option<bool>("--client-to-client") { Description = "Let this peer reach other peers that have it on too, through the gateway." };
         var expected = new Option<bool>("--expected") { Description = "An always-on peer (a home server, a site): the monitor expects it connected and alerts when it is down." };
+        var monitor = new Option<bool>("--monitor")
+        {
+            Description = "A monitoring peer, for holt probe or another gateway's probe check: it may reach nothing but the gateway's own VPN address (no keepalive, DNS or routes).",
+        };
         var qr = QrOption();
         var command = new Command(
             "add",
@@ -53,13 +57,19 @@ internal static class PeerCommands
             Add a peer: the next free address, a new key pair and pre-shared key, applied to the running gateway at once.
             Prints the client config (import it into the WireGuard app or wg-quick) and, on a terminal, its QR code.
             Example: holt peer add phone --full-tunnel --qr png:phone.png
+            Example: holt peer add office-probe --monitor
             """)
         {
-            config, name, ip, ip6, fullTunnel, allowedIps, dns, keepalive, noPsk, expires, clientToClient, expected, qr,
+            config, name, ip, ip6, fullTunnel, allowedIps, dns, keepalive, noPsk, expires, clientToClient, expected, monitor, qr,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            if (result.GetValue(monitor) && result.GetResult(keepalive) is { Implicit: false } && result.GetValue(keepalive) != 0)
+            {
+                throw new CommandException("--monitor and --keepalive cannot be used together: a monitoring peer holds no session to keep alive");
+            }
+
             string[] dnsValues = result.GetValue(dns) ?? [];
             var request = new AddPeerRequest
             {
@@ -74,6 +84,7 @@ internal static class PeerCommands
                 Expires = result.GetValue(expires),
                 ClientToClient = result.GetValue(clientToClient),
                 Expected = result.GetValue(expected),
+                Monitor = result.GetValue(monitor),
             };
             IReadOnlyList<QrTarget> targets = QrTarget.ParseAll(result.GetValue(qr));
             string clientConfig = "";
@@ -161,6 +172,7 @@ internal static class PeerCommands
                 $"  state: {StateText(view)}\n" +
                 $"  client-to-client: {(view.ClientToClient ? "on" : "off")}\n" +
                 $"  expected: {(view.Expected ? "yes, always connected" : "no")}\n" +
+                $"  monitor: {(view.Monitor ? "yes, reaches only the gateway's own address" : "no")}\n" +
                 $"  allowed ips (client side): {string.Join(", ", ClientConfig.AllowedIps(gateway, peer))}\n" +
                 $"  keepalive: {(peer.Keepalive == 0 ? "off" : $"every {peer.Keepalive} seconds")}\n" +
                 $"  pre-shared key: {(peer.PresharedKey is null ? "none" : "yes")}\n" +
@@ -235,23 +247,30 @@ internal static class PeerCommands
         var clientToClient = new Option<string?>("--client-to-client") { Description = "on or off: whether this peer may reach other peers that have it on." };
         var expires = new Option<string?>("--expires") { Description = "A new expiry (90m, 12h, 30d, 2w, a date) or 'never'." };
         var expected = new Option<string?>("--expected") { Description = "on or off: whether this peer is always on, so the monitor expects it connected." };
-        var command = new Command("set", "Change a peer's settings.\nExample: holt peer set laptop --client-to-client on --expires never\nExample: holt peer set homeserver --expected on")
+        var monitor = new Option<string?>("--monitor")
         {
-            config, name, clientToClient, expires, expected,
+            Description = "on or off: whether this is a monitoring peer, which reaches only the gateway's own VPN address (on also clears its keepalive, DNS and allowed IPs).",
+        };
+        var command = new Command(
+            "set",
+            "Change a peer's settings.\nExample: holt peer set laptop --client-to-client on --expires never\nExample: holt peer set homeserver --expected on\nExample: holt peer set office-probe --monitor on")
+        {
+            config, name, clientToClient, expires, expected, monitor,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
             bool? c2c = OnOff(result.GetValue(clientToClient), "--client-to-client");
             bool? always = OnOff(result.GetValue(expected), "--expected");
-            if (c2c is null && always is null && result.GetValue(expires) is null)
+            bool? watching = OnOff(result.GetValue(monitor), "--monitor");
+            if (c2c is null && always is null && watching is null && result.GetValue(expires) is null)
             {
-                throw new CommandException("nothing to change: give --client-to-client, --expected or --expires");
+                throw new CommandException("nothing to change: give --client-to-client, --expected, --monitor or --expires");
             }
 
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             return EditDeferringInterrupts(() =>
             {
-                EditResult edit = PeerOperations.Set(Editing.Gateway(store, TimeProvider.System), result.GetValue(name)!, c2c, result.GetValue(expires), always);
+                EditResult edit = PeerOperations.Set(Editing.Gateway(store, TimeProvider.System), result.GetValue(name)!, c2c, result.GetValue(expires), always, watching);
                 Console.Error.WriteLine($"Updated peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
                 return 0;
             });

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Net;
-using System.Net.Sockets;
 using Holt.Config;
-using Holt.Gateway;
 using Holt.Monitor;
 using Holt.Text;
 using Holt.WireGuard.Keys;
@@ -25,8 +23,10 @@ internal static class ProbeCommand
             "probe",
             """
             Prove a WireGuard endpoint from outside with a real handshake: an open UDP port proves nothing, as WireGuard
-            answers nothing it cannot authenticate. Prints the handshake's round trip, or what failed: no answer, a cookie
-            reply (the server is under load), or an answer that is not a valid response. Exit code 1 when it failed.
+            answers nothing it cannot authenticate. Prints the handshake's round trip, or what failed: no answer (a port a
+            firewall drops and a wrong server key look the same), refused (ICMP port unreachable: nothing listens, or a
+            firewall rejects), unreachable, a cookie reply (the server is under load), or an answer that is not a valid
+            response. Exit code 1 when it failed.
             Example: holt probe vpn.example.com:51820 --peer-key probe.key --server-key SERVERPUB= --ping 10.8.0.1 --address 10.8.0.9
             """)
         {
@@ -35,13 +35,13 @@ internal static class ProbeCommand
         command.SetAction(result => CommandRunner.Run(() =>
         {
             IPEndPoint endpoint = Resolve(result.GetValue(target)!);
-            PrivateKey key = ReadPrivateKey(result.GetValue(peerKey)!, "--peer-key");
+            PrivateKey key = ReadKey(result.GetValue(peerKey)!, "--peer-key", ProbeInputs.ReadPrivateKey);
             if (!PublicKey.TryParse(result.GetValue(serverKey), out PublicKey server))
             {
                 throw new CommandException("--server-key must be a WireGuard public key (44 characters of base64)");
             }
 
-            PresharedKey? preshared = result.GetValue(psk) is string pskFile ? ReadPresharedKey(pskFile) : null;
+            PresharedKey? preshared = result.GetValue(psk) is string pskFile ? ReadKey(pskFile, "--psk", ProbeInputs.ReadPresharedKey) : null;
             if (!DurationText.TryParse(result.GetValue(timeout), "smh", out TimeSpan wait) || wait > TimeSpan.FromMinutes(5))
             {
                 throw new CommandException($"--timeout must be a duration such as 5s or 1m, at most 5m, not '{Printable.Of(result.GetValue(timeout) ?? "")}'");
@@ -57,32 +57,18 @@ internal static class ProbeCommand
 
     private static IPEndPoint Resolve(string text)
     {
-        if (EndpointText.TryParse(text, out string host, out int? port) is string problem)
+        if (ProbeInputs.ParseTarget(text, out string? problem) is not (string host, int port))
         {
-            throw new CommandException(problem);
-        }
-
-        if (port is not int number)
-        {
-            throw new CommandException($"'{Printable.Of(text)}' has no port: give HOST:PORT");
-        }
-
-        string name = host.Trim('[', ']');
-        if (IPAddress.TryParse(name, out IPAddress? literal))
-        {
-            return new IPEndPoint(literal, number);
+            throw new CommandException(problem!);
         }
 
         try
         {
-            IPAddress[] addresses = Dns.GetHostAddresses(name);
-            IPAddress chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
-                ?? throw new CommandException($"{Printable.Of(name)} has no address");
-            return new IPEndPoint(chosen, number);
+            return ProbeInputs.ResolveAsync(host, port, CancellationToken.None).GetAwaiter().GetResult();
         }
-        catch (SocketException e)
+        catch (ProbeInputException e)
         {
-            throw new CommandException($"cannot resolve {Printable.Of(name)}: {e.Message}", e);
+            throw new CommandException(e.Message, e);
         }
     }
 
@@ -108,47 +94,16 @@ internal static class ProbeCommand
             : throw new CommandException("--ping and --address must both be IPv4 or both IPv6");
     }
 
-    /// <summary>The largest key file read: a key is 44 characters; a device or FIFO given instead is cut off here.</summary>
-    private const int MaxKeyFile = 4096;
-
-    private static PrivateKey ReadPrivateKey(string path, string option) =>
-        ReadKey(path, option, "a WireGuard private key", text => PrivateKey.Parse(text));
-
-    private static PresharedKey ReadPresharedKey(string path) =>
-        ReadKey(path, "--psk", "a pre-shared key", text => PresharedKey.Parse(text));
-
-    /// <summary>
-    /// Reads a key file with a bounded read (a FIFO or /dev/zero must not fill memory) and parses it; every failure
-    /// is one line naming the option and the file.
-    /// </summary>
-    private static T ReadKey<T>(string path, string option, string what, Func<string, T> parse)
+    /// <summary>Reads a key file for <paramref name="option"/>; every failure is one line naming the option and the file.</summary>
+    private static T ReadKey<T>(string path, string option, Func<string, T> read)
     {
-        string text;
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read);
-            byte[] buffer = new byte[MaxKeyFile + 1];
-            int read = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            if (read > MaxKeyFile)
-            {
-                throw new CommandException($"{option}: {path} is too large to be a key file");
-            }
-
-            text = System.Text.Encoding.UTF8.GetString(buffer, 0, read).Trim();
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
+            return read(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ProbeInputException e)
         {
-            throw new CommandException($"{option}: cannot read {path}: {e.Message}", e);
-        }
-
-        try
-        {
-            return parse(text);
-        }
-        catch (FormatException)
-        {
-            throw new CommandException($"{option}: {path} does not hold {what} (44 characters of base64)");
+            throw new CommandException($"{option}: {e.Message}", e);
         }
     }
 }

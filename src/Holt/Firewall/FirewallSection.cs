@@ -69,6 +69,10 @@ internal sealed class FirewallSection : ConfigSection<FirewallConfig>
             {
                 checker.Fail(new ConfigPlace("expose", i, "peer"), $"[[expose]] of port {exposure.PublicPort}: no peer named '{Printable.Of(exposure.Peer)}'");
             }
+            else if (gateway.FindPeer(exposure.Peer) is { Monitor: true })
+            {
+                checker.Fail(new ConfigPlace("expose", i, "peer"), $"[[expose]] of port {exposure.PublicPort}: peer '{Printable.Of(exposure.Peer)}' is a monitoring peer, which serves nothing");
+            }
 
             Claim(new ConfigPlace("expose", i, "public_port"), exposure.Protocol, exposure.PublicPort, $"exposed to peer '{exposure.Peer}'");
         }

@@ -8,11 +8,17 @@ namespace Holt.Firewall;
 internal static partial class Ruleset
 {
     /// <param name="hairpin">Whether any exposure is active, so that peers may reach one through the gateway's own addresses.</param>
-    private static void Forward(StringBuilder text, GatewayConfig config, bool hairpin, RulesetContext context)
+    /// <param name="monitors">Whether there are monitoring peers, whose sets <see cref="MonitorSets"/> wrote.</param>
+    private static void Forward(StringBuilder text, GatewayConfig config, bool hairpin, bool monitors, RulesetContext context)
     {
         string wg = Quote(config.Interface);
         text.Append("\tchain forward {\n");
         text.Append("\t\ttype filter hook forward priority filter; policy accept;\n");
+        if (monitors)
+        {
+            MonitorForward(text, wg);
+        }
+
         text.Append($"\t\tiifname {wg} oifname {wg} ip saddr @c2c_v4 ip daddr @c2c_v4 accept\n");
         text.Append($"\t\tiifname {wg} oifname {wg} ip6 saddr @c2c_v6 ip6 daddr @c2c_v6 accept\n");
         if (hairpin)

@@ -27,7 +27,9 @@ internal sealed record RulesetContext
 /// <item>input (when the firewall is on): policy drop; established and related traffic, loopback, IPv6 neighbour
 /// discovery, DHCP replies and the WireGuard port accepted; everything from the VPN accepted; SSH and admin ports
 /// also from the allowlist; each public port, with its per-source limits; ping as the echo policy says.</item>
-/// <item>forward: client-to-client (only between peers that both have it on), and exposed ports reached from the VPN
+/// <item>monitor_input (when there are monitoring peers, whether the firewall is on or not): what a monitoring
+/// peer sends to the gateway itself is dropped unless it is for the gateway's own VPN address.</item>
+/// <item>forward: what monitoring peers send dropped first; client-to-client (only between peers that both have it on), and exposed ports reached from the VPN
 /// through the gateway's own addresses (hairpin) whatever client-to-client says; from outside into the VPN only the
 /// flows Holt forwarded (exposures) and their replies, when the firewall is on.</item>
 /// <item>prerouting/output/postrouting (NAT): exposures, from anywhere including the VPN and the gateway itself, and
@@ -67,13 +69,19 @@ internal static partial class Ruleset
         List<PeerConfig> talkers = config.Peers.Where(p => p.IsActive(context.Now) && p.ClientToClient).ToList();
         Set(text, "c2c_v4", "ipv4_addr", talkers.Select(p => p.Address.ToString()), interval: false);
         Set(text, "c2c_v6", "ipv6_addr", talkers.Where(p => p.Address6 is not null).Select(p => p.Address6!.ToString()), interval: false);
+        bool monitors = MonitorSets(text, config, context.Now);
+        if (monitors)
+        {
+            MonitorInput(text, config);
+        }
+
         if (context.FirewallActive)
         {
             Input(text, config, file.Firewall, context);
         }
 
         List<(Exposure Exposure, PeerConfig Peer)> exposures = ActiveExposures(config, file.Exposures, context.Now);
-        Forward(text, config, hairpin: exposures.Count > 0, context);
+        Forward(text, config, hairpin: exposures.Count > 0, monitors, context);
         Nat(text, config, exposures);
         text.Append("}\n");
         return text.ToString();

@@ -40,7 +40,7 @@ internal static class ClientConfig
         }
 
         text.Append('\n');
-        IReadOnlyList<string> dns = peer.Dns ?? gateway.Dns;
+        IReadOnlyList<string> dns = peer.Dns ?? (peer.Monitor ? [] : gateway.Dns);
         if (dns.Count > 0)
         {
             text.Append("DNS = ").AppendJoin(", ", dns).Append('\n');
@@ -111,9 +111,17 @@ internal static class ClientConfig
         }
     }
 
-    /// <summary>What the client routes into the tunnel: its own setting, else the VPN subnets and the gateway's routes.</summary>
+    /// <summary>
+    /// What the client routes into the tunnel: for a monitoring peer the gateway's own addresses alone (all it may
+    /// reach); else its own setting, or the VPN subnets and the gateway's routes.
+    /// </summary>
     public static IReadOnlyList<IPNetwork> AllowedIps(GatewayConfig gateway, PeerConfig peer)
     {
+        if (peer.Monitor)
+        {
+            return GatewayAddresses(gateway);
+        }
+
         if (peer.AllowedIps.Count > 0)
         {
             return peer.AllowedIps;
@@ -128,4 +136,8 @@ internal static class ClientConfig
         networks.AddRange(gateway.Routes);
         return networks;
     }
+
+    /// <summary>The gateway's own VPN addresses, as /32 and /128 networks.</summary>
+    public static IReadOnlyList<IPNetwork> GatewayAddresses(GatewayConfig gateway) =>
+        gateway.Address6 is IPAddress address6 ? [new IPNetwork(gateway.Address, 32), new IPNetwork(address6, 128)] : [new IPNetwork(gateway.Address, 32)];
 }

@@ -104,6 +104,12 @@ internal sealed record PeerConfig
     /// </summary>
     public bool Expected { get; init; }
 
+    /// <summary>
+    /// A monitoring peer (another gateway's probe, <c>holt probe</c>): it may reach nothing but the gateway's own VPN
+    /// address, which the firewall enforces; its client config routes only that address, with no keepalive or DNS.
+    /// </summary>
+    public bool Monitor { get; init; }
+
     public DateTimeOffset? Expires { get; init; }
 
     public DateTimeOffset? Created { get; init; }

@@ -145,7 +145,32 @@ internal sealed partial class GatewaySection
                     Fail("dns", badDns);
                 }
             }
+
+            if (peer.Monitor && MonitorProblem(peer) is (string key, string problem))
+            {
+                Fail(key, problem);
+            }
         }
+    }
+
+    /// <summary>
+    /// A monitoring peer reaches only the gateway's own address: a setting that would let it reach more, or that
+    /// only an ordinary device needs, contradicts it.
+    /// </summary>
+    private static (string Key, string Problem)? MonitorProblem(PeerConfig peer)
+    {
+        const string Why = "a monitoring peer (monitor = true) reaches only the gateway's own address";
+        if (peer.ClientToClient)
+        {
+            return ("client_to_client", $"{Why}: it cannot have client_to_client");
+        }
+
+        if (peer.AllowedIps.Count > 0)
+        {
+            return ("allowed_ips", $"{Why}: its client routes that address alone, not allowed_ips");
+        }
+
+        return peer.Expected ? ("expected", $"{Why} and holds no session between probes: it cannot be expected") : null;
     }
 
     private static void CheckSubnet(IPNetwork subnet, bool ipv4, string key, ConfigChecker checker)

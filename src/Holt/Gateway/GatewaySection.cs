@@ -108,6 +108,11 @@ internal sealed partial class GatewaySection : ConfigSection<GatewayConfig>
             TomlWriter.Flag(text, "expected", true);
         }
 
+        if (peer.Monitor)
+        {
+            TomlWriter.Flag(text, "monitor", true);
+        }
+
         if (peer.Expires is DateTimeOffset expires)
         {
             TomlWriter.Date(text, "expires", expires);
@@ -150,7 +155,7 @@ internal sealed partial class GatewaySection : ConfigSection<GatewayConfig>
 
     private static PeerConfig ReadPeer(TableReader table)
     {
-        table.RefuseUnknown("name", "public_key", "private_key", "preshared_key", "address", "address6", "allowed_ips", "dns", "keepalive", "enabled", "client_to_client", "expected", "expires", "created");
+        table.RefuseUnknown("name", "public_key", "private_key", "preshared_key", "address", "address6", "allowed_ips", "dns", "keepalive", "enabled", "client_to_client", "expected", "monitor", "expires", "created");
         return new PeerConfig
         {
             Name = table.RequiredString("name"),
@@ -165,6 +170,7 @@ internal sealed partial class GatewaySection : ConfigSection<GatewayConfig>
             Enabled = table.OptionalBoolean("enabled") ?? true,
             ClientToClient = table.OptionalBoolean("client_to_client") ?? false,
             Expected = table.OptionalBoolean("expected") ?? false,
+            Monitor = table.OptionalBoolean("monitor") ?? false,
             Expires = table.OptionalDateTime("expires"),
             Created = table.OptionalDateTime("created"),
         };

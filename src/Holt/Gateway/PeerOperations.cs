@@ -29,6 +29,9 @@ internal sealed record AddPeerRequest
     public bool ClientToClient { get; init; }
 
     public bool Expected { get; init; }
+
+    /// <summary>A monitoring peer: it reaches only the gateway's own address, with no keepalive, DNS or routes of its own.</summary>
+    public bool Monitor { get; init; }
 }
 
 /// <summary>The outcome of an edit: the new configuration, and whether a running gateway took it at once.</summary>
@@ -76,8 +79,12 @@ internal static class PeerOperations
             return Replace(config, peer, peer with { Name = newName });
         });
 
-    /// <summary><c>holt peer set</c>: client-to-client, expected and expiry (<c>never</c> clears it).</summary>
-    public static EditResult Set(GatewayEdit edit, string name, bool? clientToClient, string? expires, bool? expected = null) =>
+    /// <summary>
+    /// <c>holt peer set</c>: client-to-client, expected, expiry (<c>never</c> clears it) and monitor. Turning monitor
+    /// on also clears what a monitoring peer has no use for (keepalive, its own DNS and allowed IPs); client-to-client
+    /// and expected stay as they are, and the check refuses them.
+    /// </summary>
+    public static EditResult Set(GatewayEdit edit, string name, bool? clientToClient, string? expires, bool? expected = null, bool? monitor = null) =>
         edit((config, now) =>
         {
             PeerConfig peer = Find(config, name);
@@ -95,6 +102,11 @@ internal static class PeerOperations
             if (expected is bool always)
             {
                 changed = changed with { Expected = always };
+            }
+
+            if (monitor is bool watching && watching != peer.Monitor)
+            {
+                changed = watching ? changed with { Monitor = true, Keepalive = 0, Dns = null, AllowedIps = [] } : changed with { Monitor = false };
             }
 
             return Replace(config, peer, changed);
@@ -153,6 +165,11 @@ internal static class PeerOperations
             throw new CommandException("--ip6: the gateway has no IPv6 subnet (subnet6 in [gateway])");
         }
 
+        if (request.Monitor && MonitorConflict(request) is string conflict)
+        {
+            throw new CommandException($"--monitor and {conflict} cannot be used together: a monitoring peer reaches only the gateway's own address");
+        }
+
         if (request.FullTunnel && request.AllowedIps.Count > 0)
         {
             throw new CommandException("--full-tunnel and --allowed-ips cannot be used together");
@@ -206,13 +223,23 @@ internal static class PeerOperations
             Address6 = address6,
             AllowedIps = allowed,
             Dns = dns,
-            Keepalive = request.Keepalive,
+            Keepalive = request.Monitor ? 0 : request.Keepalive,
             ClientToClient = request.ClientToClient,
             Expected = request.Expected,
+            Monitor = request.Monitor,
             Expires = request.Expires is string expires ? Expiry.Parse(expires, now) : null,
             Created = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero),
         };
     }
+
+    /// <summary>The first option given with --monitor that contradicts it.</summary>
+    private static string? MonitorConflict(AddPeerRequest request) =>
+        request.FullTunnel ? "--full-tunnel"
+        : request.AllowedIps.Count > 0 ? "--allowed-ips"
+        : request.Dns is not null ? "--dns"
+        : request.ClientToClient ? "--client-to-client"
+        : request.Expected ? "--expected"
+        : null;
 
     private static IPAddress ChosenAddress(IPNetwork subnet, string text, HashSet<IPAddress> taken, string option)
     {

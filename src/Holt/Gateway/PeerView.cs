@@ -27,6 +27,9 @@ internal sealed record PeerView
     /// <summary>An always-on peer, which the monitor expects to be connected.</summary>
     public required bool Expected { get; init; }
 
+    /// <summary>A monitoring peer, which reaches only the gateway's own VPN address.</summary>
+    public bool Monitor { get; init; }
+
     /// <summary>Whether the peer is on the running interface now.</summary>
     public required bool Active { get; init; }
 
@@ -69,6 +72,7 @@ internal sealed record PeerView
                 Expired = peer.IsExpired(now),
                 ClientToClient = peer.ClientToClient,
                 Expected = peer.Expected,
+                Monitor = peer.Monitor,
                 Active = status is not null,
                 LatestHandshake = handshake,
                 RxBytes = rx,

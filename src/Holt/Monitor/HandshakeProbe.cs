@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Holt.Net;
+using System.Net.Sockets;
 using Holt.WireGuard.Device;
 using Holt.WireGuard.IO;
 using Holt.WireGuard.Keys;
@@ -16,8 +16,18 @@ internal enum ProbeOutcome
     /// <summary>A valid handshake response came back (and the ping, when asked for, was answered).</summary>
     Handshake,
 
-    /// <summary>Nothing came back: the port is closed or filtered, or the server does not accept this key.</summary>
+    /// <summary>
+    /// Nothing came back: a firewall drops the port, or the server does not take this probe (another server key, a
+    /// peer key it does not know). WireGuard answers nothing it cannot authenticate, so the wire tells these apart
+    /// no better than this.
+    /// </summary>
     NoAnswer,
+
+    /// <summary>ICMP port unreachable came back: nothing listens on the port, or a firewall rejects it.</summary>
+    Refused,
+
+    /// <summary>ICMP host or network unreachable came back (or there is no route): the host itself is out of reach.</summary>
+    Unreachable,
 
     /// <summary>The server answered with a cookie reply: it is under load and wants the retry to carry its cookie.</summary>
     CookieReply,
@@ -42,24 +52,41 @@ internal sealed record ProbePing(IPAddress Source, IPAddress Target);
 /// Proves a WireGuard endpoint from outside, which an open-port check cannot: WireGuard answers nothing it cannot
 /// authenticate, so the probe performs a real handshake as a peer of the server, on Holt's own engine with a
 /// session that lives only inside the probe (no TUN, no route). It reports the handshake's round trip, or what
-/// failed: no answer, a cookie reply, or an answer that is not a valid response. With a ping it also proves the
-/// data plane: an ICMP echo through the session, answered from behind the server.
+/// failed: no answer, a refusal or unreachable host (ICMP, through the probe's connected socket, see
+/// <see cref="ProbeBind"/>), a cookie reply, or an answer that is not a valid response. With a ping it also proves
+/// the data plane: an ICMP echo through the session, answered from behind the server.
 /// </summary>
 internal static class HandshakeProbe
 {
-    public static ProbeResult Run(IPEndPoint target, PrivateKey key, PublicKey server, PresharedKey? psk, TimeSpan timeout, ProbePing? ping = null)
+    /// <param name="target">The endpoint.</param>
+    /// <param name="key">The probe peer's private key.</param>
+    /// <param name="server">The server's public key.</param>
+    /// <param name="psk">The pre-shared key the server has for the probe peer, if any.</param>
+    /// <param name="timeout">How long to wait for the handshake and the ping together.</param>
+    /// <param name="ping">The echo through the session, if asked for.</param>
+    /// <param name="cancel">Ends the wait early, as if the timeout had come (a check's run is over).</param>
+    public static ProbeResult Run(IPEndPoint target, PrivateKey key, PublicKey server, PresharedKey? psk, TimeSpan timeout, ProbePing? ping = null, CancellationToken cancel = default)
     {
         using var tun = new ProbeTun();
-        using var bind = new LinuxUdpBind();
+        using var bind = new ProbeBind(target);
         using var device = new WireGuardDevice(tun, bind, new DeviceOptions { CryptoWorkers = 1, HandshakeWorkers = 1 });
-        List<IPNetwork> allowed = ping is null ? [] : [new IPNetwork(ping.Target, ping.Target.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)];
+        List<IPNetwork> allowed = ping is null ? [] : [new IPNetwork(ping.Target, ping.Target.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)];
         device.Apply(new DeviceUpdate
         {
             PrivateKey = key,
             ListenPort = 0,
             Peers = [new PeerUpdate { PublicKey = server, PresharedKey = psk, Endpoint = Endpoint.FromIPEndPoint(target), AllowedIps = allowed }],
         });
-        device.Up();
+        try
+        {
+            device.Up();
+        }
+        catch (DeviceConfigurationException e) when (e.InnerException is SocketException socket)
+        {
+            // Connecting a UDP socket only looks the route up: this fails when there is none.
+            return Unreachable(target, socket.SocketErrorCode);
+        }
+
         if (!device.TryGetPeer(server, out Peer peer))
         {
             throw new InvalidOperationException("the probe's peer vanished");
@@ -68,14 +95,14 @@ internal static class HandshakeProbe
         // A keepalive set on a running peer goes out at once, and with no session it starts the handshake.
         var clock = Stopwatch.StartNew();
         device.Apply(new DeviceUpdate { Peers = [new PeerUpdate { PublicKey = server, UpdateOnly = true, PersistentKeepaliveInterval = 25 }] });
-        while (peer.LastHandshake is null && clock.Elapsed < timeout)
+        while (peer.LastHandshake is null && bind.Error is null && clock.Elapsed < timeout && !cancel.IsCancellationRequested)
         {
             Thread.Sleep(1);
         }
 
         if (peer.LastHandshake is null)
         {
-            return Failure(device, peer, target, timeout);
+            return Failure(device, peer, bind, target, timeout);
         }
 
         TimeSpan handshake = clock.Elapsed;
@@ -88,7 +115,7 @@ internal static class HandshakeProbe
         clock.Restart();
         tun.Inject(EchoRequest(ping.Source, ping.Target, identifier));
         TimeSpan left = timeout - handshake;
-        while (left > TimeSpan.Zero && tun.TryTakeArrived(left, out byte[]? packet))
+        while (left > TimeSpan.Zero && tun.TryTakeArrived(left, cancel, out byte[]? packet))
         {
             if (IsEchoReply(packet, ping, identifier))
             {
@@ -110,7 +137,7 @@ internal static class HandshakeProbe
             handshake);
     }
 
-    private static ProbeResult Failure(WireGuardDevice device, Peer peer, IPEndPoint target, TimeSpan timeout)
+    private static ProbeResult Failure(WireGuardDevice device, Peer peer, ProbeBind bind, IPEndPoint target, TimeSpan timeout)
     {
         if (peer.CookieRepliesReceived > 0)
         {
@@ -138,11 +165,24 @@ internal static class HandshakeProbe
                 $"{target} answered, but not with a valid handshake response ({string.Join(", ", reasons)})");
         }
 
+        if (bind.Error is SocketError error)
+        {
+            return error == SocketError.ConnectionRefused
+                ? new ProbeResult(ProbeOutcome.Refused, $"refused: nothing listens on {target} or a firewall rejects it (ICMP port unreachable)")
+                : Unreachable(target, error);
+        }
+
         return new ProbeResult(
             ProbeOutcome.NoAnswer,
-            $"no answer from {target} within {Milliseconds(timeout)}: the port is closed or filtered, or the server has another key or does not " +
-            "know this one (WireGuard answers nothing it cannot authenticate)");
+            $"no answer from {target} within {Milliseconds(timeout)}: a firewall drops the port, or the server does not take this probe " +
+            "(another server key, or a peer key it does not know); WireGuard answers nothing it cannot authenticate, so these look the same on the wire");
     }
+
+    private static ProbeResult Unreachable(IPEndPoint target, SocketError error) => new(
+        ProbeOutcome.Unreachable,
+        error == SocketError.NetworkUnreachable
+            ? $"unreachable: no route to {target} (network unreachable)"
+            : $"unreachable: {target} cannot be reached (ICMP host unreachable, or a firewall rejects it as prohibited)");
 
     private static string Describe(DropReason reason) => reason switch
     {
@@ -163,7 +203,7 @@ internal static class HandshakeProbe
         }
 
         const int payload = 56;
-        bool v4 = source.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        bool v4 = source.AddressFamily == AddressFamily.InterNetwork;
         int header = v4 ? 20 : 40;
         byte[] packet = new byte[header + 8 + payload];
         Span<byte> icmp = packet.AsSpan(header);
@@ -206,14 +246,14 @@ internal static class HandshakeProbe
     /// <summary>Whether <paramref name="packet"/> is the echo reply to the probe's request.</summary>
     internal static bool IsEchoReply(ReadOnlySpan<byte> packet, ProbePing ping, ushort identifier)
     {
-        if (packet.Length >= 28 && packet[0] >> 4 == 4 && ping.Target.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+        if (packet.Length >= 28 && packet[0] >> 4 == 4 && ping.Target.AddressFamily == AddressFamily.InterNetwork)
         {
             int header = (packet[0] & 0x0f) * 4;
             return packet[9] == 1 && packet.Length >= header + 8 && new IPAddress(packet.Slice(12, 4)).Equals(ping.Target) &&
                 packet[header] == 0 && BinaryPrimitives.ReadUInt16BigEndian(packet[(header + 4)..]) == identifier;
         }
 
-        if (packet.Length >= 48 && packet[0] >> 4 == 6 && ping.Target.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        if (packet.Length >= 48 && packet[0] >> 4 == 6 && ping.Target.AddressFamily == AddressFamily.InterNetworkV6)
         {
             return packet[6] == 58 && new IPAddress(packet.Slice(8, 16)).Equals(ping.Target) &&
                 packet[40] == 129 && BinaryPrimitives.ReadUInt16BigEndian(packet[44..]) == identifier;
@@ -262,7 +302,19 @@ internal static class HandshakeProbe
 
         public void Inject(byte[] packet) => _toSend.Add(packet);
 
-        public bool TryTakeArrived(TimeSpan timeout, out byte[]? packet) => _arrived.TryTake(out packet, timeout);
+        /// <summary>The next packet that arrived, waiting up to <paramref name="timeout"/>; false at the timeout or when cancelled.</summary>
+        public bool TryTakeArrived(TimeSpan timeout, CancellationToken cancel, out byte[]? packet)
+        {
+            packet = null;
+            try
+            {
+                return _arrived.TryTake(out packet, (int)Math.Ceiling(timeout.TotalMilliseconds), cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
 
         public int Read(ReadOnlySpan<byte[]> buffers, Span<int> sizes, int offset)
         {

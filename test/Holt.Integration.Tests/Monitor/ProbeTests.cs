@@ -15,8 +15,9 @@ public sealed partial class ProbeTests(ITestOutputHelper output)
         Lab.RunAsync(output, async lab =>
         {
             Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            await lab.AddLanAsync(gateway.Host);
             (await gateway.UpAsync()).EnsureSuccess();
-            string config = await gateway.AddPeerAsync("probe");
+            string config = await gateway.AddPeerAsync("probe", "--monitor");
             string key = await lab.WriteFileAsync("probe.key", Value(config, "PrivateKey"));
             string psk = await lab.WriteFileAsync("probe.psk", Value(config, "PresharedKey"));
             string server = Value(config, "PublicKey");
@@ -32,18 +33,38 @@ public sealed partial class ProbeTests(ITestOutputHelper output)
             // The gateway saw a real peer: the probe's handshake is on its interface.
             Assert.NotNull((await gateway.PeersAsync())["probe"].GetProperty("latest_handshake").GetString());
 
-            // A wrong server key: the gateway drops the initiation (its mac1 is keyed by the other key), silently.
-            CommandResult wrongKey = await ProbeAsync(outside, target, "--peer-key", key, "--server-key", KeyPair.RandomPublicKey(), "--psk", psk, "--timeout", "2s");
-            Assert.Equal(1, wrongKey.ExitCode);
-            Assert.StartsWith($"probe failed: no answer from {target} within 2000.0 ms", wrongKey.Output, StringComparison.Ordinal);
+            // A monitoring peer reaches nothing but the gateway's VPN address: the gateway's LAN address stays silent
+            // through the probe's session, until the peer is an ordinary one.
+            CommandResult fenced = await ProbeAsync(outside, target, "--peer-key", key, "--server-key", server, "--psk", psk, "--ping", "192.168.50.1", "--address", address, "--timeout", "2s");
+            Assert.Equal(1, fenced.ExitCode);
+            Assert.Matches(@"^probe failed: handshake with [0-9.:]+ in [0-9.]+ ms, but 192\.168\.50\.1 did not answer a ping from 10\.8\.0\.2 through the session", fenced.Output);
+            await gateway.CheckAsync("peer", "set", "probe", "--monitor", "off");
+            CommandResult open = await ProbeAsync(outside, target, "--peer-key", key, "--server-key", server, "--psk", psk, "--ping", "192.168.50.1", "--address", address);
+            Assert.True(open.Succeeded, open.Describe());
+            await gateway.CheckAsync("peer", "set", "probe", "--monitor", "on");
 
-            // The port blocked by a firewall rule that drops: no answer either.
-            await gateway.Host.Namespace.ExecAsync(Tools.Nft, "-f", await lab.WriteFileAsync("drop.nft",
-                $"table inet probe_test {{\n  chain input {{\n    type filter hook input priority -10;\n    udp dport {gateway.Host.ListenPort} drop\n  }}\n}}\n"));
-            CommandResult blocked = await ProbeAsync(outside, target, "--peer-key", key, "--server-key", server, "--psk", psk, "--timeout", "2s");
-            await gateway.Host.Namespace.ExecAsync(Tools.Nft, "delete", "table", "inet", "probe_test");
-            Assert.Equal(1, blocked.ExitCode);
-            Assert.StartsWith($"probe failed: no answer from {target}", blocked.Output, StringComparison.Ordinal);
+            // The acceptance test "Blocked port". A wrong server key: the gateway drops the initiation (its mac1 is
+            // keyed by the other key), silently. A port a firewall drops: silence too. The wire carries nothing that
+            // tells the two apart, so the probe says so, in the same words for both.
+            string silence = $"probe failed: no answer from {target} within 2000.0 ms: a firewall drops the port, or the server does not take this probe " +
+                "(another server key, or a peer key it does not know); WireGuard answers nothing it cannot authenticate, so these look the same on the wire\n";
+            CommandResult wrongKey = await ProbeAsync(outside, target, "--peer-key", key, "--server-key", KeyPair.RandomPublicKey(), "--psk", psk, "--timeout", "2s");
+            Assert.Equal((1, silence), (wrongKey.ExitCode, wrongKey.Output));
+            CommandResult blocked = await WithRuleAsync(gateway, lab, "drop", () => ProbeAsync(outside, target, "--peer-key", key, "--server-key", server, "--psk", psk, "--timeout", "2s"));
+            Assert.Equal((1, silence), (blocked.ExitCode, blocked.Output));
+
+            // What the wire does tell: a port that a firewall rejects, or where nothing listens, sends ICMP port
+            // unreachable back; a rejection as "prohibited" sends ICMP host-class unreachable.
+            CommandResult rejected = await WithRuleAsync(gateway, lab, "reject", () => ProbeAsync(outside, target, "--peer-key", key, "--server-key", server, "--psk", psk, "--timeout", "2s"));
+            Assert.Equal((1, $"probe failed: refused: nothing listens on {target} or a firewall rejects it (ICMP port unreachable)\n"), (rejected.ExitCode, rejected.Output));
+            string closed = $"{gateway.Host.UnderlayV4}:{gateway.Host.ListenPort + 1}";
+            CommandResult nothing = await ProbeAsync(outside, closed, "--peer-key", key, "--server-key", server, "--timeout", "2s");
+            Assert.Equal((1, $"probe failed: refused: nothing listens on {closed} or a firewall rejects it (ICMP port unreachable)\n"), (nothing.ExitCode, nothing.Output));
+            CommandResult prohibited = await WithRuleAsync(gateway, lab, "reject with icmpx admin-prohibited", () => ProbeAsync(outside, target, "--peer-key", key, "--server-key", server, "--timeout", "2s"));
+            Assert.Equal((1, $"probe failed: unreachable: {target} cannot be reached (ICMP host unreachable, or a firewall rejects it as prohibited)\n"), (prohibited.ExitCode, prohibited.Output));
+
+            // Without the rules, the same probe passes again: nothing else changed.
+            Assert.True((await ProbeAsync(outside, target, "--peer-key", key, "--server-key", server, "--psk", psk)).Succeeded);
 
             // Something that answers, but not with WireGuard: every datagram gets 92 random bytes back.
             const int FakePort = 40999;
@@ -85,6 +106,21 @@ public sealed partial class ProbeTests(ITestOutputHelper output)
             Assert.True(probe.Succeeded, probe.Describe());
             Assert.Contains($"{b.TunnelV4} answered a ping through the session", probe.Output, StringComparison.Ordinal);
         });
+
+    /// <summary>Runs <paramref name="probe"/> while an nft rule in the gateway's namespace does <paramref name="verdict"/> to its WireGuard port.</summary>
+    private static async Task<CommandResult> WithRuleAsync(Harness.Gateway gateway, Lab lab, string verdict, Func<Task<CommandResult>> probe)
+    {
+        await gateway.Host.Namespace.ExecAsync(Tools.Nft, "-f", await lab.WriteFileAsync("probe-rule.nft",
+            $"table inet probe_test {{\n  chain input {{\n    type filter hook input priority -10;\n    udp dport {gateway.Host.ListenPort} {verdict}\n  }}\n}}\n"));
+        try
+        {
+            return await probe();
+        }
+        finally
+        {
+            await gateway.Host.Namespace.ExecAsync(Tools.Nft, "delete", "table", "inet", "probe_test");
+        }
+    }
 
     private static Task<CommandResult> ProbeAsync(Host from, string target, params string[] options) =>
         from.Namespace.TryExecAsync([Tools.Holt, "probe", target, .. options]);

@@ -101,6 +101,11 @@ internal static class RulesetSamples
         {
             CloudflareRanges = [IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("10.1.0.0/16")],
         });
+        GatewayConfig probes = Plain with { Peers = [.. Plain.Peers, Peer("probe", "10.8.0.9", "fd42::9") with { Monitor = true, Keepalive = 0 }] };
+        yield return ("a monitoring peer, firewall off", With(probes), Inactive);
+        yield return ("a monitoring peer, everything on", With(probes, Full.Firewall), Active);
+        yield return ("an IPv4 monitoring peer on an IPv4-only gateway", With(
+            probes with { Subnet6 = null, Address6 = null, Peers = [Peer("home", "10.8.0.2", null), Peer("probe", "10.8.0.9", null) with { Monitor = true }] }), Active);
         yield return ("an interface name with every allowed character", With(
             Plain with { Interface = "w_g=0+1.-x" },
             new FirewallConfig { Enabled = true, Exposures = [new Exposure { PublicPort = 8080, Peer = "home", ToPort = 80 }] }), Active);

@@ -264,6 +264,7 @@ public sealed class GatewayConfigRoundTripTests
             Assert.Equal(e.Enabled, a.Enabled);
             Assert.Equal(e.ClientToClient, a.ClientToClient);
             Assert.Equal(e.Expected, a.Expected);
+            Assert.Equal(e.Monitor, a.Monitor);
             Assert.Equal(e.Expires, a.Expires);
             Assert.Equal(e.Created, a.Created);
         }

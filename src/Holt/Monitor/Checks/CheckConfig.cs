@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Holt.Monitor.Checks;
 
-/// <summary>What a check does: an echo, a connection, a web request or a name lookup.</summary>
+/// <summary>What a check does: an echo, a connection, a web request, a name lookup, or a probe of a WireGuard endpoint.</summary>
 internal enum CheckType
 {
     Icmp,
@@ -10,6 +10,9 @@ internal enum CheckType
     Http,
     Https,
     Dns,
+
+    /// <summary>A real handshake with another gateway's public endpoint, from outside the tunnel (<see cref="HandshakeProbe"/>).</summary>
+    Probe,
 }
 
 /// <summary>The record type a <see cref="CheckType.Dns"/> check asks for.</summary>
@@ -50,7 +53,10 @@ internal sealed record CheckConfig
 
     public required CheckType Type { get; init; }
 
-    /// <summary>As written: an address (icmp), ADDRESS:PORT (tcp), a URL (http, https), a resolver ADDRESS[:PORT] (dns).</summary>
+    /// <summary>
+    /// As written: an address (icmp), ADDRESS:PORT (tcp), a URL (http, https), a resolver ADDRESS[:PORT] (dns), a
+    /// WireGuard endpoint HOST:PORT (probe).
+    /// </summary>
     public required string Target { get; init; }
 
     public TimeSpan Interval { get; init; } = DefaultInterval;
@@ -84,9 +90,31 @@ internal sealed record CheckConfig
     /// <summary>dns: an address the answer must contain.</summary>
     public IPAddress? Expect { get; init; }
 
-    /// <summary>The address the check sends to, when its target names one (a URL with a host name has none).</summary>
+    /// <summary>probe: the other gateway's public key.</summary>
+    public string? ServerKey { get; init; }
+
+    /// <summary>probe: the absolute path of the file with the monitoring peer's private key, read at each run, never shown.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>probe: the absolute path of the file with the pre-shared key the other gateway has for the monitoring peer.</summary>
+    public string? PskFile { get; init; }
+
+    /// <summary>probe: an address inside the other gateway's tunnel to ping through the probe's session (the data plane).</summary>
+    public IPAddress? Ping { get; init; }
+
+    /// <summary>probe: the monitoring peer's own tunnel address, the ping's source.</summary>
+    public IPAddress? Address { get; init; }
+
+    /// <summary>Whether the check probes a WireGuard endpoint from outside, rather than a service through the tunnel.</summary>
+    public bool IsProbe => Type == CheckType.Probe;
+
+    /// <summary>
+    /// The address the check sends to through the tunnel, when its target names one (a URL with a host name has
+    /// none; a probe's target is outside the tunnel).
+    /// </summary>
     public IPAddress? TargetAddress => Type switch
     {
+        CheckType.Probe => null,
         CheckType.Icmp => IPAddress.TryParse(Target, out IPAddress? address) ? address : null,
         CheckType.Tcp => CheckTargets.TryEndPoint(Target, null, out IPEndPoint? endPoint) ? endPoint.Address : null,
         CheckType.Dns => CheckTargets.TryEndPoint(Target, DnsPort, out IPEndPoint? endPoint) ? endPoint.Address : null,

@@ -48,6 +48,7 @@ internal sealed class CheckExecutor(TimeProvider time) : ICheckExecutor
         CheckType.Icmp => IcmpCheck.RunAsync(check, time, token),
         CheckType.Tcp => TcpCheck.RunAsync(check, time, token),
         CheckType.Http or CheckType.Https => HttpCheck.RunAsync(check, time, token),
+        CheckType.Probe => ProbeCheck.RunAsync(check, time, token),
         _ => DnsCheck.RunAsync(check, time, token),
     };
 

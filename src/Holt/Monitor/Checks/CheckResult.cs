@@ -36,6 +36,25 @@ internal sealed record IcmpFigures(int Sent, int Received, TimeSpan? Min, TimeSp
 }
 
 /// <summary>
+/// A probe run's figures: how it ended, the handshake's round trip, and the ping's through the session when it was
+/// asked for and answered.
+/// </summary>
+internal sealed record ProbeFigures(ProbeOutcome Outcome, TimeSpan? Handshake, TimeSpan? Ping)
+{
+    /// <summary>The outcome as status JSON and metrics name it: <c>handshake</c>, <c>no_answer</c>, <c>refused</c>, ...</summary>
+    public string OutcomeText => Outcome switch
+    {
+        ProbeOutcome.Handshake => "handshake",
+        ProbeOutcome.NoAnswer => "no_answer",
+        ProbeOutcome.Refused => "refused",
+        ProbeOutcome.Unreachable => "unreachable",
+        ProbeOutcome.CookieReply => "cookie_reply",
+        ProbeOutcome.BadResponse => "bad_response",
+        _ => "no_ping_reply",
+    };
+}
+
+/// <summary>
 /// One run of a check: whether it passed, why not in one line, how long it took, the figures of its type, and
 /// whether the peer its target sits behind was handshaking when it ended; so "the tunnel is fine but the service is
 /// down" reads differently from "the service is unreachable because the tunnel is down".
@@ -57,6 +76,9 @@ internal sealed record CheckResult
     public int? HttpStatus { get; init; }
 
     public IReadOnlyList<IPAddress>? Answers { get; init; }
+
+    /// <summary>A probe's outcome and round trips; null for the other types, and for a probe that could not start (a key file unread).</summary>
+    public ProbeFigures? Probe { get; init; }
 
     /// <summary>The [[peer]] the target sits behind, when known.</summary>
     public string? Peer { get; init; }
@@ -89,6 +111,11 @@ internal sealed record CheckResult
         {
             return $"{icmp.Received}/{icmp.Sent} replies, {Percent(icmp.LossPercent)} loss" +
                 (icmp.Min is TimeSpan min ? $", rtt {Milliseconds(min)}/{Milliseconds(icmp.Average!.Value)}/{Milliseconds(icmp.Max!.Value)} ms, jitter {Milliseconds(icmp.Jitter!.Value)} ms" : "");
+        }
+
+        if (Probe is { Handshake: TimeSpan handshake } probe)
+        {
+            return $"handshake in {Milliseconds(handshake)} ms" + (probe.Ping is TimeSpan ping ? $", ping through the session in {Milliseconds(ping)} ms" : "");
         }
 
         if (HttpStatus is int status)

@@ -29,6 +29,7 @@ internal static class CheckSection
         [CheckType.Http] = ["status", "body"],
         [CheckType.Https] = ["status", "body", "insecure"],
         [CheckType.Dns] = ["query", "record", "expect"],
+        [CheckType.Probe] = ProbeCheckToml.Keys,
     };
 
     /// <summary>Reads every [[monitor.check]] of <paramref name="monitor"/>, remembering each table for <see cref="Check"/>.</summary>
@@ -137,6 +138,9 @@ internal static class CheckSection
                 }
 
                 break;
+            case CheckType.Probe:
+                ProbeCheckToml.Write(text, check);
+                break;
         }
     }
 
@@ -157,7 +161,8 @@ internal static class CheckSection
             "http" => CheckType.Http,
             "https" => CheckType.Https,
             "dns" => CheckType.Dns,
-            _ => throw table.Error("type", $"check '{Printable.Of(name)}': unknown type '{Printable.Of(typeText)}' (icmp, tcp, http, https or dns)"),
+            "probe" => CheckType.Probe,
+            _ => throw table.Error("type", $"check '{Printable.Of(name)}': unknown type '{Printable.Of(typeText)}' (icmp, tcp, http, https, dns or probe)"),
         };
         foreach (string key in s_typeKeys.Where(p => p.Key != type).SelectMany(p => p.Value).Where(k => !s_typeKeys[type].Contains(k)).Distinct())
         {
@@ -200,6 +205,7 @@ internal static class CheckSection
             },
             CheckType.Http or CheckType.Https => ReadHttp(table, check),
             CheckType.Dns => ReadDns(table, check),
+            CheckType.Probe => ProbeCheckToml.Read(table, check),
             _ => check,
         };
     }
@@ -260,6 +266,7 @@ internal static class CheckSection
         CheckType.Icmp => AddressText.TryParse(target, out _) ? null : "an icmp check's target must be an IP address",
         CheckType.Tcp => CheckTargets.TryEndPoint(target, null, out _) ? null : "a tcp check's target must be ADDRESS:PORT, such as 10.8.0.2:22 or [fd00::2]:22",
         CheckType.Dns => CheckTargets.TryEndPoint(target, CheckConfig.DnsPort, out _) ? null : "a dns check's target must be the resolver's ADDRESS or ADDRESS:PORT, such as 10.8.0.1 or 10.8.0.1:53",
+        CheckType.Probe => ProbeInputs.ParseTarget(target, out string? problem) is null ? $"a probe check's target must be the WireGuard endpoint's HOST:PORT ({problem})" : null,
         _ => CheckTargets.UrlProblem(target, type),
     };
 }

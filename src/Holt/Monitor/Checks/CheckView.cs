@@ -48,6 +48,19 @@ internal sealed record CheckView
 
     public double? JitterMs { get; init; }
 
+    /// <summary>probe: how it ended (<see cref="ProbeFigures.OutcomeText"/>).</summary>
+    public string? ProbeOutcome { get; init; }
+
+    /// <summary>probe: the handshake's round trip.</summary>
+    public double? HandshakeMs { get; init; }
+
+    /// <summary>probe: the ping's round trip through the probe's session.</summary>
+    public double? PingMs { get; init; }
+
+    /// <summary>Whether the check probes a WireGuard endpoint from outside (what the probe_failing rule watches).</summary>
+    [JsonIgnore]
+    public bool IsProbe => Type == CheckSection.TypeText(CheckType.Probe);
+
     public static CheckView Of(CheckConfig check, CheckResult? result) => new()
     {
         Name = check.Name,
@@ -69,6 +82,9 @@ internal sealed record CheckView
         RttAvgMs = result?.Icmp?.Average?.TotalMilliseconds,
         RttMaxMs = result?.Icmp?.Max?.TotalMilliseconds,
         JitterMs = result?.Icmp?.Jitter?.TotalMilliseconds,
+        ProbeOutcome = result?.Probe?.OutcomeText,
+        HandshakeMs = result?.Probe?.Handshake?.TotalMilliseconds,
+        PingMs = result?.Probe?.Ping?.TotalMilliseconds,
     };
 
     /// <summary>"handshaking", "not handshaking", or "-" when unknown or no peer.</summary>

@@ -73,7 +73,7 @@ public sealed class CheckSectionTests
     }
 
     [Theory]
-    [InlineData("type = \"smtp\"\ntarget = \"10.8.0.2\"", "holt.toml:15: check 'x': unknown type 'smtp' (icmp, tcp, http, https or dns)")]
+    [InlineData("type = \"smtp\"\ntarget = \"10.8.0.2\"", "holt.toml:15: check 'x': unknown type 'smtp' (icmp, tcp, http, https, dns or probe)")]
     [InlineData("type = \"icmp\"", "holt.toml:14: [[monitor.check]] is missing 'target'")]
     [InlineData("type = \"icmp\"\ntarget = \"10.8.0.2\"\ninterval = \"5 minutes\"", "holt.toml:17: 'interval' must be a duration such as \"90s\", \"10m\", \"1h\", \"7d\" or \"2w\", not \"5 minutes\"")]
     [InlineData("type = \"icmp\"\ntarget = \"10.8.0.2\"\ninterval = \"1s\"", "holt.toml:17: check 'x': 'interval' must be from 2s to 1h, not \"1s\"")]

@@ -49,9 +49,9 @@ internal sealed class HostileServer : IDisposable
                     connection.Start();
                 }
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
             {
-                // Disposed.
+                // Disposed: a listener stopped before the thread's first accept says it is "not listening".
             }
         })
         {
