@@ -249,7 +249,10 @@ internal sealed partial class MonitorService(
         {
             InterfaceUp = device is not null,
             Peers = signals,
-            Checks = [.. checks.Where(c => c.Result is not null).Select(c => new CheckSignal(c.Check.Name, c.Result!.Ok, c.Result.Summary(), c.Result.Peer, c.Result.PeerHandshaking))],
+            Checks = [.. checks.Where(c => c.Result is not null && !c.Check.IsProbe)
+                .Select(c => new CheckSignal(c.Check.Name, c.Result!.Ok, c.Result.Summary(), c.Result.Peer, c.Result.PeerHandshaking))],
+            Probes = [.. checks.Where(c => c.Result is not null && c.Check.IsProbe)
+                .Select(c => new ProbeSignal(c.Check.Name, c.Check.Target, c.Result!.Ok, c.Result.Summary()))],
             Host = hostView,
             Gateway = _wiring.Gateway?.Invoke(),
         }, now);

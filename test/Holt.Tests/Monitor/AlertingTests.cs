@@ -285,6 +285,22 @@ public sealed class AlertingTests
     }
 
     [Fact]
+    public void FailingProbeOfAnotherGateway_FiresItsOwnRule()
+    {
+        Alerting alerting = NewAlerting();
+        var probe = new AlertInputs { InterfaceUp = true, Probes = [new ProbeSignal("office", "office.example.com:51820", false, "no answer from 198.51.100.9:51820 within 5000.0 ms")] };
+
+        DateTimeOffset now = Run(alerting, s_start, TimeSpan.FromMinutes(1.5), _ => probe);
+        Assert.Empty(_sent);
+        _ = Run(alerting, now, TimeSpan.FromMinutes(1), _ => probe);
+
+        AlertMessage message = Assert.Single(_sent);
+        Assert.Equal(("probe_failing:office", "HoltProbeFailing"), (message.Key, message.Labels["alertname"]));
+        Assert.Equal("probe office of office.example.com:51820 fails", message.Summary);
+        Assert.Equal("office.example.com:51820", message.Labels["target"]);
+    }
+
+    [Fact]
     public void HostFiguresAboveTheirThresholds_Fire()
     {
         Alerting alerting = NewAlerting();
