@@ -100,9 +100,9 @@ public sealed class AlertTests(ITestOutputHelper output)
                 "--config.file=" + Path.Combine(directory, "prometheus.yml"), "--storage.tsdb.path=" + Path.Combine(directory, "data"),
                 "--web.listen-address=" + PrometheusWeb, "--log.level=warn");
 
-            // The site dies; the flappy peer's path breaks every two seconds for two minutes; the laptop says nothing more.
+            // The site's path dies; the flappy peer's path breaks every two seconds for two minutes; the laptop says nothing more.
             var clock = Stopwatch.StartNew();
-            (await lab.WgQuickAsync(site, "down", siteConfig)).EnsureSuccess();
+            await site.Namespace.ExecAsync(Tools.Nft, "add table inet dead; add chain inet dead out { type filter hook output priority 0; }; add rule inet dead out meta l4proto udp drop");
             BackgroundProcess flapping = lab.StartProcess(flappy.Namespace, Tools.Sh, "-c",
                 $"for i in $(seq 30); do {Tools.Nft} 'add table inet flap; add chain inet flap out {{ type filter hook output priority 0; }}; add rule inet flap out meta l4proto udp drop'; " +
                 $"sleep 2; {Tools.Nft} delete table inet flap; sleep 2; done");
@@ -142,7 +142,7 @@ public sealed class AlertTests(ITestOutputHelper output)
             Assert.Contains("expected peer site is down", alerts, StringComparison.Ordinal);
 
             // The site comes back: one resolved notice, paired with the firing one, after clear_for.
-            (await lab.WgQuickAsync(site, "up", siteConfig)).EnsureSuccess();
+            await site.Namespace.ExecAsync(Tools.Nft, "delete", "table", "inet", "dead");
             await Traffic.WaitUntilReachableAsync(site, "10.8.0.1", "the gateway from the site, back");
             await Poll.UntilAsync(
                 () => Task.FromResult((notices = Read(hooks)).Any(n => n.Status == "resolved")),
