@@ -58,7 +58,8 @@ internal static partial class GatewayDaemon
         using var monitor = new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory()), alerts: alerts, history: history,
             knownHandshakes: () => KnownHandshakes(config.Gateway.Interface));
         host.Add(monitor, c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
-        using var metrics = new MetricsService(() => new MetricsSnapshot(StatusReader.Read(store, time.GetUtcNow(), host.Current ?? config), monitored.Current, runtime.Drops()));
+        var scraped = new ScrapeStatus(store, time, () => host.Current ?? config);
+        using var metrics = new MetricsService(() => new MetricsSnapshot(scraped.Read(), monitored.Current, runtime.Drops()));
         host.Add(metrics, c => MetricsSettings.Of(c ?? config));
         try
         {

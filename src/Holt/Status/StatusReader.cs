@@ -23,7 +23,11 @@ internal static class StatusReader
     /// The configuration the daemon runs with, to show instead of reading the file again (the metrics read the status
     /// every scrape, and 1,000 peers take a while to parse); null to read the file.
     /// </param>
-    public static HoltStatus Read(ConfigStore store, DateTimeOffset now, HoltConfig? loaded = null)
+    /// <param name="tables">
+    /// Whether to read the firewall's and the guard's nftables tables too (two <c>nft</c> runs); without them
+    /// <see cref="HoltStatus.Firewall"/> and <see cref="HoltStatus.Guard"/> are left out.
+    /// </param>
+    public static HoltStatus Read(ConfigStore store, DateTimeOffset now, HoltConfig? loaded = null, bool tables = true)
     {
         HoltConfig? config = loaded;
         string? problem = null;
@@ -53,8 +57,8 @@ internal static class StatusReader
         }
 
         interfaces.AddRange(Others(gatewayName, unread));
-        FirewallView? firewall = gatewayName is null ? null : Firewall(gatewayName, config, now, unread);
-        GuardView guard = Guard(unread);
+        FirewallView? firewall = gatewayName is null || !tables ? null : Firewall(gatewayName, config, now, unread);
+        GuardView? guard = tables ? Guard(unread) : null;
         return new HoltStatus
         {
             Config = store.Path,
