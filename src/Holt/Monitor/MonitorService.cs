@@ -250,7 +250,7 @@ internal sealed partial class MonitorService(
             InterfaceUp = device is not null,
             Peers = signals,
             Checks = [.. checks.Where(c => c.Result is not null && !c.Check.IsProbe)
-                .Select(c => new CheckSignal(c.Check.Name, c.Result!.Ok, c.Result.Summary(), c.Result.Peer, c.Result.PeerHandshaking))],
+                .Select(c => new CheckSignal(c.Check.Name, c.Result!.Ok, c.Result.Error ?? c.Result.Summary(), c.Result.Peer, c.Result.PeerHandshaking))],
             Probes = [.. checks.Where(c => c.Result is not null && c.Check.IsProbe)
                 .Select(c => new ProbeSignal(c.Check.Name, c.Check.Target, c.Result!.Ok, c.Result.Summary()))],
             Host = hostView,

@@ -84,7 +84,8 @@ public sealed class CheckTests(ITestOutputHelper output)
                 () => "the check's alert never fired:\n" + alerts);
             using (JsonDocument view = JsonDocument.Parse(alerts))
             {
-                JsonElement alert = Assert.Single(view.RootElement.GetProperty("active").EnumerateArray());
+                // Only the check's own alert concerns the service; a busy test machine may add a host_cpu one.
+                JsonElement alert = Assert.Single(view.RootElement.GetProperty("active").EnumerateArray(), a => a.GetProperty("rule").GetString() != "host_cpu");
                 Assert.Equal("check_failing:web", alert.GetProperty("key").GetString());
                 Assert.StartsWith("the tunnel to home is up (handshaking) but the check fails: ", alert.GetProperty("description").GetString(), StringComparison.Ordinal);
             }
