@@ -10,10 +10,10 @@ namespace Holt.Integration.Tests.Monitor;
 /// The monitor's alerts end to end, with real wireguard-go clients, a real webhook receiver and a real Prometheus,
 /// in one gateway's life: an expected peer with keepalive that dies raises exactly one "peer down" notice after its
 /// <c>for</c>, a kill -9 and restart of the daemon while it fires sends nothing again, and its return sends exactly
-/// one resolved notice; all the while an expected peer without keepalive that is merely idle, and a peer whose
-/// path flaps every two seconds for two minutes, raise nothing. Prometheus, scraping the same daemon, evaluates the
-/// classic rule on <c>time() - wireguard_latest_handshake_seconds</c>, which fires for the dead peer as it should,
-/// and for the idle one too, which is the noise Holt's own rule leaves out.
+/// one resolved notice; all the while an expected peer without keepalive that is merely idle (for ten minutes, past
+/// the end of its keys) and a peer whose path flaps every two seconds for two minutes raise nothing. Prometheus,
+/// scraping the same daemon, evaluates the classic rule on <c>time() - wireguard_latest_handshake_seconds</c>, which
+/// fires for the dead peer as it should, and for the idle one too, which is the noise Holt's own rule leaves out.
 /// </summary>
 public sealed class AlertTests(ITestOutputHelper output)
 {
@@ -77,6 +77,8 @@ public sealed class AlertTests(ITestOutputHelper output)
                 (await lab.WgQuickAsync(client, "up", config)).EnsureSuccess();
                 await Traffic.WaitUntilReachableAsync(client, "10.8.0.1", "the gateway from " + client.Interface);
             }
+
+            var laptopQuiet = Stopwatch.StartNew();
 
             await WaitForStatesAsync(gateway, new() { ["site"] = "up", ["laptop"] = "up", ["flappy"] = "up" }, TimeSpan.FromSeconds(15));
 
@@ -161,11 +163,30 @@ public sealed class AlertTests(ITestOutputHelper output)
             string naive = await PrometheusAlertsAsync(gateway);
             lab.Log($"after {clock.Elapsed.TotalSeconds:0} s, Prometheus' classic rule fires for: {naive}");
             using JsonDocument status = JsonDocument.Parse(await gateway.CheckAsync("monitor", "status", "--json"));
-            Dictionary<string, string> states = status.RootElement.GetProperty("peers").EnumerateArray()
-                .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("state").GetString()!);
+            Dictionary<string, string> states = await StatesAsync(gateway);
             Assert.Equal("idle", states["laptop"]);
             Assert.Equal("up", states["flappy"]);
             Assert.Empty(status.RootElement.GetProperty("alerts").EnumerateArray());
+
+            // The laptop stays silent for ten minutes, past the protocol's end of its keys (Reject-After-Time × 3,
+            // 540 s), and is idle all the while; when it speaks again it is up, and nothing was ever sent for it.
+            while (laptopQuiet.Elapsed < TimeSpan.FromMinutes(10))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(15));
+                Assert.Equal("idle", (await StatesAsync(gateway))["laptop"]);
+                Assert.Equal(2, Read(hooks).Count);
+            }
+
+            lab.Log($"the laptop was silent for {laptopQuiet.Elapsed.TotalSeconds:0} s; Prometheus' classic rule fires for: {await PrometheusAlertsAsync(gateway)}");
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway from the laptop, after ten minutes");
+            await WaitForStatesAsync(gateway, new() { ["laptop"] = "up" }, TimeSpan.FromSeconds(15));
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            Assert.Equal(["site firing", "site resolved"], Read(hooks).Select(n => $"{n.Peer} {n.Status}"));
+            using (JsonDocument after = JsonDocument.Parse(await gateway.CheckAsync("monitor", "status", "--json")))
+            {
+                Assert.Empty(after.RootElement.GetProperty("alerts").EnumerateArray());
+            }
+
             Assert.False(hook.HasExited, hook.Log());
             Assert.False(prometheus.HasExited, prometheus.Log());
         });
@@ -205,6 +226,13 @@ public sealed class AlertTests(ITestOutputHelper output)
             },
             timeout,
             () => "the peers never reached " + string.Join(", ", wanted) + ":\n" + seen);
+    }
+
+    private static async Task<Dictionary<string, string>> StatesAsync(Harness.Gateway gateway)
+    {
+        using JsonDocument status = JsonDocument.Parse(await gateway.CheckAsync("monitor", "status", "--json"));
+        return status.RootElement.GetProperty("peers").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("state").GetString()!);
     }
 
     /// <summary>The friendly names Prometheus' rule fires for now.</summary>
