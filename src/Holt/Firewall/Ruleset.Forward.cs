@@ -29,13 +29,13 @@ internal static partial class Ruleset
             text.Append($"\t\tiifname {wg} oifname {wg} ct status dnat accept comment \"exposed ports, from the VPN\"\n");
         }
 
-        text.Append($"\t\tiifname {wg} oifname {wg} counter drop comment \"client-to-client off\"\n");
+        text.Append($"\t\tiifname {wg} oifname {wg} counter drop comment \"{ClientToClientComment}\"\n");
         if (context.FirewallActive)
         {
             // Into the VPN from outside: only what an exposure forwarded, and replies to what peers started.
             text.Append($"\t\toifname {wg} ct state established,related accept\n");
             text.Append($"\t\toifname {wg} ct status dnat accept comment \"exposed ports\"\n");
-            text.Append($"\t\toifname {wg} counter drop comment \"nothing else reaches the peers from outside\"\n");
+            text.Append($"\t\toifname {wg} counter drop comment \"{FromOutsideComment}\"\n");
         }
 
         text.Append("\t}\n");
@@ -128,13 +128,13 @@ internal static partial class Ruleset
             if (anyone || sources4.Count > 0)
             {
                 string from = anyone ? "" : $"ip saddr {AddressSet(sources4)} ";
-                text.Append($"\t\t{prefix4}{from}{proto} dport {exposure.PublicPort} dnat ip to {peer.Address}:{exposure.ToPort} comment \"expose to {peer.Name}\"\n");
+                text.Append($"\t\t{prefix4}{from}{proto} dport {exposure.PublicPort} counter dnat ip to {peer.Address}:{exposure.ToPort} comment \"{ExposeComment}{peer.Name}\"\n");
             }
 
             if (peer.Address6 is IPAddress address6 && (anyone || sources6.Count > 0))
             {
                 string from = anyone ? "" : $"ip6 saddr {AddressSet(sources6)} ";
-                text.Append($"\t\t{prefix6}{from}{proto} dport {exposure.PublicPort} dnat ip6 to [{address6}]:{exposure.ToPort} comment \"expose to {peer.Name}\"\n");
+                text.Append($"\t\t{prefix6}{from}{proto} dport {exposure.PublicPort} counter dnat ip6 to [{address6}]:{exposure.ToPort} comment \"{ExposeComment}{peer.Name}\"\n");
             }
         }
     }

@@ -38,7 +38,7 @@ internal static partial class Ruleset
     private static void MonitorInput(StringBuilder text, GatewayConfig config)
     {
         string wg = Quote(config.Interface);
-        const string Comment = "comment \"a monitoring peer reaches only the gateway's VPN address\"";
+        const string Comment = $"comment \"{MonitorInputComment}\"";
         text.Append("\tchain monitor_input {\n");
         text.Append($"\t\ttype filter hook input priority {MonitorInputPriority}; policy accept;\n");
         text.Append($"\t\tiifname {wg} ip saddr @monitor_v4 ip daddr != {config.Address} counter drop {Comment}\n");
@@ -54,7 +54,7 @@ internal static partial class Ruleset
     /// </summary>
     private static void MonitorForward(StringBuilder text, string wg)
     {
-        const string Comment = "comment \"a monitoring peer reaches only the gateway\"";
+        const string Comment = $"comment \"{MonitorForwardComment}\"";
         text.Append($"\t\tiifname {wg} ip saddr @monitor_v4 counter drop {Comment}\n");
         text.Append($"\t\tiifname {wg} ip6 saddr @monitor_v6 counter drop {Comment}\n");
     }

@@ -153,7 +153,7 @@ internal static partial class Ruleset
             PublicRules(text, port);
         }
 
-        text.Append("\t\tcounter comment \"dropped by the policy\"\n");
+        text.Append($"\t\tcounter comment \"{PolicyComment}\"\n");
         text.Append("\t}\n");
     }
 
@@ -186,8 +186,8 @@ internal static partial class Ruleset
         string match = $"{proto} dport {port.Port}";
         if (port.CloudflareOnly)
         {
-            text.Append($"\t\t{match} ip saddr != @cloudflare_v4 drop comment \"Cloudflare only\"\n");
-            text.Append($"\t\t{match} ip6 saddr != @cloudflare_v6 drop comment \"Cloudflare only\"\n");
+            text.Append($"\t\t{match} ip saddr != @cloudflare_v4 counter drop comment \"{CloudflareComment}\"\n");
+            text.Append($"\t\t{match} ip6 saddr != @cloudflare_v6 counter drop comment \"{CloudflareComment}\"\n");
         }
 
         if (port.NewPerMinute is int rate)

@@ -1,4 +1,5 @@
 using System.Text;
+using Holt.Firewall;
 using Holt.Guard;
 using Holt.Monitor;
 using Holt.Status;
@@ -148,6 +149,41 @@ internal static class HoltFamilies
         writer.Family("holt_firewall_repairs_total", MetricType.Counter, "Times the daemon put the gateway's table back after something else removed or changed it");
         writer.Sample(firewall.Repairs.Count, interfaceLabel);
         Optional(writer, "holt_firewall_last_repair_timestamp_seconds", "UNIX time of the last repair of the gateway's table", firewall.Repairs.Last?.ToUnixTimeSeconds(), interfaceLabel);
+        if (firewall.Counters is not FirewallCounters counters)
+        {
+            return;
+        }
+
+        const string Reasons = "policy, rate_limit, concurrency_limit, cloudflare_only, client_to_client, not_forwarded, monitoring_peer";
+        writer.Family("holt_firewall_dropped_packets_total", MetricType.Counter, $"Packets the gateway's table dropped since it was loaded, by reason ({Reasons}) and public port");
+        foreach (DropCount drop in counters.Drops)
+        {
+            DropSample(writer, drop.Packets, interfaceLabel, drop);
+        }
+
+        writer.Family("holt_firewall_dropped_bytes_total", MetricType.Counter, "Bytes of the packets in holt_firewall_dropped_packets_total");
+        foreach (DropCount drop in counters.Drops)
+        {
+            DropSample(writer, drop.Bytes, interfaceLabel, drop);
+        }
+
+        writer.Family("holt_exposure_connections_total", MetricType.Counter, "Connections (UDP flows) an exposure forwarded to its peer since the table was loaded, by public port and peer");
+        foreach (ExposureCount exposure in counters.Exposures)
+        {
+            writer.Sample(exposure.Connections, interfaceLabel, new("port", exposure.Port), new("peer", exposure.Peer));
+        }
+    }
+
+    private static void DropSample(ExpositionWriter writer, ulong value, Label interfaceLabel, DropCount drop)
+    {
+        if (drop.Port is string port)
+        {
+            writer.Sample(value, interfaceLabel, new("reason", drop.Reason), new("port", port));
+        }
+        else
+        {
+            writer.Sample(value, interfaceLabel, new("reason", drop.Reason));
+        }
     }
 
     private static void Guard(ExpositionWriter writer, GuardView guard)

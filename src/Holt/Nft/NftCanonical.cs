@@ -32,7 +32,7 @@ internal static class NftCanonical
             return null;
         }
 
-        if (root?["nftables"] is not JsonArray items)
+        if (root is not JsonObject listing || listing["nftables"] is not JsonArray items)
         {
             return null;
         }

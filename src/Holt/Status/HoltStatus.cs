@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Guard;
 using Holt.Nft;
@@ -86,6 +87,9 @@ internal sealed record FirewallView
     public PendingView? Pending { get; init; }
 
     public required Repairs Repairs { get; init; }
+
+    /// <summary>What the table counted since it was loaded (none while it is not there); null when nftables could not be read.</summary>
+    public FirewallCounters? Counters { get; init; }
 }
 
 /// <summary>An apply that awaits <c>holt firewall confirm</c>.</summary>

@@ -75,7 +75,8 @@ internal static class StatusReader
     {
         // nft lists nothing to a process that may not read nftables, just as when the table is not there.
         bool readable = Capabilities.HasNetAdmin();
-        string? loaded = readable ? FirewallTable.Loaded(name) : null;
+        string? listing = readable ? NftTables.ListJson(Ruleset.TableName(name)) : null;
+        string? loaded = listing is null ? null : NftCanonical.Digest(listing);
         if (!readable)
         {
             unread.Add($"cannot read table inet {Ruleset.TableName(name)}: {Capabilities.NetAdminMissing}");
@@ -104,6 +105,7 @@ internal static class StatusReader
             Exposures = config?.Exposures.Count ?? 0,
             Pending = pending,
             Repairs = RepairLog.Read(FirewallRuntime.RepairsPath(name)),
+            Counters = readable ? (listing is null ? FirewallCounters.None : FirewallCounters.Read(listing)) : null,
         };
     }
 

@@ -70,6 +70,18 @@ public sealed class FirewallTests(ITestOutputHelper output)
             Assert.NotEqual(0, closed.ExitCode);
             Assert.Equal("silent\n", await ProbeUdpAsync(internet.Namespace, gateway.Host.UnderlayV4, gateway.Host.ListenPort));
 
+            // /metrics, through the tunnel, counts the forwarded connection and what the policy dropped.
+            string metrics = "";
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    metrics = (await laptop.Namespace.TryExecAsync(Tools.Curl, "-sf", "--max-time", "5", "http://10.8.0.1:9586/metrics")).Output;
+                    return Counted(metrics, $"holt_exposure_connections_total{{interface=\"{gateway.Interface}\",port=\"tcp/8080\",peer=\"home\"}} ")
+                        && Counted(metrics, $"holt_firewall_dropped_packets_total{{interface=\"{gateway.Interface}\",reason=\"policy\"}} ");
+                },
+                TimeSpan.FromSeconds(30),
+                () => "/metrics never counted the exposure's connection and the policy's drops:\n" + string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith("holt_firewall", StringComparison.Ordinal) || l.StartsWith("holt_exposure", StringComparison.Ordinal))));
+
             // --snat is for a peer that cannot route replies back: the laptop's plain config has no return path,
             // and its server sees the gateway's VPN address instead of the client's.
             BackgroundProcess laptopWeb = await StartWebServerAsync(lab, laptop.Namespace, 8082);
@@ -86,6 +98,11 @@ public sealed class FirewallTests(ITestOutputHelper output)
             // Through the tunnel SSH works.
             Assert.Equal("vpn\n", (await sshd.RunAsync(laptop.Namespace, "10.8.0.1", "echo vpn")).EnsureSuccess().Output);
         });
+
+    /// <summary>Whether the exposition has the sample that starts with <paramref name="series"/>, above zero.</summary>
+    private static bool Counted(string exposition, string series) =>
+        exposition.Split('\n').Any(line => line.StartsWith(series, StringComparison.Ordinal)
+            && double.TryParse(line.AsSpan(series.Length), System.Globalization.CultureInfo.InvariantCulture, out double value) && value > 0);
 
     [RootFact]
     public Task PublicPortLimits_DropTheSixthNewConnectionInAMinute_AndTheThirdOpenAtOnce_PerSource() =>
@@ -146,6 +163,18 @@ public sealed class FirewallTests(ITestOutputHelper output)
                 """));
             Assert.Equal("open\nopen\nrefused\n", opened);
             Assert.False(holder.HasExited, holder.Log());
+
+            // /metrics (read on the gateway itself) counts each limit's drops under its port.
+            string metrics = "";
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    metrics = (await gateway.Host.Namespace.TryExecAsync(Tools.Curl, "-sf", "--max-time", "5", "http://10.8.0.1:9586/metrics")).Output;
+                    return Counted(metrics, $"holt_firewall_dropped_packets_total{{interface=\"{gateway.Interface}\",reason=\"rate_limit\",port=\"tcp/8081\"}} ")
+                        && Counted(metrics, $"holt_firewall_dropped_packets_total{{interface=\"{gateway.Interface}\",reason=\"concurrency_limit\",port=\"tcp/8083\"}} ");
+                },
+                TimeSpan.FromSeconds(30),
+                () => "/metrics never counted the limits' drops:\n" + string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith("holt_firewall", StringComparison.Ordinal))));
         });
 
     [RootFact]

@@ -91,7 +91,7 @@ public sealed class ExposeOperationsTests(NetNsFixture fixture, ITestOutputHelpe
 
             Assert.True(applied);
             Assert.NotNull(loaded);
-            Assert.Contains("dport 8080 dnat ip to 10.8.0.2:80", loaded, StringComparison.Ordinal);
+            Assert.Matches(@"dport 8080 counter packets \d+ bytes \d+ dnat ip to 10\.8\.0\.2:80", loaded);
             Assert.Contains("policy drop", loaded, StringComparison.Ordinal);
             Assert.True(removedApplied);
             Assert.NotNull(afterRemove);

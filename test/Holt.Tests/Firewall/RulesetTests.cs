@@ -126,8 +126,8 @@ public sealed class RulesetTests
 
         Assert.Equal(
             [
-                "tcp dport 443 ip saddr != @cloudflare_v4 drop comment \"Cloudflare only\"",
-                "tcp dport 443 ip6 saddr != @cloudflare_v6 drop comment \"Cloudflare only\"",
+                "tcp dport 443 ip saddr != @cloudflare_v4 counter drop comment \"Cloudflare only\"",
+                "tcp dport 443 ip6 saddr != @cloudflare_v6 counter drop comment \"Cloudflare only\"",
                 "tcp dport 443 accept",
             ],
             input.Where(line => line.StartsWith("tcp dport 443 ", StringComparison.Ordinal)));
@@ -317,12 +317,12 @@ public sealed class RulesetTests
         Assert.Equal(
             [
                 "type nat hook prerouting priority dstnat; policy accept;",
-                "fib daddr type local meta nfproto ipv4 tcp dport 8080 dnat ip to 10.8.0.2:80 comment \"expose to home\"",
-                "fib daddr type local meta nfproto ipv6 tcp dport 8080 dnat ip6 to [fd42::2]:80 comment \"expose to home\"",
-                "fib daddr type local meta nfproto ipv4 ip saddr 203.0.113.0/24 tcp dport 9000 dnat ip to 10.8.0.2:9000 comment \"expose to home\"",
-                "fib daddr type local meta nfproto ipv6 ip6 saddr 2001:db8:2::/48 tcp dport 9000 dnat ip6 to [fd42::2]:9000 comment \"expose to home\"",
-                "fib daddr type local meta nfproto ipv4 ip saddr 203.0.113.7/32 tcp dport 9001 dnat ip to 10.8.0.4:22 comment \"expose to phone\"",
-                "fib daddr type local meta nfproto ipv4 udp dport 27015 dnat ip to 10.8.0.3:27015 comment \"expose to laptop\"",
+                "fib daddr type local meta nfproto ipv4 tcp dport 8080 counter dnat ip to 10.8.0.2:80 comment \"expose to home\"",
+                "fib daddr type local meta nfproto ipv6 tcp dport 8080 counter dnat ip6 to [fd42::2]:80 comment \"expose to home\"",
+                "fib daddr type local meta nfproto ipv4 ip saddr 203.0.113.0/24 tcp dport 9000 counter dnat ip to 10.8.0.2:9000 comment \"expose to home\"",
+                "fib daddr type local meta nfproto ipv6 ip6 saddr 2001:db8:2::/48 tcp dport 9000 counter dnat ip6 to [fd42::2]:9000 comment \"expose to home\"",
+                "fib daddr type local meta nfproto ipv4 ip saddr 203.0.113.7/32 tcp dport 9001 counter dnat ip to 10.8.0.4:22 comment \"expose to phone\"",
+                "fib daddr type local meta nfproto ipv4 udp dport 27015 counter dnat ip to 10.8.0.3:27015 comment \"expose to laptop\"",
             ],
             prerouting);
     }
@@ -336,12 +336,12 @@ public sealed class RulesetTests
         Assert.Equal(
             [
                 "type nat hook output priority -100; policy accept;",
-                "fib daddr type local ip daddr != 127.0.0.0/8 tcp dport 8080 dnat ip to 10.8.0.2:80 comment \"expose to home\"",
-                "fib daddr type local ip6 daddr != ::1 tcp dport 8080 dnat ip6 to [fd42::2]:80 comment \"expose to home\"",
-                "fib daddr type local ip daddr != 127.0.0.0/8 ip saddr 203.0.113.0/24 tcp dport 9000 dnat ip to 10.8.0.2:9000 comment \"expose to home\"",
-                "fib daddr type local ip6 daddr != ::1 ip6 saddr 2001:db8:2::/48 tcp dport 9000 dnat ip6 to [fd42::2]:9000 comment \"expose to home\"",
-                "fib daddr type local ip daddr != 127.0.0.0/8 ip saddr 203.0.113.7/32 tcp dport 9001 dnat ip to 10.8.0.4:22 comment \"expose to phone\"",
-                "fib daddr type local ip daddr != 127.0.0.0/8 udp dport 27015 dnat ip to 10.8.0.3:27015 comment \"expose to laptop\"",
+                "fib daddr type local ip daddr != 127.0.0.0/8 tcp dport 8080 counter dnat ip to 10.8.0.2:80 comment \"expose to home\"",
+                "fib daddr type local ip6 daddr != ::1 tcp dport 8080 counter dnat ip6 to [fd42::2]:80 comment \"expose to home\"",
+                "fib daddr type local ip daddr != 127.0.0.0/8 ip saddr 203.0.113.0/24 tcp dport 9000 counter dnat ip to 10.8.0.2:9000 comment \"expose to home\"",
+                "fib daddr type local ip6 daddr != ::1 ip6 saddr 2001:db8:2::/48 tcp dport 9000 counter dnat ip6 to [fd42::2]:9000 comment \"expose to home\"",
+                "fib daddr type local ip daddr != 127.0.0.0/8 ip saddr 203.0.113.7/32 tcp dport 9001 counter dnat ip to 10.8.0.4:22 comment \"expose to phone\"",
+                "fib daddr type local ip daddr != 127.0.0.0/8 udp dport 27015 counter dnat ip to 10.8.0.3:27015 comment \"expose to laptop\"",
             ],
             output);
         Assert.DoesNotContain("chain output", Ruleset.Build(With(Plain), Active), StringComparison.Ordinal);
@@ -358,7 +358,7 @@ public sealed class RulesetTests
         List<string> prerouting = Chain(Ruleset.Build(config, Inactive), "prerouting");
 
         Assert.Equal(
-            ["fib daddr type local meta nfproto ipv4 ip saddr { 203.0.113.0/24, 198.51.100.0/24 } tcp dport 8080 dnat ip to 10.8.0.2:80 comment \"expose to home\""],
+            ["fib daddr type local meta nfproto ipv4 ip saddr { 203.0.113.0/24, 198.51.100.0/24 } tcp dport 8080 counter dnat ip to 10.8.0.2:80 comment \"expose to home\""],
             prerouting.Skip(1));
     }
 

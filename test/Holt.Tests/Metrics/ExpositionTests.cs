@@ -94,6 +94,11 @@ public sealed class ExpositionTests
         Assert.Contains("holt_firewall_pending_confirmation{interface=\"wg0\"} 0\n", text, StringComparison.Ordinal);
         Assert.Contains("holt_firewall_exposures{interface=\"wg0\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("holt_firewall_repairs_total{interface=\"wg0\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Equal(
+            ["holt_firewall_dropped_packets_total{interface=\"wg0\",reason=\"policy\"} 120", "holt_firewall_dropped_packets_total{interface=\"wg0\",reason=\"rate_limit\",port=\"tcp/443\"} 5"],
+            Lines(text, "holt_firewall_dropped_packets_total{"));
+        Assert.Contains("holt_firewall_dropped_bytes_total{interface=\"wg0\",reason=\"policy\"} 7200\n", text, StringComparison.Ordinal);
+        Assert.Contains("holt_exposure_connections_total{interface=\"wg0\",port=\"tcp/8080\",peer=\"home\"} 42\n", text, StringComparison.Ordinal);
         Assert.Contains("holt_engine_dropped_packets_total{interface=\"wg0\",reason=\"invalid_mac\"} 4\n", text, StringComparison.Ordinal);
         Assert.Contains("holt_engine_dropped_packets_total{interface=\"wg0\",reason=\"no_route\"} 0\n", text, StringComparison.Ordinal);
         Assert.Equal(Enum.GetValues<Holt.WireGuard.Device.DropReason>().Length, Lines(text, "holt_engine_dropped_packets_total{").Count);
@@ -106,7 +111,7 @@ public sealed class ExpositionTests
         HoltStatus status = MetricsModel.Status() with
         {
             Guard = MetricsModel.Status().Guard! with { Running = null, Banned = null },
-            Firewall = MetricsModel.Status().Firewall! with { Loaded = null, Intact = null },
+            Firewall = MetricsModel.Status().Firewall! with { Loaded = null, Intact = null, Counters = null },
         };
 
         string text = Exposition.Write(new MetricsSnapshot(status, Monitor: null, Drops: null), []);
@@ -115,6 +120,8 @@ public sealed class ExpositionTests
         Assert.DoesNotContain("holt_guard_banned_addresses", text, StringComparison.Ordinal);
         Assert.DoesNotContain("holt_firewall_loaded", text, StringComparison.Ordinal);
         Assert.DoesNotContain("holt_firewall_intact", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("holt_firewall_dropped", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("holt_exposure_connections", text, StringComparison.Ordinal);
         Assert.DoesNotContain("holt_peer_state", text, StringComparison.Ordinal);
         Assert.DoesNotContain("holt_engine_dropped", text, StringComparison.Ordinal);
         Assert.Contains("wireguard_sent_bytes_total{", text, StringComparison.Ordinal);

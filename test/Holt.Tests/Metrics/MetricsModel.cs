@@ -1,3 +1,4 @@
+using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Guard;
 using Holt.Metrics;
@@ -45,6 +46,9 @@ internal static class MetricsModel
             SshPorts = [22],
             Exposures = 1,
             Repairs = new Repairs { Count = 2, Last = Now.AddMinutes(-10), Reason = "table inet holt-wg0 was removed" },
+            Counters = new FirewallCounters(
+                [new DropCount("policy", null, 120, 7200), new DropCount("rate_limit", "tcp/443", 5, 300)],
+                [new ExposureCount("tcp/8080", "home", 42)]),
         },
         Guard = new GuardView
         {
