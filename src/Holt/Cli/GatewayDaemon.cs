@@ -9,6 +9,7 @@ using Holt.Monitor;
 using Holt.Monitor.Notify;
 using Holt.Nft;
 using Holt.Status;
+using Holt.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Holt.Cli;
@@ -47,6 +48,7 @@ internal static partial class GatewayDaemon
 
         using MonitorStore? history = MonitorStore.TryOpen(logger);
         using var host = new ServiceHost(store, logger, time);
+        bool runRecorded = RecordStart(history, config.Gateway.Interface, host.Health, logger);
         host.Add(new GatewayService(store, runtime.Control), c => (c ?? config).Gateway, critical: true);
         host.Add(new FirewallService(store), c => FirewallSettings.Of(c ?? config), critical: true);
         host.Add(new GuardDaemonService(), c => GuardSettings.Of(c ?? config));
@@ -56,10 +58,10 @@ internal static partial class GatewayDaemon
         InterfaceAlerts? kept = history is null ? null : new InterfaceAlerts(history, config.Gateway.Interface);
         var alerts = new AlertWiring(kept, kept as IOutbox ?? new MemoryOutbox(), () => Signals(config.Gateway.Interface), AlertWiring.ThisHost);
         using var monitor = new MonitorService(runtime.Control.TryGet, monitored, new HostSignals(StateStore.StateDirectory()), alerts: alerts, history: history,
-            knownHandshakes: () => KnownHandshakes(config.Gateway.Interface));
+            knownHandshakes: () => KnownHandshakes(config.Gateway.Interface), daemon: host.Health.View);
         host.Add(monitor, c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
         var scraped = new ScrapeStatus(store, time, () => host.Current ?? config);
-        using var metrics = new MetricsService(() => new MetricsSnapshot(scraped.Read(), monitored.Current, runtime.Drops()));
+        using var metrics = new MetricsService(() => new MetricsSnapshot(scraped.Read(), monitored.Current, runtime.Drops(), host.Health.View()));
         host.Add(metrics, c => MetricsSettings.Of(c ?? config));
         try
         {
@@ -72,9 +74,52 @@ internal static partial class GatewayDaemon
         finally
         {
             TearDown(store, runtime, host.Current ?? config, logger);
+            if (runRecorded)
+            {
+                RecordStop(history!, config.Gateway.Interface, host.Health.StartedAt, logger);
+            }
         }
 
         return 0;
+    }
+
+    /// <summary>Records this start in monitor.db and tells the daemon's health what the runs before it left.</summary>
+    private static bool RecordStart(MonitorStore? history, string interfaceName, DaemonHealth health, ILogger logger)
+    {
+        if (history is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            DaemonRuns runs = history.StartRun(interfaceName, health.StartedAt);
+            health.SetRuns(runs);
+            if (runs.AfterUncleanStop)
+            {
+                LogUncleanStart(logger);
+            }
+
+            return true;
+        }
+        catch (StoreException e)
+        {
+            LogRunsUnrecorded(logger, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>A clean stop, so the next start does not count as one after a crash.</summary>
+    private static void RecordStop(MonitorStore history, string interfaceName, DateTimeOffset startedAt, ILogger logger)
+    {
+        try
+        {
+            history.EndRun(interfaceName, startedAt);
+        }
+        catch (StoreException e)
+        {
+            LogRunsUnrecorded(logger, e.Message);
+        }
     }
 
     /// <summary>Each peer's latest handshake as the gateway's saved state has it (none when it cannot be read).</summary>
@@ -142,6 +187,12 @@ internal static partial class GatewayDaemon
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Problem}")]
     private static partial void LogExposedConfig(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the daemon's last run ended without stopping (a kill -9, a crash, a power cut)")]
+    private static partial void LogUncleanStart(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "monitor: the daemon's runs are not recorded: {Problem}")]
+    private static partial void LogRunsUnrecorded(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shutting down: {Reason}")]
     private static partial void LogStopping(ILogger logger, string reason);

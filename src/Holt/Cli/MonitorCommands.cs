@@ -37,6 +37,29 @@ internal static class MonitorCommands
             $"UDP receive-buffer errors {(host.UdpReceiveBufferErrors is long errors ? errors.ToString(CultureInfo.InvariantCulture) : "-")}";
     }
 
+    private static string LinkLine(string interfaceName, LinkView link)
+    {
+        static string Rate(double? rate) => rate is double r ? Format.Bytes((ulong)Math.Max(0, r)) + "/s" : "-";
+        string flaps = link.Flaps == 1 ? "1 flap" : $"{link.Flaps} flaps";
+        return $"interface {interfaceName}: {(link.Up ? "up" : "DOWN")}, {flaps} since the monitor started, " +
+            $"receiving {Rate(link.ReceiveRate)}, sending {Rate(link.SendRate)}";
+    }
+
+    private static string DaemonLines(DaemonView daemon, DateTimeOffset now)
+    {
+        var text = new System.Text.StringBuilder();
+        string runs = daemon.Runs is DaemonRuns r
+            ? $"; {r.Starts} starts, {r.UncleanStarts} after a run that never stopped{(r.AfterUncleanStop ? ", this one too" : "")}"
+            : "";
+        text.Append(CultureInfo.InvariantCulture, $"daemon: started {Format.Age(daemon.StartedAt, now)}{runs}\n");
+        text.Append(daemon.ConfigProblem is string problem
+            ? $"holt.toml: REFUSED {Format.Age(daemon.ConfigProblemSince, now)}, the last good configuration runs: {problem}\n"
+            : $"holt.toml: applied {Format.Age(daemon.ConfigAppliedAt, now)}; {daemon.ConfigRefused} edits refused since the start\n");
+        text.Append("services: ").AppendJoin(", ", daemon.Services.Select(s =>
+            (s.Running ? s.Name : s.Name + " FAILING") + (s.Restarts > 0 ? $" ({s.Restarts} restarts, last fault {Format.Age(s.LastFault, now)})" : ""))).Append('\n');
+        return text.ToString();
+    }
+
     private static Command Run()
     {
         var name = new Option<string>("--interface", "-i") { Description = "The WireGuard interface to watch: wireguard-go or Holt's engine (its control socket), or the kernel's (wg).", Required = true };
@@ -137,6 +160,16 @@ internal static class MonitorCommands
             if (status.Host is HostView host)
             {
                 Console.Out.Write(HostLine(host) + "\n");
+            }
+
+            if (status.Link is LinkView link)
+            {
+                Console.Out.Write(LinkLine(status.Interface, link) + "\n");
+            }
+
+            if (status.Daemon is DaemonView daemon)
+            {
+                Console.Out.Write(DaemonLines(daemon, now));
             }
 
             if (status.Checks.Count > 0)

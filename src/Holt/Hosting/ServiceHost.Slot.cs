@@ -7,6 +7,8 @@ internal sealed partial class ServiceHost
     /// <summary>A service in the host: whether it runs, and when it starts again after a fault.</summary>
     private abstract class Slot(string name, bool critical)
     {
+        // The fields State() reads: the monitor's thread asks while the host's thread changes them.
+        private readonly Lock _sync = new();
         private TimeSpan _delay = FirstRestartDelay;
         private DateTimeOffset _startedAt;
         private int _restarts;
@@ -24,19 +26,28 @@ internal sealed partial class ServiceHost
         public void Start(HoltConfig? config, ServiceContext context)
         {
             StartService(config, context);
-            Running = true;
-            _restarts += RestartAt is null ? 0 : 1;
-            RestartAt = null;
-            _startedAt = context.Time.GetUtcNow();
+            lock (_sync)
+            {
+                Running = true;
+                _restarts += RestartAt is null ? 0 : 1;
+                RestartAt = null;
+                _startedAt = context.Time.GetUtcNow();
+            }
         }
 
         public void Reload(HoltConfig? config) => ReloadService(config);
 
         public void Stop()
         {
-            if (Running)
+            bool running;
+            lock (_sync)
             {
+                running = Running;
                 Running = false;
+            }
+
+            if (running)
+            {
                 StopService();
             }
         }
@@ -58,13 +69,22 @@ internal sealed partial class ServiceHost
 
         public void Failed(DateTimeOffset now, TimeSpan delay)
         {
-            Running = false;
-            _lastFault = now;
-            _startedAt = now;
-            RestartAt = now + delay;
+            lock (_sync)
+            {
+                Running = false;
+                _lastFault = now;
+                _startedAt = now;
+                RestartAt = now + delay;
+            }
         }
 
-        public ServiceState State() => new(Name, Running, _restarts, _lastFault);
+        public ServiceState State()
+        {
+            lock (_sync)
+            {
+                return new(Name, Running, _restarts, _lastFault);
+            }
+        }
 
         protected abstract void StartService(HoltConfig? config, ServiceContext context);
 

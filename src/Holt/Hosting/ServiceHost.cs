@@ -46,7 +46,11 @@ internal sealed partial class ServiceHost : IDisposable
         _logger = logger;
         _time = time;
         _timer = time.CreateTimer(_ => Wake(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Health = new DaemonHealth(time.GetUtcNow(), () => States);
     }
+
+    /// <summary>The daemon's own signals: its start, the edits refused and applied, its services.</summary>
+    public DaemonHealth Health { get; }
 
     /// <summary>How often holt.toml is checked for a change (a stat; the file is read only when it changed).</summary>
     public TimeSpan WatchInterval { get; init; } = DefaultWatchInterval;
@@ -238,7 +242,9 @@ internal sealed partial class ServiceHost : IDisposable
         }
 
         _lastProblem = null;
-        if (_store.LastDigest == _appliedDigest)
+        bool applied = _store.LastDigest != _appliedDigest;
+        Health.Accepted(_time.GetUtcNow(), applied);
+        if (!applied)
         {
             return;
         }
@@ -260,6 +266,7 @@ internal sealed partial class ServiceHost : IDisposable
 
     private void Report(string problem)
     {
+        Health.Refused(problem, _time.GetUtcNow());
         if (problem != _lastProblem)
         {
             LogBadConfig(_logger, problem);

@@ -1,6 +1,7 @@
 using System.Text;
 using Holt.Firewall;
 using Holt.Guard;
+using Holt.Hosting;
 using Holt.Monitor;
 using Holt.Status;
 using Holt.Tunnel;
@@ -37,6 +38,16 @@ internal static class HoltFamilies
             {
                 Host(writer, host);
             }
+
+            if (monitor.Link is LinkView link)
+            {
+                DaemonFamilies.Link(writer, monitor.Interface, link);
+            }
+        }
+
+        if (snapshot.Daemon is DaemonView daemon)
+        {
+            DaemonFamilies.Daemon(writer, daemon);
         }
 
         string? gateway = snapshot.Status.Interfaces.FirstOrDefault(i => i.Role == "gateway")?.Name;

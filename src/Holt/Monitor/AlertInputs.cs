@@ -1,3 +1,5 @@
+using Holt.Hosting;
+
 namespace Holt.Monitor;
 
 /// <summary>One peer as the alert rules see it after a round.</summary>
@@ -33,6 +35,9 @@ internal sealed record AlertInputs
     public HostView? Host { get; init; }
 
     public GatewaySignals? Gateway { get; init; }
+
+    /// <summary>The daemon the monitor runs in, or null for <c>holt monitor run</c>.</summary>
+    public DaemonView? Daemon { get; init; }
 }
 
 /// <summary>An alert that is not inactive, as <c>holt monitor status</c> and <c>holt monitor alerts</c> show it.</summary>

@@ -66,6 +66,18 @@ internal sealed record AlertRules
     /// <summary>Something else removed or changed Holt's nftables tables and the firewall put them back.</summary>
     public AlertRule FirewallRepaired { get; init; } = new(true, TimeSpan.Zero, TimeSpan.FromMinutes(10));
 
+    /// <summary>
+    /// holt.toml as it is on disk was refused (a broken edit) for this long: the daemon runs the last good
+    /// configuration, so what the file says is not what runs. The <c>for</c> lets an editor finish saving.
+    /// </summary>
+    public AlertRule ConfigRefused { get; init; } = new(true, TimeSpan.FromMinutes(1), TimeSpan.Zero);
+
+    /// <summary>The daemon started after a run that never stopped (a kill -9, a crash, a power cut).</summary>
+    public AlertRule DaemonRestarted { get; init; } = new(true, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+
+    /// <summary>One of the daemon's services (the firewall, the guard, the metrics) failed and is not running again yet.</summary>
+    public AlertRule ServiceFailing { get; init; } = new(true, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2));
+
     /// <summary>How far back the endpoint rule counts changes.</summary>
     public static readonly TimeSpan EndpointWindow = TimeSpan.FromMinutes(10);
 
@@ -84,6 +96,9 @@ internal sealed record AlertRules
         ("host_disk", HostDisk),
         ("guard_ban_rate", GuardBanRate),
         ("firewall_repaired", FirewallRepaired),
+        ("config_refused", ConfigRefused),
+        ("daemon_restarted", DaemonRestarted),
+        ("service_failing", ServiceFailing),
     ];
 
     /// <summary>The rules as they stand after <c>[monitor.alert]</c>; absent rules and keys keep their defaults.</summary>
@@ -203,6 +218,9 @@ internal sealed record AlertRules
         "host_disk" => this with { HostDisk = rule },
         "guard_ban_rate" => this with { GuardBanRate = rule },
         "firewall_repaired" => this with { FirewallRepaired = rule },
+        "config_refused" => this with { ConfigRefused = rule },
+        "daemon_restarted" => this with { DaemonRestarted = rule },
+        "service_failing" => this with { ServiceFailing = rule },
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a built-in rule"),
     };
 }

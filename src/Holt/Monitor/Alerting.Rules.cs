@@ -72,6 +72,7 @@ internal sealed partial class Alerting
 
         HostConditions(conditions, inputs.Host, rules);
         GatewayConditions(conditions, inputs.Gateway, rules, now);
+        DaemonConditions(conditions, inputs.Daemon, rules);
         return conditions;
     }
 

@@ -56,6 +56,13 @@ internal sealed class HostSignals(string stateDirectory, string proc = "/proc")
         };
     }
 
+    /// <summary>
+    /// What the interface <paramref name="name"/> received and sent, in bytes, from /proc/net/dev (the counters of
+    /// this network namespace's interface: the TUN's for Holt and wireguard-go, the device's for the kernel module),
+    /// or null when it is not there.
+    /// </summary>
+    public (ulong Received, ulong Sent)? InterfaceBytes(string name) => ParseInterfaceBytes(Read("net/dev"), name);
+
     private double? Cpu()
     {
         if (ParseCpu(Read("stat")) is not (ulong busy, ulong total))
@@ -175,6 +182,31 @@ internal sealed class HostSignals(string stateDirectory, string proc = "/proc")
             double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double fifteen)
             ? (one, five, fifteen)
             : (null, null, null);
+    }
+
+    /// <summary>
+    /// The received and sent bytes of <paramref name="name"/>'s line of /proc/net/dev: "NAME: " then eight receive
+    /// fields, bytes first, and eight send fields, bytes first. Interface names never hold ':'.
+    /// </summary>
+    internal static (ulong Received, ulong Sent)? ParseInterfaceBytes(string? dev, string name)
+    {
+        foreach (string line in dev?.Split('\n') ?? [])
+        {
+            int colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0 || !line.AsSpan(0, colon).Trim().SequenceEqual(name))
+            {
+                continue;
+            }
+
+            string[] fields = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return fields.Length >= 9
+                && ulong.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out ulong received)
+                && ulong.TryParse(fields[8], NumberStyles.None, CultureInfo.InvariantCulture, out ulong sent)
+                ? (received, sent)
+                : null;
+        }
+
+        return null;
     }
 
     /// <summary>RcvbufErrors of the "Udp:" lines of /proc/net/snmp: one line names the fields, the next has the values.</summary>

@@ -56,7 +56,7 @@ internal sealed record MonitorSettings(string Interface, IReadOnlyList<PeerConfi
 /// </summary>
 internal sealed partial class MonitorService(
     Func<DeviceStatus?> sample, IStatusBoard? board = null, HostSignals? host = null, ICheckExecutor? checkExecutor = null, AlertWiring? alerts = null,
-    MonitorStore? history = null, Func<IReadOnlyDictionary<string, DateTimeOffset>>? knownHandshakes = null)
+    MonitorStore? history = null, Func<IReadOnlyDictionary<string, DateTimeOffset>>? knownHandshakes = null, Func<DaemonView?>? daemon = null)
     : IDaemonService<MonitorSettings>, IDisposable
 {
     private readonly IStatusBoard _board = board ?? new StatusFile();
@@ -73,6 +73,7 @@ internal sealed partial class MonitorService(
     private ServiceContext? _context;
     private ITimer? _timer;
     private RepeatFilter? _repeats;
+    private readonly LinkWatch _link = new();
 
     public string Name => "monitor";
 
@@ -244,6 +245,8 @@ internal sealed partial class MonitorService(
 
         RecordHistory(settings.Interface, now, rounds);
         HostView? hostView = host?.Sample();
+        LinkView link = _link.Observe(device is not null, host?.InterfaceBytes(settings.Interface), now);
+        DaemonView? daemonView = daemon?.Invoke();
         IReadOnlyList<(CheckConfig Check, CheckResult? Result)> checks = _checks?.Latest() ?? [];
         IReadOnlyList<ActiveAlert> active = _alerting!.Evaluate(new AlertInputs
         {
@@ -255,6 +258,7 @@ internal sealed partial class MonitorService(
                 .Select(c => new ProbeSignal(c.Check.Name, c.Check.Target, c.Result!.Ok, c.Result.Summary()))],
             Host = hostView,
             Gateway = _wiring.Gateway?.Invoke(),
+            Daemon = daemonView,
         }, now);
         _notify?.Refresh(_alerting.Firing);
 
@@ -266,6 +270,8 @@ internal sealed partial class MonitorService(
             Peers = [.. peers.Select(p => downPhases.TryGetValue("peer_down:" + p.PublicKey, out string? phase) ? p with { Alert = phase } : p)],
             Checks = [.. checks.Select(c => CheckView.Of(c.Check, c.Result))],
             Alerts = active,
+            Link = link,
+            Daemon = daemonView,
         };
         try
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Holt.Gateway;
+using Holt.Hosting;
 using Holt.Monitor.Checks;
 using Holt.Storage;
 
@@ -36,6 +37,15 @@ internal sealed record MonitoredPeer
     public long SessionsStarted { get; init; }
 }
 
+/// <summary>The watched interface as the monitor last saw it.</summary>
+/// <param name="Up">Whether it answered the last sample.</param>
+/// <param name="Flaps">Times it stopped answering after it had, since the monitor started.</param>
+/// <param name="ReceivedBytes">Its receive counter (the tunnel's inner traffic), or null when it could not be read.</param>
+/// <param name="SentBytes">Its send counter.</param>
+/// <param name="ReceiveRate">Bytes a second received over the last interval, or null on the first look.</param>
+/// <param name="SendRate">Bytes a second sent over the last interval.</param>
+internal sealed record LinkView(bool Up, long Flaps, ulong? ReceivedBytes, ulong? SentBytes, double? ReceiveRate, double? SendRate);
+
 /// <summary>
 /// What the running monitor last saw, written to <c>/run/holt/INTERFACE.monitor.json</c> after every round for
 /// <c>holt monitor status</c> (and, later, the dashboard and the metrics).
@@ -58,6 +68,12 @@ internal sealed record MonitorStatus
 
     /// <summary>Every alert that is not inactive (pending, firing, resolving), worst first.</summary>
     public IReadOnlyList<ActiveAlert> Alerts { get; init; } = [];
+
+    /// <summary>The interface itself: whether it answered, how often it went away, its traffic.</summary>
+    public LinkView? Link { get; init; }
+
+    /// <summary>The daemon the monitor runs in (none for <c>holt monitor run</c>).</summary>
+    public DaemonView? Daemon { get; init; }
 
     /// <summary>Expected peers that are up now.</summary>
     public int ExpectedUp => Peers.Count(p => p.Expected && p.State == "up");

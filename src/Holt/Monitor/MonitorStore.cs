@@ -18,7 +18,7 @@ internal sealed partial class MonitorStore : IDisposable
     public const string FileName = "monitor.db";
 
     /// <summary>The schema this Holt writes, kept in the file's <c>user_version</c>; a newer file is refused.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE alerts (
@@ -169,6 +169,12 @@ internal sealed partial class MonitorStore : IDisposable
         if (from == 0)
         {
             database.Execute(Schema);
+        }
+
+        // Version 2: the daemon's runs.
+        if (from < 2)
+        {
+            database.Execute(RunsSchema);
         }
     }
 

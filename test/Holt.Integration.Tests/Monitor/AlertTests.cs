@@ -54,6 +54,10 @@ public sealed class AlertTests(ITestOutputHelper output)
                 for = "20s"
                 clear_for = "20s"
 
+                # The kill -9 below is announced once, and resolved a minute later.
+                [monitor.alert.daemon_restarted]
+                clear_for = "1m"
+
                 # The test machine's own load is not what this test is about.
                 [monitor.alert.host_cpu]
                 enabled = false
@@ -142,10 +146,21 @@ public sealed class AlertTests(ITestOutputHelper output)
             (await gateway.UpAsync()).EnsureSuccess();
             await WaitForStatesAsync(gateway, new() { ["flappy"] = "up" }, TimeSpan.FromSeconds(30));
             await Task.Delay(TimeSpan.FromSeconds(30));
-            Assert.Single(Read(hooks));
+            Assert.Single(Read(hooks), n => n.Peer == "site");
             string alerts = await gateway.CheckAsync("monitor", "alerts");
             lab.Log("holt monitor alerts after the restart:\n" + alerts);
             Assert.Contains("expected peer site is down", alerts, StringComparison.Ordinal);
+
+            // The restart itself is known for what it was: the run before never stopped. One notice says so.
+            Assert.Single(Read(hooks), n => n.AlertName == "HoltDaemonRestarted" && n.Status == "firing");
+            Assert.DoesNotContain(Read(hooks), n => n.Peer is null && n.AlertName != "HoltDaemonRestarted");
+            using (JsonDocument restarted = JsonDocument.Parse(await gateway.CheckAsync("monitor", "status", "--json")))
+            {
+                JsonElement runs = restarted.RootElement.GetProperty("daemon").GetProperty("runs");
+                Assert.True(runs.GetProperty("after_unclean_stop").GetBoolean(), runs.ToString());
+                Assert.Equal(1, runs.GetProperty("unclean_starts").GetInt64());
+                Assert.True(restarted.RootElement.GetProperty("link").GetProperty("up").GetBoolean());
+            }
 
             // The site comes back: one resolved notice, paired with the firing one, after clear_for.
             await site.Namespace.ExecAsync(Tools.Nft, "delete", "table", "inet", "dead");
@@ -154,8 +169,12 @@ public sealed class AlertTests(ITestOutputHelper output)
                 () => Task.FromResult((notices = Read(hooks)).Any(n => n.Status == "resolved")),
                 TimeSpan.FromSeconds(90),
                 () => $"no resolved notice:\n{File.ReadAllText(hooks)}\n{Tail(gateway.LogPath)}");
+            await Poll.UntilAsync(
+                () => Task.FromResult(Read(hooks).Any(n => n.AlertName == "HoltDaemonRestarted" && n.Status == "resolved")),
+                TimeSpan.FromSeconds(90),
+                () => $"the restart's notice never resolved:\n{File.ReadAllText(hooks)}");
             await Task.Delay(TimeSpan.FromSeconds(5));
-            notices = Read(hooks);
+            notices = [.. Read(hooks).Where(n => n.Peer is not null)];
             Assert.Equal(["site firing", "site resolved"], notices.Select(n => $"{n.Peer} {n.Status}"));
             Assert.Equal(firing.StartsAt, notices[1].StartsAt);
 
@@ -174,14 +193,15 @@ public sealed class AlertTests(ITestOutputHelper output)
             {
                 await Task.Delay(TimeSpan.FromSeconds(15));
                 Assert.Equal("idle", (await StatesAsync(gateway))["laptop"]);
-                Assert.Equal(2, Read(hooks).Count);
+                Assert.Equal(2, Read(hooks).Count(n => n.Peer is not null));
             }
 
             lab.Log($"the laptop was silent for {laptopQuiet.Elapsed.TotalSeconds:0} s; Prometheus' classic rule fires for: {await PrometheusAlertsAsync(gateway)}");
             await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway from the laptop, after ten minutes");
             await WaitForStatesAsync(gateway, new() { ["laptop"] = "up" }, TimeSpan.FromSeconds(15));
             await Task.Delay(TimeSpan.FromSeconds(5));
-            Assert.Equal(["site firing", "site resolved"], Read(hooks).Select(n => $"{n.Peer} {n.Status}"));
+            Assert.Equal(["site firing", "site resolved"], Read(hooks).Where(n => n.Peer is not null).Select(n => $"{n.Peer} {n.Status}"));
+            Assert.Equal(["HoltDaemonRestarted firing", "HoltDaemonRestarted resolved"], Read(hooks).Where(n => n.Peer is null).Select(n => $"{n.AlertName} {n.Status}"));
             using (JsonDocument after = JsonDocument.Parse(await gateway.CheckAsync("monitor", "status", "--json")))
             {
                 Assert.Empty(after.RootElement.GetProperty("alerts").EnumerateArray());

@@ -66,8 +66,10 @@ public sealed class ServiceHostTests : IDisposable
         WaitFor(() => flaky.Starts == 1);
 
         // A fault: stopped at once, started again after one second, not before.
+        DateTimeOffset faultAt = _time.GetUtcNow();
         flaky.Context!.Fault(new InvalidOperationException("boom"));
-        WaitFor(() => flaky.Stops == 1);
+        WaitFor(() => host.Health.View().Services.Any(s => s.LastFault is not null));
+        Assert.Contains(host.Health.View().Services, s => s == new ServiceState("flaky", false, 0, faultAt));
         _time.Advance(TimeSpan.FromMilliseconds(999));
         Settle();
         Assert.Equal(1, flaky.Starts);
@@ -100,6 +102,7 @@ public sealed class ServiceHostTests : IDisposable
         Assert.Equal(1, steady.Starts);
         Assert.Equal(0, steady.Stops);
         Assert.Contains(host.States, s => s is { Name: "flaky", Running: true, Restarts: 4 });
+        Assert.Equal(host.States, host.Health.View().Services);
         Assert.Contains(_log.Lines, l => l.Contains("flaky failed: InvalidOperationException: boom; restarting it in 1 s", StringComparison.Ordinal));
         _stop.Cancel();
         Assert.True(running.Join(s_patience));
@@ -162,11 +165,24 @@ public sealed class ServiceHostTests : IDisposable
         Assert.Single(gateway.Reloads);
         Assert.Single(_log.Lines, l => l.Contains("'listen_port' must be a whole number; keeping the last good configuration", StringComparison.Ordinal));
 
+        // The daemon's health says so, from the first refusal on, and counts the one edit once.
+        DaemonView refused = host.Health.View();
+        Assert.Contains("'listen_port' must be a whole number", refused.ConfigProblem, StringComparison.Ordinal);
+        Assert.Equal(1, refused.ConfigRefused);
+        Assert.Equal(_time.GetUtcNow() - (2 * ServiceHost.DefaultWatchInterval), refused.ConfigProblemSince);
+        DateTimeOffset appliedBefore = refused.ConfigAppliedAt;
+
         // Fixed again: applied.
         Edit(text => text.Replace("listen_port = \"many\"", "listen_port = 52000", StringComparison.Ordinal));
         _time.Advance(ServiceHost.DefaultWatchInterval);
         WaitFor(() => gateway.Reloads.Contains("52000"));
         Assert.Equal(52000, host.Current!.Gateway.ListenPort);
+        DaemonView fixedAgain = host.Health.View();
+        Assert.Null(fixedAgain.ConfigProblem);
+        Assert.Null(fixedAgain.ConfigProblemSince);
+        Assert.Equal(1, fixedAgain.ConfigRefused);
+        Assert.Equal(_time.GetUtcNow(), fixedAgain.ConfigAppliedAt);
+        Assert.True(fixedAgain.ConfigAppliedAt > appliedBefore);
         _stop.Cancel();
         Assert.True(running.Join(s_patience));
     }

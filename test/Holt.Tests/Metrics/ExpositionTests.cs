@@ -1,4 +1,6 @@
+using Holt.Hosting;
 using Holt.Metrics;
+using Holt.Monitor;
 using Holt.Status;
 using Holt.Tests.Gateway;
 
@@ -103,6 +105,38 @@ public sealed class ExpositionTests
         Assert.Contains("holt_engine_dropped_packets_total{interface=\"wg0\",reason=\"no_route\"} 0\n", text, StringComparison.Ordinal);
         Assert.Equal(Enum.GetValues<Holt.WireGuard.Device.DropReason>().Length, Lines(text, "holt_engine_dropped_packets_total{").Count);
         Assert.Equal([$"holt_peer_dropped_packets_total{{interface=\"wg0\",peer=\"laptop\",public_key=\"{Laptop}\",reason=\"replay\"}} 1"], Lines(text, "holt_peer_dropped_packets_total{"));
+    }
+
+    [Fact]
+    public void TheDaemonsRunsConfigAndServices_AndTheInterfacesFlapsAndBytes_AreExposed()
+    {
+        var daemon = new DaemonView
+        {
+            StartedAt = MetricsModel.Now.AddHours(-1),
+            Runs = new DaemonRuns(5, 2, true, MetricsModel.Now.AddHours(-1)),
+            ConfigProblem = "/etc/holt/holt.toml:3: TOML syntax: oops",
+            ConfigProblemSince = MetricsModel.Now.AddMinutes(-2),
+            ConfigRefused = 3,
+            ConfigAppliedAt = MetricsModel.Now.AddMinutes(-30),
+            Services = [new ServiceState("gateway", true, 0, null), new ServiceState("guard", false, 4, MetricsModel.Now)],
+        };
+        MonitorStatus monitor = MetricsModel.Monitor() with { Link = new LinkView(true, 2, 123456, 654321, 10, 20) };
+
+        string text = Exposition.Write(MetricsModel.Snapshot() with { Monitor = monitor, Daemon = daemon }, []);
+
+        Assert.Contains($"holt_daemon_start_time_seconds {MetricsModel.Now.AddHours(-1).ToUnixTimeSeconds()}\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE holt_daemon_starts_total counter\nholt_daemon_starts_total 5\n", text, StringComparison.Ordinal);
+        Assert.Contains("holt_daemon_unclean_starts_total 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("holt_config_valid 0\n", text, StringComparison.Ordinal);
+        Assert.Contains("holt_config_refused_total 3\n", text, StringComparison.Ordinal);
+        Assert.Contains($"holt_config_last_applied_timestamp_seconds {MetricsModel.Now.AddMinutes(-30).ToUnixTimeSeconds()}\n", text, StringComparison.Ordinal);
+        Assert.Equal(["holt_service_up{service=\"gateway\"} 1", "holt_service_up{service=\"guard\"} 0"], Lines(text, "holt_service_up{"));
+        Assert.Contains("holt_service_restarts_total{service=\"guard\"} 4\n", text, StringComparison.Ordinal);
+        Assert.Contains("holt_interface_up{interface=\"wg0\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("holt_interface_flaps_total{interface=\"wg0\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("holt_interface_received_bytes_total{interface=\"wg0\"} 123456\n", text, StringComparison.Ordinal);
+        Assert.Contains("holt_interface_sent_bytes_total{interface=\"wg0\"} 654321\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("oops", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -78,7 +78,7 @@ public sealed class HostSignalsTests : IDisposable
     public void Parsers_TakeAnyText_WithoutThrowing()
     {
         var random = new Random(20261205);
-        string[] pieces = ["cpu ", "cpu0 ", "Udp: ", "MemTotal:", "MemAvailable:", "RcvbufErrors", "18446744073709551615 ", "-1 ", "1e9 ", "NaN ", " ", "\n", "\0", "kB", "9"];
+        string[] pieces = ["cpu:", "cpu ", "cpu0 ", "Udp: ", "MemTotal:", "MemAvailable:", "RcvbufErrors", "18446744073709551615 ", "-1 ", "1e9 ", "NaN ", " ", "\n", "\0", "kB", "9"];
         for (int i = 0; i < 5000; i++)
         {
             string text = string.Concat(Enumerable.Range(0, random.Next(0, 40)).Select(_ => pieces[random.Next(pieces.Length)]));
@@ -86,7 +86,28 @@ public sealed class HostSignalsTests : IDisposable
             _ = HostSignals.ParseMemoryUsed(text);
             _ = HostSignals.ParseLoad(text);
             _ = HostSignals.ParseUdpReceiveBufferErrors(text);
+            _ = HostSignals.ParseInterfaceBytes(text, "cpu");
         }
+    }
+
+    [Fact]
+    public void InterfaceBytes_AreTheFirstReceiveAndSendFields_OfTheInterfacesOwnLine()
+    {
+        Directory.CreateDirectory(Path.Combine(_proc, "net"));
+        Write("net/dev", """
+            Inter-|   Receive                                                |  Transmit
+             face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+                lo:     100       1    0    0    0     0          0         0      100       1    0    0    0     0       0          0
+            wg0x0: 5000 50 0 0 0 0 0 0 7000 70 0 0 0 0 0 0
+               wg0: 18446744073709551615      12    0    0    0     0          0         0     3456      34    0    0    0     0       0          0
+            """);
+        var signals = new HostSignals(_proc, _proc);
+
+        Assert.Equal((18446744073709551615UL, 3456UL), signals.InterfaceBytes("wg0"));
+        Assert.Equal((5000UL, 7000UL), signals.InterfaceBytes("wg0x0"));
+        Assert.Null(signals.InterfaceBytes("wg1"));
+        Assert.Null(HostSignals.ParseInterfaceBytes("wg0: 1 2 3\n", "wg0"));
+        Assert.Null(HostSignals.ParseInterfaceBytes("wg0: x 2 3 4 5 6 7 8 9\n", "wg0"));
     }
 
     private void Write(string name, string text) => File.WriteAllText(Path.Combine(_proc, name), text);

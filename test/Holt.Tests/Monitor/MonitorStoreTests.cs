@@ -1,4 +1,5 @@
 using Holt.Guard;
+using Holt.Hosting;
 using Holt.Monitor;
 using Holt.Storage;
 
@@ -107,6 +108,53 @@ public sealed class MonitorStoreTests : IDisposable
         using SqliteStatement version = database.Prepare("PRAGMA user_version");
         Assert.Equal(["wal"], mode.Query(row => row.Text(0)));
         Assert.Equal([(long)MonitorStore.SchemaVersion], version.Query(row => row.Int64(0)));
+    }
+
+    [Fact]
+    public void Runs_AStartAfterARunThatNeverStopped_IsUnclean_ACleanStopIsNot_AndEachInterfaceCountsItsOwn()
+    {
+        using (MonitorStore store = MonitorStore.Open(StorePath))
+        {
+            Assert.Equal(new DaemonRuns(1, 0, false, null), store.StartRun("wg0", s_start));
+            Assert.Equal(new DaemonRuns(1, 0, false, null), store.StartRun("wg1", s_start));
+        }
+
+        // wg0's first run was never ended (a kill -9); its second ends cleanly, and the third start is clean.
+        DateTimeOffset second = s_start.AddMinutes(5);
+        using (MonitorStore store = MonitorStore.Open(StorePath))
+        {
+            Assert.Equal(new DaemonRuns(2, 1, true, second), store.StartRun("wg0", second));
+            store.EndRun("wg0", second);
+        }
+
+        using (MonitorStore store = MonitorStore.Open(StorePath))
+        {
+            Assert.Equal(new DaemonRuns(3, 1, false, second), store.StartRun("wg0", s_start.AddMinutes(9)));
+
+            // Ending a run that is not the current one (a second daemon's stop) leaves the current one open.
+            store.EndRun("wg0", second);
+            Assert.Equal(new DaemonRuns(4, 2, true, s_start.AddMinutes(12)), store.StartRun("wg0", s_start.AddMinutes(12)));
+            store.EndRun("wg1", s_start);
+            Assert.Equal(new DaemonRuns(2, 0, false, null), store.StartRun("wg1", s_start.AddMinutes(12)));
+        }
+    }
+
+    [Fact]
+    public void Open_AFileOfSchemaVersion1_GetsTheRunsTable_AndKeepsItsAlerts()
+    {
+        using (MonitorStore store = MonitorStore.Open(StorePath))
+        {
+            store.Save(new AlertRecord("peer_down:KEY", "peer_down", AlertPhase.Firing, s_start, s_start, null));
+        }
+
+        using (SqliteDatabase database = SqliteDatabase.Open(StorePath, TimeSpan.Zero))
+        {
+            database.Execute("DROP TABLE runs; PRAGMA user_version = 1");
+        }
+
+        using MonitorStore reopened = MonitorStore.Open(StorePath);
+        Assert.Equal(new DaemonRuns(1, 0, false, null), reopened.StartRun("wg0", s_start));
+        Assert.Equal("peer_down:KEY", Assert.Single(reopened.Load()).Key);
     }
 
     [Fact]
