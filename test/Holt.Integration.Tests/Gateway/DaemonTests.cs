@@ -40,6 +40,14 @@ public sealed class DaemonTests(ITestOutputHelper output)
             Assert.True(counts.Success && int.Parse(counts.Groups[1].Value) >= 99, pings.Log());
             Assert.True(gateway.DaemonRunning);
             Assert.Contains("sshd", await gateway.CheckAsync("guard", "status"), StringComparison.Ordinal);
+
+            // The restart shows in /metrics and in the monitor's status.
+            Assert.Contains("holt_service_restarts_total{service=\"guard\"} 1\n", await gateway.ScrapeAsync(), StringComparison.Ordinal);
+            string shown = "";
+            await Poll.UntilAsync(
+                async () => (shown = await gateway.CheckAsync("monitor", "status")).Contains("guard (1 restarts", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(15),
+                () => "holt monitor status did not show the guard's restart:\n" + shown);
         });
 
     [RootFact]

@@ -243,6 +243,16 @@ public sealed class GatewayTests(ITestOutputHelper output)
                 () => "the daemon did not report the broken edit");
             Assert.Contains(dropKey, await gateway.Host.WgAsync("show", gateway.Interface, "peers"), StringComparison.Ordinal);
 
+            // The monitor and /metrics say that what runs is not what the file says, and why.
+            await Poll.UntilAsync(
+                async () => (await gateway.RunAsync("monitor", "status", "--json")).Output.Contains("unknown key 'listen_prot' in [gateway]", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(25),
+                () => "holt monitor status did not show the refused edit");
+            await Poll.UntilAsync(
+                async () => (await gateway.ScrapeAsync()).Contains("\nholt_config_valid 0\n", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(15),
+                () => "/metrics did not show holt_config_valid 0");
+
             // A valid hand edit (disable a peer) is applied by the daemon within its interval.
             string[] lines = good.Split('\n');
             int drop = Array.IndexOf(lines, "name = \"drop\"");
@@ -253,6 +263,9 @@ public sealed class GatewayTests(ITestOutputHelper output)
                 async () => !(await gateway.Host.WgAsync("show", gateway.Interface, "peers")).Contains(dropKey, StringComparison.Ordinal),
                 TimeSpan.FromSeconds(25),
                 () => "the daemon did not apply the hand edit");
+            string scrape = await gateway.ScrapeAsync();
+            Assert.Contains("\nholt_config_valid 1\n", scrape, StringComparison.Ordinal);
+            Assert.Contains("\nholt_config_refused_total 1\n", scrape, StringComparison.Ordinal);
             Assert.True(gateway.DaemonRunning);
         });
 

@@ -173,6 +173,10 @@ internal sealed class Gateway
 
     public async Task<string> CheckAsync(params string[] arguments) => (await RunAsync(arguments)).EnsureSuccess().Output;
 
+    /// <summary>The daemon's /metrics, read on the gateway itself at its VPN address (10.8.0.1:9586); "" when it does not answer.</summary>
+    public async Task<string> ScrapeAsync() =>
+        (await Host.Namespace.TryExecAsync(Tools.Curl, "-sf", "--max-time", "5", "http://10.8.0.1:9586/metrics")).Output;
+
     /// <summary><c>holt up</c>, whose daemon's log goes to <see cref="LogPath"/>.</summary>
     public async Task<CommandResult> UpAsync(params string[] arguments)
     {
