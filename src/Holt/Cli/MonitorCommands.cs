@@ -201,9 +201,23 @@ internal static class MonitorCommands
         }
 
         ConfigStore store = HoltFile.Resolve(configPath);
-        GatewayConfig gateway = store.Load().Gateway;
-        Privileges.RequireWhileRunning(gateway, "what its monitor saw is readable by root alone");
-        return MonitorStatus.Read(gateway.Interface)
-            ?? throw new CommandException($"the monitor of {gateway.Interface} is not running (holt up runs it, unless [monitor] has enabled = false)");
+        string name;
+        try
+        {
+            GatewayConfig gateway = store.Load().Gateway;
+            Privileges.RequireWhileRunning(gateway, "what its monitor saw is readable by root alone");
+            name = gateway.Interface;
+        }
+        catch (CommandException e) when (GatewayClaim.Running().FirstOrDefault(c => c.Config == store.Path) is GatewayClaim running)
+        {
+            // A broken hand edit: the running gateway (found by its claim) keeps its last good configuration, and
+            // its monitor's status is what shows that.
+            Privileges.Require();
+            Console.Error.WriteLine($"holt: {e.Message} (the running gateway keeps its last good configuration)");
+            name = running.Interface;
+        }
+
+        return MonitorStatus.Read(name)
+            ?? throw new CommandException($"the monitor of {name} is not running (holt up runs it, unless [monitor] has enabled = false)");
     }
 }

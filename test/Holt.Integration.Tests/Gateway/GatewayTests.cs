@@ -244,10 +244,23 @@ public sealed class GatewayTests(ITestOutputHelper output)
             Assert.Contains(dropKey, await gateway.Host.WgAsync("show", gateway.Interface, "peers"), StringComparison.Ordinal);
 
             // The monitor and /metrics say that what runs is not what the file says, and why.
+            string seen = "";
             await Poll.UntilAsync(
-                async () => (await gateway.RunAsync("monitor", "status", "--json")).Output.Contains("unknown key 'listen_prot' in [gateway]", StringComparison.Ordinal),
+                async () =>
+                {
+                    CommandResult shown = await gateway.RunAsync("monitor", "status", "--json");
+                    seen = shown.Output + shown.Error;
+                    if (!shown.Succeeded)
+                    {
+                        return false;
+                    }
+
+                    using JsonDocument status = JsonDocument.Parse(shown.Output);
+                    return status.RootElement.GetProperty("daemon").GetProperty("config_problem").GetString() is string problem
+                        && problem.EndsWith($":{line}: unknown key 'listen_prot' in [gateway]", StringComparison.Ordinal);
+                },
                 TimeSpan.FromSeconds(25),
-                () => "holt monitor status did not show the refused edit");
+                () => "holt monitor status did not show the refused edit:\n" + seen);
             await Poll.UntilAsync(
                 async () => (await gateway.ScrapeAsync()).Contains("\nholt_config_valid 0\n", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(15),
