@@ -56,7 +56,7 @@ internal static class MonitorCommands
             ? $"holt.toml: REFUSED {Format.Age(daemon.ConfigProblemSince, now)}, the last good configuration runs: {problem}\n"
             : $"holt.toml: applied {Format.Age(daemon.ConfigAppliedAt, now)}; {daemon.ConfigRefused} edits refused since the start\n");
         text.Append("services: ").AppendJoin(", ", daemon.Services.Select(s =>
-            (s.Running ? s.Name : s.Name + " FAILING") + (s.Restarts > 0 ? $" ({s.Restarts} restarts, last fault {Format.Age(s.LastFault, now)})" : ""))).Append('\n');
+            (s.Running ? s.Name : s.LastFault is null ? s.Name + " (starting)" : s.Name + " FAILING") + (s.Restarts > 0 ? $" ({s.Restarts} restarts, last fault {Format.Age(s.LastFault, now)})" : ""))).Append('\n');
         return text.ToString();
     }
 

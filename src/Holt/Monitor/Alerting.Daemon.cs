@@ -40,14 +40,16 @@ internal sealed partial class Alerting
                 [], restarted, null));
         }
 
+        // A service that has not started yet (the ones after the monitor, at the daemon's start) is not failing.
         foreach (ServiceState service in daemon.Services.Where(_ => rules.ServiceFailing.Enabled))
         {
+            bool failing = !service.Running && service.LastFault is not null;
             conditions.Add(new Condition("service_failing:" + service.Name, "service_failing", rules.ServiceFailing, AlertSeverity.Critical,
                 $"the daemon's {service.Name} service is failing",
-                service.Running
+                !failing
                     ? $"{service.Name} runs"
                     : string.Create(CultureInfo.InvariantCulture, $"{service.Name} failed at {service.LastFault:u} and is being started again ({service.Restarts} restarts so far); its reason is in the daemon's log"),
-                [new("service", service.Name)], !service.Running, null));
+                [new("service", service.Name)], failing, null));
         }
     }
 

@@ -42,7 +42,10 @@ public sealed class DaemonTests(ITestOutputHelper output)
             Assert.Contains("sshd", await gateway.CheckAsync("guard", "status"), StringComparison.Ordinal);
 
             // The restart shows in /metrics and in the monitor's status.
-            Assert.Contains("holt_service_restarts_total{service=\"guard\"} 1\n", await gateway.ScrapeAsync(), StringComparison.Ordinal);
+            await Poll.UntilAsync(
+                async () => (await gateway.ScrapeAsync()).Contains("holt_service_restarts_total{service=\"guard\"} 1\n", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(15),
+                () => "/metrics did not count the guard's restart");
             string shown = "";
             await Poll.UntilAsync(
                 async () => (shown = await gateway.CheckAsync("monitor", "status")).Contains("guard (1 restarts", StringComparison.Ordinal),

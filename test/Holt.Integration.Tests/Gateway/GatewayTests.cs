@@ -276,8 +276,12 @@ public sealed class GatewayTests(ITestOutputHelper output)
                 async () => !(await gateway.Host.WgAsync("show", gateway.Interface, "peers")).Contains(dropKey, StringComparison.Ordinal),
                 TimeSpan.FromSeconds(25),
                 () => "the daemon did not apply the hand edit");
-            string scrape = await gateway.ScrapeAsync();
-            Assert.Contains("\nholt_config_valid 1\n", scrape, StringComparison.Ordinal);
+            // /metrics too (a scrape may serve the text of one under a second old).
+            string scrape = "";
+            await Poll.UntilAsync(
+                async () => (scrape = await gateway.ScrapeAsync()).Contains("\nholt_config_valid 1\n", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(15),
+                () => "/metrics did not show holt_config_valid 1");
             Assert.Contains("\nholt_config_refused_total 1\n", scrape, StringComparison.Ordinal);
             Assert.True(gateway.DaemonRunning);
         });

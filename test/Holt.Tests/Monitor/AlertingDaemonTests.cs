@@ -77,13 +77,17 @@ public sealed class AlertingDaemonTests
     }
 
     [Fact]
-    public void AServiceDownForAMinute_FiresForThatService_AndResolvesWhenItRunsAgain()
+    public void AServiceDownForAMinute_FiresForThatService_AndResolvesWhenItRunsAgain_OneNotStartedYetNever()
     {
         Alerting alerting = NewAlerting();
         DaemonView failing = Daemon(services: [new("gateway", true, 0, null), new("guard", false, 3, s_start)]);
 
+        // A service that has not started yet is not failing.
+        DateTimeOffset now = Run(alerting, s_start, TimeSpan.FromMinutes(3), Daemon(services: [new("gateway", true, 0, null), new("metrics", false, 0, null)]));
+        Assert.Empty(_sent);
+
         // A restart after one second is nothing.
-        DateTimeOffset now = Run(alerting, s_start, TimeSpan.FromSeconds(5), failing);
+        now = Run(alerting, now, TimeSpan.FromSeconds(5), failing);
         now = Run(alerting, now, TimeSpan.FromMinutes(5), Daemon());
         Assert.Empty(_sent);
 
