@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Holt.Integration.Tests.Harness;
+using Harness = Holt.Integration.Tests.Harness;
 using Xunit.Abstractions;
 
-namespace Holt.Integration.Tests.Monitor;
+namespace Holt.Soak.Tests.Monitor;
 
 /// <summary>
 /// The monitor's alerts end to end, with real wireguard-go clients, a real webhook receiver and a real Prometheus,
