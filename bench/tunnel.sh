@@ -4,6 +4,11 @@
 #   sudo bench/tunnel.sh                       # every path, 10 s per iperf3 test
 #   sudo bench/tunnel.sh --only a,b --duration 5
 #   sudo HOLT=/tmp/holt/holt bench/tunnel.sh --only c,d
+#   sudo bench/tunnel.sh --same-session        # the tunnels in this script's session, as before issue #14
+#
+# Every tunnel process runs in a session of its own (setsid), as a daemonized `holt tunnel`, `holt up` or a
+# systemd service runs: with the scheduler's autogroups (on in Debian's kernels) a session gets a fair share of the
+# CPU, not what it can take from iperf3 beside it. --same-session keeps them in the script's session instead.
 #
 # Paths, each in a fresh pair of network namespaces joined by one veth pair:
 #   (a) raw veth, no tunnel            (b) wireguard-go <-> wireguard-go
@@ -21,7 +26,7 @@ set -uo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: bench/tunnel.sh [--duration N] [--only a,b,c,d] [--markdown]
+Usage: bench/tunnel.sh [--duration N] [--only a,b,c,d] [--same-session] [--markdown]
 
 Measures iperf3 TCP (1 and 4 streams), iperf3 UDP at full rate and ping RTT through:
   (a) a raw veth pair   (b) wireguard-go <-> wireguard-go
@@ -30,6 +35,8 @@ plus CPU seconds and peak RSS of every tunnel process, then prints one table.
 
   --duration N   seconds per iperf3 test (default 10)
   --only LIST    paths to run, comma-separated (default a,b,c,d)
+  --same-session run the tunnel processes in this script's session (default: each in a session of its own,
+                 as users run them)
   --markdown     print the table as Markdown as well
 
 Environment:
@@ -43,6 +50,8 @@ EOF
 duration=10
 only=a,b,c,d
 markdown=0
+same_session=0
+session_word="setsid "
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) duration=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
@@ -50,6 +59,7 @@ while [ $# -gt 0 ]; do
     --only) only=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
     --only=*) only=${1#*=}; shift ;;
     --markdown) markdown=1; shift ;;
+    --same-session) same_session=1; session_word=""; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "tunnel.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -155,6 +165,7 @@ need ping iputils-ping
 need timeout coreutils
 need ss iproute2
 need wg wireguard-tools
+need setsid util-linux
 if [[ " ${paths[*]} " == *" b "* || " ${paths[*]} " == *" d "* ]]; then need wireguard-go wireguard-go; fi
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -228,15 +239,19 @@ make_namespaces() {
 }
 
 # Starts one tunnel process in the foreground mode of its CLI (so its PID is the engine's own, whose CPU and memory
-# are read) and waits until its interface and control socket exist. Sets started_pid.
+# are read) and waits until its interface and control socket exist. Sets started_pid. Unless --same-session, the
+# process leads a session of its own: setsid makes one without forking (a background job of a script is no process
+# group leader), and ip netns exec execs, so $! stays the engine's PID.
 start_tunnel() {
   local impl=$1 ns=$2 name=$3 sock="$socket_dir/$3.sock" pid status deadline what
+  local -a session=(setsid)
+  [ $same_session = 1 ] && session=()
   # The socket directory is shared by every namespace: refuse to touch another tunnel's socket.
   [ -e "$sock" ] && { fail_path "$sock already exists (another tunnel named $name?)"; return 1; }
   sockets+=("$sock")
   case $impl in
-    wireguard-go) ip netns exec "$ns" wireguard-go -f "$name" >"$tmp/$name.log" 2>&1 9>&- & ;;
-    holt) ip netns exec "$ns" "$holt" tunnel -f "$name" >"$tmp/$name.log" 2>&1 9>&- & ;;
+    wireguard-go) ip netns exec "$ns" "${session[@]}" wireguard-go -f "$name" >"$tmp/$name.log" 2>&1 9>&- & ;;
+    holt) ip netns exec "$ns" "${session[@]}" "$holt" tunnel -f "$name" >"$tmp/$name.log" 2>&1 9>&- & ;;
   esac
   pid=$!
   tunnel_pids+=("$pid")
@@ -244,6 +259,17 @@ start_tunnel() {
   what="'$(describe "$impl" "$name")'"
   while :; do
     if ip -n "$ns" link show "$name" >/dev/null 2>&1 && [ -S "$sock" ]; then
+      # What is measured must be how it ran: the engine itself, leading its own session or in this script's.
+      local sid
+      sid=$(session_of "$pid")
+      if [ $same_session = 0 ] && [ "$sid" != "$pid" ]; then
+        fail_path "$what (PID $pid) is in session ${sid:-?}, not one of its own"
+        return 1
+      fi
+      if [ $same_session = 1 ] && [ "$sid" != "$(session_of $$)" ]; then
+        fail_path "$what (PID $pid) is in session ${sid:-?}, not this script's"
+        return 1
+      fi
       started_pid=$pid
       return 0
     fi
@@ -261,10 +287,17 @@ start_tunnel() {
   done
 }
 
+session_of() { # the session ID of a process: field 6 of /proc/PID/stat, counted after the command name
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  awk '{ print $4 }' <<<"$stat"
+}
+
 describe() { # the command line start_tunnel runs, for messages
   case $1 in
-    wireguard-go) printf 'wireguard-go -f %s' "$2" ;;
-    holt) printf '%s tunnel -f %s' "$holt" "$2" ;;
+    wireguard-go) printf '%swireguard-go -f %s' "${session_word}" "$2" ;;
+    holt) printf '%s%s tunnel -f %s' "${session_word}" "$holt" "$2" ;;
   esac
 }
 
@@ -454,6 +487,9 @@ ratio() { # ratio NUMERATOR DENOMINATOR
 per_gbps() { # per_gbps CPU-SECONDS GBIT/S: empty unless both exist and the rate is not zero
   [ -n "$1" ] && [ -n "$2" ] && awk -v c="$1" -v g="$2" 'BEGIN { if (g + 0 > 0) print c / g }'
 }
+per_gbit() { # per_gbit CPU-SECONDS GBIT/S: CPU seconds per gigabit moved (the same as cores per Gbit/s)
+  [ -n "$1" ] && [ -n "$2" ] && [ "$2" != null ] && awk -v c="$1" -v g="$2" -v d="$duration" 'BEGIN { if (g + 0 > 0) print c / (g * d) }'
+}
 mib() { # mib KIB: empty stays empty
   [ -n "$1" ] && awk -v k="$1" 'BEGIN { print k / 1024 }'
 }
@@ -467,7 +503,7 @@ wggo_version=$(command -v wireguard-go >/dev/null && wireguard-go --version 2>/d
 holt_version="-"
 [ $holt_ready = 1 ] && holt_version="$(bounded 10 "$holt" --version 2>/dev/null | head -n 1) ($holt_how)"
 
-header=(Path Test Gbit/s Retr "Loss %" "RTT ms" "CPU s A" "CPU s B" "RSS A MiB" "RSS B MiB" "x (b)" "CPU/Gbit x (b)")
+header=(Path Test Gbit/s Retr "Loss %" "RTT ms" "CPU s A" "CPU s B" "s/Gbit A" "s/Gbit B" "RSS A MiB" "RSS B MiB" "x (b)" "CPU/Gbit x (b)")
 rows=()
 for p in "${paths[@]}"; do
   if [ -n "${path_failure[$p]:-}" ] && [ -z "${result[$p,ping,rtt]:-}${result[$p,tcp1,gbps]:-}" ]; then
@@ -495,13 +531,19 @@ for p in "${paths[@]}"; do
     row="${path_label[$p]}|${test_label[$t]}|$(fmt "${result[$p,$t,gbps]:-}" %.2f)|$(fmt "${result[$p,$t,retr]:-}" %d)"
     row+="|$(fmt "${result[$p,$t,loss]:-}" %.2f)|$(fmt "${result[$p,$t,rtt]:-}" %.3f)"
     row+="|$(fmt "${result[$p,$t,cpu_a]:-}" %.2f)|$(fmt "${result[$p,$t,cpu_b]:-}" %.2f)"
+    if [ "$t" = ping ]; then
+      row+="|-|-"
+    else
+      row+="|$(fmt "$(per_gbit "${result[$p,$t,cpu_a]:-}" "${result[$p,$t,gbps]:-}")" %.3f)"
+      row+="|$(fmt "$(per_gbit "${result[$p,$t,cpu_b]:-}" "${result[$p,$t,gbps]:-}")" %.3f)"
+    fi
     row+="|$(fmt "$(mib "${result[$p,$t,rss_a]:-}")" %.1f)|$(fmt "$(mib "${result[$p,$t,rss_b]:-}")" %.1f)"
     rows+=("$row|$main_ratio|$cpu_ratio")
   done
 done
 
 print_text_table() {
-  local widths=(20 15 7 7 6 7 7 7 9 9 5 14) i row
+  local widths=(20 15 7 7 6 7 7 7 8 8 9 9 5 14) i row
   local -a cells
   printf '%-*s %-*s' "${widths[0]}" "${header[0]}" "${widths[1]}" "${header[1]}"
   for ((i = 2; i < ${#header[@]}; i++)); do printf ' %*s' "${widths[$i]}" "${header[$i]}"; done
@@ -538,9 +580,15 @@ echo "Load average: $load_start at start, $load_end at end (1, 5, 15 min)"
 echo "wireguard-go: ${wggo_version:--}"
 echo "holt:         $holt_version"
 echo "iperf3:       $(iperf3 --version | head -n 1); $duration s per test; UDP datagrams of $udp_len B; $pings pings every $ping_interval s"
+if [ $same_session = 1 ]; then
+  echo "Sessions:     every tunnel process in this script's session (--same-session)"
+else
+  echo "Sessions:     every tunnel process in a session of its own (setsid), as daemons and services run"
+fi
 echo "A sends, B receives; in (d) A is Holt and B wireguard-go. CPU s: the tunnel process's utime+stime during that"
-echo "test. RSS: its peak (VmHWM) so far. x (b): Gbit/s, or for ping the RTT, over (b)'s. CPU/Gbit x (b): A+B CPU"
-echo "seconds per Gbit/s received, over (b)'s (below 1: Holt spends less CPU for the same throughput)."
+echo "test. s/Gbit: those CPU seconds per gigabit received (cores per Gbit/s). RSS: its peak (VmHWM) so far."
+echo "x (b): Gbit/s, or for ping the RTT, over (b)'s. CPU/Gbit x (b): A+B CPU seconds per Gbit/s received, over"
+echo "(b)'s (below 1: Holt spends less CPU for the same throughput)."
 echo
 print_text_table
 if [ $markdown = 1 ]; then
