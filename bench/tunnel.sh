@@ -13,6 +13,8 @@
 # Paths, each in a fresh pair of network namespaces joined by one veth pair:
 #   (a) raw veth, no tunnel            (b) wireguard-go <-> wireguard-go
 #   (c) Holt <-> Holt                  (d) Holt (side A) <-> wireguard-go (side B)
+#   (e) a wg-quick client (wireguard-go) -> a Holt gateway (holt init, peer add, holt up), 10.8.0.2 -> 10.8.0.1
+#   (f) a Holt client (holt up --config, the gateway's client config) -> the same Holt gateway
 #
 #   netns hbN-P-a                                        netns hbN-P-b
 #   iperf3 client, ping                                  iperf3 server
@@ -26,17 +28,19 @@ set -uo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: bench/tunnel.sh [--duration N] [--only a,b,c,d] [--same-session] [--markdown]
+Usage: bench/tunnel.sh [--duration N] [--only a,b,c,d,e,f] [--same-session] [--markdown]
 
 Measures iperf3 TCP (1 and 4 streams), iperf3 UDP at full rate and ping RTT through:
   (a) a raw veth pair   (b) wireguard-go <-> wireguard-go
   (c) Holt <-> Holt     (d) Holt <-> wireguard-go
+  (e) a wg-quick client (wireguard-go) -> a Holt gateway (holt up)
+  (f) a Holt client (holt up --config) -> a Holt gateway (holt up)
 plus CPU seconds and peak RSS of every tunnel process, then prints one table.
 
   --duration N   seconds per iperf3 test (default 10)
-  --only LIST    paths to run, comma-separated (default a,b,c,d)
-  --same-session run the tunnel processes in this script's session (default: each in a session of its own,
-                 as users run them)
+  --only LIST    paths to run, comma-separated (default a,b,c,d,e,f)
+  --same-session run the tunnel processes of (b) to (d) in this script's session (default: each in a
+                 session of its own, as users run them); (e) and (f) are daemons, always in their own
   --markdown     print the table as Markdown as well
 
 Environment:
@@ -48,7 +52,7 @@ EOF
 }
 
 duration=10
-only=a,b,c,d
+only=a,b,c,d,e,f
 markdown=0
 same_session=0
 session_word="setsid "
@@ -71,7 +75,7 @@ fi
 paths=()
 IFS=, read -r -a requested <<<"$only"
 for p in "${requested[@]}"; do
-  [[ $p =~ ^[abcd]$ ]] || { echo "tunnel.sh: --only takes letters a to d, got '$p'" >&2; exit 2; }
+  [[ $p =~ ^[abcdef]$ ]] || { echo "tunnel.sh: --only takes letters a to f, got '$p'" >&2; exit 2; }
   [[ " ${paths[*]} " == *" $p "* ]] || paths+=("$p")
 done
 [ ${#paths[@]} -gt 0 ] || { echo "tunnel.sh: --only names no path" >&2; exit 2; }
@@ -166,7 +170,8 @@ need timeout coreutils
 need ss iproute2
 need wg wireguard-tools
 need setsid util-linux
-if [[ " ${paths[*]} " == *" b "* || " ${paths[*]} " == *" d "* ]]; then need wireguard-go wireguard-go; fi
+if [[ " ${paths[*]} " =~ \ [bde]\  ]]; then need wireguard-go wireguard-go; fi
+if [[ " ${paths[*]} " == *" e "* ]]; then need wg-quick wireguard-tools; fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # Holt: the caller's binary, else a NativeAOT publish of this checkout, else a JIT build of it.
@@ -210,14 +215,14 @@ find_holt() {
 }
 
 holt_ready=0
-if [[ " ${paths[*]} " == *" c "* || " ${paths[*]} " == *" d "* ]]; then
+if [[ " ${paths[*]} " =~ \ [cdef]\  ]]; then
   if find_holt; then holt_ready=1; else log "holt: $holt_error"; fi
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # One path's plumbing.
 
-ns_a="" ns_b="" if_a="" if_b=""
+ns_a="" ns_b="" if_a="" if_b="" peer_b=""
 pid_a="" pid_b="" started_pid=""
 path_error=""
 
@@ -322,6 +327,40 @@ configure_tunnels() {
     || { fail_path "could not address or bring up $if_b"; return 1; }
 }
 
+# Paths (e) and (f): side B is a Holt gateway as users run it (holt init, holt peer add, holt up: a daemon in a
+# session of its own), side A its client from the gateway's own client config, through wg-quick (which starts
+# wireguard-go, a daemon too) or through Holt's wg-quick mode (holt up --config). Sets pid_a, pid_b and peer_b.
+start_gateway_path() {
+  local client=$1 dir="$tmp/gateway-$p" conf="$tmp/$if_a.conf" deadline
+  mkdir -p "$dir"
+  local -a gw=(ip netns exec "$ns_b" env HOLT_CONFIG="$dir/holt.toml" HOLT_STATE_DIR="$dir/state" "$holt")
+  "${gw[@]}" init --endpoint "$underlay_b:$port_b" --port $port_b --interface "$if_b" --subnet 10.8.0.0/24 >"$dir/init.log" 2>&1 \
+    || { fail_path "holt init failed$(last_lines "$dir/init.log")"; return 1; }
+  "${gw[@]}" peer add client >"$dir/add.log" 2>&1 || { fail_path "holt peer add failed$(last_lines "$dir/add.log")"; return 1; }
+  # The client config as a user gets it, but for the gateway's subnet only: no default route, no DNS to set.
+  (umask 077; "${gw[@]}" peer config client 2>"$dir/config.err" | sed -e '/^DNS *=/d' -e 's|^AllowedIPs *=.*|AllowedIPs = 10.8.0.0/24|' >"$conf") \
+    || { fail_path "holt peer config failed$(last_lines "$dir/config.err")"; return 1; }
+  sockets+=("$socket_dir/$if_b.sock" "$socket_dir/$if_a.sock")
+  bounded 60 "${gw[@]}" up 9>&- >"$dir/up.log" 2>&1 || { fail_path "holt up failed$(last_lines "$dir/up.log")"; return 1; }
+  pid_b=$(cat "/run/holt/$if_b.pid" 2>/dev/null)
+  [ -n "$pid_b" ] || { fail_path "holt up left no /run/holt/$if_b.pid"; return 1; }
+  tunnel_pids+=("$pid_b")
+  case $client in
+    wg-quick) bounded 60 ip netns exec "$ns_a" wg-quick up "$conf" 9>&- >"$dir/client.log" 2>&1 ;;
+    holt) bounded 60 ip netns exec "$ns_a" "$holt" up --config "$conf" 9>&- >"$dir/client.log" 2>&1 ;;
+  esac || { fail_path "the client's up failed$(last_lines "$dir/client.log")"; return 1; }
+  # The client's engine, left running by the client's up: the one process whose command line ends in the interface's
+  # name ("wireguard-go NAME", "holt tunnel --foreground NAME"; the name holds this script's PID, so it is unique).
+  deadline=$((SECONDS + start_timeout))
+  while [ -z "$pid_a" ] && [ $SECONDS -lt $deadline ]; do
+    pid_a=$(pgrep -f -- "[ ]$if_a\$" | head -n 1)
+    [ -n "$pid_a" ] || sleep 0.1
+  done
+  [ -n "$pid_a" ] || { fail_path "no engine process for $if_a$(last_lines "$dir/client.log")"; return 1; }
+  tunnel_pids+=("$pid_a")
+  peer_b=10.8.0.1
+}
+
 latest_handshake() {
   bounded $wg_timeout ip netns exec "$1" wg show "$2" latest-handshakes 2>/dev/null | awk '{ print $2; exit }'
 }
@@ -330,7 +369,7 @@ latest_handshake() {
 wait_handshake() {
   local deadline=$((SECONDS + handshake_timeout)) ha hb
   while [ $SECONDS -lt $deadline ]; do
-    bounded 3 ip netns exec "$ns_a" ping -c 1 -W 1 -q "$tunnel_b" >/dev/null 2>&1
+    bounded 3 ip netns exec "$ns_a" ping -c 1 -W 1 -q "$peer_b" >/dev/null 2>&1
     ha=$(latest_handshake "$ns_a" "$if_a")
     hb=$(latest_handshake "$ns_b" "$if_b")
     if [ "${ha:-0}" -gt 0 ] 2>/dev/null && [ "${hb:-0}" -gt 0 ] 2>/dev/null; then return 0; fi
@@ -357,7 +396,8 @@ start_iperf_server() {
 declare -A result=()
 tests=(ping tcp1 tcp4 udp)
 declare -A test_label=([ping]="ping" [tcp1]="TCP, 1 stream" [tcp4]="TCP, 4 streams" [udp]="UDP, -b 0")
-declare -A path_label=([a]="(a) raw veth" [b]="(b) wg-go <-> wg-go" [c]="(c) Holt <-> Holt" [d]="(d) Holt <-> wg-go")
+declare -A path_label=([a]="(a) raw veth" [b]="(b) wg-go <-> wg-go" [c]="(c) Holt <-> Holt" [d]="(d) Holt <-> wg-go"
+  [e]="(e) wg-quick -> holt up" [f]="(f) Holt cl. -> holt up")
 
 # utime + stime of the whole process (all threads, the live and the exited), in clock ticks.
 cpu_ticks() {
@@ -426,14 +466,23 @@ run_path() {
     b) impl_a=wireguard-go impl_b=wireguard-go ;;
     c) impl_a=holt impl_b=holt ;;
     d) impl_a=holt impl_b=wireguard-go ;;
+    e) impl_a=wg-quick impl_b=gateway ;;
+    f) impl_a=holt impl_b=gateway ;;
   esac
-  if [ "$impl_a" = holt ] && [ $holt_ready = 0 ]; then
+  if { [ "$impl_a" = holt ] || [ "$impl_b" = gateway ]; } && [ $holt_ready = 0 ]; then
     fail_path "holt unavailable: $holt_error"
     return 1
   fi
   make_namespaces "$p" || { fail_path "could not create namespaces and veth for path ($p)"; return 1; }
+  peer_b=$tunnel_b
   if [ "$p" = a ]; then
     dest=$underlay_b
+  elif [ "$impl_b" = gateway ]; then
+    if_a="hb${run_id}${p}a"
+    if_b="hb${run_id}${p}b"
+    start_gateway_path "$impl_a" || return 1
+    wait_handshake || return 1
+    dest=$peer_b
   else
     if_a="hb${run_id}${p}a"
     if_b="hb${run_id}${p}b"
@@ -516,7 +565,7 @@ for p in "${paths[@]}"; do
       continue
     fi
     main_ratio="-" cpu_ratio="-"
-    if [[ $p == [cd] ]]; then
+    if [[ $p == [cdef] ]]; then
       # Throughput: above 1 means Holt moved more. Ping: above 1 means Holt's round trip took longer; its CPU, a
       # few clock ticks, would make a meaningless ratio.
       if [ "$t" = ping ]; then
@@ -543,7 +592,7 @@ for p in "${paths[@]}"; do
 done
 
 print_text_table() {
-  local widths=(20 15 7 7 6 7 7 7 8 8 9 9 5 14) i row
+  local widths=(23 15 7 7 6 7 7 7 8 8 9 9 5 14) i row
   local -a cells
   printf '%-*s %-*s' "${widths[0]}" "${header[0]}" "${widths[1]}" "${header[1]}"
   for ((i = 2; i < ${#header[@]}; i++)); do printf ' %*s' "${widths[$i]}" "${header[$i]}"; done
@@ -585,6 +634,7 @@ if [ $same_session = 1 ]; then
 else
   echo "Sessions:     every tunnel process in a session of its own (setsid), as daemons and services run"
 fi
+echo "In (e) and (f) the gateway (B) and its client (A) run as daemons, each in a session of its own, whatever the mode."
 echo "A sends, B receives; in (d) A is Holt and B wireguard-go. CPU s: the tunnel process's utime+stime during that"
 echo "test. s/Gbit: those CPU seconds per gigabit received (cores per Gbit/s). RSS: its peak (VmHWM) so far."
 echo "x (b): Gbit/s, or for ping the RTT, over (b)'s. CPU/Gbit x (b): A+B CPU seconds per Gbit/s received, over"
