@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Holt.Nft;
 
 namespace Holt.Firewall;
 
@@ -18,17 +19,7 @@ internal sealed record FirewallCounters(IReadOnlyList<DropCount> Drops, IReadOnl
     /// <summary>The counters of a listing (<c>nft -j list table</c>); rules Holt did not write are left out.</summary>
     public static FirewallCounters Read(string json)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json);
-        }
-        catch (JsonException)
-        {
-            return None;
-        }
-
-        if (root is not JsonObject listing || listing["nftables"] is not JsonArray items)
+        if (NftCanonical.Items(json) is not JsonArray items)
         {
             return None;
         }

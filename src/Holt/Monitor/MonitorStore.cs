@@ -20,7 +20,15 @@ internal sealed partial class MonitorStore : IDisposable
     /// <summary>The schema this Holt writes, kept in the file's <c>user_version</c>; a newer file is refused.</summary>
     public const int SchemaVersion = 2;
 
-    private const string Schema = """
+    /// <summary>The columns of a history table, the same for the minutes and the hours: one row per peer and bucket.</summary>
+    private const string PointColumnsSchema = """
+        peer INTEGER NOT NULL, bucket INTEGER NOT NULL, rx INTEGER NOT NULL, tx INTEGER NOT NULL,
+        peak_rx INTEGER NOT NULL, peak_tx INTEGER NOT NULL, up INTEGER NOT NULL, idle INTEGER NOT NULL,
+        stale INTEGER NOT NULL, down INTEGER NOT NULL, never INTEGER NOT NULL, disabled INTEGER NOT NULL,
+        handshake INTEGER, endpoint TEXT, endpoint_changes INTEGER NOT NULL, PRIMARY KEY (peer, bucket)
+        """;
+
+    private const string Schema = $"""
         CREATE TABLE alerts (
             key TEXT NOT NULL PRIMARY KEY,
             rule TEXT NOT NULL,
@@ -51,42 +59,8 @@ internal sealed partial class MonitorStore : IDisposable
             name TEXT NOT NULL,
             UNIQUE (interface, public_key)
         );
-        CREATE TABLE minutes (
-            peer INTEGER NOT NULL,
-            bucket INTEGER NOT NULL,
-            rx INTEGER NOT NULL,
-            tx INTEGER NOT NULL,
-            peak_rx INTEGER NOT NULL,
-            peak_tx INTEGER NOT NULL,
-            up INTEGER NOT NULL,
-            idle INTEGER NOT NULL,
-            stale INTEGER NOT NULL,
-            down INTEGER NOT NULL,
-            never INTEGER NOT NULL,
-            disabled INTEGER NOT NULL,
-            handshake INTEGER,
-            endpoint TEXT,
-            endpoint_changes INTEGER NOT NULL,
-            PRIMARY KEY (peer, bucket)
-        ) WITHOUT ROWID;
-        CREATE TABLE hours (
-            peer INTEGER NOT NULL,
-            bucket INTEGER NOT NULL,
-            rx INTEGER NOT NULL,
-            tx INTEGER NOT NULL,
-            peak_rx INTEGER NOT NULL,
-            peak_tx INTEGER NOT NULL,
-            up INTEGER NOT NULL,
-            idle INTEGER NOT NULL,
-            stale INTEGER NOT NULL,
-            down INTEGER NOT NULL,
-            never INTEGER NOT NULL,
-            disabled INTEGER NOT NULL,
-            handshake INTEGER,
-            endpoint TEXT,
-            endpoint_changes INTEGER NOT NULL,
-            PRIMARY KEY (peer, bucket)
-        ) WITHOUT ROWID;
+        CREATE TABLE minutes ({PointColumnsSchema}) WITHOUT ROWID;
+        CREATE TABLE hours ({PointColumnsSchema}) WITHOUT ROWID;
         CREATE TABLE sessions (
             peer INTEGER NOT NULL,
             start INTEGER NOT NULL,

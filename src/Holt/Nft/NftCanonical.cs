@@ -22,17 +22,7 @@ internal static class NftCanonical
     /// <returns>The digest, or null when the text is not a listing.</returns>
     public static string? Digest(string json, bool withElements = true)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        if (root is not JsonObject listing || listing["nftables"] is not JsonArray items)
+        if (Items(json) is not JsonArray items)
         {
             return null;
         }
@@ -64,6 +54,19 @@ internal static class NftCanonical
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    /// <summary>The items of a listing (<c>nft -j list ...</c>: its "nftables" array), or null when the text is not one.</summary>
+    public static JsonArray? Items(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) is JsonObject listing && listing["nftables"] is JsonArray items ? items : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The sets a rule's statements add to or update ("add @meter { ... }"): the packet path fills them.</summary>
