@@ -75,7 +75,10 @@ public sealed partial class ProbeTests(ITestOutputHelper output)
                 "while True:\n" +
                 "    data, peer = s.recvfrom(2048)\n" +
                 "    s.sendto(b'\\x02\\x00\\x00\\x00' + os.urandom(88), peer)\n");
-            await Task.Delay(500);
+            await Poll.UntilAsync(
+                async () => garbage.HasExited || (await outside.Namespace.ExecAsync(Tools.Ss, "-Huln", $"sport = :{FakePort}")).Length > 0,
+                TimeSpan.FromSeconds(20),
+                () => $"the fake responder did not bind UDP port {FakePort}.");
             CommandResult bad = await ProbeAsync(gateway.Host, $"{outside.UnderlayV4}:{FakePort}", "--peer-key", key, "--server-key", server, "--timeout", "2s");
             Assert.Equal(1, bad.ExitCode);
             Assert.StartsWith($"probe failed: {outside.UnderlayV4}:{FakePort} answered, but not with a valid handshake response", bad.Output, StringComparison.Ordinal);
