@@ -164,7 +164,7 @@ public sealed partial class WireGuardDevice : IDisposable
         _shutdown.Cancel();
         _tun.Dispose();
         _bind.Dispose();
-        _cryptoQueue.Complete(_cryptoThreads.Count);
+        _cryptoQueue.Complete();
 
         _handshakeQueue.Writer.TryComplete();
         foreach (Peer peer in _peers.Values)
@@ -188,7 +188,6 @@ public sealed partial class WireGuardDevice : IDisposable
         }
 
         Volatile.Read(ref _privateKey)?.Dispose();
-        _cryptoQueue.Dispose();
         _shutdown.Dispose();
     }
 
