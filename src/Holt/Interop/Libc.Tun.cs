@@ -4,7 +4,8 @@ namespace Holt.Interop;
 
 /// <summary>
 /// Opening /dev/net/tun and the interface ioctls (linux/if_tun.h, linux/sockios.h). ioctl is variadic in C; its
-/// third argument is always a pointer here, which every Linux ABI passes like a fixed argument.
+/// third argument is a pointer or, for TUNSETOFFLOAD, an unsigned long, both of which every Linux ABI passes like a
+/// fixed argument of the same size.
 /// </summary>
 internal static unsafe partial class Libc
 {
@@ -18,9 +19,19 @@ internal static unsafe partial class Libc
     public const short IFF_TUN = 0x0001;
     public const uint IFF_UP = 0x1;
     public const short IFF_NO_PI = 0x1000;
+    public const short IFF_VNET_HDR = 0x4000;
+
+    // TUNSETOFFLOAD's flags: the offloads the reader of the TUN can take in what it reads.
+    public const uint TUN_F_CSUM = 0x01;
+    public const uint TUN_F_TSO4 = 0x02;
+    public const uint TUN_F_TSO6 = 0x04;
+    public const uint TUN_F_TSO_ECN = 0x08;
+    public const uint TUN_F_USO4 = 0x20;
+    public const uint TUN_F_USO6 = 0x40;
 
     public const nuint TUNSETIFF = 0x400454ca;
     public const nuint TUNGETIFF = 0x800454d2;
+    public const nuint TUNSETOFFLOAD = 0x400454d0;
     public const nuint SIOCGIFFLAGS = 0x8913;
     public const nuint SIOCGIFMTU = 0x8921;
     public const nuint SIOCSIFMTU = 0x8922;
@@ -39,4 +50,7 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial int ioctl(int fd, nuint request, IfReq* request2);
+
+    [LibraryImport(LibraryName, EntryPoint = "ioctl", SetLastError = true)]
+    internal static partial int ioctl_value(int fd, nuint request, nuint value);
 }

@@ -1,12 +1,28 @@
 using Holt.Interop;
+using Holt.Tun.Offload;
 
 namespace Holt.Tun;
 
-/// <summary>The packet path: one read(2) or write(2) per packet, each buffer pinned for its call only.</summary>
+/// <summary>
+/// The packet path: one read(2) or write(2) per packet or superpacket, each behind its virtio header. A read lands
+/// in the <see cref="Segmenter"/>, which hands out plain packets; a write first lets the <see cref="Coalescer"/>
+/// merge the batch's TCP segments, writing each header in the room the caller leaves in front of its packet.
+/// </summary>
 internal sealed unsafe partial class LinuxTun
 {
     // How long a write waits for room when the kernel says EAGAIN, before the packet is dropped.
     private const int WriteWaitMilliseconds = 10;
+
+    // Only the TUN reader thread reads.
+    private readonly Segmenter _segmenter = new();
+    private readonly bool _coalesce;
+
+    // Peers deliver on thread-pool threads at once; each thread merges in scratch space of its own.
+    [ThreadStatic]
+    private static WriteScratch? t_scratch;
+
+    /// <summary>What a read could not turn into packets: a header that contradicts its packet, an unknown offload.</summary>
+    public long DroppedReads => Interlocked.Read(ref _droppedReads);
 
     /// <summary>
     /// Blocks until a packet arrives, then reads as many more as are ready without blocking, up to
@@ -56,10 +72,34 @@ internal sealed unsafe partial class LinuxTun
         {
             for (int i = 0; i < buffers.Length; i++)
             {
-                byte[] buffer = buffers[i];
-                ArgumentOutOfRangeException.ThrowIfGreaterThan((long)offset + sizes[i], buffer.Length, nameof(sizes));
+                ArgumentOutOfRangeException.ThrowIfGreaterThan((long)offset + sizes[i], buffers[i].Length, nameof(sizes));
                 ArgumentOutOfRangeException.ThrowIfNegative(sizes[i], nameof(sizes));
-                if (detached || !WriteOne(buffer, offset, sizes[i], out detached))
+            }
+
+            WriteScratch scratch = t_scratch ??= new WriteScratch();
+            scratch.Prepare(buffers.Length);
+            Span<int> lengths = scratch.Sizes.AsSpan(0, buffers.Length);
+            sizes.CopyTo(lengths);
+            Span<VirtioNetHeader> headers = scratch.Headers.AsSpan(0, buffers.Length);
+            Span<bool> merged = scratch.Merged.AsSpan(0, buffers.Length);
+            if (_coalesce && offset >= VirtioNetHeader.Size)
+            {
+                scratch.Coalescer.Coalesce(buffers, lengths, offset, headers, merged);
+            }
+            else
+            {
+                headers.Clear();
+                merged.Clear();
+            }
+
+            for (int i = 0; i < buffers.Length; i++)
+            {
+                if (merged[i])
+                {
+                    continue;
+                }
+
+                if (detached || !WriteWithHeader(buffers[i], offset, lengths[i], headers[i], scratch, out detached))
                 {
                     Interlocked.Increment(ref _droppedWrites);
                 }
@@ -102,25 +142,39 @@ internal sealed unsafe partial class LinuxTun
         }
     }
 
-    /// <summary>Reads packets until none is ready or the buffers are full.</summary>
+    /// <summary>
+    /// Hands out what is left of the last superpacket, then reads until none is ready or the buffers are full.
+    /// </summary>
     private int Drain(ReadOnlySpan<byte[]> buffers, Span<int> sizes, int offset, out bool detached, out bool failed)
     {
         detached = false;
         failed = false;
-        int count = 0;
-        while (count < buffers.Length)
+        foreach (byte[] buffer in buffers)
         {
-            byte[] buffer = buffers[count];
             ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Length, nameof(offset));
+        }
+
+        int count = _segmenter.Take(buffers, sizes, offset, 0, ref _droppedReads);
+        while (count < buffers.Length && !_segmenter.HasPending)
+        {
             nint read;
-            fixed (byte* data = buffer)
+            Span<byte> target = _segmenter.ReadBuffer;
+            fixed (byte* data = target)
             {
-                read = Libc.read(_fd.Fd, data + offset, (nuint)(buffer.Length - offset));
+                read = Libc.read(_fd.Fd, data, (nuint)target.Length);
             }
 
             if (read > 0)
             {
-                sizes[count++] = (int)read;
+                if (_segmenter.Load((int)read))
+                {
+                    count += _segmenter.Take(buffers, sizes, offset, count, ref _droppedReads);
+                }
+                else
+                {
+                    Interlocked.Increment(ref _droppedReads);
+                }
+
                 continue;
             }
 
@@ -148,7 +202,25 @@ internal sealed unsafe partial class LinuxTun
         return count;
     }
 
-    /// <summary>Writes one packet; false if it was dropped.</summary>
+    /// <summary>
+    /// Writes one packet behind its virtio header: in place, in the room in front of the packet, or through the
+    /// scratch buffer when the caller left no room.
+    /// </summary>
+    private bool WriteWithHeader(byte[] buffer, int offset, int size, in VirtioNetHeader header, WriteScratch scratch, out bool detached)
+    {
+        if (offset >= VirtioNetHeader.Size)
+        {
+            header.Write(buffer.AsSpan(offset - VirtioNetHeader.Size));
+            return WriteOne(buffer, offset - VirtioNetHeader.Size, size + VirtioNetHeader.Size, out detached);
+        }
+
+        byte[] staging = scratch.Staging;
+        header.Write(staging);
+        buffer.AsSpan(offset, size).CopyTo(staging.AsSpan(VirtioNetHeader.Size));
+        return WriteOne(staging, 0, size + VirtioNetHeader.Size, out detached);
+    }
+
+    /// <summary>Writes one packet, its header included; false if it was dropped.</summary>
     private bool WriteOne(byte[] buffer, int offset, int size, out bool detached)
     {
         detached = false;
@@ -185,6 +257,33 @@ internal sealed unsafe partial class LinuxTun
                 default:
                     // EIO while the interface is down, EINVAL for a packet that is not IP: the packet's loss only.
                     return false;
+            }
+        }
+    }
+
+    /// <summary>One thread's space for merging a batch before it is written.</summary>
+    private sealed class WriteScratch
+    {
+        public Coalescer Coalescer { get; } = new();
+
+        public int[] Sizes { get; private set; } = [];
+
+        public VirtioNetHeader[] Headers { get; private set; } = [];
+
+        public bool[] Merged { get; private set; } = [];
+
+        /// <summary>For a caller that leaves no room in front of its packets.</summary>
+        public byte[] Staging => _staging ??= new byte[Segmenter.ReadBufferSize];
+
+        private byte[]? _staging;
+
+        public void Prepare(int count)
+        {
+            if (Sizes.Length < count)
+            {
+                Sizes = new int[count];
+                Headers = new VirtioNetHeader[count];
+                Merged = new bool[count];
             }
         }
     }

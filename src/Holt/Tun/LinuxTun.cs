@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Holt.Tun;
 
 /// <summary>
-/// A Linux TUN interface (IFF_TUN | IFF_NO_PI: bare IP packets) as the engine's packet device. Like wireguard-go,
+/// A Linux TUN interface (IFF_TUN | IFF_NO_PI | IFF_VNET_HDR: IP packets behind a virtio header, which carries the
+/// segmentation and checksum offloads) as the engine's packet device. Like wireguard-go,
 /// it creates the interface and sets its MTU but leaves it down: <c>ip link set up</c> (wg-quick) brings it up.
 /// Closing the descriptor deletes the interface, so <see cref="Dispose"/> removes it.
 /// </summary>
@@ -18,6 +19,15 @@ namespace Holt.Tun;
 internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
 {
     private const string CloneDevicePath = "/dev/net/tun";
+
+    /// <summary>"off" leaves the offloads off: for comparison, or for a kernel whose offloads misbehave.</summary>
+    public const string OffloadVariable = "HOLT_TUN_OFFLOAD";
+
+    private static readonly (uint Flag, string Name)[] s_offloadNames =
+    [
+        (Libc.TUN_F_CSUM, "checksum"), (Libc.TUN_F_TSO4, "TSO4"), (Libc.TUN_F_TSO6, "TSO6"), (Libc.TUN_F_TSO_ECN, "TSO-ECN"),
+        (Libc.TUN_F_USO4, "USO4"), (Libc.TUN_F_USO6, "USO6"),
+    ];
 
     private readonly SafeFdHandle _fd;
 
@@ -32,9 +42,12 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
     private int _mtu;
     private int _linkUp;
     private long _droppedWrites;
+    private long _droppedReads;
 
-    private LinuxTun(string name, SafeFdHandle fd, SafeFdHandle control, WakeSignal wake, LinkMonitor monitor, ILogger logger)
+    private LinuxTun(string name, SafeFdHandle fd, SafeFdHandle control, WakeSignal wake, LinkMonitor monitor, ILogger logger, uint offloads)
     {
+        Offloads = offloads;
+        _coalesce = (offloads & (Libc.TUN_F_TSO4 | Libc.TUN_F_TSO6)) != 0;
         Name = name;
         _fd = fd;
         _control = control;
@@ -52,8 +65,11 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
     /// <summary>The interface's MTU now: set at creation, then followed through link notifications.</summary>
     public int Mtu => Volatile.Read(ref _mtu);
 
-    /// <summary>Packets per <see cref="Read"/>: one read(2) each, drained without blocking once one has arrived.</summary>
+    /// <summary>Packets per <see cref="Read"/>: drained without blocking once one has arrived, a superpacket split.</summary>
     public int BatchSize => Limits.BatchSize;
+
+    /// <summary>The TUN_F_* offloads the kernel accepted; 0 if it refused them all.</summary>
+    public uint Offloads { get; }
 
     /// <summary>Canceled when the interface is deleted from outside (<c>ip link del</c>), not by <see cref="Dispose"/>.</summary>
     public CancellationToken Removed { get; }
@@ -76,7 +92,11 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
     /// </summary>
     /// <exception cref="ArgumentException">The name is not a valid interface name.</exception>
     /// <exception cref="ErrnoException">The interface could not be created; the message is one line naming it.</exception>
-    public static LinuxTun Create(string name, int mtu = 1420, ILogger? logger = null)
+    /// <param name="offloadFault">
+    /// For tests: a kernel that refuses offloads. Given the flags about to be asked for, it returns the errno such a
+    /// kernel would give, or 0 to let the real TUNSETOFFLOAD ask.
+    /// </param>
+    public static LinuxTun Create(string name, int mtu = 1420, ILogger? logger = null, Func<uint, int>? offloadFault = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (InterfaceName.Validate(name) is string problem)
@@ -92,6 +112,7 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
         try
         {
             fd = OpenTun(name);
+            uint offloads = Environment.GetEnvironmentVariable(OffloadVariable) == "off" ? 0 : EnableOffloads(fd, name, offloadFault, logger);
             control = Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
             if (control.IsInvalid)
             {
@@ -102,7 +123,7 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
 
             // Subscribe before changing the MTU, so that no change after this point goes unseen.
             monitor = LinkMonitor.Open(logger);
-            var tun = new LinuxTun(name, fd, control, wake, monitor, logger);
+            var tun = new LinuxTun(name, fd, control, wake, monitor, logger, offloads);
             tun.Index = tun.Ioctl(Libc.SIOCGIFINDEX, 0, "cannot read the interface index");
             tun.Ioctl(Libc.SIOCSIFMTU, mtu, $"cannot set MTU {mtu}");
             Volatile.Write(ref tun._mtu, tun.Ioctl(Libc.SIOCGIFMTU, 0, "cannot read the MTU"));
@@ -266,7 +287,7 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
 
         var request = default(Libc.IfReq);
         InterfaceName.Write(name, ref request);
-        request.Value = Libc.IFF_TUN | Libc.IFF_NO_PI;
+        request.Value = Libc.IFF_TUN | Libc.IFF_NO_PI | Libc.IFF_VNET_HDR;
         if (Libc.ioctl(fd.Fd, Libc.TUNSETIFF, &request) != 0)
         {
             int errno = Libc.LastErrno;
@@ -281,6 +302,51 @@ internal sealed unsafe partial class LinuxTun : IPacketDevice, ILinkListener
         }
 
         return fd;
+    }
+
+    /// <summary>
+    /// Asks for the most the kernel gives of checksum, TCP and UDP segmentation offload, and returns what it took:
+    /// USO came with Linux 6.2, so an older kernel refuses the first choice. A kernel that refuses all of them still
+    /// moves packets, one per system call, behind an empty virtio header.
+    /// </summary>
+    private static uint EnableOffloads(SafeFdHandle fd, string name, Func<uint, int>? fault, ILogger logger)
+    {
+        const uint Tso = Libc.TUN_F_CSUM | Libc.TUN_F_TSO4 | Libc.TUN_F_TSO6 | Libc.TUN_F_TSO_ECN;
+        ReadOnlySpan<uint> choices = [Tso | Libc.TUN_F_USO4 | Libc.TUN_F_USO6, Tso, Libc.TUN_F_CSUM];
+        int errno = 0;
+        foreach (uint flags in choices)
+        {
+            errno = fault?.Invoke(flags) ?? 0;
+            if (errno == 0)
+            {
+                errno = Libc.ioctl_value(fd.Fd, Libc.TUNSETOFFLOAD, flags) == 0 ? 0 : Libc.LastErrno;
+            }
+            if (errno == 0)
+            {
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    logger.Offloads(name, DescribeOffloads(flags));
+                }
+                return flags;
+            }
+        }
+
+        logger.OffloadsRefused(name, Errno.Describe(errno));
+        return 0;
+    }
+
+    private static string DescribeOffloads(uint flags)
+    {
+        List<string> names = [];
+        foreach ((uint flag, string label) in s_offloadNames)
+        {
+            if ((flags & flag) != 0)
+            {
+                names.Add(label);
+            }
+        }
+
+        return names.Count == 0 ? "none" : string.Join(", ", names);
     }
 
     private static ErrnoException Failure(string name, string what, int errno, string? hint = null) =>

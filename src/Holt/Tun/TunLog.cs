@@ -29,6 +29,12 @@ internal static partial class TunLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "TUN interface {Name}: read failed with errno {Errno}")]
     public static partial void ReadFailed(this ILogger logger, string name, int errno);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "TUN interface {Name}: offloads {Offloads}")]
+    public static partial void Offloads(this ILogger logger, string name, string offloads);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TUN interface {Name}: the kernel refused offloads ({Error}); moving one packet per system call")]
+    public static partial void OffloadsRefused(this ILogger logger, string name, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Link notifications stopped: {Error}")]
     public static partial void MonitorFailed(this ILogger logger, string error);
 }

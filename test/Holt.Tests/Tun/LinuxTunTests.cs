@@ -192,6 +192,52 @@ public sealed class LinuxTunTests : IClassFixture<NetNsFixture>
         Assert.Equal(0, tun.DroppedWrites);
     }
 
+    /// <summary>
+    /// Holt asks for checksum, TSO and USO offloads, then for less when the kernel refuses (USO came with Linux
+    /// 6.2), and without any still moves packets both ways. The refusals are played by a stand-in for the ioctl
+    /// that says EINVAL, as an older kernel does; the choice it accepts is the one the real ioctl then gets.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 0x6F)]
+    [InlineData(1, 0x0F)]
+    [InlineData(2, 0x01)]
+    [InlineData(3, 0x00)]
+    public void Offloads_FallBackAsTheKernelRefuses_AndPacketsStillPassBothWays(int refusals, int expected)
+    {
+        if (_fixture.GetOrSkip(_output) is not NetNs ns)
+        {
+            return;
+        }
+
+        (string name, IPAddress local, IPAddress remote) = NextSubnet();
+        int asked = 0;
+        List<uint> choices = [];
+        using LinuxTun tun = ns.Run(() => LinuxTun.Create(name, offloadFault: flags =>
+        {
+            choices.Add(flags);
+            return asked++ < refusals ? Errno.EINVAL : 0;
+        }));
+        Assert.Equal((uint)expected, tun.Offloads);
+        Assert.Equal(0x6Fu, choices[0]);
+        BringUp(ns, name, local);
+
+        byte[] payload = "past a refusing kernel"u8.ToArray();
+        ushort sourcePort = ns.Run(() => SendUdp(local, new IPEndPoint(remote, 4010), payload, count: 1));
+        byte[] read = ReadUdp(tun, 4010);
+        Assert.Equal(Ipv4Udp.Build(local, sourcePort, remote, 4010, payload).Length, read.Length);
+        Assert.Equal(payload, read.AsSpan(Ipv4Udp.HeaderSize).ToArray());
+
+        using Socket socket = ns.Run(() => BoundUdp(new IPEndPoint(local, 4011)));
+        byte[][] buffers = NewBuffers(1);
+        byte[] packet = Ipv4Udp.Build(remote, 5000, local, 4011, payload);
+        packet.CopyTo(buffers[0], Offset);
+        tun.Write(buffers, [packet.Length], Offset);
+        byte[] received = new byte[100];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        Assert.Equal(payload, received.AsSpan(0, socket.ReceiveFrom(received, ref from)).ToArray());
+        Assert.Equal(0, tun.DroppedWrites);
+    }
+
     [Fact]
     public void Write_WhileTheLinkIsDown_DropsAndCountsWithoutThrowing()
     {
