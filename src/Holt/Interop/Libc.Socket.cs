@@ -30,6 +30,17 @@ internal static unsafe partial class Libc
 
     public const int MSG_TRUNC = 0x20;
 
+    // linux/udp.h: segmentation offload on send (a u16 segment size) and coalescing on receive (an int).
+    public const int SOL_UDP = 17;
+    public const int UDP_SEGMENT = 103;
+    public const int UDP_GRO = 104;
+
+    /// <summary>sizeof(struct cmsghdr) on 64-bit Linux: length (size_t), level, type.</summary>
+    public const int CmsgHeaderSize = 16;
+
+    /// <summary>CMSG_SPACE of an int or a u16 on 64-bit Linux: the header, then the data padded to 8 bytes.</summary>
+    public const int CmsgSpaceInt = 24;
+
     /// <summary>sizeof(struct sockaddr_in).</summary>
     public const int SockAddrIn4Size = 16;
 

@@ -14,6 +14,9 @@ internal static partial class BindLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot set firewall mark {Mark} on the UDP sockets (errno {Errno}; SO_MARK needs CAP_NET_ADMIN)")]
     public static partial void MarkFailed(this ILogger logger, uint mark, int errno);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The kernel refused UDP segmentation offload on the {Family} socket ({Error}); sending one datagram per message from now on")]
+    public static partial void SegmentationRefused(this ILogger logger, string family, string error);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "UDP receive failed with errno {Errno}")]
     public static partial void ReceiveFailed(this ILogger logger, int errno);
 

@@ -121,6 +121,9 @@ internal sealed class LinuxUdpBind : IDatagramBind
     internal int? GetSocketOption(AddressFamily family, int level, int name) =>
         (family == AddressFamily.InterNetwork ? _ipv4 : _ipv6)?.GetOption(level, name);
 
+    /// <summary>Whether the open socket of one family sends as UDP GSO; null if none is open.</summary>
+    internal bool? SegmentOffload(AddressFamily family) => (family == AddressFamily.InterNetwork ? _ipv4 : _ipv6)?.SegmentOffload;
+
     private (UdpSocket? IPv4, UdpSocket? IPv6) OpenPair(ushort port)
     {
         for (int attempt = 1; ; attempt++)

@@ -129,7 +129,19 @@ internal sealed unsafe partial class UdpSocket
             int batch = Math.Min(buffers.Length, MaxBatch);
             Libc.MMsgHdr* messages = stackalloc Libc.MMsgHdr[batch];
             Libc.IoVec* vectors = stackalloc Libc.IoVec[batch];
-            for (int start = 0; start < buffers.Length; start += batch)
+            int from = 0;
+            if (_segmentOffload)
+            {
+                byte* controls = stackalloc byte[batch * Libc.CmsgSpaceInt];
+                int* firsts = stackalloc int[batch + 1];
+                from = SendSegmented(buffers, sizes, offset, name, nameLength, messages, vectors, controls, firsts, out bool failed);
+                if (failed)
+                {
+                    return false;
+                }
+            }
+
+            for (int start = from; start < buffers.Length; start += batch)
             {
                 int count = Math.Min(batch, buffers.Length - start);
                 for (int i = 0; i < count; i++)
@@ -149,6 +161,94 @@ internal sealed unsafe partial class UdpSocket
         {
             _gate.Exit();
         }
+    }
+
+    /// <summary>
+    /// Sends the batch as UDP GSO messages: each run of datagrams of one size (the last may be shorter), up to
+    /// <see cref="MaxSegments"/> and <see cref="MaxSegmentedBytes"/>, goes as one message of several iovecs with a
+    /// UDP_SEGMENT control message, which the kernel cuts into datagrams as late as it can (in the NIC, if the NIC
+    /// can). Returns the index of the first datagram not sent: the batch's length when all went out. If the kernel
+    /// refuses segmentation (EIO from a device without checksum offload, EMSGSIZE or EINVAL when a segment exceeds
+    /// the path MTU), the socket stops asking for it and the caller sends the rest one datagram per message.
+    /// </summary>
+    private int SendSegmented(
+        ReadOnlySpan<byte[]> buffers, ReadOnlySpan<int> sizes, int offset, byte* name, int nameLength,
+        Libc.MMsgHdr* messages, Libc.IoVec* vectors, byte* controls, int* firsts, out bool failed)
+    {
+        failed = false;
+        int sent = 0;
+        while (sent < buffers.Length)
+        {
+            // Group at most MaxBatch datagrams (the iovecs' room) into messages; each message's first datagram is
+            // kept in firsts.
+            int count = 0;
+            int next = sent;
+            int end = Math.Min(buffers.Length, sent + MaxBatch);
+            while (next < end)
+            {
+                int first = next;
+                int size = sizes[first];
+                int total = size;
+                vectors[next - sent] = new Libc.IoVec { Base = Address(buffers[next]) + offset, Length = (nuint)size };
+                next++;
+                while (next < end && next - first < MaxSegments && sizes[next] <= size && sizes[next] > 0 &&
+                       total + sizes[next] <= MaxSegmentedBytes)
+                {
+                    vectors[next - sent] = new Libc.IoVec { Base = Address(buffers[next]) + offset, Length = (nuint)sizes[next] };
+                    total += sizes[next];
+                    next++;
+                    if (sizes[next - 1] < size)
+                    {
+                        break;
+                    }
+                }
+
+                byte* control = controls + (count * Libc.CmsgSpaceInt);
+                messages[count] = new Libc.MMsgHdr
+                {
+                    Header = new Libc.MsgHdr
+                    {
+                        Name = name,
+                        NameLength = (uint)nameLength,
+                        Iov = vectors + (first - sent),
+                        IovLength = (nuint)(next - first),
+                    },
+                };
+                if (next - first > 1)
+                {
+                    *(nuint*)control = Libc.CmsgHeaderSize + sizeof(ushort);
+                    *(int*)(control + 8) = Libc.SOL_UDP;
+                    *(int*)(control + 12) = Libc.UDP_SEGMENT;
+                    *(ushort*)(control + Libc.CmsgHeaderSize) = (ushort)size;
+                    messages[count].Header.Control = control;
+                    messages[count].Header.ControlLength = Libc.CmsgSpaceInt;
+                }
+
+                firsts[count] = first;
+                count++;
+            }
+
+            firsts[count] = next;
+            int done = SendAll(messages, count, out int errno);
+            if (done == count)
+            {
+                sent = next;
+                continue;
+            }
+
+            sent = firsts[done];
+            if (errno is Errno.EIO or Errno.EINVAL or Errno.EMSGSIZE)
+            {
+                _segmentOffload = false;
+                _logger.SegmentationRefused(Family == Libc.AF_INET ? "IPv4" : "IPv6", Errno.Describe(errno));
+                return sent;
+            }
+
+            failed = true;
+            return sent;
+        }
+
+        return sent;
     }
 
     /// <summary>Fills one header: the source goes to <paramref name="name"/> when receiving; sending, it is the destination.</summary>
@@ -198,8 +298,16 @@ internal sealed unsafe partial class UdpSocket
     }
 
     /// <summary>sendmmsg until every message is out; waits briefly when the socket is full; false on failure.</summary>
-    private bool SendAll(Libc.MMsgHdr* messages, int count)
+    private bool SendAll(Libc.MMsgHdr* messages, int count) => SendAll(messages, count, out _) == count;
+
+    /// <summary>
+    /// sendmmsg until every message is out, waiting briefly when the socket is full. Returns how many messages went
+    /// out; fewer than <paramref name="count"/> on failure, with its errno (0 if the kernel sent nothing and said
+    /// nothing).
+    /// </summary>
+    private int SendAll(Libc.MMsgHdr* messages, int count, out int failure)
     {
+        failure = 0;
         int done = 0;
         bool waited = false;
         while (done < count)
@@ -214,7 +322,7 @@ internal sealed unsafe partial class UdpSocket
 
             if (sent == 0)
             {
-                return false;
+                return done;
             }
 
             int errno = Libc.LastErrno;
@@ -228,16 +336,18 @@ internal sealed unsafe partial class UdpSocket
                 waited = true;
                 if (Poller.Wait(_fd.Fd, Libc.POLLOUT, _wake.Fd, SendWaitMilliseconds, out _) == PollResult.Woken)
                 {
-                    return false;
+                    failure = errno;
+                    return done;
                 }
 
                 continue;
             }
 
             // ENETUNREACH, EHOSTUNREACH, EPERM (a firewall), EMSGSIZE: the batch is dropped and counted by the caller.
-            return false;
+            failure = errno;
+            return done;
         }
 
-        return true;
+        return done;
     }
 }

@@ -20,11 +20,18 @@ internal sealed unsafe partial class UdpSocket : IDisposable
     /// <summary>Datagrams per recvmmsg or sendmmsg call; their headers live on the caller's stack.</summary>
     private const int MaxBatch = Limits.BatchSize;
 
+    /// <summary>Datagrams in one UDP GSO message at most (UDP_MAX_SEGMENTS was 64 before Linux 6.x raised it).</summary>
+    private const int MaxSegments = 64;
+
+    /// <summary>Bytes in one UDP GSO message at most: under the 64 KiB an IP packet can hold, with its headers.</summary>
+    private const int MaxSegmentedBytes = 65000;
+
     private readonly SafeFdHandle _fd;
     private readonly WakeSignal _wake;
     private readonly UseGate _gate = new();
     private readonly ILogger _logger;
     private long _droppedReceives;
+    private volatile bool _segmentOffload;
 
     private UdpSocket(SafeFdHandle fd, WakeSignal wake, int family, ushort port, ILogger logger)
     {
@@ -39,6 +46,12 @@ internal sealed unsafe partial class UdpSocket : IDisposable
     public int Family { get; }
 
     public ushort Port { get; }
+
+    /// <summary>Whether sends go out as UDP GSO messages: the kernel knows UDP_SEGMENT and has not refused it.</summary>
+    public bool SegmentOffload => _segmentOffload;
+
+    /// <summary>"off" sends one datagram per message even where the kernel segments: for comparison.</summary>
+    public const string OffloadVariable = "HOLT_UDP_OFFLOAD";
 
     /// <summary>Datagrams received but not delivered: truncated (larger than the buffer) or from an odd address.</summary>
     public long DroppedReceives => Interlocked.Read(ref _droppedReceives);
@@ -91,10 +104,16 @@ internal sealed unsafe partial class UdpSocket : IDisposable
             ? bound.Port
             : port;
 
+        // A kernel that knows UDP_SEGMENT (Linux 4.18) reads it back; one that does not says ENOPROTOOPT.
+        int segment = 0;
+        uint segmentLength = sizeof(int);
+        bool segmentation = Environment.GetEnvironmentVariable(OffloadVariable) != "off" &&
+            Libc.getsockopt(s, Libc.SOL_UDP, Libc.UDP_SEGMENT, &segment, &segmentLength) == 0;
+
         try
         {
             errno = 0;
-            return new UdpSocket(fd, WakeSignal.Create(), family, boundPort, logger);
+            return new UdpSocket(fd, WakeSignal.Create(), family, boundPort, logger) { _segmentOffload = segmentation };
         }
         catch
         {

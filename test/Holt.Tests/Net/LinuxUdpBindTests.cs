@@ -167,6 +167,66 @@ public sealed class LinuxUdpBindTests : IClassFixture<NetNsFixture>
         }
     }
 
+    /// <summary>
+    /// Runs of equal-sized datagrams go out as UDP GSO messages (several to a message, the last of a run shorter);
+    /// the receiver still gets every datagram whole, in order. With the loopback's MTU below a datagram, the kernel
+    /// refuses segmentation (EINVAL), and the same batch goes out unsegmented (fragmented, as DF is off).
+    /// </summary>
+    [Theory]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("::1", false)]
+    [InlineData("127.0.0.1", true)]
+    public void Send_RunsOfOneSize_AreSegmentedByTheKernel_OrSentPlainWhenItRefuses(string loopback, bool smallMtu)
+    {
+        if (_fixture.GetOrSkip(_output) is not NetNs ns)
+        {
+            return;
+        }
+
+        const int Count = 200;
+        using var bind = new LinuxUdpBind();
+        ns.Run(() => bind.Open(0, out _));
+        var address = IPAddress.Parse(loopback);
+        AddressFamily family = address.AddressFamily;
+        Assert.True(bind.SegmentOffload(family), "this kernel knows UDP_SEGMENT (Linux 4.18), yet the socket does not use it");
+        using Socket client = ns.Run(() => Bound(new IPEndPoint(address, 0)));
+        client.ReceiveBufferSize = 8 << 20;
+        byte[][] buffers = Pinned.Buffers(Count, 2048);
+        int[] sizes = new int[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            // Runs of 1452 bytes (a full transport message), broken by a short one now and then.
+            sizes[i] = i % 50 == 49 ? 100 + i : 1452;
+            Payload(i, sizes[i]).CopyTo(buffers[i], 16);
+        }
+
+        if (smallMtu)
+        {
+            ns.Ip("link set dev lo mtu 1280");
+        }
+
+        try
+        {
+            Assert.True(bind.Send(buffers, sizes, 16, Endpoint.FromIPEndPoint((IPEndPoint)client.LocalEndPoint!)));
+        }
+        finally
+        {
+            if (smallMtu)
+            {
+                ns.Ip("link set dev lo mtu 65536");
+            }
+        }
+
+        Assert.Equal(!smallMtu, bind.SegmentOffload(family));
+        byte[] data = new byte[4096];
+        for (int i = 0; i < Count; i++)
+        {
+            EndPoint from = new IPEndPoint(address, 0);
+            int length = client.ReceiveFrom(data, ref from);
+            Assert.Equal(Payload(i, sizes[i]), data.AsSpan(0, length).ToArray());
+        }
+    }
+
     [Fact]
     public void Send_OneUnpinnedBuffer_IsPinnedForTheCall()
     {
