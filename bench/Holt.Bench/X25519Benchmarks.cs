@@ -49,6 +49,16 @@ public class X25519Benchmarks
     [Benchmark]
     public void BouncyCastle() => BouncyX25519.ScalarMult(_privateKey, 0, _peerPublicKey, 0, _shared, 0);
 
+    [Benchmark]
+    public bool OpenSsl() => OpenSslX25519.SharedSecret(_privateKey, _peerPublicKey, _shared);
+
+    /// <summary>DH-GENERATE's other half, the public key of a new ephemeral key: two per handshake.</summary>
+    [Benchmark]
+    public void HoltPublicKey() => HoltX25519.DerivePublicKey(_privateKey, _shared);
+
+    [Benchmark]
+    public bool OpenSslPublicKey() => OpenSslX25519.PublicKey(_privateKey, _shared);
+
     private void Verify()
     {
         byte[] expected = new byte[HoltX25519.KeySize];
@@ -61,6 +71,19 @@ public class X25519Benchmarks
         if (!_shared.AsSpan().SequenceEqual(expected))
         {
             throw new InvalidOperationException("BouncyCastle's shared secret differs from libsodium's");
+        }
+
+        _shared.AsSpan().Clear();
+        if (!OpenSsl() || !_shared.AsSpan().SequenceEqual(expected))
+        {
+            throw new InvalidOperationException("OpenSSL's shared secret differs from libsodium's");
+        }
+
+        byte[] publicKey = new byte[HoltX25519.KeySize];
+        HoltX25519.DerivePublicKey(_privateKey, publicKey);
+        if (!OpenSslPublicKey() || !_shared.AsSpan().SequenceEqual(publicKey))
+        {
+            throw new InvalidOperationException("OpenSSL's public key differs from libsodium's");
         }
 
         // NSec exposes its secret only through a KDF, so compare HKDF outputs of both.

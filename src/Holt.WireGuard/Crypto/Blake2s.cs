@@ -1,10 +1,9 @@
-using Org.BouncyCastle.Crypto.Digests;
-
 namespace Holt.WireGuard.Crypto;
 
 /// <summary>
-/// The whitepaper's HASH, MAC, HMAC and KDF (section 5.4), all on BLAKE2s. BLAKE2s itself is BouncyCastle's;
-/// HMAC is the RFC 2104 construction with BLAKE2s's 64-byte block, and KDF is HKDF with that HMAC.
+/// The whitepaper's HASH, MAC, HMAC and KDF (section 5.4), all on BLAKE2s (<see cref="Blake2sCore"/>, on the
+/// stack, so a handshake allocates nothing for its hashes); HMAC is the RFC 2104 construction with BLAKE2s's
+/// 64-byte block, and KDF is HKDF with that HMAC.
 /// These run on the handshake path only, never per data packet.
 /// </summary>
 internal static class Blake2s
@@ -16,11 +15,11 @@ internal static class Blake2s
     /// <summary>HASH(a || b || c): unkeyed BLAKE2s-256.</summary>
     public static void Hash(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, Span<byte> output)
     {
-        var digest = new Blake2sDigest(HashSize * 8);
-        digest.BlockUpdate(a);
-        digest.BlockUpdate(b);
-        digest.BlockUpdate(c);
-        digest.DoFinal(output);
+        var digest = new Blake2sCore(HashSize);
+        digest.Update(a);
+        digest.Update(b);
+        digest.Update(c);
+        digest.Final(output);
     }
 
     public static void Hash(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<byte> output) => Hash(a, b, default, output);
@@ -30,9 +29,9 @@ internal static class Blake2s
     /// <summary>MAC(key, input): keyed BLAKE2s with a 16-byte output.</summary>
     public static void Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> input, Span<byte> output)
     {
-        var digest = new Blake2sDigest(key.ToArray(), MacSize, null, null);
-        digest.BlockUpdate(input);
-        digest.DoFinal(output);
+        var digest = new Blake2sCore(MacSize, key);
+        digest.Update(input);
+        digest.Final(output);
     }
 
     /// <summary>HMAC(key, a || b) with BLAKE2s-256.</summary>
@@ -52,21 +51,21 @@ internal static class Blake2s
             pad[i] ^= 0x36;
         }
 
-        var digest = new Blake2sDigest(HashSize * 8);
-        digest.BlockUpdate(pad);
-        digest.BlockUpdate(a);
-        digest.BlockUpdate(b);
-        digest.DoFinal(inner);
+        var digest = new Blake2sCore(HashSize);
+        digest.Update(pad);
+        digest.Update(a);
+        digest.Update(b);
+        digest.Final(inner);
 
         for (int i = 0; i < BlockSize; i++)
         {
             pad[i] ^= 0x36 ^ 0x5c;
         }
 
-        digest.Reset();
-        digest.BlockUpdate(pad);
-        digest.BlockUpdate(inner);
-        digest.DoFinal(output);
+        digest = new Blake2sCore(HashSize);
+        digest.Update(pad);
+        digest.Update(inner);
+        digest.Final(output);
         pad.Clear();
         inner.Clear();
     }
