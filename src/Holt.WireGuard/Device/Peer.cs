@@ -130,6 +130,15 @@ public sealed partial class Peer
     /// <summary>Serializes counter reservation and queueing, so batches enter the peer's queue in counter order.</summary>
     internal Lock SendSync { get; } = new();
 
+    /// <summary>Serializes delivery (replay window, timers, the TUN write) between the ordered receiver and inline delivery.</summary>
+    internal Lock ReceiveSync { get; } = new();
+
+    /// <summary>Batches queued for sending and not yet sent; inline sending waits for none to be left.</summary>
+    internal int OutboundInFlight;
+
+    /// <summary>Batches queued for delivery and not yet delivered.</summary>
+    internal int InboundInFlight;
+
     /// <summary>Set once the initiator has asked for a new session near Reject-After-Time (section 6.2).</summary>
     internal bool SentLastMinuteHandshake { get; set; }
 

@@ -10,7 +10,8 @@ namespace Holt.WireGuard.Device;
 /// The incoming path. Each socket's reader classifies datagrams by type and exact size: handshake messages go
 /// (copied into small buffers) to the handshake queue, transport messages are grouped by keypair, found through
 /// the receiver index, and cross the same two queues as outgoing packets: decrypted in parallel, then checked
-/// against the replay window, the allowed IPs and the timers in the peer's own order before reaching the TUN.
+/// against the replay window, the allowed IPs and the timers in the peer's own order before reaching the TUN. A
+/// small batch for a peer with nothing queued is decrypted and delivered by the socket's reader itself.
 /// </summary>
 public sealed partial class WireGuardDevice
 {
@@ -22,6 +23,8 @@ public sealed partial class WireGuardDevice
         int[] sizes = new int[batchSize];
         var sources = new Endpoint[batchSize];
         var pending = new List<PacketBatch>(4);
+        byte[][] outBuffers = new byte[Limits.BatchSize][];
+        int[] outSizes = new int[Limits.BatchSize];
         try
         {
             if (!FillSlots(slots, buffers, 0))
@@ -50,12 +53,22 @@ public sealed partial class WireGuardDevice
                 foreach (PacketBatch batch in pending)
                 {
                     Peer peer = batch.Peer!;
+                    if (batch.Count <= Limits.InlineBatchLimit && Volatile.Read(ref peer.InboundInFlight) == 0)
+                    {
+                        Decrypt(batch);
+                        Deliver(peer, batch, outBuffers, outSizes);
+                        Pool.ReturnBatch(batch);
+                        continue;
+                    }
+
+                    Interlocked.Increment(ref peer.InboundInFlight);
                     if (peer.Inbound.Writer.TryWrite(batch))
                     {
                         QueueForCrypto(batch);
                     }
                     else
                     {
+                        Interlocked.Decrement(ref peer.InboundInFlight);
                         peer.Counters.Drop(DropReason.QueueFull, batch.Count);
                         Pool.ReturnBatch(batch);
                     }
@@ -174,15 +187,28 @@ public sealed partial class WireGuardDevice
             while (reader.TryRead(out PacketBatch? batch))
             {
                 await batch.WaitAsync().ConfigureAwait(false);
-                int count = DeliverBatch(peer, batch, outBuffers, outSizes);
-                if (count > 0 && _isUp)
-                {
-                    _tun.Write(outBuffers.AsSpan(0, count), outSizes.AsSpan(0, count), Messages.TransportHeaderSize);
-                }
-
-                Array.Clear(outBuffers, 0, count);
+                Deliver(peer, batch, outBuffers, outSizes);
                 Pool.ReturnBatch(batch);
+                Interlocked.Decrement(ref peer.InboundInFlight);
             }
+        }
+    }
+
+    /// <summary>
+    /// Checks a decrypted batch and writes what passes to the TUN, under the peer's receive lock: the ordered
+    /// receiver and a socket reader delivering inline may both get here.
+    /// </summary>
+    private void Deliver(Peer peer, PacketBatch batch, byte[][] outBuffers, int[] outSizes)
+    {
+        lock (peer.ReceiveSync)
+        {
+            int count = DeliverBatch(peer, batch, outBuffers, outSizes);
+            if (count > 0 && _isUp)
+            {
+                _tun.Write(outBuffers.AsSpan(0, count), outSizes.AsSpan(0, count), Messages.TransportHeaderSize);
+            }
+
+            Array.Clear(outBuffers, 0, count);
         }
     }
 

@@ -9,7 +9,8 @@ namespace Holt.WireGuard.Device;
 /// The outgoing path. The TUN reader routes each packet to a peer by destination (cryptokey routing) and stages
 /// it; a peer with a session reserves counters for its staged packets in order and hands them out as batches,
 /// at once to the shared crypto queue (encrypted in parallel) and to the peer's own queue, whose single reader
-/// sends each batch only after it and every batch before it are encrypted. No packet allocates.
+/// sends each batch only after it and every batch before it are encrypted. A small batch with nothing queued
+/// before it is encrypted and sent on the spot instead (<see cref="Limits.InlineBatchLimit"/>). No packet allocates.
 /// </summary>
 public sealed partial class WireGuardDevice
 {
@@ -161,14 +162,27 @@ public sealed partial class WireGuardDevice
 
                 if (batch.Count > 0)
                 {
-                    if (peer.Outbound.Writer.TryWrite(batch))
+                    if (batch.Count <= Limits.InlineBatchLimit && Volatile.Read(ref peer.OutboundInFlight) == 0)
                     {
-                        QueueForCrypto(batch);
+                        // Nothing of this peer's is queued (increments happen under this lock), so sending now
+                        // keeps the order.
+                        Encrypt(batch);
+                        SendBatch(peer, batch);
+                        Pool.ReturnBatch(batch);
                     }
                     else
                     {
-                        peer.Counters.Drop(DropReason.QueueFull, batch.Count);
-                        Pool.ReturnBatch(batch);
+                        Interlocked.Increment(ref peer.OutboundInFlight);
+                        if (peer.Outbound.Writer.TryWrite(batch))
+                        {
+                            QueueForCrypto(batch);
+                        }
+                        else
+                        {
+                            Interlocked.Decrement(ref peer.OutboundInFlight);
+                            peer.Counters.Drop(DropReason.QueueFull, batch.Count);
+                            Pool.ReturnBatch(batch);
+                        }
                     }
                 }
                 else
@@ -273,6 +287,7 @@ public sealed partial class WireGuardDevice
                 await batch.WaitAsync().ConfigureAwait(false);
                 SendBatch(peer, batch);
                 Pool.ReturnBatch(batch);
+                Interlocked.Decrement(ref peer.OutboundInFlight);
             }
         }
     }

@@ -71,6 +71,14 @@ public static class Limits
     /// </summary>
     public const int MaxQueuedBatchesPerPeer = 1024;
 
+    /// <summary>
+    /// A batch of at most this many packets, for a peer with nothing in flight in that direction, is encrypted or
+    /// decrypted and sent or delivered on the thread that read it: a lone ping or a TCP acknowledgment crosses no
+    /// thread at all, where the queues cost two wake-ups each way. Bigger batches, or any behind one still in
+    /// flight, take the queues, whose crypto runs in parallel.
+    /// </summary>
+    public const int InlineBatchLimit = 4;
+
     /// <summary>A cookie received is used for mac2 only while younger than this (lifetime less a latency margin).</summary>
     public static readonly TimeSpan CookieUsableTime = TimeSpan.FromSeconds(120 - 5);
 }
