@@ -6,7 +6,8 @@ namespace Holt.Tun;
 /// <summary>
 /// The packet path: one read(2) or write(2) per packet or superpacket, each behind its virtio header. A read lands
 /// in the <see cref="Segmenter"/>, which hands out plain packets; a write first lets the <see cref="Coalescer"/>
-/// merge the batch's TCP segments, writing each header in the room the caller leaves in front of its packet.
+/// merge the batch's TCP segments into superpackets of its own, and writes each plain packet's header in the room
+/// the caller leaves in front of it.
 /// </summary>
 internal sealed unsafe partial class LinuxTun
 {
@@ -82,14 +83,16 @@ internal sealed unsafe partial class LinuxTun
             sizes.CopyTo(lengths);
             Span<VirtioNetHeader> headers = scratch.Headers.AsSpan(0, buffers.Length);
             Span<bool> merged = scratch.Merged.AsSpan(0, buffers.Length);
-            if (_coalesce && offset >= VirtioNetHeader.Size)
+            Span<byte[]?> superpackets = scratch.Superpackets.AsSpan(0, buffers.Length);
+            if (_coalesce)
             {
-                scratch.Coalescer.Coalesce(buffers, lengths, offset, headers, merged);
+                scratch.Coalescer.Coalesce(buffers, lengths, offset, headers, merged, superpackets);
             }
             else
             {
                 headers.Clear();
                 merged.Clear();
+                superpackets.Clear();
             }
 
             for (int i = 0; i < buffers.Length; i++)
@@ -99,7 +102,10 @@ internal sealed unsafe partial class LinuxTun
                     continue;
                 }
 
-                if (detached || !WriteWithHeader(buffers[i], offset, lengths[i], headers[i], scratch, out detached))
+                bool written = !detached && (superpackets[i] is byte[] superpacket
+                    ? WriteWithHeader(superpacket, VirtioNetHeader.Size, lengths[i], headers[i], scratch, out detached)
+                    : WriteWithHeader(buffers[i], offset, lengths[i], headers[i], scratch, out detached));
+                if (!written)
                 {
                     Interlocked.Increment(ref _droppedWrites);
                 }
@@ -272,6 +278,8 @@ internal sealed unsafe partial class LinuxTun
 
         public bool[] Merged { get; private set; } = [];
 
+        public byte[]?[] Superpackets { get; private set; } = [];
+
         /// <summary>For a caller that leaves no room in front of its packets.</summary>
         public byte[] Staging => _staging ??= new byte[Segmenter.ReadBufferSize];
 
@@ -284,6 +292,7 @@ internal sealed unsafe partial class LinuxTun
                 Sizes = new int[count];
                 Headers = new VirtioNetHeader[count];
                 Merged = new bool[count];
+                Superpackets = new byte[]?[count];
             }
         }
     }

@@ -37,22 +37,34 @@ internal sealed class Coalescer
     private const byte TcpUrg = 0x20;
     private const byte TcpCwr = 0x80;
 
+    /// <summary>Where a superpacket is built: its virtio header, then up to 64 KiB of packet.</summary>
+    public const int SuperpacketBufferSize = VirtioNetHeader.Size + ushort.MaxValue;
+
+    // Superpackets are built in buffers of the coalescer's own, reused from call to call, never in the caller's:
+    // appending to a caller's buffer would touch all 64 KiB of every pooled packet buffer in time, and the
+    // process's resident memory would grow by as much.
+    private readonly List<byte[]> _superpacketBuffers = [];
     private Flow[] _flows = new Flow[16];
     private int _flowCount;
+    private int _superpacketsUsed;
 
     /// <summary>
-    /// Merges what can be merged among the packets <c>buffers[i][offset .. offset + sizes[i]]</c>. Afterwards
-    /// <c>merged[i]</c> says packet i went into an earlier one and is not to be written; every other packet is
-    /// written with <c>headers[i]</c>, and <c>sizes[i]</c> is its length now. A buffer must have room behind its
-    /// packet for what is merged into it; a buffer with less room than a superpacket needs takes fewer segments.
+    /// Merges what can be merged among the packets <c>buffers[i][offset .. offset + sizes[i]]</c>, which it does
+    /// not change. Afterwards <c>merged[i]</c> says packet i went into an earlier one and is not to be written;
+    /// every other packet is written with <c>headers[i]</c>: from <c>superpackets[i]</c> at
+    /// <see cref="VirtioNetHeader.Size"/>, with <c>sizes[i]</c> its new length, if it became a superpacket, or as
+    /// it came. The superpacket buffers stay valid until the next call.
     /// </summary>
-    public void Coalesce(ReadOnlySpan<byte[]> buffers, Span<int> sizes, int offset, Span<VirtioNetHeader> headers, Span<bool> merged)
+    public void Coalesce(
+        ReadOnlySpan<byte[]> buffers, Span<int> sizes, int offset, Span<VirtioNetHeader> headers, Span<bool> merged, Span<byte[]?> superpackets)
     {
         _flowCount = 0;
+        _superpacketsUsed = 0;
         for (int i = 0; i < buffers.Length; i++)
         {
             merged[i] = false;
             headers[i] = default;
+            superpackets[i] = null;
             Span<byte> packet = buffers[i].AsSpan(offset, sizes[i]);
             if (!Segment.TryParse(packet, out Segment segment))
             {
@@ -70,7 +82,7 @@ internal sealed class Coalescer
                 continue;
             }
 
-            if (flow >= 0 && TryAppend(ref _flows[flow], buffers, sizes, offset, packet, segment))
+            if (flow >= 0 && TryAppend(ref _flows[flow], buffers, sizes, offset, packet, segment, superpackets))
             {
                 merged[i] = true;
                 continue;
@@ -101,9 +113,9 @@ internal sealed class Coalescer
 
         for (int i = 0; i < buffers.Length; i++)
         {
-            if (!merged[i])
+            if (superpackets[i] is byte[] superpacket)
             {
-                Finish(buffers[i].AsSpan(offset, sizes[i]), i, headers);
+                Finish(superpacket.AsSpan(VirtioNetHeader.Size, sizes[i]), i, headers);
             }
         }
 
@@ -133,16 +145,19 @@ internal sealed class Coalescer
         return -1;
     }
 
-    private static bool TryAppend(ref Flow flow, ReadOnlySpan<byte[]> buffers, Span<int> sizes, int offset, ReadOnlySpan<byte> packet, in Segment segment)
+    private bool TryAppend(
+        ref Flow flow, ReadOnlySpan<byte[]> buffers, Span<int> sizes, int offset, ReadOnlySpan<byte> packet, in Segment segment,
+        Span<byte[]?> superpackets)
     {
-        byte[] buffer = buffers[flow.Head];
         int headLength = sizes[flow.Head];
-        Span<byte> head = buffer.AsSpan(offset);
+        Span<byte> head = superpackets[flow.Head] is byte[] built
+            ? built.AsSpan(VirtioNetHeader.Size)
+            : buffers[flow.Head].AsSpan(offset, headLength);
         int t = segment.Transport;
         if (flow.Closed || flow.Segments >= MaxSegments || segment.Sequence != flow.NextSequence ||
             (head[0] & 0x0F) != (packet[0] & 0x0F) ||
             segment.Payload > flow.SegmentSize || ((head[t + 12] >> 4) * 4) != segment.TransportHeader ||
-            headLength + segment.Payload > Math.Min(ushort.MaxValue, buffer.Length - offset))
+            headLength + segment.Payload > ushort.MaxValue)
         {
             return false;
         }
@@ -160,6 +175,15 @@ internal sealed class Coalescer
         if (!sameNetwork || !sameTransport)
         {
             return false;
+        }
+
+        if (superpackets[flow.Head] is null)
+        {
+            // The flow's second segment: its superpacket starts as a copy of the first.
+            byte[] superpacket = RentSuperpacketBuffer();
+            head.CopyTo(superpacket.AsSpan(VirtioNetHeader.Size));
+            superpackets[flow.Head] = superpacket;
+            head = superpacket.AsSpan(VirtioNetHeader.Size);
         }
 
         int headers = t + segment.TransportHeader;
@@ -181,13 +205,21 @@ internal sealed class Coalescer
         return true;
     }
 
-    /// <summary>Gives a packet its header; a superpacket also gets its lengths and checksums for the kernel.</summary>
+    private byte[] RentSuperpacketBuffer()
+    {
+        if (_superpacketsUsed == _superpacketBuffers.Count)
+        {
+            _superpacketBuffers.Add(new byte[SuperpacketBufferSize]);
+        }
+
+        return _superpacketBuffers[_superpacketsUsed++];
+    }
+
+    /// <summary>Gives a superpacket its lengths, its checksums for the kernel and its virtio header.</summary>
     private static void Finish(Span<byte> packet, int index, Span<VirtioNetHeader> headers)
     {
-        if (!Segment.TryParse(packet, out Segment segment, checkLength: false) ||
-            packet.Length == segment.Transport + segment.TransportHeader + segment.Payload)
+        if (!Segment.TryParse(packet, out Segment segment, checkLength: false))
         {
-            // Not a superpacket: its own length field still matches, nothing was merged into it.
             return;
         }
 

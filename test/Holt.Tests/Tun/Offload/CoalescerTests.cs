@@ -7,7 +7,6 @@ namespace Holt.Tests.Tun.Offload;
 public sealed class CoalescerTests
 {
     private const int Offset = 16;
-    private const int BufferSize = 65536 + 64;
 
     [Fact]
     public void RandomFlows_MergeExactlyAsTheReference_AndSplitBackIntoTheSameSegmentsInOrder()
@@ -17,8 +16,8 @@ public sealed class CoalescerTests
         for (int round = 0; round < 300; round++)
         {
             List<byte[]> input = RandomBatch(random);
-            List<(byte[] Packet, VirtioNetHeader Header)> actual = Run(coalescer, input, BufferSize);
-            List<(byte[] Packet, VirtioNetHeader Header)> expected = Reference(input, BufferSize - Offset);
+            List<(byte[] Packet, VirtioNetHeader Header)> actual = Run(coalescer, input);
+            List<(byte[] Packet, VirtioNetHeader Header)> expected = Reference(input);
 
             Assert.Equal(expected.Count, actual.Count);
             for (int i = 0; i < expected.Count; i++)
@@ -44,7 +43,7 @@ public sealed class CoalescerTests
             input.Add(ReferencePackets.Build(spec with { Sequence = 1000 + (uint)(i * 1300), Payload = Filled(1300, i), Flags = (byte)(i == 9 ? 0x18 : 0x10) }));
         }
 
-        (byte[] packet, VirtioNetHeader header) = Assert.Single(Run(new Coalescer(), input, BufferSize));
+        (byte[] packet, VirtioNetHeader header) = Assert.Single(Run(new Coalescer(), input));
         Assert.Equal(VirtioNetHeader.GsoTcpV6, header.GsoType);
         Assert.Equal(1300, header.GsoSize);
         Assert.Equal(40 + 20 + 13000, packet.Length);
@@ -74,7 +73,7 @@ public sealed class CoalescerTests
             Segment(6000), Segment(7000, flags: 0x50), // ECE differs from the segment before: not merged with it
         ];
 
-        List<(byte[] Packet, VirtioNetHeader Header)> written = Run(new Coalescer(), input, BufferSize);
+        List<(byte[] Packet, VirtioNetHeader Header)> written = Run(new Coalescer(), input);
         Assert.Equal([2, 1, 2, 1, 1, 1, 1, 1], written.Select(SegmentCount));
         Assert.Equal(PerFlow(input), PerFlow(SplitBack(written)));
     }
@@ -93,20 +92,30 @@ public sealed class CoalescerTests
             ReferencePackets.Build(spec with { Sequence = 2000, TrafficClass = 0x03, Options = [1, 1, 1, 1] }),
         ];
 
-        List<(byte[] Packet, VirtioNetHeader Header)> written = Run(new Coalescer(), input, BufferSize);
+        List<(byte[] Packet, VirtioNetHeader Header)> written = Run(new Coalescer(), input);
         Assert.Equal(5, written.Count);
         Assert.Equal(VirtioNetHeader.GsoTcpV4, written[1].Header.GsoType);
         Assert.Equal(PerFlow(input), PerFlow(SplitBack(written)));
     }
 
     [Fact]
-    public void BufferWithoutRoom_TakesOnlyWhatFits()
+    public void CallersBuffers_AreLeftAsTheyWere_SuperpacketsAreBuiltApart()
     {
         var spec = new PacketSpec { Payload = new byte[1000] };
         List<byte[]> input = [.. Enumerable.Range(0, 5).Select(i => ReferencePackets.Build(spec with { Sequence = (uint)(i * 1000) }))];
-        List<(byte[] Packet, VirtioNetHeader Header)> written = Run(new Coalescer(), input, Offset + 40 + 2500);
-        Assert.Equal([2, 2, 1], written.Select(SegmentCount));
-        Assert.Equal(PerFlow(input), PerFlow(SplitBack(written)));
+        byte[][] buffers = [.. input.Select(p => { byte[] b = new byte[Offset + p.Length + 100]; b.AsSpan().Fill(0xA5); p.CopyTo(b, Offset); return b; })];
+        byte[][] before = [.. buffers.Select(b => (byte[])b.Clone())];
+        int[] sizes = [.. input.Select(p => p.Length)];
+        var headers = new VirtioNetHeader[5];
+        bool[] merged = new bool[5];
+        byte[]?[] superpackets = new byte[]?[5];
+
+        new Coalescer().Coalesce(buffers, sizes, Offset, headers, merged, superpackets);
+
+        Assert.Equal([false, true, true, true, true], merged);
+        Assert.Equal(40 + 5000, sizes[0]);
+        Assert.NotNull(superpackets[0]);
+        Assert.All(Enumerable.Range(0, 5), i => Assert.Equal(before[i], buffers[i]));
     }
 
     private static int SegmentCount((byte[] Packet, VirtioNetHeader Header) written) =>
@@ -174,26 +183,30 @@ public sealed class CoalescerTests
         return batch;
     }
 
-    private static List<(byte[] Packet, VirtioNetHeader Header)> Run(Coalescer coalescer, List<byte[]> input, int bufferSize)
+    private static List<(byte[] Packet, VirtioNetHeader Header)> Run(Coalescer coalescer, List<byte[]> input)
     {
         byte[][] buffers = new byte[input.Count][];
         int[] sizes = new int[input.Count];
         for (int i = 0; i < input.Count; i++)
         {
-            buffers[i] = new byte[bufferSize];
+            buffers[i] = new byte[Offset + input[i].Length];
             input[i].CopyTo(buffers[i], Offset);
             sizes[i] = input[i].Length;
         }
 
         var headers = new VirtioNetHeader[input.Count];
         bool[] merged = new bool[input.Count];
-        coalescer.Coalesce(buffers, sizes, Offset, headers, merged);
+        byte[]?[] superpackets = new byte[]?[input.Count];
+        coalescer.Coalesce(buffers, sizes, Offset, headers, merged, superpackets);
         List<(byte[], VirtioNetHeader)> written = [];
         for (int i = 0; i < input.Count; i++)
         {
             if (!merged[i])
             {
-                written.Add((buffers[i].AsSpan(Offset, sizes[i]).ToArray(), headers[i]));
+                Span<byte> packet = superpackets[i] is byte[] superpacket
+                    ? superpacket.AsSpan(VirtioNetHeader.Size, sizes[i])
+                    : buffers[i].AsSpan(Offset, sizes[i]);
+                written.Add((packet.ToArray(), headers[i]));
             }
         }
 
@@ -201,7 +214,7 @@ public sealed class CoalescerTests
     }
 
     /// <summary>The rules of <see cref="Coalescer"/>, written out plainly over parsed fields and lists.</summary>
-    private static List<(byte[] Packet, VirtioNetHeader Header)> Reference(List<byte[]> input, int room)
+    private static List<(byte[] Packet, VirtioNetHeader Header)> Reference(List<byte[]> input)
     {
         List<(PacketSpec Head, List<byte[]> Payloads, bool Psh, bool Closed)> outputs = [];
         var current = new Dictionary<string, int>();
@@ -232,7 +245,7 @@ public sealed class CoalescerTests
                 uint next = head.Sequence + (uint)(size + payloads.Sum(p => p.Length));
                 bool fits =
                     !closed && payloads.Count + 1 < Coalescer.MaxSegments && spec.Sequence == next &&
-                    spec.Payload.Length <= size && length + spec.Payload.Length <= Math.Min(ushort.MaxValue, room) &&
+                    spec.Payload.Length <= size && length + spec.Payload.Length <= ushort.MaxValue &&
                     spec.TrafficClass == head.TrafficClass && spec.Ttl == head.Ttl && spec.DontFragment == head.DontFragment &&
                     spec.FlowLabel == head.FlowLabel && spec.Acknowledgment == head.Acknowledgment && spec.Window == head.Window &&
                     (spec.Flags & ~0x08) == (head.Flags & ~0x08) && spec.Options.AsSpan().SequenceEqual(head.Options);
