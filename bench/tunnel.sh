@@ -30,7 +30,7 @@ usage() {
   cat <<'EOF'
 Usage: bench/tunnel.sh [--duration N] [--only a,b,c,d,e,f] [--same-session] [--markdown]
 
-Measures iperf3 TCP (1 and 4 streams), iperf3 UDP at full rate and ping RTT through:
+Measures iperf3 TCP (1 and 4 streams), iperf3 UDP at full rate and at 1 Gbit/s offered, and ping RTT through:
   (a) a raw veth pair   (b) wireguard-go <-> wireguard-go
   (c) Holt <-> Holt     (d) Holt <-> wireguard-go
   (e) a wg-quick client (wireguard-go) -> a Holt gateway (holt up)
@@ -394,8 +394,8 @@ start_iperf_server() {
 # Measurements. Results go into one associative array keyed "path,test,field".
 
 declare -A result=()
-tests=(ping tcp1 tcp4 udp)
-declare -A test_label=([ping]="ping" [tcp1]="TCP, 1 stream" [tcp4]="TCP, 4 streams" [udp]="UDP, -b 0")
+tests=(ping tcp1 tcp4 udp udp1g)
+declare -A test_label=([ping]="ping" [tcp1]="TCP, 1 stream" [tcp4]="TCP, 4 streams" [udp]="UDP, -b 0" [udp1g]="UDP, -b 1G")
 declare -A path_label=([a]="(a) raw veth" [b]="(b) wg-go <-> wg-go" [c]="(c) Holt <-> Holt" [d]="(d) Holt <-> wg-go"
   [e]="(e) wg-quick -> holt up" [f]="(f) Holt cl. -> holt up")
 
@@ -425,10 +425,11 @@ run_test() {
       result[$p,$t,loss]=$(grep -o '[0-9.]*% packet loss' "$tmp/$p-ping.txt" | cut -d% -f1)
       [ -n "${result[$p,$t,rtt]}" ] || result[$p,$t,error]="ping failed (status $status)$(last_lines "$tmp/$p-ping.txt")"
       ;;
-    tcp1|tcp4|udp)
+    tcp1|tcp4|udp|udp1g)
       local -a args=(-c "$dest" -p $iperf_port -t "$duration" --connect-timeout 3000 --json)
       [ "$t" = tcp4 ] && args+=(-P 4)
       [ "$t" = udp ] && args+=(-u -b 0 -l $udp_len)
+      [ "$t" = udp1g ] && args+=(-u -b 1G -l $udp_len)
       bounded $((duration + 20)) ip netns exec "$ns_a" iperf3 "${args[@]}" >"$out" 2>"$tmp/$p-$t.err"
       status=$?
       err=$(jq -r '.error // empty' "$out" 2>/dev/null)
@@ -438,7 +439,7 @@ run_test() {
       else
         # The receiver's view: what arrived, and (UDP) what the server counted as lost.
         result[$p,$t,gbps]=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$out")
-        if [ "$t" = udp ]; then
+        if [ "$t" = udp ] || [ "$t" = udp1g ]; then
           result[$p,$t,loss]=$(jq -r '.end.sum_received.lost_percent // .end.sum.lost_percent' "$out")
         else
           result[$p,$t,retr]=$(jq -r '.end.sum_sent.retransmits' "$out")
