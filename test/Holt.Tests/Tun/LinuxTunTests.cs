@@ -238,6 +238,59 @@ public sealed class LinuxTunTests : IClassFixture<NetNsFixture>
         Assert.Equal(0, tun.DroppedWrites);
     }
 
+    /// <summary>
+    /// Once warm, writing a batch of TCP segments (merged into a superpacket on the way) and reading packets back
+    /// allocate nothing: the segmenter, the coalescer and their buffers are reused.
+    /// </summary>
+    [Fact]
+    public void SteadyState_WriteCoalescedAndRead_AllocateNothing()
+    {
+        if (_fixture.GetOrSkip(_output) is not NetNs ns)
+        {
+            return;
+        }
+
+        (string name, IPAddress local, IPAddress remote) = NextSubnet();
+        using LinuxTun tun = ns.Run(() => LinuxTun.Create(name));
+        BringUp(ns, name, local);
+        var spec = new Offload.PacketSpec
+        {
+            Source = remote.GetAddressBytes(),
+            Destination = local.GetAddressBytes(),
+            DestinationPort = 4020,
+            Payload = new byte[1000],
+        };
+        byte[][] buffers = NewBuffers(16);
+        int[] sizes = new int[16];
+        for (int i = 0; i < 16; i++)
+        {
+            byte[] packet = Offload.ReferencePackets.Build(spec with { Sequence = (uint)(i * 1000) });
+            packet.CopyTo(buffers[i], Offset);
+            sizes[i] = packet.Length;
+        }
+
+        byte[][] readBuffers = NewBuffers(32);
+        int[] readSizes = new int[32];
+        long allocated = -1;
+        Wait.Result(Wait.OnThread(() =>
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                tun.Write(buffers, sizes, Offset);
+
+                // No socket listens on the port: the kernel answers the superpacket with a reset, which is read back.
+                tun.Read(readBuffers, readSizes, Offset);
+                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+
+            return 0;
+        }), "three rounds of writes and reads");
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, tun.DroppedWrites);
+    }
+
     [Fact]
     public void Write_WhileTheLinkIsDown_DropsAndCountsWithoutThrowing()
     {
