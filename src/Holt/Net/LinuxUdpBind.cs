@@ -121,6 +121,12 @@ internal sealed class LinuxUdpBind : IDatagramBind
     internal int? GetSocketOption(AddressFamily family, int level, int name) =>
         (family == AddressFamily.InterNetwork ? _ipv4 : _ipv6)?.GetOption(level, name);
 
+    /// <summary>Messages of several datagrams the sockets received (UDP_GRO).</summary>
+    internal long CoalescedReceives => (_ipv4?.CoalescedReceives ?? 0) + (_ipv6?.CoalescedReceives ?? 0);
+
+    /// <summary>Whether the open socket of one family takes coalesced messages (UDP_GRO); null if none is open.</summary>
+    internal bool? ReceiveOffload(AddressFamily family) => (family == AddressFamily.InterNetwork ? _ipv4 : _ipv6)?.ReceiveOffload;
+
     /// <summary>Whether the open socket of one family sends as UDP GSO; null if none is open.</summary>
     internal bool? SegmentOffload(AddressFamily family) => (family == AddressFamily.InterNetwork ? _ipv4 : _ipv6)?.SegmentOffload;
 

@@ -32,10 +32,24 @@ internal sealed unsafe partial class UdpSocket
             Libc.MMsgHdr* messages = stackalloc Libc.MMsgHdr[count];
             Libc.IoVec* vectors = stackalloc Libc.IoVec[count];
             byte* names = stackalloc byte[count * SockAddr.Size];
+            byte* controls = stackalloc byte[Math.Max(1, count / MaxSegments) * Libc.CmsgSpaceInt];
             while (!_gate.IsClosed)
             {
                 int received;
-                if (count == 1)
+                if (_receiveOffload)
+                {
+                    int delivered = ReceiveCoalesced(buffers, sizes, sources, count, messages, vectors, names, controls, out received);
+                    if (delivered > 0)
+                    {
+                        return delivered;
+                    }
+
+                    if (received > 0)
+                    {
+                        continue;
+                    }
+                }
+                else if (count == 1)
                 {
                     fixed (byte* data = buffers[0])
                     {
@@ -161,6 +175,107 @@ internal sealed unsafe partial class UdpSocket
         {
             _gate.Exit();
         }
+    }
+
+    /// <summary>
+    /// One recvmmsg on a socket with UDP_GRO: the kernel may hand over several datagrams of one flow as one message
+    /// with their size in a control message. At most <c>count / MaxSegments</c> messages are read, into the last
+    /// buffers, and their datagrams are spread over the buffers from the first on; a message holds at most
+    /// <see cref="MaxSegments"/> datagrams (the kernel's UDP_GRO_CNT_MAX), so the spreading never reaches a message
+    /// not yet spread. With fewer buffers than a message's datagrams, the excess is dropped and counted.
+    /// </summary>
+    private int ReceiveCoalesced(
+        ReadOnlySpan<byte[]> buffers, Span<int> sizes, Span<Endpoint> sources, int count,
+        Libc.MMsgHdr* messages, Libc.IoVec* vectors, byte* names, byte* controls, out int received)
+    {
+        int reads = Math.Max(1, count / MaxSegments);
+        int first = count - reads;
+        for (int i = 0; i < reads; i++)
+        {
+            byte[] buffer = buffers[first + i];
+            Prepare(messages + i, vectors + i, Address(buffer), buffer.Length, names + (i * SockAddr.Size), SockAddr.Size);
+            messages[i].Header.Control = controls + (i * Libc.CmsgSpaceInt);
+            messages[i].Header.ControlLength = Libc.CmsgSpaceInt;
+        }
+
+        // A single buffer may be any array, so it is pinned for the call; a batch's are on the pinned heap.
+        fixed (byte* only = buffers[first])
+        {
+            if (reads == 1)
+            {
+                vectors[0].Base = only;
+            }
+
+            received = Libc.recvmmsg(_fd.Fd, messages, (uint)reads, 0, null);
+        }
+
+        int delivered = 0;
+        for (int j = 0; j < received; j++)
+        {
+            Libc.MsgHdr header = messages[j].Header;
+            int length = (int)messages[j].Length;
+            var name = new ReadOnlySpan<byte>(names + (j * SockAddr.Size), (int)Math.Min(header.NameLength, SockAddr.Size));
+            if ((header.Flags & Libc.MSG_TRUNC) != 0 || !SockAddr.TryRead(name, out Endpoint source))
+            {
+                Interlocked.Increment(ref _droppedReceives);
+                continue;
+            }
+
+            int segment = CoalescedSize(header);
+            if (segment <= 0 || segment > length)
+            {
+                segment = Math.Max(1, length);
+            }
+
+            int from = first + j;
+            if (segment < length)
+            {
+                Interlocked.Increment(ref _coalescedReceives);
+            }
+
+            for (int at = 0; at < length || (length == 0 && at == 0); at += segment)
+            {
+                int size = Math.Min(segment, length - at);
+                if (delivered > from || size > buffers[delivered].Length)
+                {
+                    Interlocked.Increment(ref _droppedReceives);
+                    continue;
+                }
+
+                // Earlier datagrams of this message left already, so moving one down within its own buffer is safe.
+                if (delivered != from || at != 0)
+                {
+                    buffers[from].AsSpan(at, size).CopyTo(buffers[delivered]);
+                }
+
+                sizes[delivered] = size;
+                sources[delivered] = source;
+                delivered++;
+                if (length == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        return delivered;
+    }
+
+    /// <summary>The datagram size of a coalesced message (its UDP_GRO control message), or 0 if it carries one datagram.</summary>
+    private static int CoalescedSize(in Libc.MsgHdr header)
+    {
+        if (header.Control is null || header.ControlLength < Libc.CmsgHeaderSize + sizeof(int))
+        {
+            return 0;
+        }
+
+        byte* control = header.Control;
+        nuint length = *(nuint*)control;
+        int level = *(int*)(control + 8);
+        int type = *(int*)(control + 12);
+        return level == Libc.SOL_UDP && type == Libc.UDP_GRO && length >= Libc.CmsgHeaderSize + sizeof(int)
+            ? *(int*)(control + Libc.CmsgHeaderSize)
+            : 0;
     }
 
     /// <summary>

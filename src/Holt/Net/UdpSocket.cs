@@ -32,6 +32,8 @@ internal sealed unsafe partial class UdpSocket : IDisposable
     private readonly ILogger _logger;
     private long _droppedReceives;
     private volatile bool _segmentOffload;
+    private bool _receiveOffload;
+    private long _coalescedReceives;
 
     private UdpSocket(SafeFdHandle fd, WakeSignal wake, int family, ushort port, ILogger logger)
     {
@@ -50,7 +52,13 @@ internal sealed unsafe partial class UdpSocket : IDisposable
     /// <summary>Whether sends go out as UDP GSO messages: the kernel knows UDP_SEGMENT and has not refused it.</summary>
     public bool SegmentOffload => _segmentOffload;
 
-    /// <summary>"off" sends one datagram per message even where the kernel segments: for comparison.</summary>
+    /// <summary>Whether receives take coalesced messages (UDP_GRO) and split them.</summary>
+    public bool ReceiveOffload => _receiveOffload;
+
+    /// <summary>Messages that carried more than one datagram (UDP_GRO).</summary>
+    public long CoalescedReceives => Interlocked.Read(ref _coalescedReceives);
+
+    /// <summary>"off" sends and receives one datagram per message even where the kernel offloads: for comparison.</summary>
     public const string OffloadVariable = "HOLT_UDP_OFFLOAD";
 
     /// <summary>Datagrams received but not delivered: truncated (larger than the buffer) or from an odd address.</summary>
@@ -107,13 +115,20 @@ internal sealed unsafe partial class UdpSocket : IDisposable
         // A kernel that knows UDP_SEGMENT (Linux 4.18) reads it back; one that does not says ENOPROTOOPT.
         int segment = 0;
         uint segmentLength = sizeof(int);
-        bool segmentation = Environment.GetEnvironmentVariable(OffloadVariable) != "off" &&
-            Libc.getsockopt(s, Libc.SOL_UDP, Libc.UDP_SEGMENT, &segment, &segmentLength) == 0;
+        bool offload = Environment.GetEnvironmentVariable(OffloadVariable) != "off";
+        bool segmentation = offload && Libc.getsockopt(s, Libc.SOL_UDP, Libc.UDP_SEGMENT, &segment, &segmentLength) == 0;
+
+        // UDP_GRO (Linux 5.0): the kernel may hand over a run of one flow's datagrams as one message.
+        bool coalescing = offload && Libc.SetSocketOption(s, Libc.SOL_UDP, Libc.UDP_GRO, 1);
 
         try
         {
             errno = 0;
-            return new UdpSocket(fd, WakeSignal.Create(), family, boundPort, logger) { _segmentOffload = segmentation };
+            return new UdpSocket(fd, WakeSignal.Create(), family, boundPort, logger)
+            {
+                _segmentOffload = segmentation,
+                _receiveOffload = coalescing,
+            };
         }
         catch
         {

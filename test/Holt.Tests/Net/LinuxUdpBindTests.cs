@@ -227,6 +227,50 @@ public sealed class LinuxUdpBindTests : IClassFixture<NetNsFixture>
         }
     }
 
+    /// <summary>
+    /// Between two binds, runs of equal datagrams leave as UDP GSO messages and may arrive as UDP_GRO messages of
+    /// several datagrams; the receiver splits them, and every datagram comes out whole, in order, with its source.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Loopbacks))]
+    public void Receive_CoalescedDatagrams_AreSplitBackExactly(string loopback)
+    {
+        if (_fixture.GetOrSkip(_output) is not NetNs ns)
+        {
+            return;
+        }
+
+        const int Count = 400;
+        using var sender = new LinuxUdpBind();
+        using var receiver = new LinuxUdpBind();
+        ns.Run(() => sender.Open(0, out _));
+        IReadOnlyList<DatagramReceiver> receivers = ns.Run(() => receiver.Open(0, out _));
+        var address = IPAddress.Parse(loopback);
+        AddressFamily family = address.AddressFamily;
+        Assert.True(receiver.ReceiveOffload(family), "this kernel knows UDP_GRO (Linux 5.0), yet the socket does not use it");
+        byte[][] buffers = Pinned.Buffers(Count, 2048);
+        int[] sizes = new int[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            sizes[i] = i % 60 == 59 ? 200 + i : 1452;
+            Payload(i, sizes[i]).CopyTo(buffers[i], 0);
+        }
+
+        // Sent in two halves, each with its own runs: the kernel coalesces what queues up before the reader comes.
+        var destination = Endpoint.FromIPEndPoint(new IPEndPoint(address, receiver.Port));
+        Assert.True(sender.Send(buffers.AsSpan(0, Count / 2), sizes.AsSpan(0, Count / 2), 0, destination));
+        Assert.True(sender.Send(buffers.AsSpan(Count / 2), sizes.AsSpan(Count / 2), 0, destination));
+
+        List<(byte[] Data, Endpoint Source)> received = ReceiveAll(receivers[loopback == "::1" ? 1 : 0], Count, batch: 128, bufferSize: 65600);
+        for (int i = 0; i < Count; i++)
+        {
+            Assert.Equal(Payload(i, sizes[i]), received[i].Data);
+        }
+
+        Assert.Equal(0, receiver.DroppedReceives);
+        Assert.True(receiver.CoalescedReceives > 0, "no message carried more than one datagram: nothing was split");
+    }
+
     [Fact]
     public void Send_OneUnpinnedBuffer_IsPinnedForTheCall()
     {
