@@ -11,7 +11,7 @@ namespace Holt.Tests.Tun;
 /// <summary>A real TUN interface in a namespace of its own. Needs root; see <see cref="NetNsFixture"/>.</summary>
 public sealed class LinuxTunTests : IClassFixture<NetNsFixture>
 {
-    private const int Offset = 16;
+    internal const int Offset = 16;
     private static int s_next;
     private readonly NetNsFixture _fixture;
     private readonly ITestOutputHelper _output;
@@ -192,105 +192,6 @@ public sealed class LinuxTunTests : IClassFixture<NetNsFixture>
         Assert.Equal(0, tun.DroppedWrites);
     }
 
-    /// <summary>
-    /// Holt asks for checksum, TSO and USO offloads, then for less when the kernel refuses (USO came with Linux
-    /// 6.2), and without any still moves packets both ways. The refusals are played by a stand-in for the ioctl
-    /// that says EINVAL, as an older kernel does; the choice it accepts is the one the real ioctl then gets.
-    /// </summary>
-    [Theory]
-    [InlineData(0, 0x6F)]
-    [InlineData(1, 0x0F)]
-    [InlineData(2, 0x01)]
-    [InlineData(3, 0x00)]
-    public void Offloads_FallBackAsTheKernelRefuses_AndPacketsStillPassBothWays(int refusals, int expected)
-    {
-        if (_fixture.GetOrSkip(_output) is not NetNs ns)
-        {
-            return;
-        }
-
-        (string name, IPAddress local, IPAddress remote) = NextSubnet();
-        int asked = 0;
-        List<uint> choices = [];
-        using LinuxTun tun = ns.Run(() => LinuxTun.Create(name, offloadFault: flags =>
-        {
-            choices.Add(flags);
-            return asked++ < refusals ? Errno.EINVAL : 0;
-        }));
-        Assert.Equal((uint)expected, tun.Offloads);
-        Assert.Equal(0x6Fu, choices[0]);
-        BringUp(ns, name, local);
-
-        byte[] payload = "past a refusing kernel"u8.ToArray();
-        ushort sourcePort = ns.Run(() => SendUdp(local, new IPEndPoint(remote, 4010), payload, count: 1));
-        byte[] read = ReadUdp(tun, 4010);
-        Assert.Equal(Ipv4Udp.Build(local, sourcePort, remote, 4010, payload).Length, read.Length);
-        Assert.Equal(payload, read.AsSpan(Ipv4Udp.HeaderSize).ToArray());
-
-        using Socket socket = ns.Run(() => BoundUdp(new IPEndPoint(local, 4011)));
-        byte[][] buffers = NewBuffers(1);
-        byte[] packet = Ipv4Udp.Build(remote, 5000, local, 4011, payload);
-        packet.CopyTo(buffers[0], Offset);
-        tun.Write(buffers, [packet.Length], Offset);
-        byte[] received = new byte[100];
-        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
-        Assert.Equal(payload, received.AsSpan(0, socket.ReceiveFrom(received, ref from)).ToArray());
-        Assert.Equal(0, tun.DroppedWrites);
-    }
-
-    /// <summary>
-    /// Once warm, writing a batch of TCP segments (merged into a superpacket on the way) and reading packets back
-    /// allocate nothing: the segmenter, the coalescer and their buffers are reused.
-    /// </summary>
-    [Fact]
-    public void SteadyState_WriteCoalescedAndRead_AllocateNothing()
-    {
-        if (_fixture.GetOrSkip(_output) is not NetNs ns)
-        {
-            return;
-        }
-
-        (string name, IPAddress local, IPAddress remote) = NextSubnet();
-        using LinuxTun tun = ns.Run(() => LinuxTun.Create(name));
-        BringUp(ns, name, local);
-        var spec = new Offload.PacketSpec
-        {
-            Source = remote.GetAddressBytes(),
-            Destination = local.GetAddressBytes(),
-            DestinationPort = 4020,
-            Payload = new byte[1000],
-        };
-        byte[][] buffers = NewBuffers(16);
-        int[] sizes = new int[16];
-        for (int i = 0; i < 16; i++)
-        {
-            byte[] packet = Offload.ReferencePackets.Build(spec with { Sequence = (uint)(i * 1000) });
-            packet.CopyTo(buffers[i], Offset);
-            sizes[i] = packet.Length;
-        }
-
-        byte[][] readBuffers = NewBuffers(32);
-        int[] readSizes = new int[32];
-        long allocated = -1;
-        Wait.Result(Wait.OnThread(() =>
-        {
-            for (int round = 0; round < 3; round++)
-            {
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                tun.Write(buffers, sizes, Offset);
-
-                // No socket listens on the port: the kernel answers the superpacket with a reset, which is read back.
-                tun.Read(readBuffers, readSizes, Offset);
-                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            }
-
-            return 0;
-        }), "three rounds of writes and reads");
-
-        Assert.Equal(0, allocated);
-        Assert.Equal(0, tun.DroppedWrites);
-    }
-
     [Fact]
     public void Write_WhileTheLinkIsDown_DropsAndCountsWithoutThrowing()
     {
@@ -421,13 +322,13 @@ public sealed class LinuxTunTests : IClassFixture<NetNsFixture>
 
     private static string NextName() => "holt" + Interlocked.Increment(ref s_next);
 
-    private static (string Name, IPAddress Local, IPAddress Remote) NextSubnet()
+    internal static (string Name, IPAddress Local, IPAddress Remote) NextSubnet()
     {
         int n = Interlocked.Increment(ref s_next);
         return ("holt" + n, IPAddress.Parse($"10.77.{n}.1"), IPAddress.Parse($"10.77.{n}.2"));
     }
 
-    private static void BringUp(NetNs ns, string name, IPAddress local)
+    internal static void BringUp(NetNs ns, string name, IPAddress local)
     {
         // No IPv6 on the interface: the kernel's own router solicitations would only add noise to the reads.
         ns.Run(() => File.WriteAllText($"/proc/sys/net/ipv6/conf/{name}/disable_ipv6", "1"));
@@ -435,10 +336,10 @@ public sealed class LinuxTunTests : IClassFixture<NetNsFixture>
         ns.Ip($"link set dev {name} up");
     }
 
-    private static byte[][] NewBuffers(int count) => [.. Enumerable.Range(0, count).Select(_ => new byte[2048])];
+    internal static byte[][] NewBuffers(int count) => [.. Enumerable.Range(0, count).Select(_ => new byte[2048])];
 
     /// <summary>Sends <paramref name="count"/> datagrams from <paramref name="local"/>; returns the source port.</summary>
-    private static ushort SendUdp(IPAddress local, IPEndPoint destination, byte[] payload, int count)
+    internal static ushort SendUdp(IPAddress local, IPEndPoint destination, byte[] payload, int count)
     {
         using Socket socket = BoundUdp(new IPEndPoint(local, 0));
         for (int i = 0; i < count; i++)
@@ -449,14 +350,14 @@ public sealed class LinuxTunTests : IClassFixture<NetNsFixture>
         return (ushort)((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    private static Socket BoundUdp(IPEndPoint local)
+    internal static Socket BoundUdp(IPEndPoint local)
     {
         var socket = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
         socket.Bind(local);
         return socket;
     }
 
-    private static byte[] ReadUdp(LinuxTun tun, ushort port)
+    internal static byte[] ReadUdp(LinuxTun tun, ushort port)
     {
         byte[][] buffers = NewBuffers(8);
         int[] sizes = new int[8];
