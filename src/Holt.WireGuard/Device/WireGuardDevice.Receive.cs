@@ -50,10 +50,13 @@ public sealed partial class WireGuardDevice
                     }
                 }
 
+                // As on the way out: inline only under light load, so that a busy socket's many small batches
+                // are decrypted on every core.
+                bool light = n <= Limits.InlineBatchLimit;
                 foreach (PacketBatch batch in pending)
                 {
                     Peer peer = batch.Peer!;
-                    if (batch.Count <= Limits.InlineBatchLimit && Volatile.Read(ref peer.InboundInFlight) == 0)
+                    if (light && batch.Count <= Limits.InlineBatchLimit && Volatile.Read(ref peer.InboundInFlight) == 0)
                     {
                         Decrypt(batch);
                         Deliver(peer, batch, outBuffers, outSizes);

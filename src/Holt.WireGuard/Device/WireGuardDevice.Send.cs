@@ -59,9 +59,13 @@ public sealed partial class WireGuardDevice
                     consumed++;
                 }
 
+                // A read of a few packets means light load, where handling them here saves two wake-ups each; a
+                // bigger read goes to the crypto workers even in small per-peer batches, so that many peers'
+                // traffic is encrypted on every core, not serially on this thread.
+                bool light = n <= Limits.InlineBatchLimit;
                 foreach (Peer peer in touched)
                 {
-                    SendStaged(peer);
+                    SendStaged(peer, light);
                 }
 
                 touched.Clear();
@@ -123,7 +127,9 @@ public sealed partial class WireGuardDevice
     /// Sends what the peer has staged if it has a usable session; otherwise starts a handshake and leaves the
     /// packets staged. Also rekeys when the session is old or has sent too much (section 6.2).
     /// </summary>
-    internal void SendStaged(Peer peer)
+    /// <param name="peer">The peer whose staged packets go out.</param>
+    /// <param name="mayInline">Whether a small batch may be encrypted and sent on this thread (see <see cref="Limits.InlineBatchLimit"/>).</param>
+    internal void SendStaged(Peer peer, bool mayInline = true)
     {
         if (!_isUp || peer.IsRemoved)
         {
@@ -162,7 +168,7 @@ public sealed partial class WireGuardDevice
 
                 if (batch.Count > 0)
                 {
-                    if (batch.Count <= Limits.InlineBatchLimit && Volatile.Read(ref peer.OutboundInFlight) == 0)
+                    if (mayInline && batch.Count <= Limits.InlineBatchLimit && Volatile.Read(ref peer.OutboundInFlight) == 0)
                     {
                         // Nothing of this peer's is queued (increments happen under this lock), so sending now
                         // keeps the order.

@@ -72,10 +72,10 @@ public static class Limits
     public const int MaxQueuedBatchesPerPeer = 1024;
 
     /// <summary>
-    /// A batch of at most this many packets, for a peer with nothing in flight in that direction, is encrypted or
-    /// decrypted and sent or delivered on the thread that read it: a lone ping or a TCP acknowledgment crosses no
-    /// thread at all, where the queues cost two wake-ups each way. Bigger batches, or any behind one still in
-    /// flight, take the queues, whose crypto runs in parallel.
+    /// When a read brings at most this many packets, a peer's batch of them, with nothing of that peer's in flight
+    /// in that direction, is encrypted or decrypted and sent or delivered on the thread that read it: a lone ping
+    /// or a TCP acknowledgment crosses no thread at all, where the queues cost two wake-ups each way. Bigger reads,
+    /// or batches behind one still in flight, take the queues, whose crypto runs in parallel.
     /// </summary>
     public const int InlineBatchLimit = 4;
 
