@@ -5,7 +5,8 @@ namespace Holt.WireGuard.Device;
 /// <summary>
 /// Pools of packet elements and batches, so the steady-state packet path allocates nothing. The element pool is
 /// bounded: when every element is in flight, readers wait for one to come back, which pushes back on the TUN and
-/// UDP readers instead of growing memory without limit.
+/// UDP readers instead of growing memory without limit. Elements are made on demand and, through
+/// <see cref="Trim"/>, let go again when a burst is over, so an idle device holds only what its readers hold.
 /// </summary>
 internal sealed class PacketPool : IDisposable
 {
@@ -13,6 +14,9 @@ internal sealed class PacketPool : IDisposable
     private readonly ConcurrentQueue<PacketBatch> _batches = new();
     private readonly SemaphoreSlim _available;
     private readonly int _batchCapacity;
+    private int _free;
+    private int _live;
+    private int _fewestFree;
 
     public PacketPool(int maxElements, int batchCapacity)
     {
@@ -32,7 +36,7 @@ internal sealed class PacketPool : IDisposable
             return null;
         }
 
-        return _elements.TryDequeue(out PacketElement? element) ? element : new PacketElement();
+        return Take();
     }
 
     /// <summary>Takes an element only if one is free at once (for timers, which must not block).</summary>
@@ -43,14 +47,59 @@ internal sealed class PacketPool : IDisposable
             return null;
         }
 
-        return _elements.TryDequeue(out PacketElement? element) ? element : new PacketElement();
+        return Take();
     }
 
     public void Return(PacketElement element)
     {
         element.Ok = false;
         _elements.Enqueue(element);
+        Interlocked.Increment(ref _free);
         _available.Release();
+    }
+
+    /// <summary>Elements that exist: in flight, held by readers, or free in the pool.</summary>
+    public int Live => Volatile.Read(ref _live);
+
+    /// <summary>Free elements in the pool (not in flight).</summary>
+    public int Free => Volatile.Read(ref _free);
+
+    /// <summary>
+    /// Lets go of the free elements that no one needed since the last call: as many as the fewest that were free
+    /// at any moment in between. Called every few seconds, it keeps what the traffic uses and returns a burst's
+    /// surplus to the garbage collector. Returns how many elements were let go.
+    /// </summary>
+    public int Trim()
+    {
+        int surplus = Math.Min(Volatile.Read(ref _fewestFree), Volatile.Read(ref _free));
+        int released = 0;
+        while (released < surplus && _elements.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _free);
+            Interlocked.Decrement(ref _live);
+            released++;
+        }
+
+        Volatile.Write(ref _fewestFree, Volatile.Read(ref _free));
+        return released;
+    }
+
+    private PacketElement Take()
+    {
+        if (!_elements.TryDequeue(out PacketElement? element))
+        {
+            Interlocked.Increment(ref _live);
+            return new PacketElement();
+        }
+
+        // The low-water mark may miss a concurrent update; an element trimmed too early is only made again.
+        int free = Interlocked.Decrement(ref _free);
+        if (free < Volatile.Read(ref _fewestFree))
+        {
+            Volatile.Write(ref _fewestFree, free);
+        }
+
+        return element;
     }
 
     public PacketBatch RentBatch() => _batches.TryDequeue(out PacketBatch? batch) ? batch : new PacketBatch(_batchCapacity);

@@ -15,7 +15,8 @@ public sealed partial class Peer
 {
     private readonly Lock _keypairSync = new();
     private readonly Lock _stagingSync = new();
-    private readonly Queue<PacketElement> _staged = new(Limits.MaxStagedPackets);
+    // Grows on first use (to at most MaxStagedPackets): most of a gateway's peers never stage a packet.
+    private readonly Queue<PacketElement> _staged = new();
     private EndpointBox _endpoint = EndpointBox.None;
     private Keypair? _previous;
     private Keypair? _current;

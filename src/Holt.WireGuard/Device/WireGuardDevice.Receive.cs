@@ -23,30 +23,27 @@ public sealed partial class WireGuardDevice
         int[] sizes = new int[batchSize];
         var sources = new Endpoint[batchSize];
         var pending = new List<PacketBatch>(4);
-        byte[][] outBuffers = new byte[Limits.BatchSize][];
-        int[] outSizes = new int[Limits.BatchSize];
+        var window = new ReadWindow(batchSize);
         try
         {
-            if (!FillSlots(slots, buffers, 0))
-            {
-                return;
-            }
-
             while (true)
             {
-                int n = receiver(buffers, sizes, sources);
+                if (!FillSlots(slots, buffers, window.Size))
+                {
+                    break;
+                }
+
+                int n = receiver(buffers.AsSpan(0, window.Size), sizes, sources);
                 if (n <= 0)
                 {
                     break;
                 }
 
-                bool consumed = false;
                 for (int i = 0; i < n; i++)
                 {
                     if (Classify(slots[i], sizes[i], sources[i], pending))
                     {
                         slots[i] = null!;
-                        consumed = true;
                     }
                 }
 
@@ -59,7 +56,7 @@ public sealed partial class WireGuardDevice
                     if (light && batch.Count <= Limits.InlineBatchLimit && Volatile.Read(ref peer.InboundInFlight) == 0)
                     {
                         Decrypt(batch);
-                        Deliver(peer, batch, outBuffers, outSizes);
+                        Deliver(peer, batch);
                         Pool.ReturnBatch(batch);
                         continue;
                     }
@@ -78,10 +75,8 @@ public sealed partial class WireGuardDevice
                 }
 
                 pending.Clear();
-                if (consumed && !FillSlots(slots, buffers, 0))
-                {
-                    break;
-                }
+                window.Update(n);
+                ReleaseSlots(slots, window.Size);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -182,15 +177,13 @@ public sealed partial class WireGuardDevice
     /// <summary>A peer's ordered receiver: replay window, session confirmation, roaming, timers, allowed IPs, TUN.</summary>
     private async Task PeerReceiveLoopAsync(Peer peer)
     {
-        byte[][] outBuffers = new byte[Limits.BatchSize][];
-        int[] outSizes = new int[Limits.BatchSize];
         var reader = peer.Inbound.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (reader.TryRead(out PacketBatch? batch))
             {
                 await batch.WaitAsync().ConfigureAwait(false);
-                Deliver(peer, batch, outBuffers, outSizes);
+                Deliver(peer, batch);
                 Pool.ReturnBatch(batch);
                 Interlocked.Decrement(ref peer.InboundInFlight);
             }
@@ -199,19 +192,20 @@ public sealed partial class WireGuardDevice
 
     /// <summary>
     /// Checks a decrypted batch and writes what passes to the TUN, under the peer's receive lock: the ordered
-    /// receiver and a socket reader delivering inline may both get here.
+    /// receiver and a socket reader delivering inline may both get here. The packets that pass are gathered, in
+    /// order, at the front of the batch's own I/O arrays (<see cref="PacketBatch.Buffers"/> and
+    /// <see cref="PacketBatch.Sizes"/>): the k-th packet that passes is at most the k-th element, so nothing is
+    /// overwritten before it is read, and no peer needs arrays of its own for this.
     /// </summary>
-    private void Deliver(Peer peer, PacketBatch batch, byte[][] outBuffers, int[] outSizes)
+    private void Deliver(Peer peer, PacketBatch batch)
     {
         lock (peer.ReceiveSync)
         {
-            int count = DeliverBatch(peer, batch, outBuffers, outSizes);
+            int count = DeliverBatch(peer, batch, batch.Buffers, batch.Sizes);
             if (count > 0 && _isUp)
             {
-                _tun.Write(outBuffers.AsSpan(0, count), outSizes.AsSpan(0, count), Messages.TransportHeaderSize);
+                _tun.Write(batch.Buffers.AsSpan(0, count), batch.Sizes.AsSpan(0, count), Messages.TransportHeaderSize);
             }
-
-            Array.Clear(outBuffers, 0, count);
         }
     }
 

@@ -21,22 +21,22 @@ public sealed partial class WireGuardDevice
         byte[][] buffers = new byte[batchSize][];
         int[] sizes = new int[batchSize];
         var touched = new List<Peer>(batchSize);
+        var window = new ReadWindow(batchSize);
         try
         {
-            if (!FillSlots(slots, buffers, 0))
-            {
-                return;
-            }
-
             while (true)
             {
-                int n = _tun.Read(buffers, sizes, Messages.TransportHeaderSize);
+                if (!FillSlots(slots, buffers, window.Size))
+                {
+                    return;
+                }
+
+                int n = _tun.Read(buffers.AsSpan(0, window.Size), sizes, Messages.TransportHeaderSize);
                 if (n <= 0)
                 {
                     return;
                 }
 
-                int consumed = 0;
                 for (int i = 0; i < n; i++)
                 {
                     PacketElement element = slots[i];
@@ -56,7 +56,6 @@ public sealed partial class WireGuardDevice
 
                     // The element now belongs to the peer; its slot is refilled below.
                     slots[i] = null!;
-                    consumed++;
                 }
 
                 // A read of a few packets means light load, where handling them here saves two wake-ups each; a
@@ -69,10 +68,8 @@ public sealed partial class WireGuardDevice
                 }
 
                 touched.Clear();
-                if (consumed > 0 && !FillSlots(slots, buffers, 0))
-                {
-                    return;
-                }
+                window.Update(n);
+                ReleaseSlots(slots, window.Size);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -102,10 +99,10 @@ public sealed partial class WireGuardDevice
         return peer;
     }
 
-    /// <summary>Fills empty slots from the pool. False if the device is shutting down.</summary>
-    private bool FillSlots(PacketElement[] slots, byte[][] buffers, int from)
+    /// <summary>Fills the first <paramref name="count"/> slots from the pool where empty. False if the device is shutting down.</summary>
+    private bool FillSlots(PacketElement[] slots, byte[][] buffers, int count)
     {
-        for (int i = from; i < slots.Length; i++)
+        for (int i = 0; i < count; i++)
         {
             if (slots[i] is null)
             {
@@ -121,6 +118,19 @@ public sealed partial class WireGuardDevice
         }
 
         return true;
+    }
+
+    /// <summary>Returns the elements of the slots from <paramref name="from"/> on to the pool: a window that shrank.</summary>
+    private void ReleaseSlots(PacketElement[] slots, int from)
+    {
+        for (int i = from; i < slots.Length; i++)
+        {
+            if (slots[i] is PacketElement element)
+            {
+                Pool.Return(element);
+                slots[i] = null!;
+            }
+        }
     }
 
     /// <summary>

@@ -32,6 +32,10 @@ public sealed partial class WireGuardDevice : IDisposable
     private volatile bool _isUp;
     private bool _disposed;
     private Thread? _tunThread;
+    private readonly ITimer _trimTimer;
+
+    /// <summary>How often the packet pool lets go of elements that went unused (<see cref="PacketPool.Trim"/>).</summary>
+    internal static readonly TimeSpan PoolTrimInterval = TimeSpan.FromSeconds(10);
 
     public WireGuardDevice(IPacketDevice tun, IDatagramBind bind, DeviceOptions? options = null)
     {
@@ -50,6 +54,7 @@ public sealed partial class WireGuardDevice : IDisposable
             FullMode = BoundedChannelFullMode.DropWrite,
         });
         StartWorkers();
+        _trimTimer = Time.CreateTimer(static state => ((WireGuardDevice)state!).Pool.Trim(), this, PoolTrimInterval, PoolTrimInterval);
     }
 
     /// <summary>The public key of the device's private key; null while none is set.</summary>
@@ -161,6 +166,7 @@ public sealed partial class WireGuardDevice : IDisposable
         }
 
         Down();
+        _trimTimer.Dispose();
         _shutdown.Cancel();
         _tun.Dispose();
         _bind.Dispose();

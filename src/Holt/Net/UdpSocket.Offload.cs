@@ -10,38 +10,36 @@ namespace Holt.Net;
 internal sealed unsafe partial class UdpSocket
 {
     /// <summary>
-    /// One recvmmsg on a socket with UDP_GRO: the kernel may hand over several datagrams of one flow as one message
-    /// with their size in a control message. At most <c>count / MaxSegments</c> messages are read, into the last
-    /// buffers, and their datagrams are spread over the buffers from the first on; a message holds at most
-    /// <see cref="MaxSegments"/> datagrams (the kernel's UDP_GRO_CNT_MAX), so the spreading never reaches a message
-    /// not yet spread. With fewer buffers than a message's datagrams, the excess is dropped and counted.
+    /// Receives on a socket with UDP_GRO, where the kernel may hand over several datagrams of one flow as one
+    /// message with their size in a control message. The messages land in the socket's own buffers (at most
+    /// <see cref="MaxLandings"/> per call, one for every <see cref="MaxSegments"/> buffers the caller offers, since
+    /// a message holds at most that many datagrams: the kernel's UDP_GRO_CNT_MAX), and their datagrams are copied
+    /// out into the caller's buffers. What does not fit waits for the next call, which hands it out before reading
+    /// again: a caller with few buffers loses nothing. Only the socket's one receiving thread comes here.
     /// </summary>
     private int ReceiveCoalesced(
         ReadOnlySpan<byte[]> buffers, Span<int> sizes, Span<Endpoint> sources, int count,
         Libc.MMsgHdr* messages, Libc.IoVec* vectors, byte* names, byte* controls, out int received)
     {
-        int reads = Math.Max(1, count / MaxSegments);
-        int first = count - reads;
+        received = 0;
+        if (_heldNext < _heldCount)
+        {
+            return HandOutHeld(buffers, sizes, sources, count);
+        }
+
+        byte[][] landings = _landings!;
+        int reads = Math.Clamp(count / MaxSegments, 1, MaxLandings);
         for (int i = 0; i < reads; i++)
         {
-            byte[] buffer = buffers[first + i];
-            Prepare(messages + i, vectors + i, Address(buffer), buffer.Length, names + (i * SockAddr.Size), SockAddr.Size);
+            Prepare(messages + i, vectors + i, Address(landings[i]), landings[i].Length, names + (i * SockAddr.Size), SockAddr.Size);
             messages[i].Header.Control = controls + (i * Libc.CmsgSpaceInt);
             messages[i].Header.ControlLength = Libc.CmsgSpaceInt;
         }
 
-        // A single buffer may be any array, so it is pinned for the call; a batch's are on the pinned heap.
-        fixed (byte* only = buffers[first])
-        {
-            if (reads == 1)
-            {
-                vectors[0].Base = only;
-            }
-
-            received = Libc.recvmmsg(_fd.Fd, messages, (uint)reads, 0, null);
-        }
-
-        int delivered = 0;
+        received = Libc.recvmmsg(_fd.Fd, messages, (uint)reads, 0, null);
+        _heldCount = 0;
+        _heldNext = 0;
+        _heldAt = 0;
         for (int j = 0; j < received; j++)
         {
             Libc.MsgHdr header = messages[j].Header;
@@ -58,40 +56,62 @@ internal sealed unsafe partial class UdpSocket
             {
                 segment = Math.Max(1, length);
             }
-
-            int from = first + j;
-            if (segment < length)
+            else if (segment < length)
             {
                 Interlocked.Increment(ref _coalescedReceives);
             }
 
-            for (int at = 0; at < length || (length == 0 && at == 0); at += segment)
+            _held[_heldCount++] = new HeldMessage(j, length, segment, source);
+        }
+
+        return _heldCount > 0 ? HandOutHeld(buffers, sizes, sources, count) : 0;
+    }
+
+    /// <summary>Copies held datagrams, in order, into up to <paramref name="count"/> of the caller's buffers.</summary>
+    private int HandOutHeld(ReadOnlySpan<byte[]> buffers, Span<int> sizes, Span<Endpoint> sources, int count)
+    {
+        int delivered = 0;
+        while (delivered < count && _heldNext < _heldCount)
+        {
+            HeldMessage message = _held[_heldNext];
+            int size = Math.Min(message.Segment, message.Length - _heldAt);
+            if (size > buffers[delivered].Length)
             {
-                int size = Math.Min(segment, length - at);
-                if (delivered > from || size > buffers[delivered].Length)
-                {
-                    Interlocked.Increment(ref _droppedReceives);
-                    continue;
-                }
-
-                // Earlier datagrams of this message left already, so moving one down within its own buffer is safe.
-                if (delivered != from || at != 0)
-                {
-                    buffers[from].AsSpan(at, size).CopyTo(buffers[delivered]);
-                }
-
+                Interlocked.Increment(ref _droppedReceives);
+            }
+            else
+            {
+                _landings![message.Landing].AsSpan(_heldAt, size).CopyTo(buffers[delivered]);
                 sizes[delivered] = size;
-                sources[delivered] = source;
+                sources[delivered] = message.Source;
                 delivered++;
-                if (length == 0)
-                {
-                    break;
-                }
+            }
+
+            _heldAt += message.Segment;
+            if (_heldAt >= message.Length)
+            {
+                _heldNext++;
+                _heldAt = 0;
             }
         }
 
         return delivered;
     }
+
+    /// <summary>The landing buffers, pinned (the kernel gets their addresses) and large enough for any message.</summary>
+    private static byte[][] NewLandings()
+    {
+        byte[][] landings = new byte[MaxLandings][];
+        for (int i = 0; i < landings.Length; i++)
+        {
+            landings[i] = GC.AllocateUninitializedArray<byte>(LandingSize, pinned: true);
+        }
+
+        return landings;
+    }
+
+    /// <summary>A received message not yet wholly handed out: which landing buffer, its length, its datagrams' size.</summary>
+    private readonly record struct HeldMessage(int Landing, int Length, int Segment, Endpoint Source);
 
     /// <summary>The datagram size of a coalesced message (its UDP_GRO control message), or 0 if it carries one datagram.</summary>
     private static int CoalescedSize(in Libc.MsgHdr header)

@@ -26,6 +26,12 @@ internal sealed unsafe partial class UdpSocket : IDisposable
     /// <summary>Bytes in one UDP GSO message at most: under the 64 KiB an IP packet can hold, with its headers.</summary>
     private const int MaxSegmentedBytes = 65000;
 
+    /// <summary>Coalesced messages read in one call at most: one for each <see cref="MaxSegments"/> of a full batch.</summary>
+    private const int MaxLandings = MaxBatch / MaxSegments;
+
+    /// <summary>A landing buffer's size: any UDP payload (a coalesced message is itself one under 64 KiB).</summary>
+    private const int LandingSize = 65536;
+
     private readonly SafeFdHandle _fd;
     private readonly WakeSignal _wake;
     private readonly UseGate _gate = new();
@@ -34,6 +40,14 @@ internal sealed unsafe partial class UdpSocket : IDisposable
     private volatile bool _segmentOffload;
     private bool _receiveOffload;
     private long _coalescedReceives;
+
+    // The receiving thread's coalesced messages (see ReceiveCoalesced): where they landed, how many were read,
+    // the next to hand out, and how far into it.
+    private readonly HeldMessage[] _held = new HeldMessage[MaxLandings];
+    private byte[][]? _landings;
+    private int _heldCount;
+    private int _heldNext;
+    private int _heldAt;
 
     private UdpSocket(SafeFdHandle fd, WakeSignal wake, int family, ushort port, ILogger logger)
     {
@@ -128,6 +142,10 @@ internal sealed unsafe partial class UdpSocket : IDisposable
             {
                 _segmentOffload = segmentation,
                 _receiveOffload = coalescing,
+
+                // Made here rather than on first use, so that the packet path never allocates; untouched until
+                // a coalesced message arrives, they cost no resident memory before.
+                _landings = coalescing ? NewLandings() : null,
             };
         }
         catch

@@ -80,13 +80,23 @@ public sealed class LinuxUdpBindOffloadTests : IClassFixture<NetNsFixture>
         }
     }
 
+    public static TheoryData<string, int> CoalescedCases => new()
+    {
+        { "127.0.0.1", 128 },
+        { "::1", 128 },
+        { "127.0.0.1", 1 },
+        { "::1", 5 },
+    };
+
     /// <summary>
     /// Between two binds, runs of equal datagrams leave as UDP GSO messages and may arrive as UDP_GRO messages of
     /// several datagrams; the receiver splits them, and every datagram comes out whole, in order, with its source.
+    /// A caller with fewer buffers than a message's datagrams (a reader's small window), each only large enough for
+    /// one datagram, gets the rest on its next calls: nothing is dropped.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Loopbacks), MemberType = typeof(LinuxUdpBindTests))]
-    public void Receive_CoalescedDatagrams_AreSplitBackExactly(string loopback)
+    [MemberData(nameof(CoalescedCases))]
+    public void Receive_CoalescedDatagrams_AreSplitBackExactly(string loopback, int batch)
     {
         if (_fixture.GetOrSkip(_output) is not NetNs ns)
         {
@@ -114,7 +124,7 @@ public sealed class LinuxUdpBindOffloadTests : IClassFixture<NetNsFixture>
         Assert.True(sender.Send(buffers.AsSpan(0, Count / 2), sizes.AsSpan(0, Count / 2), 0, destination));
         Assert.True(sender.Send(buffers.AsSpan(Count / 2), sizes.AsSpan(Count / 2), 0, destination));
 
-        List<(byte[] Data, Endpoint Source)> received = ReceiveAll(receivers[loopback == "::1" ? 1 : 0], Count, batch: 128, bufferSize: 65600);
+        List<(byte[] Data, Endpoint Source)> received = ReceiveAll(receivers[loopback == "::1" ? 1 : 0], Count, batch, bufferSize: 2048);
         for (int i = 0; i < Count; i++)
         {
             Assert.Equal(Payload(i, sizes[i]), received[i].Data);
