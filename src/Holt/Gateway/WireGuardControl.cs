@@ -60,9 +60,18 @@ internal abstract class WireGuardControl(string interfaceName)
 /// <summary>Holt's engine (or any userspace implementation) through its control socket.</summary>
 internal sealed class EngineControl(string interfaceName) : WireGuardControl(interfaceName)
 {
-    /// <summary>Null when no one serves the socket, including a socket file left by a process killed with -9.</summary>
+    /// <summary>
+    /// Null when no one serves the socket, including a socket file left by a process killed with -9. An engine that
+    /// this process runs (the gateway daemon's own, sampled by its monitor) is read directly: the same state
+    /// without writing and parsing the text.
+    /// </summary>
     public override DeviceStatus? TryGet()
     {
+        if (UapiServer.TryReadLocal(UapiServer.SocketPathFor(InterfaceName)) is DeviceStatus local)
+        {
+            return local;
+        }
+
         try
         {
             return UapiClient.TryGet(InterfaceName);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Holt.Gateway;
 using Holt.Hosting;
@@ -22,7 +23,16 @@ internal interface IStatusBoard
 /// <summary>The status as the file <c>holt monitor status</c> reads.</summary>
 internal sealed class StatusFile : IStatusBoard
 {
-    public void Publish(MonitorStatus status) => status.Write();
+    private readonly Lock _sync = new();
+    private readonly ArrayBufferWriter<byte> _buffer = new();
+
+    public void Publish(MonitorStatus status)
+    {
+        lock (_sync)
+        {
+            status.Write(_buffer);
+        }
+    }
 
     public void Withdraw(string interfaceName) => MonitorStatus.Delete(interfaceName);
 }

@@ -94,15 +94,27 @@ internal static class GetResponseWriter
         Span<byte> line = output.GetSpan(128);
         "endpoint="u8.CopyTo(line);
         int n = "endpoint="u8.Length;
+        n += FormatEndpoint(endpoint, line[n..]);
+        line[n++] = (byte)'\n';
+        output.Advance(n);
+    }
+
+    /// <summary>
+    /// Writes an endpoint as <c>get=1</c> shows it, <c>192.0.2.1:51820</c> or <c>[2001:db8::1]:51820</c> (with its
+    /// scope, if any), into at least <see cref="MaxEndpointLength"/> bytes; returns the bytes written.
+    /// </summary>
+    internal static int FormatEndpoint(Endpoint endpoint, Span<byte> text)
+    {
+        int n = 0;
         Span<byte> raw = stackalloc byte[16];
         int length = endpoint.WriteAddress(raw);
         IPAddress address = endpoint.IsIPv6 ? new IPAddress(raw[..length], endpoint.ScopeId) : new IPAddress(raw[..length]);
         if (endpoint.IsIPv6)
         {
-            line[n++] = (byte)'[';
+            text[n++] = (byte)'[';
         }
 
-        if (!address.TryFormat(line[n..], out int written))
+        if (!address.TryFormat(text[n..], out int written))
         {
             throw new InvalidOperationException("An endpoint did not fit its line.");
         }
@@ -110,15 +122,16 @@ internal static class GetResponseWriter
         n += written;
         if (endpoint.IsIPv6)
         {
-            line[n++] = (byte)']';
+            text[n++] = (byte)']';
         }
 
-        line[n++] = (byte)':';
-        endpoint.Port.TryFormat(line[n..], out written, default, CultureInfo.InvariantCulture);
-        n += written;
-        line[n++] = (byte)'\n';
-        output.Advance(n);
+        text[n++] = (byte)':';
+        endpoint.Port.TryFormat(text[n..], out written, default, CultureInfo.InvariantCulture);
+        return n + written;
     }
+
+    /// <summary>Room enough for any endpoint's text: an IPv6 address with a scope, brackets and a port.</summary>
+    internal const int MaxEndpointLength = 80;
 
     private static void WriteHex(IBufferWriter<byte> output, ReadOnlySpan<byte> key, ReadOnlySpan<byte> bytes)
     {

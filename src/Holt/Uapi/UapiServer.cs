@@ -33,6 +33,9 @@ internal sealed class UapiServer : IDisposable
     /// </summary>
     public const long DefaultMaxRequestBytes = 32L << 20;
 
+    /// <summary>The servers this process runs, by socket path: <see cref="TryReadLocal"/> reads their devices directly.</summary>
+    private static readonly ConcurrentDictionary<string, UapiServer> s_serving = new(StringComparer.Ordinal);
+
     private readonly WireGuardDevice _device;
     private readonly Lock _configSync = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -116,6 +119,24 @@ internal sealed class UapiServer : IDisposable
         UapiLog.Listening(Logger, SocketPath);
         _acceptLoop = Task.Run(() => AcceptLoopAsync(_listener, _stopping.Token));
         _watchLoop = Task.Run(() => WatchLoopAsync(_stopping.Token));
+        s_serving[SocketPath] = this;
+    }
+
+    /// <summary>
+    /// The state of the interface whose control socket, at <paramref name="socketPath"/>, this process serves, read
+    /// from its device as <c>get=1</c> would report it; null when another process (or none) serves it, and the
+    /// socket must be asked instead.
+    /// </summary>
+    public static DeviceStatus? TryReadLocal(string socketPath) =>
+        s_serving.TryGetValue(Path.GetFullPath(socketPath), out UapiServer? server) ? server.ReadStatus() : null;
+
+    /// <summary>The device's state, with no set request changing it meanwhile.</summary>
+    internal DeviceStatus ReadStatus()
+    {
+        lock (_configSync)
+        {
+            return DeviceStatusReader.Read(_device);
+        }
     }
 
     /// <summary>Stops serving, closes every connection and removes the socket file if it is still ours.</summary>
@@ -126,6 +147,7 @@ internal sealed class UapiServer : IDisposable
             return;
         }
 
+        _ = s_serving.TryRemove(new KeyValuePair<string, UapiServer>(SocketPath, this));
         _stopping.Cancel();
         _listener?.Dispose();
         foreach (UapiConnection connection in _connections.Keys)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using Holt.Tests.Uapi.Support;
+using Holt.Uapi;
 using Holt.WireGuard.Device;
 using Holt.WireGuard.IO.Memory;
 using Holt.WireGuard.Keys;
@@ -59,6 +60,65 @@ public sealed class UapiCountersTests
         Assert.Equal(psk.ToHex(), fields["preshared_key"]);
         Assert.Equal("0", fields["errno"]);
     }
+
+    /// <summary>
+    /// The daemon reads its own engine directly (<see cref="UapiServer.TryReadLocal"/>); what it reads must be what a
+    /// client parses from the socket's get=1, field for field: keys, PSK or none, IPv4 and IPv6 endpoints, the
+    /// handshake time to the tick, counters, keepalive and every allowed IP in order.
+    /// </summary>
+    [Fact]
+    public void ReadingTheEngineDirectly_GivesExactlyWhatGetReports()
+    {
+        var network = new MemoryNetwork();
+        using UapiHarness a = UapiHarness.Private(network: network, address: "192.0.2.1");
+        using UapiHarness b = UapiHarness.Private(network: network, address: "192.0.2.2");
+        using PrivateKey keyA = PrivateKey.Generate();
+        using PrivateKey keyB = PrivateKey.Generate();
+        using PrivateKey keyC = PrivateKey.Generate();
+        PublicKey third = keyC.PublicKey;
+        using PresharedKey psk = PresharedKey.Generate();
+        using (RawClient client = a.Connect())
+        {
+            Assert.Equal("errno=0\n\n", client.Request(
+                $"set=1\nprivate_key={keyA.ToHex()}\nlisten_port=51820\nfwmark=51\npublic_key={keyB.PublicKey.ToHex()}\n" +
+                $"preshared_key={psk.ToHex()}\nendpoint=192.0.2.2:51820\npersistent_keepalive_interval=25\nallowed_ip=10.0.0.2/32\n" +
+                $"allowed_ip=fd00::2/128\nallowed_ip=10.9.0.0/16\npublic_key={third.ToHex()}\nendpoint=[2001:db8::7]:4500\n" +
+                "allowed_ip=10.0.0.3/32\n\n"));
+        }
+
+        using (RawClient client = b.Connect())
+        {
+            Assert.Equal("errno=0\n\n", client.Request(
+                $"set=1\nprivate_key={keyB.ToHex()}\nlisten_port=51820\npublic_key={keyA.PublicKey.ToHex()}\n" +
+                $"preshared_key={psk.ToHex()}\nallowed_ip=10.0.0.1/32\n\n"));
+        }
+
+        a.Device.Up();
+        b.Device.Up();
+        a.Tun.Inject(Ipv4Udp([10, 0, 0, 1], [10, 0, 0, 2], "hello"u8));
+        Assert.NotNull(b.Tun.Take(TimeSpan.FromSeconds(10)));
+
+        DeviceStatus parsed;
+        using (RawClient get = a.Connect())
+        {
+            parsed = UapiClient.ParseGet(a.Name, get.Request("get=1\n\n"));
+        }
+
+        DeviceStatus direct = UapiServer.TryReadLocal(a.SocketPath) ?? throw new Xunit.Sdk.XunitException("the server is not found as local");
+        Assert.Equal(Describe(parsed), Describe(direct));
+        Assert.Equal(2, direct.Peers.Count);
+        Assert.NotNull(direct.Peers[0].LatestHandshake);
+        Assert.Equal("[2001:db8::7]:4500", direct.Peers[1].Endpoint);
+        Assert.Null(direct.Peers[1].PresharedKey);
+
+        a.Server.Dispose();
+        Assert.Null(UapiServer.TryReadLocal(a.SocketPath));
+    }
+
+    private static string Describe(DeviceStatus status) =>
+        $"{status.ListenPort} {status.FirewallMark} {status.PublicKey}\n" + string.Join('\n', status.Peers.Select(p =>
+            $"{p.PublicKey} {p.PresharedKey ?? "-"} {p.Endpoint ?? "-"} {p.LatestHandshake?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "-"} " +
+            $"{p.RxBytes} {p.TxBytes} {p.PersistentKeepalive} {string.Join(',', p.AllowedIps)}"));
 
     /// <summary>A minimal IPv4 UDP packet with a valid header checksum (RFC 791, RFC 768; UDP checksum 0 is "none").</summary>
     private static byte[] Ipv4Udp(byte[] source, byte[] destination, ReadOnlySpan<byte> payload)
