@@ -50,6 +50,7 @@ internal static class PeerCommands
         {
             Description = "A monitoring peer, for holt probe or another gateway's probe check: it may reach nothing but the gateway's own VPN address (no keepalive, DNS or routes).",
         };
+        var admin = new Option<bool>("--admin") { Description = "An administrator's device: through the tunnel it gets the dashboard without a password." };
         var qr = QrOption();
         var command = new Command(
             "add",
@@ -58,9 +59,10 @@ internal static class PeerCommands
             Prints the client config (import it into the WireGuard app or wg-quick) and, on a terminal, its QR code.
             Example: holt peer add phone --full-tunnel --qr png:phone.png
             Example: holt peer add office-probe --monitor
+            Example: holt peer add laptop --admin
             """)
         {
-            config, name, ip, ip6, fullTunnel, allowedIps, dns, keepalive, noPsk, expires, clientToClient, expected, monitor, qr,
+            config, name, ip, ip6, fullTunnel, allowedIps, dns, keepalive, noPsk, expires, clientToClient, expected, monitor, admin, qr,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -85,6 +87,7 @@ internal static class PeerCommands
                 ClientToClient = result.GetValue(clientToClient),
                 Expected = result.GetValue(expected),
                 Monitor = result.GetValue(monitor),
+                Admin = result.GetValue(admin),
             };
             IReadOnlyList<QrTarget> targets = QrTarget.ParseAll(result.GetValue(qr));
             string clientConfig = "";
@@ -173,6 +176,7 @@ internal static class PeerCommands
                 $"  client-to-client: {(view.ClientToClient ? "on" : "off")}\n" +
                 $"  expected: {(view.Expected ? "yes, always connected" : "no")}\n" +
                 $"  monitor: {(view.Monitor ? "yes, reaches only the gateway's own address" : "no")}\n" +
+                $"  admin: {(view.Admin ? "yes, gets the dashboard through the tunnel" : "no")}\n" +
                 $"  allowed ips (client side): {string.Join(", ", ClientConfig.AllowedIps(gateway, peer))}\n" +
                 $"  keepalive: {(peer.Keepalive == 0 ? "off" : $"every {peer.Keepalive} seconds")}\n" +
                 $"  pre-shared key: {(peer.PresharedKey is null ? "none" : "yes")}\n" +
@@ -251,26 +255,29 @@ internal static class PeerCommands
         {
             Description = "on or off: whether this is a monitoring peer, which reaches only the gateway's own VPN address (on also clears its keepalive, DNS and allowed IPs).",
         };
+        var admin = new Option<string?>("--admin") { Description = "on or off: whether this is an administrator's device, which gets the dashboard through the tunnel." };
         var command = new Command(
             "set",
-            "Change a peer's settings.\nExample: holt peer set laptop --client-to-client on --expires never\nExample: holt peer set homeserver --expected on\nExample: holt peer set office-probe --monitor on")
+            "Change a peer's settings.\nExample: holt peer set laptop --client-to-client on --expires never\nExample: holt peer set homeserver --expected on\n" +
+            "Example: holt peer set office-probe --monitor on\nExample: holt peer set laptop --admin on")
         {
-            config, name, clientToClient, expires, expected, monitor,
+            config, name, clientToClient, expires, expected, monitor, admin,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
             bool? c2c = OnOff(result.GetValue(clientToClient), "--client-to-client");
             bool? always = OnOff(result.GetValue(expected), "--expected");
             bool? watching = OnOff(result.GetValue(monitor), "--monitor");
-            if (c2c is null && always is null && watching is null && result.GetValue(expires) is null)
+            bool? owner = OnOff(result.GetValue(admin), "--admin");
+            if (c2c is null && always is null && watching is null && owner is null && result.GetValue(expires) is null)
             {
-                throw new CommandException("nothing to change: give --client-to-client, --expected, --monitor or --expires");
+                throw new CommandException("nothing to change: give --client-to-client, --expected, --monitor, --admin or --expires");
             }
 
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             return EditDeferringInterrupts(() =>
             {
-                EditResult edit = PeerOperations.Set(Editing.Gateway(store, TimeProvider.System), result.GetValue(name)!, c2c, result.GetValue(expires), always, watching);
+                EditResult edit = PeerOperations.Set(Editing.Gateway(store, TimeProvider.System), result.GetValue(name)!, c2c, result.GetValue(expires), always, watching, owner);
                 Console.Error.WriteLine($"Updated peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
                 return 0;
             });

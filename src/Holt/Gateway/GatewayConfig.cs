@@ -110,6 +110,12 @@ internal sealed record PeerConfig
     /// </summary>
     public bool Monitor { get; init; }
 
+    /// <summary>
+    /// An administrator's device: a request that comes through the tunnel from this peer's VPN address is its owner,
+    /// and gets the dashboard without a password. A monitoring peer, whose keys sit on a probe, cannot be one.
+    /// </summary>
+    public bool Admin { get; init; }
+
     public DateTimeOffset? Expires { get; init; }
 
     public DateTimeOffset? Created { get; init; }

@@ -170,6 +170,11 @@ internal sealed partial class GatewaySection
             return ("allowed_ips", $"{Why}: its client routes that address alone, not allowed_ips");
         }
 
+        if (peer.Admin)
+        {
+            return ("admin", $"{Why}, and its keys sit on a probe: it cannot be an admin");
+        }
+
         return peer.Expected ? ("expected", $"{Why} and holds no session between probes: it cannot be expected") : null;
     }
 

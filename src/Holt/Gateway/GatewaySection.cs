@@ -113,6 +113,11 @@ internal sealed partial class GatewaySection : ConfigSection<GatewayConfig>
             TomlWriter.Flag(text, "monitor", true);
         }
 
+        if (peer.Admin)
+        {
+            TomlWriter.Flag(text, "admin", true);
+        }
+
         if (peer.Expires is DateTimeOffset expires)
         {
             TomlWriter.Date(text, "expires", expires);
@@ -155,7 +160,7 @@ internal sealed partial class GatewaySection : ConfigSection<GatewayConfig>
 
     private static PeerConfig ReadPeer(TableReader table)
     {
-        table.RefuseUnknown("name", "public_key", "private_key", "preshared_key", "address", "address6", "allowed_ips", "dns", "keepalive", "enabled", "client_to_client", "expected", "monitor", "expires", "created");
+        table.RefuseUnknown("name", "public_key", "private_key", "preshared_key", "address", "address6", "allowed_ips", "dns", "keepalive", "enabled", "client_to_client", "expected", "monitor", "admin", "expires", "created");
         return new PeerConfig
         {
             Name = table.RequiredString("name"),
@@ -171,6 +176,7 @@ internal sealed partial class GatewaySection : ConfigSection<GatewayConfig>
             ClientToClient = table.OptionalBoolean("client_to_client") ?? false,
             Expected = table.OptionalBoolean("expected") ?? false,
             Monitor = table.OptionalBoolean("monitor") ?? false,
+            Admin = table.OptionalBoolean("admin") ?? false,
             Expires = table.OptionalDateTime("expires"),
             Created = table.OptionalDateTime("created"),
         };

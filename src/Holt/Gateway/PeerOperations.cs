@@ -32,6 +32,9 @@ internal sealed record AddPeerRequest
 
     /// <summary>A monitoring peer: it reaches only the gateway's own address, with no keepalive, DNS or routes of its own.</summary>
     public bool Monitor { get; init; }
+
+    /// <summary>An administrator's device (see <see cref="PeerConfig.Admin"/>).</summary>
+    public bool Admin { get; init; }
 }
 
 /// <summary>The outcome of an edit: the new configuration, and whether a running gateway took it at once.</summary>
@@ -80,11 +83,12 @@ internal static class PeerOperations
         });
 
     /// <summary>
-    /// <c>holt peer set</c>: client-to-client, expected, expiry (<c>never</c> clears it) and monitor. Turning monitor
-    /// on also clears what a monitoring peer has no use for (keepalive, its own DNS and allowed IPs); client-to-client
-    /// and expected stay as they are, and the check refuses them.
+    /// <c>holt peer set</c>: client-to-client, expected, expiry (<c>never</c> clears it), monitor and admin. Turning
+    /// monitor on also clears what a monitoring peer has no use for (keepalive, its own DNS and allowed IPs);
+    /// client-to-client, expected and admin stay as they are, and the check refuses them.
     /// </summary>
-    public static EditResult Set(GatewayEdit edit, string name, bool? clientToClient, string? expires, bool? expected = null, bool? monitor = null) =>
+    public static EditResult Set(
+        GatewayEdit edit, string name, bool? clientToClient, string? expires, bool? expected = null, bool? monitor = null, bool? admin = null) =>
         edit((config, now) =>
         {
             PeerConfig peer = Find(config, name);
@@ -102,6 +106,11 @@ internal static class PeerOperations
             if (expected is bool always)
             {
                 changed = changed with { Expected = always };
+            }
+
+            if (admin is bool owner)
+            {
+                changed = changed with { Admin = owner };
             }
 
             if (monitor is bool watching && watching != peer.Monitor)
@@ -227,6 +236,7 @@ internal static class PeerOperations
             ClientToClient = request.ClientToClient,
             Expected = request.Expected,
             Monitor = request.Monitor,
+            Admin = request.Admin,
             Expires = request.Expires is string expires ? Expiry.Parse(expires, now) : null,
             Created = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero),
         };
@@ -239,6 +249,7 @@ internal static class PeerOperations
         : request.Dns is not null ? "--dns"
         : request.ClientToClient ? "--client-to-client"
         : request.Expected ? "--expected"
+        : request.Admin ? "--admin"
         : null;
 
     private static IPAddress ChosenAddress(IPNetwork subnet, string text, HashSet<IPAddress> taken, string option)

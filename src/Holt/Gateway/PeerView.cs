@@ -30,6 +30,9 @@ internal sealed record PeerView
     /// <summary>A monitoring peer, which reaches only the gateway's own VPN address.</summary>
     public bool Monitor { get; init; }
 
+    /// <summary>An administrator's device, which gets the dashboard through the tunnel without a password.</summary>
+    public bool Admin { get; init; }
+
     /// <summary>Whether the peer is on the running interface now.</summary>
     public required bool Active { get; init; }
 
@@ -73,6 +76,7 @@ internal sealed record PeerView
                 ClientToClient = peer.ClientToClient,
                 Expected = peer.Expected,
                 Monitor = peer.Monitor,
+                Admin = peer.Admin,
                 Active = status is not null,
                 LatestHandshake = handshake,
                 RxBytes = rx,

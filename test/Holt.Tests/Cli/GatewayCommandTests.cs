@@ -217,7 +217,42 @@ public sealed class GatewayCommandTests : IDisposable
         Assert.DoesNotContain("phone", text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An admin peer (issue #15): added with --admin, turned off and on with set, written as admin = true, shown by
+    /// peer show and its JSON; a monitoring peer cannot become one.
+    /// </summary>
+    [Fact]
+    public void AdminPeers_AreAddedSetAndShown()
+    {
+        Init();
+        (int added, _, _) = Holt("peer", "add", "laptop", "--admin");
+        Holt("peer", "add", "probe", "--monitor");
+        string afterAdd = File.ReadAllText(ConfigPath);
+        (int shown, string show, _) = Holt("peer", "show", "laptop");
+        (_, string json, _) = Holt("peer", "show", "laptop", "--json");
+        (int off, _, _) = Holt("peer", "set", "laptop", "--admin", "off");
+        string afterOff = File.ReadAllText(ConfigPath);
+        (int on, _, _) = Holt("peer", "set", "laptop", "--admin", "on");
+        byte[] before = File.ReadAllBytes(ConfigPath);
+        (int refused, _, string refusal) = Holt("peer", "set", "probe", "--admin", "on");
+
+        Assert.Equal(0, added);
+        Assert.Contains("name = \"laptop\"", afterAdd, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(afterAdd, "\nadmin = true\n"));
+        Assert.Equal(0, shown);
+        Assert.Contains("  admin: yes, gets the dashboard through the tunnel\n", show, StringComparison.Ordinal);
+        Assert.True(JsonDocument.Parse(json).RootElement.GetProperty("admin").GetBoolean());
+        Assert.Equal(0, off);
+        Assert.DoesNotContain("admin = ", afterOff, StringComparison.Ordinal);
+        Assert.Equal(0, on);
+        Assert.Contains("\nadmin = true\n", File.ReadAllText(ConfigPath), StringComparison.Ordinal);
+        Assert.Equal(1, refused);
+        Assert.EndsWith("it cannot be an admin\n", refusal, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(ConfigPath));
+    }
+
     [Theory]
+    [InlineData("peer", "set", "a", "--admin", "maybe")]
     [InlineData("peer", "add")]
     [InlineData("peer", "add", "a", "--keepalive", "x")]
     [InlineData("peer", "add", "a", "--bogus")]

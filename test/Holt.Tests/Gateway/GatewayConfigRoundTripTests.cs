@@ -167,6 +167,7 @@ public sealed class GatewayConfigRoundTripTests
                     Enabled = false,
                     ClientToClient = true,
                     Expected = true,
+                    Admin = true,
                 },
             ],
         };
@@ -265,6 +266,7 @@ public sealed class GatewayConfigRoundTripTests
             Assert.Equal(e.ClientToClient, a.ClientToClient);
             Assert.Equal(e.Expected, a.Expected);
             Assert.Equal(e.Monitor, a.Monitor);
+            Assert.Equal(e.Admin, a.Admin);
             Assert.Equal(e.Expires, a.Expires);
             Assert.Equal(e.Created, a.Created);
         }

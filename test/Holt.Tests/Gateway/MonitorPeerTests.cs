@@ -58,6 +58,7 @@ public sealed class MonitorPeerTests : IDisposable
     [InlineData("client_to_client = true", "holt.toml:16: peer 'probe': a monitoring peer (monitor = true) reaches only the gateway's own address: it cannot have client_to_client")]
     [InlineData("allowed_ips = [\"0.0.0.0/0\"]", "holt.toml:16: peer 'probe': a monitoring peer (monitor = true) reaches only the gateway's own address: its client routes that address alone, not allowed_ips")]
     [InlineData("expected = true", "holt.toml:16: peer 'probe': a monitoring peer (monitor = true) reaches only the gateway's own address and holds no session between probes: it cannot be expected")]
+    [InlineData("admin = true", "holt.toml:16: peer 'probe': a monitoring peer (monitor = true) reaches only the gateway's own address, and its keys sit on a probe: it cannot be an admin")]
     [InlineData("monitor = \"yes\"", "holt.toml:15: 'monitor' must be true or false")]
     [InlineData("\n[[expose]]\npublic_port = 8080\npeer = \"probe\"\nto_port = 80", "holt.toml:19: [[expose]] of port 8080: peer 'probe' is a monitoring peer, which serves nothing")]
     public void WhatContradictsAMonitoringPeer_IsRefusedAtItsLine(string added, string message)
@@ -109,6 +110,7 @@ public sealed class MonitorPeerTests : IDisposable
     [InlineData("dns", "--monitor and --dns cannot be used together: a monitoring peer reaches only the gateway's own address")]
     [InlineData("c2c", "--monitor and --client-to-client cannot be used together: a monitoring peer reaches only the gateway's own address")]
     [InlineData("expected", "--monitor and --expected cannot be used together: a monitoring peer reaches only the gateway's own address")]
+    [InlineData("admin", "--monitor and --admin cannot be used together: a monitoring peer reaches only the gateway's own address")]
     public void Add_WithMonitor_RefusesWhatContradictsIt(string option, string message)
     {
         Init();
@@ -119,6 +121,7 @@ public sealed class MonitorPeerTests : IDisposable
             "allowed" => request with { AllowedIps = ["192.168.1.0/24"] },
             "dns" => request with { Dns = ["1.1.1.1"] },
             "c2c" => request with { ClientToClient = true },
+            "admin" => request with { Admin = true },
             _ => request with { Expected = true },
         };
 
