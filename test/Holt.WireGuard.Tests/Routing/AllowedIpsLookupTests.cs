@@ -187,15 +187,22 @@ public sealed class AllowedIpsLookupTests
             last = _table.Lookup(v4) ?? _table.Lookup(v6);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        // The least of several rounds: the runtime may allocate on this thread now and then as it recompiles the
+        // lookup at a higher tier, but an allocation per lookup would show in every round.
+        long least = long.MaxValue;
+        for (int round = 0; round < 5; round++)
         {
-            last = _table.Lookup(v4);
-            last = _table.Lookup(v6) ?? last;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                last = _table.Lookup(v4);
+                last = _table.Lookup(v6) ?? last;
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Same(_c, last);
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, least);
     }
 }
