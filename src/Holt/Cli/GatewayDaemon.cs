@@ -1,4 +1,5 @@
 using Holt.Config;
+using Holt.Dashboard;
 using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Guard;
@@ -63,6 +64,12 @@ internal static partial class GatewayDaemon
         var scraped = new ScrapeStatus(store, time, () => host.Current ?? config);
         using var metrics = new MetricsService(() => new MetricsSnapshot(scraped.Read(), monitored.Current, runtime.Drops(), host.Health.View()));
         host.Add(metrics, c => MetricsSettings.Of(c ?? config));
+        using var dashboard = new DashboardService(
+            new DashboardSources(
+                store, time, () => host.Current ?? config, scraped.Read, () => monitored.Current, Editing.Gateway(store, time),
+                (file, peer) => Editing.ClientConfigOf(file, peer) is string client ? (client, ClientConfigWarnings.Of(client, file.Gateway, store.Path)) : default),
+            new LoginLinks(LoginLinks.DefaultDirectory, time));
+        host.Add(dashboard, c => DashboardSettings.Of(c ?? config));
         try
         {
             using CancellationTokenRegistration gone = runtime.Gone.Register(() => stop.Stop("the interface was deleted"));

@@ -37,6 +37,7 @@ internal static class HoltCommand
         root.Subcommands.Add(GuardCommands.Create());
         root.Subcommands.Add(MonitorCommands.Create());
         root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(DashboardCommands.Create());
         foreach (Command command in KeyCommands.Create())
         {
             root.Subcommands.Add(command);

@@ -12,7 +12,7 @@ namespace Holt.Cli;
 /// </summary>
 internal static class HoltFile
 {
-    public static ConfigFormat Format { get; } = new([GatewaySection.Instance, FirewallSection.Instance, GuardSection.Instance, MonitorSection.Instance]);
+    public static ConfigFormat Format { get; } = new([GatewaySection.Instance, FirewallSection.Instance, GuardSection.Instance, MonitorSection.Instance, Dashboard.DashboardSection.Instance]);
 
     /// <summary>The store named by <c>--config</c>, else <c>HOLT_CONFIG</c>, else <c>/etc/holt/holt.toml</c>.</summary>
     public static ConfigStore Resolve(string? option) => ConfigStore.Resolve(option, Format);

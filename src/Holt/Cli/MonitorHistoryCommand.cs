@@ -21,14 +21,6 @@ internal static class MonitorHistoryCommand
 
     private static readonly TimeSpan s_defaultSpan = TimeSpan.FromHours(24);
 
-    /// <summary>The steps a span is cut into, finest first: each divides a day or is whole days.</summary>
-    private static readonly TimeSpan[] s_steps =
-    [
-        TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30),
-        TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(3), TimeSpan.FromHours(6), TimeSpan.FromHours(12),
-        TimeSpan.FromDays(1), TimeSpan.FromDays(2), TimeSpan.FromDays(7),
-    ];
-
     public static Command Create()
     {
         var name = new Argument<string>("NAME") { Description = "The peer: its name in holt.toml, or its public key." };
@@ -102,29 +94,11 @@ internal static class MonitorHistoryCommand
     }
 
     /// <summary>The finest step that cuts <paramref name="span"/> into at most <see cref="MaxRows"/> rows.</summary>
-    internal static TimeSpan StepFor(TimeSpan span) => s_steps.FirstOrDefault(s => span / s <= MaxRows, s_steps[^1]);
+    internal static TimeSpan StepFor(TimeSpan span) => HistoryReports.StepFor(span, MaxRows);
 
-    /// <summary>The report for the span that ends at <paramref name="now"/>, its start moved back to a whole step.</summary>
-    internal static HistoryReport Build(MonitorStore store, string interfaceName, string publicKey, string name, TimeSpan span, DateTimeOffset now)
-    {
-        TimeSpan wanted = StepFor(span);
-        long stepSeconds = (long)wanted.TotalSeconds;
-        long start = (now - span).ToUnixTimeSeconds();
-        var since = DateTimeOffset.FromUnixTimeSeconds(start - (((start % stepSeconds) + stepSeconds) % stepSeconds));
-        (HistoryTier tier, TimeSpan step, IReadOnlyList<HistoryPoint> points) = store.History(interfaceName, publicKey, since, now, wanted);
-        return new HistoryReport
-        {
-            Interface = interfaceName,
-            Peer = name,
-            PublicKey = publicKey,
-            Since = since,
-            Until = now,
-            Tier = tier == HistoryTier.Minutes ? "minutes" : "hours",
-            Step = (long)step.TotalSeconds,
-            Points = points,
-            Sessions = store.Sessions(interfaceName, publicKey, since, now),
-        };
-    }
+    /// <summary>The report for the span that ends at <paramref name="now"/>, in at most <see cref="MaxRows"/> rows.</summary>
+    internal static HistoryReport Build(MonitorStore store, string interfaceName, string publicKey, string name, TimeSpan span, DateTimeOffset now) =>
+        HistoryReports.Build(store, interfaceName, publicKey, name, span, now, MaxRows);
 
     /// <summary>The report as the terminal shows it: a line saying what it is, the points, then the sessions. Times in UTC.</summary>
     internal static string Render(HistoryReport report)

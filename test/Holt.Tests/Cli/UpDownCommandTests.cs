@@ -39,7 +39,7 @@ public sealed class UpDownCommandTests : IDisposable
         (int code, _, string error) = HoltProcess.Run("up", "--config", path);
 
         Assert.Equal(1, code);
-        Assert.Equal($"holt: {path}:4: unknown section or key 'Interface' (expected [gateway], [[peer]], [firewall], [[expose]], [guard] and [monitor])", error.TrimEnd('\n'));
+        Assert.Equal($"holt: {path}:4: unknown section or key 'Interface' (expected [gateway], [[peer]], [firewall], [[expose]], [guard], [monitor] and [dashboard])", error.TrimEnd('\n'));
     }
 
     [Fact]

@@ -40,8 +40,8 @@ public sealed class GatewayConfigRefusalTests
     [InlineData(4, "foo = 1", "holt.toml:4: unknown key 'foo' in [gateway]")]
     [InlineData(15, "colour = \"red\"", "holt.toml:15: unknown key 'colour' in [[peer]]")]
     [InlineData(15, "Name = \"x\"", "holt.toml:15: unknown key 'Name' in [[peer]]")]
-    [InlineData(16, "[server]\nport = 1", "holt.toml:16: unknown section or key 'server' (expected [gateway], [[peer]], [firewall], [[expose]], [guard] and [monitor])")]
-    [InlineData(1, "debug = true", "holt.toml:1: unknown section or key 'debug' (expected [gateway], [[peer]], [firewall], [[expose]], [guard] and [monitor])")]
+    [InlineData(16, "[server]\nport = 1", "holt.toml:16: unknown section or key 'server' (expected [gateway], [[peer]], [firewall], [[expose]], [guard], [monitor] and [dashboard])")]
+    [InlineData(1, "debug = true", "holt.toml:1: unknown section or key 'debug' (expected [gateway], [[peer]], [firewall], [[expose]], [guard], [monitor] and [dashboard])")]
     [InlineData(5, "[gateway.extra]\nx = 1", "holt.toml:5: unknown key 'extra' in [gateway]")]
     // Wrong types.
     [InlineData(4, "listen_port = \"51820\"", "holt.toml:4: 'listen_port' must be a whole number")]

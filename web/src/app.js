@@ -1,0 +1,458 @@
+// Holt's dashboard: plain DOM, no framework. Text from the server is only ever set as text (never as HTML), so a
+// peer named "<img onerror=…>" stays a name. Every change sends the session's CSRF token.
+(function () {
+  "use strict";
+
+  const state = {
+    session: null,
+    status: null,
+    monitor: null,
+    peers: new Map(),
+    rates: new Map(),
+    view: null,
+    peersTable: { query: "", sort: "name", descending: false, page: 0, pageSize: 50 },
+  };
+
+  // ---- DOM and text helpers ----------------------------------------------------------------------------------
+
+  function h(tag, props, ...children) {
+    const element = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") element.className = value;
+      else if (key === "text") element.textContent = value;
+      else if (key.startsWith("on")) element.addEventListener(key.slice(2), value);
+      else if (key in element && typeof value !== "string") element[key] = value;
+      else element.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return element;
+  }
+
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  function bytes(n) {
+    if (n === null || n === undefined) return "-";
+    let value = Number(n);
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+    return (unit === 0 ? value.toFixed(0) : value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)) + " " + units[unit];
+  }
+  function rate(n) { return n === null || n === undefined ? "-" : bytes(n) + "/s"; }
+
+  function ago(iso) {
+    if (!iso) return h("span", { text: "never" });
+    const when = new Date(iso);
+    let seconds = Math.round((Date.now() - when.getTime()) / 1000);
+    const future = seconds < 0;
+    seconds = Math.abs(seconds);
+    let text;
+    if (seconds < 60) text = seconds + " s";
+    else if (seconds < 3600) text = Math.floor(seconds / 60) + " min";
+    else if (seconds < 86400) text = Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min";
+    else text = Math.floor(seconds / 86400) + " d " + Math.floor((seconds % 86400) / 3600) + " h";
+    return h("time", { datetime: when.toISOString(), title: when.toLocaleString(), text: future ? "in " + text : text + " ago" });
+  }
+
+  function stateBadge(text) { return h("span", { class: "state " + (text || "never"), text: text || "unknown" }); }
+
+  // ---- The API -----------------------------------------------------------------------------------------------
+
+  async function api(method, path, body) {
+    const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (method !== "GET") {
+      init.headers["X-Holt-Csrf"] = state.session ? state.session.csrf : "";
+      if (body !== undefined) {
+        init.headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(body);
+      }
+    }
+    const response = await fetch(path, init);
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+    if (!response.ok) throw new Error(data && data.error ? data.error : response.status + " " + response.statusText);
+    return data;
+  }
+
+  async function refresh() {
+    const [status, peers] = await Promise.all([api("GET", "/api/status"), api("GET", "/api/peers")]);
+    state.status = status;
+    state.peers = new Map(peers.map((p) => [p.name, p]));
+    try { state.monitor = await api("GET", "/api/monitor"); } catch (e) { state.monitor = null; }
+  }
+
+  function monitorState(name) {
+    if (!state.monitor) return null;
+    const found = state.monitor.peers.find((p) => p.name === name);
+    return found ? found.state : null;
+  }
+
+  // ---- Live updates ------------------------------------------------------------------------------------------
+
+  function listen() {
+    const events = new EventSource("/api/events");
+    events.addEventListener("live", (event) => {
+      const update = JSON.parse(event.data);
+      if (update.full) state.peers = new Map();
+      for (const peer of update.peers) {
+        const before = state.peers.get(peer.name);
+        if (before && update.seconds > 0) {
+          const speed = Math.max(0, (peer.rx_bytes - before.rx_bytes + peer.tx_bytes - before.tx_bytes) / update.seconds);
+          const series = state.rates.get(peer.name) || [];
+          series.push(speed);
+          if (series.length > 60) series.shift();
+          state.rates.set(peer.name, series);
+        }
+        state.peers.set(peer.name, peer);
+      }
+      for (const name of update.removed) state.peers.delete(name);
+      if (update.monitor) state.monitor = update.monitor;
+      if (state.view && state.view.update) state.view.update();
+    });
+    events.onerror = () => { /* EventSource reconnects by itself */ };
+  }
+
+  // ---- Pages -------------------------------------------------------------------------------------------------
+
+  const main = () => document.getElementById("main");
+
+  function show(title, ...content) {
+    const target = main();
+    target.replaceChildren(h("h1", { text: title }), ...content);
+    document.title = title + " - Holt";
+  }
+
+  function notice(text, isError) { return h("p", { class: "notice" + (isError ? " error" : ""), role: isError ? "alert" : "status", text }); }
+
+  function gatewayInterface() {
+    return state.status ? state.status.interfaces.find((i) => i.role === "gateway") : null;
+  }
+
+  function overview() {
+    const cards = h("div", { class: "cards" });
+    const alerts = h("div", { class: "panel" });
+    function draw() {
+      const gateway = gatewayInterface();
+      const monitor = state.monitor;
+      const peers = [...state.peers.values()];
+      const expected = monitor ? monitor.peers.filter((p) => p.expected && p.state !== "disabled") : [];
+      const expectedUp = expected.filter((p) => p.state === "up").length;
+      const firewall = state.status ? state.status.firewall : null;
+      const guard = state.status ? state.status.guard : null;
+      const daemon = monitor ? monitor.daemon : null;
+      const link = monitor ? monitor.link : null;
+      cards.replaceChildren(
+        h("section", { class: "card", "aria-label": "Gateway" },
+          h("h2", { text: "Gateway" }),
+          h("div", { class: "big", text: gateway ? gateway.name : "-" }),
+          h("div", { class: "sub" }, gateway ? (gateway.running ? "running, " : "not running, ") + (gateway.backend || "") : "not found"),
+          daemon && daemon.started_at ? h("div", { class: "sub" }, "up since ", ago(daemon.started_at)) : null),
+        h("section", { class: "card", "aria-label": "Expected peers" },
+          h("h2", { text: "Expected peers" }),
+          h("div", { class: "big", "data-test": "expected", text: expectedUp + " of " + expected.length }),
+          h("div", { class: "sub", text: peers.length + " peers, " + peers.filter((p) => monitorState(p.name) === "up").length + " up now" })),
+        h("section", { class: "card", "aria-label": "Traffic" },
+          h("h2", { text: "Traffic now" }),
+          h("div", { class: "big", text: link ? rate((link.receive_rate || 0) + (link.send_rate || 0)) : "-" }),
+          h("div", { class: "sub", text: link ? "in " + rate(link.receive_rate) + ", out " + rate(link.send_rate) : "the monitor has no figure yet" })),
+        h("section", { class: "card", "aria-label": "Firewall" },
+          h("h2", { text: "Firewall" }),
+          h("div", { class: "big", text: firewall ? (firewall.enabled ? "locked down" : "not enabled") : "-" }),
+          h("div", { class: "sub", text: firewall ? (firewall.loaded ? "table loaded" : "table not loaded") : "" })),
+        h("section", { class: "card", "aria-label": "Guard" },
+          h("h2", { text: "Guard" }),
+          h("div", { class: "big", text: guard && guard.jails ? guard.jails.reduce((sum, j) => sum + (j.banned || 0), 0) + " banned" : "-" }),
+          h("div", { class: "sub", text: guard ? (guard.running ? "running" : "not running") : "" })));
+      const active = monitor ? monitor.alerts : [];
+      alerts.replaceChildren(h("h2", { text: "Active alerts" }),
+        active.length === 0 ? h("p", { class: "muted", text: "No alert is pending or firing." })
+          : h("table", {}, h("thead", {}, h("tr", {}, h("th", { text: "Alert" }), h("th", { text: "Phase" }), h("th", { text: "Since" }), h("th", { text: "Why" }))),
+            h("tbody", {}, active.map((a) => h("tr", {}, h("td", { text: a.summary }), h("td", {}, stateBadge(a.phase)), h("td", {}, ago(a.since)), h("td", { text: a.description }))))));
+    }
+    draw();
+    show("Overview", cards, alerts);
+    return { update: draw };
+  }
+
+  const columns = [
+    { key: "name", label: "Name", value: (p) => p.name.toLowerCase() },
+    { key: "state", label: "State", value: (p) => monitorState(p.name) || (p.enabled ? "" : "disabled") },
+    { key: "handshake", label: "Handshake", value: (p) => (p.latest_handshake ? Date.parse(p.latest_handshake) : 0) },
+    { key: "endpoint", label: "Endpoint", value: (p) => p.endpoint || "", narrow: true },
+    { key: "rx", label: "Received", value: (p) => p.rx_bytes, num: true },
+    { key: "tx", label: "Sent", value: (p) => p.tx_bytes, num: true },
+  ];
+
+  function sparkline(name) {
+    const series = state.rates.get(name) || [];
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("viewBox", "0 0 90 22");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", series.length ? "traffic, latest " + rate(series[series.length - 1]) : "no traffic seen yet");
+    if (series.length > 1) {
+      const top = Math.max(...series, 1);
+      const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+      line.setAttribute("points", series.map((v, i) => (i * 90 / (series.length - 1)).toFixed(1) + "," + (21 - v / top * 20).toFixed(1)).join(" "));
+      svg.append(line);
+    }
+    return svg;
+  }
+
+  function peersPage() {
+    const table = state.peersTable;
+    const body = h("tbody");
+    const head = h("tr");
+    const summary = h("span", { class: "muted", role: "status" });
+    const pager = h("div", { class: "pager" });
+    const search = h("input", { type: "search", placeholder: "Search name, address, endpoint", "aria-label": "Search peers", value: table.query,
+      oninput: (e) => { table.query = e.target.value; table.page = 0; draw(); } });
+    function draw() {
+      const query = table.query.trim().toLowerCase();
+      const column = columns.find((c) => c.key === table.sort) || columns[0];
+      let rows = [...state.peers.values()].filter((p) => !query || p.name.toLowerCase().includes(query) || p.address.includes(query) ||
+        (p.address6 || "").includes(query) || (p.endpoint || "").includes(query));
+      rows.sort((a, b) => { const x = column.value(a), y = column.value(b); return (x < y ? -1 : x > y ? 1 : 0) * (table.descending ? -1 : 1); });
+      const pages = Math.max(1, Math.ceil(rows.length / table.pageSize));
+      table.page = Math.min(table.page, pages - 1);
+      const shown = rows.slice(table.page * table.pageSize, (table.page + 1) * table.pageSize);
+      head.replaceChildren(...columns.map((c) => h("th", { class: (c.num ? "num" : "") + (c.narrow ? " hide-narrow" : ""), "aria-sort": c.key === table.sort ? (table.descending ? "descending" : "ascending") : "none" },
+        h("button", { class: "sort", type: "button", onclick: () => { table.descending = table.sort === c.key ? !table.descending : false; table.sort = c.key; draw(); } },
+          c.label + (c.key === table.sort ? (table.descending ? " ▼" : " ▲") : "")))), h("th", { class: "hide-narrow", text: "Traffic" }), h("th", { text: "Actions" }));
+      body.replaceChildren(...shown.map((p) => h("tr", { "data-peer": p.name },
+        h("td", {}, h("a", { href: "#/peer/" + encodeURIComponent(p.name), text: p.name }), p.admin ? h("span", { class: "muted", text: " admin" }) : null),
+        h("td", {}, stateBadge(p.enabled ? (p.expired ? "expired" : monitorState(p.name)) : "disabled")),
+        h("td", {}, ago(p.latest_handshake)),
+        h("td", { class: "hide-narrow", text: p.endpoint || "-" }),
+        h("td", { class: "num", text: bytes(p.rx_bytes) }),
+        h("td", { class: "num", text: bytes(p.tx_bytes) }),
+        h("td", { class: "hide-narrow" }, sparkline(p.name)),
+        h("td", {}, h("button", { type: "button", "aria-label": (p.enabled ? "Disable " : "Enable ") + p.name, text: p.enabled ? "Disable" : "Enable",
+          onclick: (e) => change(e.target, p.name, { enabled: !p.enabled }) })))));
+      summary.textContent = rows.length + " of " + state.peers.size + " peers";
+      pager.replaceChildren(
+        h("button", { type: "button", text: "Previous", disabled: table.page === 0, onclick: () => { table.page--; draw(); } }),
+        h("span", { text: "page " + (table.page + 1) + " of " + pages }),
+        h("button", { type: "button", text: "Next", disabled: table.page >= pages - 1, onclick: () => { table.page++; draw(); } }));
+    }
+    draw();
+    show("Peers",
+      h("div", { class: "toolbar" }, search, summary, h("span", { class: "grow" }), h("button", { class: "primary", type: "button", text: "Add peer", onclick: addPeerDialog })),
+      h("div", { class: "panel" }, h("table", { "aria-label": "Peers" }, h("thead", {}, head), body), pager));
+    return { update: draw };
+  }
+
+  async function change(button, name, body) {
+    button.disabled = true;
+    try {
+      const peer = await api("PATCH", "/api/peers/" + encodeURIComponent(name), body);
+      if (peer.name !== name) state.peers.delete(name);
+      state.peers.set(peer.name, peer);
+      if (state.view && state.view.update) state.view.update();
+      return peer;
+    } catch (e) {
+      alertBox(e.message);
+      return null;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function alertBox(text) {
+    const dialog = h("dialog", { "aria-label": "Error" }, h("p", { class: "error", role: "alert", text }),
+      h("form", { method: "dialog" }, h("button", { text: "Close" })));
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  function addPeerDialog() {
+    const error = h("p", { class: "error", role: "alert" });
+    const name = h("input", { type: "text", name: "name", required: true, autocomplete: "off", pattern: "[A-Za-z0-9][A-Za-z0-9._-]*" });
+    const expires = h("input", { type: "text", name: "expires", placeholder: "30d, 12h, 2026-12-31 (empty: never)" });
+    const flag = (key, label) => h("label", {}, h("input", { type: "checkbox", name: key }), label);
+    const form = h("form", { class: "stack" },
+      h("label", { class: "field" }, "Name", name),
+      h("label", { class: "field" }, "Expires", expires),
+      flag("admin", "Admin (gets this dashboard through the tunnel)"),
+      flag("full_tunnel", "Full tunnel (all of the device's traffic through the gateway)"),
+      flag("client_to_client", "Client to client"),
+      flag("expected", "Expected (always on: alert when it is down)"),
+      error,
+      h("div", { class: "toolbar" }, h("button", { class: "primary", type: "submit", text: "Add" }), h("button", { type: "button", text: "Cancel", onclick: () => dialog.close() })));
+    const dialog = h("dialog", { "aria-labelledby": "add-title" }, h("h2", { id: "add-title", text: "Add a peer" }), form);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      try {
+        const added = await api("POST", "/api/peers", {
+          name: data.get("name"),
+          expires: data.get("expires") || null,
+          admin: data.get("admin") === "on",
+          full_tunnel: data.get("full_tunnel") === "on",
+          client_to_client: data.get("client_to_client") === "on",
+          expected: data.get("expected") === "on",
+        });
+        state.peers.set(added.peer.name, added.peer);
+        dialog.replaceChildren(...addedPeer(added, () => dialog.close()));
+        if (state.view && state.view.update) state.view.update();
+      } catch (e) {
+        error.textContent = e.message;
+      }
+    });
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+    name.focus();
+  }
+
+  function addedPeer(added, close) {
+    const file = added.peer.name.replace(/[^A-Za-z0-9._-]/g, "_") + ".conf";
+    const download = h("a", { href: "data:text/plain;charset=utf-8," + encodeURIComponent(added.config), download: file, text: "Download " + file });
+    return [
+      h("h2", { text: "Peer " + added.peer.name + " added" }),
+      h("p", { text: "Scan the code with the WireGuard app, or download the config. They are shown this once." }),
+      h("img", { class: "qr", alt: "QR code of " + added.peer.name + "'s WireGuard config", src: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(added.qr_svg) }),
+      h("p", {}, download),
+      h("details", {}, h("summary", { text: "Show the config" }), h("pre", { class: "config", "data-test": "config", text: added.config })),
+      ...added.warnings.map((w) => notice(w, false)),
+      h("button", { type: "button", class: "primary", text: "Done", onclick: close }),
+    ];
+  }
+
+  function peerPage(name) {
+    let range = "24h";
+    const facts = h("div", { class: "cards" });
+    const actions = h("div", { class: "toolbar" });
+    const chartBox = h("div", { class: "chart", "data-test": "chart" });
+    const sessions = h("div");
+    const status = h("p", { class: "muted", role: "status" });
+    let chart = null;
+
+    function draw() {
+      const peer = state.peers.get(name);
+      if (!peer) { facts.replaceChildren(notice("No peer named " + name + ".", true)); actions.replaceChildren(); return; }
+      facts.replaceChildren(
+        h("section", { class: "card" }, h("h2", { text: "State" }), h("div", { class: "big" }, stateBadge(peer.enabled ? (peer.expired ? "expired" : monitorState(name)) : "disabled")),
+          h("div", { class: "sub" }, "handshake ", ago(peer.latest_handshake))),
+        h("section", { class: "card" }, h("h2", { text: "Addresses" }), h("div", { text: peer.address }), h("div", { text: peer.address6 || "" }),
+          h("div", { class: "sub", text: "endpoint " + (peer.endpoint || "-") })),
+        h("section", { class: "card" }, h("h2", { text: "Traffic" }), h("div", { text: "received " + bytes(peer.rx_bytes) }), h("div", { text: "sent " + bytes(peer.tx_bytes) })),
+        h("section", { class: "card" }, h("h2", { text: "Settings" }),
+          h("div", { text: (peer.admin ? "admin" : "not admin") + ", " + (peer.client_to_client ? "client to client" : "no client to client") }),
+          h("div", {}, "expires ", peer.expires ? ago(peer.expires) : "never")));
+      actions.replaceChildren(
+        h("button", { type: "button", text: peer.enabled ? "Disable" : "Enable", onclick: (e) => change(e.target, name, { enabled: !peer.enabled }) }),
+        h("button", { type: "button", text: peer.admin ? "Remove admin" : "Make admin", onclick: (e) => change(e.target, name, { admin: !peer.admin }) }),
+        h("button", { type: "button", text: peer.client_to_client ? "Client to client off" : "Client to client on", onclick: (e) => change(e.target, name, { client_to_client: !peer.client_to_client }) }),
+        h("button", { type: "button", text: "Set expiry", onclick: (e) => { const value = prompt("Expires (30d, 12h, 2026-12-31, or never):", "never"); if (value) change(e.target, name, { expires: value }); } }),
+        h("button", { type: "button", text: "Rename", onclick: async (e) => { const value = prompt("New name for " + name + ":", name); if (value && value !== name) { const peer2 = await change(e.target, name, { name: value }); if (peer2) location.hash = "#/peer/" + encodeURIComponent(peer2.name); } } }),
+        h("button", { type: "button", class: "danger", text: "Remove", onclick: () => removeDialog(name) }));
+    }
+
+    async function loadHistory() {
+      status.textContent = "Loading the history…";
+      try {
+        const report = await api("GET", "/api/peers/" + encodeURIComponent(name) + "/history?since=" + range);
+        drawChart(report);
+        sessions.replaceChildren(h("h2", { text: "Sessions" }), report.sessions.length === 0 ? h("p", { class: "muted", text: "No session in this span." })
+          : h("table", {}, h("thead", {}, h("tr", {}, h("th", { text: "From" }), h("th", { text: "Until" }), h("th", { text: "Endpoint" }), h("th", { class: "num", text: "Received" }), h("th", { class: "num", text: "Sent" }))),
+            h("tbody", {}, report.sessions.slice().reverse().map((s) => h("tr", {}, h("td", {}, ago(s.start)), h("td", {}, s.end ? ago(s.end) : "open"), h("td", { text: s.endpoint || "-" }),
+              h("td", { class: "num", text: bytes(s.rx_bytes) }), h("td", { class: "num", text: bytes(s.tx_bytes) }))))));
+        status.textContent = report.points.length + " points, one per " + (report.step >= 3600 ? report.step / 3600 + " h" : report.step / 60 + " min");
+      } catch (e) {
+        status.textContent = e.message;
+        chartBox.replaceChildren();
+      }
+    }
+
+    function drawChart(report) {
+      const xs = report.points.map((p) => Date.parse(p.start) / 1000);
+      const rx = report.points.map((p) => p.rx_bytes / p.seconds);
+      const tx = report.points.map((p) => p.tx_bytes / p.seconds);
+      chartBox.dataset.points = String(xs.length);
+      chartBox.dataset.total = String(report.points.reduce((sum, p) => sum + p.rx_bytes + p.tx_bytes, 0));
+      if (chart) { chart.destroy(); chart = null; }
+      if (typeof uPlot === "undefined") { chartBox.replaceChildren(notice("The chart library did not load.", true)); return; }
+      const width = Math.max(280, chartBox.clientWidth || main().clientWidth - 40);
+      chart = new uPlot({
+        width, height: 240,
+        series: [{}, { label: "received", stroke: "#1f6feb", value: (u, v) => rate(v) }, { label: "sent", stroke: "#1a7f37", value: (u, v) => rate(v) }],
+        axes: [{}, { values: (u, ticks) => ticks.map((v) => rate(v)), size: 80 }],
+      }, [xs, rx, tx], chartBox);
+      window.holtChart = chart;
+    }
+
+    const ranges = h("div", { class: "toolbar", role: "group", "aria-label": "Span" },
+      ["24h", "7d", "90d"].map((r) => h("button", { type: "button", "aria-pressed": r === range ? "true" : "false", text: r,
+        onclick: (e) => { range = r; for (const b of ranges.querySelectorAll("button")) b.setAttribute("aria-pressed", b === e.target ? "true" : "false"); loadHistory(); } })));
+    draw();
+    show("Peer " + name, facts, actions, h("div", { class: "panel" }, h("h2", { text: "Traffic" }), ranges, chartBox, status), h("div", { class: "panel" }, sessions));
+    loadHistory();
+    return { update: draw };
+  }
+
+  function removeDialog(name) {
+    const error = h("p", { class: "error", role: "alert" });
+    const dialog = h("dialog", { "aria-labelledby": "remove-title" },
+      h("h2", { id: "remove-title", text: "Remove " + name + "?" }),
+      h("p", { text: "Its keys are deleted and its device can no longer connect. This cannot be undone." }),
+      error,
+      h("div", { class: "toolbar" },
+        h("button", { type: "button", class: "danger", text: "Remove " + name, onclick: async () => {
+          try {
+            await api("DELETE", "/api/peers/" + encodeURIComponent(name));
+            state.peers.delete(name);
+            dialog.close();
+            location.hash = "#/peers";
+          } catch (e) { error.textContent = e.message; }
+        } }),
+        h("button", { type: "button", text: "Cancel", onclick: () => dialog.close() })));
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  function notYet(title, text) {
+    show(title, h("div", { class: "panel" }, h("p", { class: "muted", text })));
+    return null;
+  }
+
+  function route() {
+    const hash = location.hash || "#/";
+    for (const link of document.querySelectorAll("header nav a")) {
+      const target = link.getAttribute("href");
+      if ((target === "#/" && hash === "#/") || (target !== "#/" && hash.startsWith(target))) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+    if (hash.startsWith("#/peer/")) state.view = peerPage(decodeURIComponent(hash.slice(7)));
+    else if (hash === "#/peers") state.view = peersPage();
+    else if (hash === "#/checks") state.view = notYet("Checks and alerts", "Coming next.");
+    else if (hash === "#/guard") state.view = notYet("Guard", "Coming next.");
+    else if (hash === "#/firewall") state.view = notYet("Firewall", "Coming next.");
+    else state.view = overview();
+  }
+
+  async function start() {
+    try {
+      state.session = await api("GET", "/api/session");
+      await refresh();
+    } catch (e) {
+      show("Holt", notice(e.message, true));
+      return;
+    }
+    const who = document.getElementById("who");
+    who.replaceChildren(h("span", { text: state.session.who + " on " + state.session.interface }));
+    if (state.session.kind === "local-session") {
+      who.append(h("button", { type: "button", text: "Log out", onclick: async () => { await api("POST", "/api/logout"); location.reload(); } }));
+    }
+    window.addEventListener("hashchange", route);
+    route();
+    listen();
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();
