@@ -84,10 +84,11 @@
     try { state.monitor = await api("GET", "/api/monitor"); } catch (e) { state.monitor = null; }
   }
 
+  let statesOf = { monitor: null, map: new Map() };
   function monitorState(name) {
     if (!state.monitor) return null;
-    const found = state.monitor.peers.find((p) => p.name === name);
-    return found ? found.state : null;
+    if (statesOf.monitor !== state.monitor) statesOf = { monitor: state.monitor, map: new Map(state.monitor.peers.map((p) => [p.name, p.state])) };
+    return statesOf.map.get(name) || null;
   }
 
   // ---- Live updates ------------------------------------------------------------------------------------------
@@ -96,20 +97,29 @@
     const events = new EventSource("/api/events");
     events.addEventListener("live", (event) => {
       const update = JSON.parse(event.data);
+      const previous = state.peers;
       if (update.full) state.peers = new Map();
-      for (const peer of update.peers) {
-        const before = state.peers.get(peer.name);
-        if (before && update.seconds > 0) {
-          const speed = Math.max(0, (peer.rx_bytes - before.rx_bytes + peer.tx_bytes - before.tx_bytes) / update.seconds);
-          const series = state.rates.get(peer.name) || [];
+      const changed = new Map(update.peers.map((p) => [p.name, p]));
+      // Each peer's traffic rate over the last interval: a peer left out of the update moved nothing.
+      if (update.seconds > 0) {
+        for (const [name, before] of previous) {
+          const now = changed.get(name);
+          const speed = now ? Math.max(0, (now.rx_bytes - before.rx_bytes + now.tx_bytes - before.tx_bytes) / update.seconds) : 0;
+          const series = state.rates.get(name) || [];
           series.push(speed);
           if (series.length > 60) series.shift();
-          state.rates.set(peer.name, series);
+          state.rates.set(name, series);
         }
-        state.peers.set(peer.name, peer);
       }
-      for (const name of update.removed) state.peers.delete(name);
-      if (update.monitor) state.monitor = update.monitor;
+      for (const peer of update.peers) state.peers.set(peer.name, peer);
+      for (const name of update.removed) { state.peers.delete(name); state.rates.delete(name); }
+      if (update.monitor) {
+        // A round carries only the peers whose state changed; the others keep theirs.
+        const watched = new Map((update.full || !state.monitor ? [] : state.monitor.peers).map((p) => [p.name, p]));
+        for (const peer of update.monitor.peers) watched.set(peer.name, peer);
+        for (const name of update.removed) watched.delete(name);
+        state.monitor = Object.assign({}, update.monitor, { peers: [...watched.values()] });
+      }
       if (state.view && state.view.update) state.view.update();
     });
     events.onerror = () => { /* EventSource reconnects by itself */ };

@@ -49,4 +49,9 @@ internal static class Tools
     public static string Sh => Requirements.Find("sh");
 
     public static string Bash => Requirements.Find("bash");
+
+    /// <summary>Debian's chromium and the chromium-driver built with it, for the dashboard's browser tests.</summary>
+    public static string Chromium => Requirements.Find("chromium");
+
+    public static string Chromedriver => Requirements.Find("chromedriver");
 }

@@ -1,0 +1,83 @@
+using Holt.Integration.Tests.Harness;
+using OpenQA.Selenium;
+using Xunit.Abstractions;
+
+namespace Holt.Integration.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard in a real headless Chromium on an admin peer, through its tunnel to a running gateway: what the
+/// page shows is checked against the gateway, and what the page does is checked on the gateway (its holt.toml, its
+/// interface, and clients that connect or stop connecting). Screenshots of the pages are kept with the results.
+/// </summary>
+public sealed class BrowserTests(ITestOutputHelper output)
+{
+    private const string Dashboard = "http://10.8.0.1:9587/";
+
+    [RootFact]
+    public Task TheOverview_AddingAPeer_AndDisablingOne_WorkInTheBrowser() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            await gateway.EditConfigAsync(text => text + "\n[monitor]\ninterval = \"1s\"\n");
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host laptop = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Host phone = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string laptopConfig = await gateway.AddPeerAsync("laptop", "--admin", "--expected");
+            string phoneConfig = await gateway.AddPeerAsync("phone", "--expected");
+            await gateway.AddPeerAsync("office", "--expected");
+            (await lab.WgQuickAsync(laptop, "up", await Harness.Gateway.WriteClientConfigAsync(lab, laptop, laptopConfig))).EnsureSuccess();
+            (await lab.WgQuickAsync(phone, "up", await Harness.Gateway.WriteClientConfigAsync(lab, phone, phoneConfig))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway");
+            await Traffic.WaitUntilReachableAsync(phone, "10.8.0.1", "the gateway");
+
+            await using Browser browser = await Browser.StartAsync(lab, laptop, "10.8.0.1");
+            OpenQA.Selenium.Remote.RemoteWebDriver page = browser.Driver;
+
+            // The overview: two of the three expected peers are up (office never connects).
+            page.Navigate().GoToUrl(Dashboard);
+            browser.Until(
+                d => d.FindElement(By.CssSelector("[data-test=expected]")).Text == "2 of 3",
+                TimeSpan.FromSeconds(30),
+                () => "the overview never showed 2 of 3 expected peers up");
+            Assert.Contains("laptop on " + gateway.Interface, page.FindElement(By.Id("who")).Text, StringComparison.Ordinal);
+            browser.Screenshot("overview");
+
+            // A peer added in the page: its QR code decodes to exactly what holt peer config prints, and a client
+            // brought up with it connects.
+            page.Navigate().GoToUrl(Dashboard + "#/peers");
+            browser.Until(d => d.FindElements(By.CssSelector("tr[data-peer]")).Count == 3, TimeSpan.FromSeconds(10), () => "the peers table never listed 3 peers");
+            browser.Screenshot("peers");
+            page.FindElement(By.XPath("//button[text()='Add peer']")).Click();
+            page.FindElement(By.Name("name")).SendKeys("tablet");
+            page.FindElement(By.XPath("//dialog//button[text()='Add']")).Click();
+            IWebElement qr = browser.Until(d => d.FindElement(By.CssSelector("dialog img.qr")), TimeSpan.FromSeconds(15), () => "no QR code appeared after adding a peer");
+            browser.Screenshot("peer-added");
+            string qrFile = Path.Combine(lab.Directory, "tablet-qr.png");
+            ((ITakesScreenshot)qr).GetScreenshot().SaveAsFile(qrFile);
+            string decoded = (await Harness.Command.CheckAsync([Tools.Zbarimg, "--raw", "-q", qrFile]))[..^1];
+            string printed = await gateway.CheckAsync("peer", "config", "tablet");
+            Assert.Equal(printed, decoded);
+            Host tablet = await lab.AddHostAsync(Implementation.WireGuardGo);
+            (await lab.WgQuickAsync(tablet, "up", await Harness.Gateway.WriteClientConfigAsync(lab, tablet, decoded))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(tablet, "10.8.0.1", "the gateway, with the config from the page's QR code");
+            page.FindElement(By.XPath("//dialog//button[text()='Done']")).Click();
+
+            // Disabling a connected peer in the page cuts it off, and the table shows it without a reload (the
+            // marker set now would be gone after one).
+            _ = page.ExecuteScript("window.holtNoReload = true;");
+            IWebElement row = page.FindElement(By.CssSelector("tr[data-peer=phone]"));
+            row.FindElement(By.XPath(".//button[text()='Disable']")).Click();
+            browser.Until(
+                d => d.FindElement(By.CssSelector("tr[data-peer=phone] .state")).Text == "disabled",
+                TimeSpan.FromSeconds(10),
+                () => "the table never showed phone disabled");
+            CommandResult cut = await phone.Namespace.TryExecAsync(Tools.Ping, "-c", "2", "-W", "1", "10.8.0.1");
+            Assert.NotEqual(0, cut.ExitCode);
+            Assert.Contains("enabled = false", File.ReadAllText(gateway.ConfigPath), StringComparison.Ordinal);
+            browser.Until(
+                d => d.FindElement(By.CssSelector("tr[data-peer=tablet] .state")).Text == "up",
+                TimeSpan.FromSeconds(20),
+                () => "the table never showed the new peer up, live");
+            Assert.Equal(true, page.ExecuteScript("return window.holtNoReload === true;"));
+        });
+}
