@@ -212,7 +212,40 @@
     return svg;
   }
 
+  function peerRow(name) {
+    const row = h("tr", { "data-peer": name });
+    const cells = Array.from({ length: 8 }, (_, i) => h("td", { class: i === 3 || i === 6 ? "hide-narrow" : i === 4 || i === 5 ? "num" : "" }));
+    const button = h("button", { type: "button" });
+    button.addEventListener("click", () => {
+      const peer = state.peers.get(name);
+      if (peer) change(button, name, { enabled: !peer.enabled });
+    });
+    cells[7].append(button);
+    row.append(...cells);
+    row.holt = { cells, button, shown: "" };
+    return row;
+  }
+
+  function fillRow(row, p) {
+    const { cells, button } = row.holt;
+    const stateText = p.enabled ? (p.expired ? "expired" : monitorState(p.name)) : "disabled";
+    const key = [p.name, p.admin, stateText, p.latest_handshake, p.endpoint, p.rx_bytes, p.tx_bytes, p.enabled].join("|");
+    if (row.holt.shown !== key) {
+      row.holt.shown = key;
+      cells[0].replaceChildren(h("a", { href: "#/peer/" + encodeURIComponent(p.name), text: p.name }), p.admin ? h("span", { class: "muted", text: " admin" }) : "");
+      cells[1].replaceChildren(stateBadge(stateText));
+      cells[3].textContent = p.endpoint || "-";
+      cells[4].textContent = bytes(p.rx_bytes);
+      cells[5].textContent = bytes(p.tx_bytes);
+      button.textContent = p.enabled ? "Disable" : "Enable";
+      button.setAttribute("aria-label", (p.enabled ? "Disable " : "Enable ") + p.name);
+    }
+    cells[2].replaceChildren(ago(p.latest_handshake));
+    cells[6].replaceChildren(sparkline(p.name));
+  }
+
   function peersPage() {
+    let rowsByName = new Map();
     const table = state.peersTable;
     const body = h("tbody");
     const head = h("tr");
@@ -232,16 +265,17 @@
       head.replaceChildren(...columns.map((c) => h("th", { class: (c.num ? "num" : "") + (c.narrow ? " hide-narrow" : ""), "aria-sort": c.key === table.sort ? (table.descending ? "descending" : "ascending") : "none" },
         h("button", { class: "sort", type: "button", onclick: () => { table.descending = table.sort === c.key ? !table.descending : false; table.sort = c.key; draw(); } },
           c.label + (c.key === table.sort ? (table.descending ? " ▼" : " ▲") : "")))), h("th", { class: "hide-narrow", text: "Traffic" }), h("th", { text: "Actions" }));
-      body.replaceChildren(...shown.map((p) => h("tr", { "data-peer": p.name },
-        h("td", {}, h("a", { href: "#/peer/" + encodeURIComponent(p.name), text: p.name }), p.admin ? h("span", { class: "muted", text: " admin" }) : null),
-        h("td", {}, stateBadge(p.enabled ? (p.expired ? "expired" : monitorState(p.name)) : "disabled")),
-        h("td", {}, ago(p.latest_handshake)),
-        h("td", { class: "hide-narrow", text: p.endpoint || "-" }),
-        h("td", { class: "num", text: bytes(p.rx_bytes) }),
-        h("td", { class: "num", text: bytes(p.tx_bytes) }),
-        h("td", { class: "hide-narrow" }, sparkline(p.name)),
-        h("td", {}, h("button", { type: "button", "aria-label": (p.enabled ? "Disable " : "Enable ") + p.name, text: p.enabled ? "Disable" : "Enable",
-          onclick: (e) => change(e.target, p.name, { enabled: !p.enabled }) })))));
+      // Rows are kept per peer and their cells updated in place, so a live update neither moves the keyboard's
+      // focus nor replaces what a user is about to click; the rows are reordered only when the order changes.
+      const kept = new Map();
+      for (const p of shown) {
+        const row = rowsByName.get(p.name) || peerRow(p.name);
+        fillRow(row, p);
+        kept.set(p.name, row);
+      }
+      rowsByName = kept;
+      const order = shown.map((p) => rowsByName.get(p.name));
+      if (order.length !== body.children.length || order.some((row, i) => body.children[i] !== row)) body.replaceChildren(...order);
       summary.textContent = rows.length + " of " + state.peers.size + " peers";
       pager.replaceChildren(
         h("button", { type: "button", text: "Previous", disabled: table.page === 0, onclick: () => { table.page--; draw(); } }),
@@ -426,6 +460,84 @@
     dialog.showModal();
   }
 
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "-";
+    if (seconds < 60) return seconds + " s";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " min " + (seconds % 60) + " s";
+    if (seconds < 86400) return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min";
+    return Math.floor(seconds / 86400) + " d " + Math.floor((seconds % 86400) / 3600) + " h";
+  }
+
+  function table(label, headers, rows, empty) {
+    if (rows.length === 0) return h("p", { class: "muted", text: empty });
+    return h("table", { "aria-label": label },
+      h("thead", {}, h("tr", {}, headers.map((x) => h("th", { class: x.startsWith("#") ? "num" : "", text: x.replace(/^#/, "") })))),
+      h("tbody", {}, rows));
+  }
+
+  function guardPage() {
+    const cards = h("div", { class: "cards" });
+    const bans = h("div", { class: "panel" });
+    const history = h("div", { class: "panel" });
+    const jails = h("div", { class: "panel" });
+    const message = h("p", { role: "status", class: "muted" });
+    let report = null;
+    let loadedAt = 0;
+
+    const address = h("input", { type: "text", name: "address", required: true, autocomplete: "off", placeholder: "203.0.113.9 or 198.51.100.0/24" });
+    const time = h("select", { name: "time" }, ["1h", "12h", "1d", "7d", "30d"].map((t) => h("option", { value: t, text: t })));
+    const banForm = h("form", { class: "toolbar", "aria-label": "Ban an address" },
+      h("label", {}, "Address", address), h("label", {}, "For", time), h("button", { type: "submit", class: "danger", text: "Ban" }));
+    banForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const done = await api("POST", "/api/guard/bans", { address: address.value.trim(), time: time.value });
+        message.textContent = done.message;
+        address.value = "";
+        await load();
+      } catch (e) { message.textContent = e.message; }
+    });
+
+    function draw() {
+      if (!report) return;
+      const elapsed = Math.floor((Date.now() - loadedAt) / 1000);
+      cards.replaceChildren(
+        h("section", { class: "card" }, h("h2", { text: "Guard" }), h("div", { class: "big", text: report.running ? "running" : "not running" }),
+          h("div", { class: "sub", text: report.jails.length + " jails" })),
+        h("section", { class: "card" }, h("h2", { text: "Banned now" }), h("div", { class: "big", "data-test": "banned", text: String(report.bans.length) })),
+        h("section", { class: "card" }, h("h2", { text: "Bans today" }), h("div", { class: "big", text: report.bans_today === null ? "-" : String(report.bans_today) }),
+          h("div", { class: "sub", text: "UTC day" })));
+      bans.replaceChildren(h("h2", { text: "Current bans" }), banForm, message,
+        table("Current bans", ["Address", "Jail", "Time left", "Actions"], report.bans.map((b) => h("tr", { "data-ban": b.address },
+          h("td", { text: b.address }), h("td", { text: b.jail || "-" }),
+          h("td", {}, b.remaining_seconds === null ? "-" : h("span", { title: b.expires ? new Date(b.expires).toLocaleString() : "", text: duration(Math.max(0, b.remaining_seconds - elapsed)) })),
+          h("td", {}, h("button", { type: "button", "aria-label": "Unban " + b.address, text: "Unban", onclick: async (e) => {
+            e.target.disabled = true;
+            try { const done = await api("DELETE", "/api/guard/bans?address=" + encodeURIComponent(b.address)); message.textContent = done.message; await load(); }
+            catch (err) { message.textContent = err.message; e.target.disabled = false; }
+          } })))), "Nothing is banned."));
+      jails.replaceChildren(h("h2", { text: "Jails" }),
+        table("Jails", ["Jail", "Filter", "Reads", "#Failures", "#Bans"], report.jails.map((j) => h("tr", {},
+          h("td", { text: j.name }), h("td", { text: j.filter }), h("td", { text: j.sources.join(", ") || "-" }),
+          h("td", { class: "num", text: String(j.failures) }), h("td", { class: "num", text: String(j.bans) }))), "The guard is not running: holt up runs it when [guard] has jails."));
+      history.replaceChildren(h("h2", { text: "Top sources, last 7 days" }),
+        table("Top sources", ["Address", "#Bans", "Last banned", "Jail"], report.top_sources.map((t) => h("tr", {},
+          h("td", { text: t.address }), h("td", { class: "num", text: String(t.bans) }), h("td", {}, ago(t.last_banned)), h("td", { text: t.jail }))), "No bans in the last 7 days."),
+        h("h2", { text: "Bans per day" }),
+        table("Bans per day", ["Day", "#Bans"], report.bans_per_day.map((d) => h("tr", {}, h("td", { text: d.day }), h("td", { class: "num", text: String(d.bans) }))), "None."));
+    }
+
+    async function load() {
+      try { report = await api("GET", "/api/guard"); loadedAt = Date.now(); draw(); }
+      catch (e) { cards.replaceChildren(notice(e.message, true)); }
+    }
+
+    show("Guard", cards, bans, jails, history);
+    load();
+    const timer = setInterval(() => { if (state.view && state.view.timer === timer) load(); else clearInterval(timer); }, 5000);
+    return { update: draw, timer };
+  }
+
   function notYet(title, text) {
     show(title, h("div", { class: "panel" }, h("p", { class: "muted", text })));
     return null;
@@ -441,7 +553,7 @@
     if (hash.startsWith("#/peer/")) state.view = peerPage(decodeURIComponent(hash.slice(7)));
     else if (hash === "#/peers") state.view = peersPage();
     else if (hash === "#/checks") state.view = notYet("Checks and alerts", "Coming next.");
-    else if (hash === "#/guard") state.view = notYet("Guard", "Coming next.");
+    else if (hash === "#/guard") state.view = guardPage();
     else if (hash === "#/firewall") state.view = notYet("Firewall", "Coming next.");
     else state.view = overview();
   }

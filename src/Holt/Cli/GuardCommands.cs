@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Holt.Config;
 using Holt.Gateway;
 using Holt.Guard;
@@ -73,43 +74,26 @@ internal static class GuardCommands
         var command = new Command("ban", "Ban an address or subnet now; the kernel lifts the ban when its time is up.\nExample: holt guard ban 203.0.113.9 --time 1d") { config, address, jail, time, force };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            IPNetwork network = ParseTarget(result.GetValue(address)!);
+            IPNetwork network = GuardOperations.ParseTarget(result.GetValue(address)!);
             string jailName = result.GetValue(jail)!;
             if (!GuardSection.IsJailName(jailName))
             {
                 throw new CommandException("--jail: use 1 to 32 letters, digits, '-', '_' or '.'");
             }
 
-            TimeSpan duration = ParseDuration(result.GetValue(time)!);
+            TimeSpan duration = GuardOperations.ParseDuration(result.GetValue(time)!, "--time");
 
             // Before the ban store: a ban recorded there but refused by nft would come back at the guard's next start.
             Privileges.Require();
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             HoltConfig? file = store.Exists ? store.Load() : null;
-            IgnorePolicy policy = IgnorePolicy.For(file?.Gateway, file?.Guard.IgnoreIp ?? [], TimeProvider.System);
-            if (policy.Explain(network) is IgnoreReason reason)
+
+            if (GuardOperations.Ban(network, jailName, duration, result.GetValue(force), file, TimeProvider.System) is string cuts)
             {
-                if (reason.Hard)
-                {
-                    throw new CommandException($"not banning {Describe(network)}: it is {reason.Why}");
-                }
-
-                if (!result.GetValue(force))
-                {
-                    throw new CommandException($"not banning {Describe(network)}: it is a way in ({reason.Why}); a ban would cut it. --force bans it anyway");
-                }
-
-                Console.Error.WriteLine($"holt: warning: this ban cuts {reason.Why}");
+                Console.Error.WriteLine($"holt: warning: this ban cuts {cuts}");
             }
 
-            // Recorded first: a ban the kernel holds but the store lacks would vanish at the next reboot.
-            using (BanStore bans = BanStore.Open(BanStore.DefaultPath))
-            {
-                bans.Record(network, jailName, TimeProvider.System.GetUtcNow(), duration, 1);
-            }
-
-            BanTable.Add(network, duration, jailName);
-            Console.Error.WriteLine($"Banned {Describe(network)} for {result.GetValue(time)} (jail {jailName}).");
+            Console.Error.WriteLine($"Banned {GuardOperations.Describe(network)} for {result.GetValue(time)} (jail {jailName}).");
             return 0;
         }));
         return command;
@@ -121,23 +105,12 @@ internal static class GuardCommands
         var command = new Command("unban", "Lift a ban now.\nExample: holt guard unban 203.0.113.9") { address };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            IPNetwork network = ParseTarget(result.GetValue(address)!);
+            IPNetwork network = GuardOperations.ParseTarget(result.GetValue(address)!);
 
             // Before the ban store: lifted there alone, the ban would stay in the kernel while this said "Unbanned".
             Privileges.Require();
-            bool stored;
-            using (BanStore store = BanStore.Open(BanStore.DefaultPath))
-            {
-                // Lifted in the store too, or the guard would restore the ban at its next start.
-                stored = store.Lift(network, TimeProvider.System.GetUtcNow());
-            }
-
-            if (!BanTable.Remove(network) && !stored)
-            {
-                throw new CommandException($"{Describe(network)} is not banned");
-            }
-
-            Console.Error.WriteLine($"Unbanned {Describe(network)}.");
+            GuardOperations.Unban(network, TimeProvider.System);
+            Console.Error.WriteLine($"Unbanned {GuardOperations.Describe(network)}.");
             return 0;
         }));
         return command;
@@ -148,10 +121,19 @@ internal static class GuardCommands
         var command = new Command(
             "status",
             "The running guard's jails (their logs, failures and bans since it started) and the bans the kernel holds, with their jail and remaining time.\nExample: holt guard status");
-        command.SetAction(_ => CommandRunner.Run(() =>
+        var json = GatewayOptions.Json();
+        command.Options.Add(json);
+        command.SetAction(result => CommandRunner.Run(() =>
         {
             // The bans are what it lists, and only nftables has them: without the privilege there is nothing to show.
             Privileges.Require();
+            if (result.GetValue(json))
+            {
+                DateTimeOffset now = TimeProvider.System.GetUtcNow();
+                Console.Out.Write(JsonSerializer.Serialize(GuardOperations.Report(now, now - GuardOperations.HistorySpan), GuardJson.Default.GuardReport) + "\n");
+                return 0;
+            }
+
             var text = new StringBuilder();
             if (GuardStatus.ReadRunning() is IReadOnlyList<JailStatus> jails)
             {
@@ -172,7 +154,7 @@ internal static class GuardCommands
             text.Append(Format.Table(
                 ["ADDRESS", "JAIL", "REMAINING"],
                 bans.OrderBy(b => b.Network.ToString(), StringComparer.Ordinal).Select(b => (IReadOnlyList<string>)[
-                    Describe(b.Network), b.Jail ?? "-", b.Remaining is TimeSpan left ? $"{(long)left.TotalSeconds}s" : "-",
+                    GuardOperations.Describe(b.Network), b.Jail ?? "-", b.Remaining is TimeSpan left ? $"{(long)left.TotalSeconds}s" : "-",
                 ])));
             Console.Out.Write(text.ToString());
             Console.Error.WriteLine($"{bans.Count} banned.");
@@ -180,30 +162,6 @@ internal static class GuardCommands
         }));
         return command;
     }
-
-    private static IPNetwork ParseTarget(string text)
-    {
-        if (!text.Contains('/', StringComparison.Ordinal))
-        {
-            if (!Config.AddressText.TryParse(text, out IPAddress? address))
-            {
-                throw new CommandException($"'{Printable.Of(text)}' is not an IP address or CIDR");
-            }
-
-            address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-            return new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-        }
-
-        return Subnets.TryParseNetwork(text, out IPNetwork network) is string problem ? throw new CommandException(problem) : network;
-    }
-
-    private static string Describe(IPNetwork network) =>
-        network.PrefixLength == (Subnets.IsIPv4(network) ? 32 : 128) ? network.BaseAddress.ToString() : network.ToString();
-
-    private static TimeSpan ParseDuration(string text) =>
-        Config.DurationText.TryParse(text, "smhdw", out TimeSpan span) && span <= TimeSpan.FromDays(366)
-            ? span
-            : throw new CommandException($"--time: '{Printable.Of(text)}' is not a duration from 1s to 366d (90m, 12h, 7d, 2w)");
 
     private static Command Test()
     {

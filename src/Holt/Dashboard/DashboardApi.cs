@@ -1,7 +1,9 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Holt.Config;
 using Holt.Gateway;
+using Holt.Guard;
 using Holt.Monitor;
 using Holt.Qr;
 using Holt.Status;
@@ -56,6 +58,9 @@ internal sealed class DashboardApi(DashboardSources sources, DashboardAccess acc
         _ = routes.MapGet("/api/peers/{name}/history", History);
         _ = routes.MapGet("/api/monitor", Monitor);
         _ = routes.MapGet("/api/events", live.Stream);
+        _ = routes.MapGet("/api/guard", Guard);
+        _ = routes.MapPost("/api/guard/bans", Ban);
+        _ = routes.MapDelete("/api/guard/bans", Unban);
         _ = routes.MapFallback(context => Api.Error(context, StatusCodes.Status404NotFound, "no such page or API"));
     }
 
@@ -254,6 +259,52 @@ internal sealed class DashboardApi(DashboardSources sources, DashboardAccess acc
             ? Api.Json(context, status, MonitorJson.Default.MonitorStatus)
             : Api.Error(context, StatusCodes.Status503ServiceUnavailable, "the monitor has not finished its first round yet (or [monitor] enabled = false)");
 
+    private async Task Guard(HttpContext context)
+    {
+        DateTimeOffset now = sources.Time.GetUtcNow();
+        GuardReport report;
+        try
+        {
+            // nft and the ban store: off Kestrel's threads.
+            report = await Task.Run(() => GuardOperations.Report(now, now - GuardOperations.HistorySpan)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CommandException or Storage.StoreException)
+        {
+            await Api.Error(context, StatusCodes.Status503ServiceUnavailable, "cannot read the guard: " + e.Message).ConfigureAwait(false);
+            return;
+        }
+
+        await Api.Json(context, report, GuardJson.Default.GuardReport).ConfigureAwait(false);
+    }
+
+    private async Task Ban(HttpContext context)
+    {
+        if (await Api.Body(context, DashboardJson.Default.BanBody).ConfigureAwait(false) is not BanBody body)
+        {
+            return;
+        }
+
+        await Api.Change(context, () =>
+        {
+            IPNetwork network = GuardOperations.ParseTarget(body.Address ?? "");
+            TimeSpan duration = GuardOperations.ParseDuration(body.Time ?? "1h", "time");
+            string? cuts = GuardOperations.Ban(network, body.Jail ?? GuardOperations.ManualJail, duration, body.Force, sources.Config(), sources.Time);
+            string banned = $"banned {GuardOperations.Describe(network)} for {DurationText.Format(duration)}";
+            return (StatusCodes.Status201Created, new Done(cuts is null ? banned : $"{banned}; it cuts {cuts}"));
+        }, DashboardJson.Default.Done).ConfigureAwait(false);
+    }
+
+    private Task Unban(HttpContext context)
+    {
+        string address = context.Request.Query["address"].Count == 1 ? context.Request.Query["address"][0]! : "";
+        return Api.Change(context, () =>
+        {
+            IPNetwork network = GuardOperations.ParseTarget(address);
+            GuardOperations.Unban(network, sources.Time);
+            return (StatusCodes.Status200OK, new Done($"unbanned {GuardOperations.Describe(network)}"));
+        }, DashboardJson.Default.Done);
+    }
+
     private static GatewayState StateOrEmpty(GatewayConfig gateway)
     {
         try
@@ -327,6 +378,20 @@ internal sealed record PeerChangeBody
     public bool? Admin { get; init; }
 }
 
+/// <summary>The body of POST /api/guard/bans: what <c>holt guard ban</c> takes.</summary>
+internal sealed record BanBody
+{
+    public string? Address { get; init; }
+
+    /// <summary>How long: 90m, 12h, 7d (default 1h).</summary>
+    public string? Time { get; init; }
+
+    public string? Jail { get; init; }
+
+    /// <summary>Ban even a way in (a peer's endpoint, an SSH session).</summary>
+    public bool Force { get; init; }
+}
+
 internal sealed record Done(string Message);
 
 internal sealed record ErrorView(string Error);
@@ -342,6 +407,7 @@ internal sealed record ErrorView(string Error);
 [JsonSerializable(typeof(PeerAddBody))]
 [JsonSerializable(typeof(PeerChangeBody))]
 [JsonSerializable(typeof(Done))]
+[JsonSerializable(typeof(BanBody))]
 [JsonSerializable(typeof(ErrorView))]
 [JsonSerializable(typeof(LiveUpdate))]
 [JsonSerializable(typeof(MonitorStatus))]

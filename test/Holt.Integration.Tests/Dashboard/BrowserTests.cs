@@ -65,8 +65,7 @@ public sealed class BrowserTests(ITestOutputHelper output)
             // Disabling a connected peer in the page cuts it off, and the table shows it without a reload (the
             // marker set now would be gone after one).
             _ = page.ExecuteScript("window.holtNoReload = true;");
-            IWebElement row = page.FindElement(By.CssSelector("tr[data-peer=phone]"));
-            row.FindElement(By.XPath(".//button[text()='Disable']")).Click();
+            page.FindElement(By.CssSelector("tr[data-peer=phone] button")).Click();
             browser.Until(
                 d => d.FindElement(By.CssSelector("tr[data-peer=phone] .state")).Text == "disabled",
                 TimeSpan.FromSeconds(10),
@@ -79,5 +78,42 @@ public sealed class BrowserTests(ITestOutputHelper output)
                 TimeSpan.FromSeconds(20),
                 () => "the table never showed the new peer up, live");
             Assert.Equal(true, page.ExecuteScript("return window.holtNoReload === true;"));
+        });
+
+    [RootFact]
+    public Task TheGuardPage_ShowsBans_AndUnbanningThereLiftsTheBanInNftables() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host laptop = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string laptopConfig = await gateway.AddPeerAsync("laptop", "--admin");
+            (await lab.WgQuickAsync(laptop, "up", await Harness.Gateway.WriteClientConfigAsync(lab, laptop, laptopConfig))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway");
+            await gateway.CheckAsync("guard", "ban", "203.0.113.77", "--time", "2h");
+
+            await using Browser browser = await Browser.StartAsync(lab, laptop, "10.8.0.1");
+            OpenQA.Selenium.Remote.RemoteWebDriver page = browser.Driver;
+            page.Navigate().GoToUrl(Dashboard + "#/guard");
+            IWebElement row = browser.Until(
+                d => d.FindElement(By.CssSelector("tr[data-ban='203.0.113.77']")),
+                TimeSpan.FromSeconds(15),
+                () => "the Guard page never listed the ban made with holt guard ban");
+            Assert.Contains("manual", row.Text, StringComparison.Ordinal);
+            Assert.Matches("1 h 5\\d min|2 h 0 min", row.Text);
+
+            // A ban made in the page reaches the kernel.
+            page.FindElement(By.Name("address")).SendKeys("198.51.100.23");
+            page.FindElement(By.XPath("//button[text()='Ban']")).Click();
+            browser.Until(d => d.FindElements(By.CssSelector("tr[data-ban='198.51.100.23']")).Count == 1, TimeSpan.FromSeconds(10), () => "the page's ban never showed");
+            Assert.Contains("198.51.100.23", await gateway.CheckAsync("guard", "status"), StringComparison.Ordinal);
+            browser.Screenshot("guard");
+
+            // Unbanning in the page lifts the ban in nftables.
+            page.FindElement(By.CssSelector("tr[data-ban='203.0.113.77'] button")).Click();
+            browser.Until(d => d.FindElements(By.CssSelector("tr[data-ban='203.0.113.77']")).Count == 0, TimeSpan.FromSeconds(10), () => "the ban never left the page");
+            string kernel = await gateway.Host.Namespace.ExecAsync(Tools.Nft, "list", "table", "inet", "holt_guard");
+            Assert.DoesNotContain("203.0.113.77", kernel, StringComparison.Ordinal);
+            Assert.Contains("198.51.100.23", kernel, StringComparison.Ordinal);
         });
 }
