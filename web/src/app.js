@@ -174,7 +174,7 @@
           h("div", { class: "sub", text: firewall ? (firewall.loaded ? "table loaded" : "table not loaded") : "" })),
         h("section", { class: "card", "aria-label": "Guard" },
           h("h2", { text: "Guard" }),
-          h("div", { class: "big", text: guard && guard.jails ? guard.jails.reduce((sum, j) => sum + (j.banned || 0), 0) + " banned" : "-" }),
+          h("div", { class: "big", text: guard && guard.banned !== null ? guard.banned + " banned" : "-" }),
           h("div", { class: "sub", text: guard ? (guard.running ? "running" : "not running") : "" })));
       const active = monitor ? monitor.alerts : [];
       alerts.replaceChildren(h("h2", { text: "Active alerts" }),
@@ -538,6 +538,91 @@
     return { update: draw, timer };
   }
 
+  function firewallPage() {
+    const cards = h("div", { class: "cards" });
+    const rules = h("div", { class: "panel" });
+    const exposures = h("div", { class: "panel" });
+    const message = h("p", { role: "status", class: "muted", "data-test": "firewall-message" });
+    let view = null;
+    let loadedAt = 0;
+
+    async function change(method, path, body) {
+      try {
+        const pending = await api(method, path, body);
+        message.textContent = pending.message;
+        await load();
+      } catch (e) { message.textContent = e.message; }
+    }
+
+    async function confirm(force) {
+      try {
+        const done = await api("POST", "/api/firewall/confirm", { force });
+        message.textContent = done.message;
+        await load();
+      } catch (e) { message.textContent = e.message; }
+    }
+
+    const port = h("input", { type: "number", name: "public_port", min: "1", max: "65535", required: true, "aria-label": "Public port" });
+    const protocol = h("select", { name: "protocol", "aria-label": "Protocol" }, h("option", { value: "tcp", text: "TCP" }), h("option", { value: "udp", text: "UDP" }));
+    const peer = h("select", { name: "peer", "aria-label": "Peer" });
+    const toPort = h("input", { type: "number", name: "to_port", min: "1", max: "65535", placeholder: "same", "aria-label": "Port on the peer" });
+    const sources = h("input", { type: "text", name: "sources", placeholder: "anyone, or 198.51.100.0/24,…", "aria-label": "Allowed sources" });
+    const snat = h("input", { type: "checkbox", name: "snat" });
+    const within = h("select", { name: "confirm_timeout", "aria-label": "Roll back unless confirmed within" },
+      [["60", "60 s"], ["15", "15 s"], ["120", "2 min"], ["300", "5 min"]].map(([v, t]) => h("option", { value: v, text: t })));
+    const form = h("form", { class: "toolbar", "aria-label": "Expose a port" },
+      h("label", {}, "Port", port), protocol, h("label", {}, "to", peer), h("label", {}, "port", toPort), sources,
+      h("label", {}, snat, "masquerade"), h("label", {}, "confirm within", within), h("button", { type: "submit", class: "primary", text: "Expose" }));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      change("POST", "/api/exposures", {
+        public_port: Number(port.value), protocol: protocol.value, peer: peer.value, to_port: toPort.value ? Number(toPort.value) : null,
+        sources: sources.value ? sources.value.split(",").map((x) => x.trim()).filter((x) => x) : [], snat: snat.checked,
+        confirm_timeout: Number(within.value),
+      });
+    });
+
+    function draw() {
+      if (!view) return;
+      const left = view.pending_seconds === null ? null : Math.max(0, view.pending_seconds - Math.floor((Date.now() - loadedAt) / 1000));
+      const local = state.session.kind !== "admin-peer";
+      const force = h("input", { type: "checkbox", name: "force" });
+      cards.replaceChildren(
+        h("section", { class: "card" }, h("h2", { text: "Firewall" }), h("div", { class: "big", "data-test": "firewall-state", text: view.enabled ? "locked down" : "not enabled" }),
+          h("div", { class: "sub", text: view.loaded === null ? "" : view.loaded ? (view.intact === false ? "table loaded, changed by someone: being repaired" : "table loaded") : "table not loaded" })),
+        left === null
+          ? h("section", { class: "card" }, h("h2", { text: "Changes" }), h("div", { class: "sub", text: "Changes here load at once and roll back unless you confirm them." }),
+            view.enabled ? null : h("button", { type: "button", class: "primary", text: "Apply the firewall", onclick: () => change("POST", "/api/firewall/apply", {}) }))
+          : h("section", { class: "card", role: "alert" }, h("h2", { text: "Waiting for your confirmation" }),
+            h("div", { class: "big", "data-test": "pending", text: left + " s left" }),
+            h("div", { class: "sub", text: "If you can still reach this page and what you need, confirm. Otherwise it rolls back by itself." }),
+            local ? h("label", {}, force, "I am on an SSH forward; confirm anyway") : null,
+            h("button", { type: "button", class: "primary", text: "Confirm", onclick: () => confirm(local && force.checked) })));
+      rules.replaceChildren(h("h2", { text: "Rules in plain words" }), h("ul", { "data-test": "rules" }, view.rules.map((r) => h("li", { text: r }))));
+      if (peer.options.length !== view.peers.length) peer.replaceChildren(...view.peers.map((n) => h("option", { value: n, text: n })));
+      exposures.replaceChildren(h("h2", { text: "Exposed ports" }), form, message,
+        table("Exposed ports", ["Port", "Peer", "Port on the peer", "From", "Masquerade", "Actions"], view.exposures.map((x) => h("tr", { "data-exposure": x.protocol + "/" + x.public_port },
+          h("td", { text: x.protocol.toUpperCase() + " " + x.public_port }),
+          h("td", {}, x.peer, x.peer_active ? null : h("span", { class: "state down", text: "peer disabled" })),
+          h("td", { text: String(x.to_port) }), h("td", { text: x.sources.length ? x.sources.join(", ") : "anyone" }), h("td", { text: x.snat ? "yes" : "no" }),
+          h("td", {}, h("button", { type: "button", class: "danger", "aria-label": "Stop exposing " + x.protocol + " " + x.public_port, text: "Remove",
+            onclick: () => change("DELETE", "/api/exposures?port=" + x.public_port + "&protocol=" + x.protocol) })))), "No port is exposed."));
+    }
+
+    async function load() {
+      try { view = await api("GET", "/api/firewall"); loadedAt = Date.now(); draw(); }
+      catch (e) { cards.replaceChildren(notice(e.message, true)); }
+    }
+
+    show("Firewall and exposures", cards, rules, exposures);
+    load();
+    const timer = setInterval(() => {
+      if (!state.view || state.view.timer !== timer) { clearInterval(timer); return; }
+      if (view && view.pending_seconds !== null) { draw(); if ((Date.now() - loadedAt) / 1000 > view.pending_seconds) load(); }
+    }, 1000);
+    return { update: null, timer };
+  }
+
   function notYet(title, text) {
     show(title, h("div", { class: "panel" }, h("p", { class: "muted", text })));
     return null;
@@ -554,7 +639,7 @@
     else if (hash === "#/peers") state.view = peersPage();
     else if (hash === "#/checks") state.view = notYet("Checks and alerts", "Coming next.");
     else if (hash === "#/guard") state.view = guardPage();
-    else if (hash === "#/firewall") state.view = notYet("Firewall", "Coming next.");
+    else if (hash === "#/firewall") state.view = firewallPage();
     else state.view = overview();
   }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Holt.Config;
+using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Guard;
 using Holt.Monitor;
@@ -61,6 +62,11 @@ internal sealed class DashboardApi(DashboardSources sources, DashboardAccess acc
         _ = routes.MapGet("/api/guard", Guard);
         _ = routes.MapPost("/api/guard/bans", Ban);
         _ = routes.MapDelete("/api/guard/bans", Unban);
+        _ = routes.MapGet("/api/firewall", Firewall);
+        _ = routes.MapPost("/api/firewall/apply", ApplyFirewall);
+        _ = routes.MapPost("/api/firewall/confirm", ConfirmFirewall);
+        _ = routes.MapPost("/api/exposures", Expose);
+        _ = routes.MapDelete("/api/exposures", Unexpose);
         _ = routes.MapFallback(context => Api.Error(context, StatusCodes.Status404NotFound, "no such page or API"));
     }
 
@@ -305,6 +311,115 @@ internal sealed class DashboardApi(DashboardSources sources, DashboardAccess acc
         }, DashboardJson.Default.Done);
     }
 
+    private Task Firewall(HttpContext context)
+    {
+        // The file itself, not the daemon's copy: a change just confirmed must show before the daemon's next reload.
+        HoltConfig config;
+        try
+        {
+            config = sources.Store.Load();
+        }
+        catch (CommandException)
+        {
+            config = sources.Config();
+        }
+
+        FirewallView? status = sources.Status().Firewall;
+        DateTimeOffset now = sources.Time.GetUtcNow();
+        (string, DateTimeOffset Deadline)? pending = FirewallRuntime.ReadPending(config.Gateway.Interface);
+        var view = new FirewallPage
+        {
+            Enabled = config.Firewall.Enabled,
+            Loaded = status?.Loaded,
+            Intact = status?.Intact,
+            PendingUntil = pending?.Deadline,
+            PendingSeconds = pending is (_, DateTimeOffset deadline) ? Math.Max(0, (long)Math.Ceiling((deadline - now).TotalSeconds)) : null,
+            Rules = FirewallWords.Describe(config),
+            Exposures = [.. config.Exposures.Select(e => new ExposureView(
+                e.PublicPort, Ruleset.ProtocolName(e.Protocol), e.Peer, e.ToPort, [.. e.Sources.Select(n => n.ToString())], e.Snat,
+                config.Gateway.FindPeer(e.Peer) is { Enabled: true } peer && !peer.IsExpired(now)))],
+            Peers = [.. config.Gateway.Peers.Select(p => p.Name)],
+        };
+        return Api.Json(context, view, DashboardJson.Default.FirewallPage);
+    }
+
+    private async Task ApplyFirewall(HttpContext context)
+    {
+        if (await Api.Body(context, DashboardJson.Default.ApplyBody).ConfigureAwait(false) is ApplyBody body)
+        {
+            await Pending(context, body.ConfirmTimeout, null).ConfigureAwait(false);
+        }
+    }
+
+    private async Task Expose(HttpContext context)
+    {
+        if (await Api.Body(context, DashboardJson.Default.ExposeBody).ConfigureAwait(false) is not ExposeBody body)
+        {
+            return;
+        }
+
+        var request = new ExposeRequest
+        {
+            PublicPort = body.PublicPort,
+            Peer = body.Peer ?? "",
+            ToPort = body.ToPort,
+            Protocol = body.Protocol ?? "tcp",
+            Sources = body.Sources ?? [],
+            Snat = body.Snat,
+        };
+        await Pending(context, body.ConfirmTimeout, config => ExposeOperations.WithExposure(config, request).Config).ConfigureAwait(false);
+    }
+
+    private Task Unexpose(HttpContext context)
+    {
+        string portText = context.Request.Query["port"].Count == 1 ? context.Request.Query["port"][0]! : "";
+        string protocol = context.Request.Query["protocol"].Count == 1 ? context.Request.Query["protocol"][0]! : "tcp";
+        if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port))
+        {
+            return Api.Error(context, StatusCodes.Status400BadRequest, $"port must be a number, not '{Printable.Of(portText)}'");
+        }
+
+        return Pending(context, null, config => ExposeOperations.WithoutExposure(config, port, protocol).Config);
+    }
+
+    /// <summary>
+    /// A firewall change the way <c>holt firewall apply</c> makes it: checked by nft, loaded, and rolled back (table
+    /// and holt.toml) unless confirmed within the timeout.
+    /// </summary>
+    private Task Pending(HttpContext context, int? confirmTimeout, Func<HoltConfig, HoltConfig>? edit) =>
+        Api.Change(context, () =>
+        {
+            TimeSpan timeout = TimeSpan.FromSeconds(confirmTimeout ?? (int)FirewallOperations.DefaultConfirmTimeout.TotalSeconds);
+            DateTimeOffset deadline = FirewallOperations.Apply(sources.Store, timeout, sources.Time.GetUtcNow(), edit);
+            return (StatusCodes.Status202Accepted, new PendingChange(deadline, (long)timeout.TotalSeconds,
+                "loaded; confirm within the time left, or the previous firewall comes back by itself"));
+        }, DashboardJson.Default.PendingChange);
+
+    private async Task ConfirmFirewall(HttpContext context)
+    {
+        if (await Api.Body(context, DashboardJson.Default.ConfirmBody).ConfigureAwait(false) is not ConfirmBody body)
+        {
+            return;
+        }
+
+        // Through the tunnel, the confirmation itself shows the admin still gets in; over an SSH forward it shows
+        // only that SSH still does, which may be the public port the change closes next.
+        if (DashboardServer.VisitorOf(context).Kind != VisitorKind.Admin && !body.Force)
+        {
+            await Api.Error(
+                context,
+                StatusCodes.Status400BadRequest,
+                "this session is an SSH forward, so confirming shows nothing about access through the VPN; confirm from an admin peer through the tunnel, or say force").ConfigureAwait(false);
+            return;
+        }
+
+        await Api.Change(context, () =>
+        {
+            FirewallOperations.Confirm(sources.Store, sources.Time.GetUtcNow());
+            return (StatusCodes.Status200OK, new Done("confirmed: the firewall stays, and holt up restores it after a reboot"));
+        }, DashboardJson.Default.Done).ConfigureAwait(false);
+    }
+
     private static GatewayState StateOrEmpty(GatewayConfig gateway)
     {
         try
@@ -392,6 +507,62 @@ internal sealed record BanBody
     public bool Force { get; init; }
 }
 
+/// <summary>The firewall as the page shows it: its state, a pending change, its rules in words, and the exposures.</summary>
+internal sealed record FirewallPage
+{
+    public required bool Enabled { get; init; }
+
+    public bool? Loaded { get; init; }
+
+    public bool? Intact { get; init; }
+
+    /// <summary>When a change awaiting confirmation rolls back; null when none waits.</summary>
+    public DateTimeOffset? PendingUntil { get; init; }
+
+    public long? PendingSeconds { get; init; }
+
+    public required IReadOnlyList<string> Rules { get; init; }
+
+    public required IReadOnlyList<ExposureView> Exposures { get; init; }
+
+    /// <summary>The peers an exposure may go to.</summary>
+    public required IReadOnlyList<string> Peers { get; init; }
+}
+
+/// <summary>One exposure, and whether its peer can answer (enabled and not expired).</summary>
+internal sealed record ExposureView(int PublicPort, string Protocol, string Peer, int ToPort, IReadOnlyList<string> Sources, bool Snat, bool PeerActive);
+
+internal sealed record ApplyBody
+{
+    public int? ConfirmTimeout { get; init; }
+}
+
+/// <summary>The body of POST /api/exposures: what <c>holt expose add</c> takes, and the confirmation's timeout.</summary>
+internal sealed record ExposeBody
+{
+    public int PublicPort { get; init; }
+
+    public string? Peer { get; init; }
+
+    public int? ToPort { get; init; }
+
+    public string? Protocol { get; init; }
+
+    public IReadOnlyList<string>? Sources { get; init; }
+
+    public bool Snat { get; init; }
+
+    public int? ConfirmTimeout { get; init; }
+}
+
+internal sealed record ConfirmBody
+{
+    public bool Force { get; init; }
+}
+
+/// <summary>A change loaded and waiting for its confirmation until <paramref name="Deadline"/>.</summary>
+internal sealed record PendingChange(DateTimeOffset Deadline, long Seconds, string Message);
+
 internal sealed record Done(string Message);
 
 internal sealed record ErrorView(string Error);
@@ -408,6 +579,11 @@ internal sealed record ErrorView(string Error);
 [JsonSerializable(typeof(PeerChangeBody))]
 [JsonSerializable(typeof(Done))]
 [JsonSerializable(typeof(BanBody))]
+[JsonSerializable(typeof(FirewallPage))]
+[JsonSerializable(typeof(ApplyBody))]
+[JsonSerializable(typeof(ExposeBody))]
+[JsonSerializable(typeof(ConfirmBody))]
+[JsonSerializable(typeof(PendingChange))]
 [JsonSerializable(typeof(ErrorView))]
 [JsonSerializable(typeof(LiveUpdate))]
 [JsonSerializable(typeof(MonitorStatus))]

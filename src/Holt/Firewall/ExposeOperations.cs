@@ -29,51 +29,59 @@ internal sealed record ExposeRequest
 internal static class ExposeOperations
 {
     public static (HoltConfig Config, Exposure Exposure, bool Applied) Add(ConfigStore store, ExposeRequest request, DateTimeOffset now) =>
-        Edit(store, now, config =>
-        {
-            Protocol protocol = ParseProtocol(request.Protocol);
-            CheckPort(request.PublicPort, "PUBLIC_PORT");
-            if (request.ToPort is int to)
-            {
-                CheckPort(to, "--to-port");
-            }
-
-            if (config.Gateway.FindPeer(request.Peer) is null)
-            {
-                throw new CommandException($"no peer named '{Printable.Of(request.Peer)}' (holt peer list shows them)");
-            }
-
-            var sources = new List<IPNetwork>();
-            foreach (string cidr in request.Sources.SelectMany(s => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
-            {
-                if (Subnets.TryParseNetwork(cidr, out IPNetwork network) is string problem)
-                {
-                    throw new CommandException($"--source-cidr: {problem}");
-                }
-
-                sources.Add(network);
-            }
-
-            var exposure = new Exposure
-            {
-                PublicPort = request.PublicPort,
-                Protocol = protocol,
-                Peer = request.Peer,
-                ToPort = request.ToPort ?? request.PublicPort,
-                Sources = sources,
-                Snat = request.Snat,
-            };
-            return (config.WithFirewall(config.Firewall with { Exposures = [.. config.Exposures, exposure] }), exposure);
-        });
+        Edit(store, now, config => WithExposure(config, request));
 
     public static (HoltConfig Config, Exposure Exposure, bool Applied) Remove(ConfigStore store, int publicPort, string protocolText, DateTimeOffset now) =>
-        Edit(store, now, config =>
+        Edit(store, now, config => WithoutExposure(config, publicPort, protocolText));
+
+    /// <summary><paramref name="config"/> with the exposure <paramref name="request"/> asks for, unchecked as a whole.</summary>
+    /// <exception cref="CommandException">The request itself does not hold (a port, the protocol, the peer, a CIDR).</exception>
+    public static (HoltConfig Config, Exposure Exposure) WithExposure(HoltConfig config, ExposeRequest request)
+    {
+        Protocol protocol = ParseProtocol(request.Protocol);
+        CheckPort(request.PublicPort, "PUBLIC_PORT");
+        if (request.ToPort is int to)
         {
-            Protocol protocol = ParseProtocol(protocolText);
-            Exposure exposure = config.Exposures.FirstOrDefault(e => e.PublicPort == publicPort && e.Protocol == protocol)
-                ?? throw new CommandException($"{Ruleset.ProtocolName(protocol).ToUpperInvariant()} port {publicPort} is not exposed (holt expose list shows what is)");
-            return (config.WithFirewall(config.Firewall with { Exposures = config.Exposures.Where(e => e != exposure).ToList() }), exposure);
-        });
+            CheckPort(to, "--to-port");
+        }
+
+        if (config.Gateway.FindPeer(request.Peer) is null)
+        {
+            throw new CommandException($"no peer named '{Printable.Of(request.Peer)}' (holt peer list shows them)");
+        }
+
+        var sources = new List<IPNetwork>();
+        foreach (string cidr in request.Sources.SelectMany(s => s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        {
+            if (Subnets.TryParseNetwork(cidr, out IPNetwork network) is string problem)
+            {
+                throw new CommandException($"--source-cidr: {problem}");
+            }
+
+            sources.Add(network);
+        }
+
+        var exposure = new Exposure
+        {
+            PublicPort = request.PublicPort,
+            Protocol = protocol,
+            Peer = request.Peer,
+            ToPort = request.ToPort ?? request.PublicPort,
+            Sources = sources,
+            Snat = request.Snat,
+        };
+        return (config.WithFirewall(config.Firewall with { Exposures = [.. config.Exposures, exposure] }), exposure);
+    }
+
+    /// <summary><paramref name="config"/> without the exposure of <paramref name="publicPort"/>.</summary>
+    /// <exception cref="CommandException">That port is not exposed.</exception>
+    public static (HoltConfig Config, Exposure Exposure) WithoutExposure(HoltConfig config, int publicPort, string protocolText)
+    {
+        Protocol protocol = ParseProtocol(protocolText);
+        Exposure exposure = config.Exposures.FirstOrDefault(e => e.PublicPort == publicPort && e.Protocol == protocol)
+            ?? throw new CommandException($"{Ruleset.ProtocolName(protocol).ToUpperInvariant()} port {publicPort} is not exposed (holt expose list shows what is)");
+        return (config.WithFirewall(config.Firewall with { Exposures = config.Exposures.Where(e => e != exposure).ToList() }), exposure);
+    }
 
     /// <summary>
     /// The exposures after an edit of the peers: a renamed peer (its key under a new name) takes its exposures

@@ -74,6 +74,15 @@ internal static class FirewallOperations
 
             if (edit is not null)
             {
+                // The file as it was before the first unconfirmed edit: a rollback puts it back, so an edit that is
+                // not confirmed (a port exposed in the dashboard) does not come back at the next reload.
+                string configRollback = FirewallRuntime.ConfigRollbackPath(name);
+                if (!File.Exists(configRollback))
+                {
+                    AtomicFile.CreateParent(configRollback);
+                    AtomicFile.WriteAllText(configRollback, File.ReadAllText(store.Path));
+                }
+
                 store.Save(config);
             }
 
@@ -88,7 +97,7 @@ internal static class FirewallOperations
             }
             catch (CommandException)
             {
-                RollBack(name);
+                RollBack(store, name);
                 throw;
             }
 
@@ -109,6 +118,7 @@ internal static class FirewallOperations
             }
 
             FirewallRuntime.DeletePending(name);
+            File.Delete(FirewallRuntime.ConfigRollbackPath(name));
             if (!config.Firewall.Enabled)
             {
                 config = config.WithFirewall(config.Firewall with { Enabled = true });
@@ -159,7 +169,7 @@ internal static class FirewallOperations
                 {
                     if (FirewallRuntime.ReadPending(name) is (string still, _) && still == token)
                     {
-                        RollBack(name);
+                        RollBack(store, name);
                         return true;
                     }
                 }
@@ -223,8 +233,16 @@ internal static class FirewallOperations
     /// <summary>Whether the gateway's interface runs now (its daemon keeps the table, so a change goes there too).</summary>
     public static bool GatewayRunning(GatewayConfig gateway) => WireGuardControl.For(gateway).TryGet() is not null;
 
-    private static void RollBack(string interfaceName)
+    /// <summary>Puts back the table (and holt.toml, if the apply edited it) as they were before the pending apply. The caller holds the store's lock.</summary>
+    private static void RollBack(ConfigStore store, string interfaceName)
     {
+        string configRollback = FirewallRuntime.ConfigRollbackPath(interfaceName);
+        if (File.Exists(configRollback))
+        {
+            AtomicFile.WriteAllText(store.Path, File.ReadAllText(configRollback));
+            File.Delete(configRollback);
+        }
+
         string previous = File.Exists(FirewallRuntime.RollbackPath(interfaceName)) ? File.ReadAllText(FirewallRuntime.RollbackPath(interfaceName)) : "";
         if (previous.Trim().Length == 0)
         {

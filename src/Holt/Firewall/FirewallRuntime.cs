@@ -21,6 +21,9 @@ internal static class FirewallRuntime
 
     public static string RollbackPath(string interfaceName) => Path.Combine(StateStore.StateDirectory(), interfaceName + ".firewall-rollback");
 
+    /// <summary>holt.toml as it was before a pending apply that edited it, put back if the apply is not confirmed.</summary>
+    public static string ConfigRollbackPath(string interfaceName) => Path.Combine(StateStore.StateDirectory(), interfaceName + ".config-rollback");
+
     public static string CloudflareRangesPath(HoltConfig config) =>
         config.Firewall.CloudflareRangesFile ?? Path.Combine(StateStore.StateDirectory(), "cloudflare-ranges.txt");
 

@@ -116,4 +116,62 @@ public sealed class BrowserTests(ITestOutputHelper output)
             Assert.DoesNotContain("203.0.113.77", kernel, StringComparison.Ordinal);
             Assert.Contains("198.51.100.23", kernel, StringComparison.Ordinal);
         });
+
+    [RootFact]
+    public Task AnExposureMadeInThePage_RollsBackUnlessConfirmed_AndStaysOnceItIs() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host laptop = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string laptopConfig = await gateway.AddPeerAsync("laptop", "--admin");
+            await gateway.AddPeerAsync("home");
+            (await lab.WgQuickAsync(laptop, "up", await Harness.Gateway.WriteClientConfigAsync(lab, laptop, laptopConfig))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway");
+            string table = "holt-" + gateway.Interface;
+
+            await using Browser browser = await Browser.StartAsync(lab, laptop, "10.8.0.1");
+            OpenQA.Selenium.Remote.RemoteWebDriver page = browser.Driver;
+            page.Navigate().GoToUrl(Dashboard + "#/firewall");
+            browser.Until(d => d.FindElement(By.CssSelector("[data-test=firewall-state]")).Text == "not enabled", TimeSpan.FromSeconds(10), () => "the firewall page never loaded");
+
+            // Not confirmed: the exposure is loaded at once, then the table and holt.toml go back by themselves.
+            Expose(page, "8080", "home", "80", "15");
+            browser.Until(d => d.FindElement(By.CssSelector("[data-test=pending]")).Text.EndsWith(" s left", StringComparison.Ordinal), TimeSpan.FromSeconds(15), () => "no pending change showed");
+            Assert.Contains("dport 8080", await gateway.Host.Namespace.ExecAsync(Tools.Nft, "list", "table", "inet", table), StringComparison.Ordinal);
+            Assert.Contains("[[expose]]", File.ReadAllText(gateway.ConfigPath), StringComparison.Ordinal);
+            browser.Screenshot("firewall-pending");
+            browser.Until(
+                d => d.FindElements(By.CssSelector("[data-test=pending]")).Count == 0 && d.FindElements(By.CssSelector("tr[data-exposure]")).Count == 0,
+                TimeSpan.FromSeconds(30),
+                () => "the page never showed the change rolled back");
+            Assert.DoesNotContain("dport 8080", (await gateway.Host.Namespace.TryExecAsync(Tools.Nft, "list", "table", "inet", table)).Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("[[expose]]", File.ReadAllText(gateway.ConfigPath), StringComparison.Ordinal);
+
+            // Confirmed: it stays past the deadline, and the firewall is enabled for good.
+            Expose(page, "8080", "home", "80", "15");
+            browser.Until(d => d.FindElements(By.CssSelector("[data-test=pending]")).Count == 1, TimeSpan.FromSeconds(15), () => "no pending change showed the second time");
+            page.FindElement(By.XPath("//button[text()='Confirm']")).Click();
+            browser.Until(d => d.FindElement(By.CssSelector("[data-test=firewall-state]")).Text == "locked down", TimeSpan.FromSeconds(10), () => "the firewall never showed locked down");
+            await Task.Delay(TimeSpan.FromSeconds(17));
+            Assert.Contains("dport 8080", await gateway.Host.Namespace.ExecAsync(Tools.Nft, "list", "table", "inet", table), StringComparison.Ordinal);
+            string file = File.ReadAllText(gateway.ConfigPath);
+            Assert.Contains("[[expose]]", file, StringComparison.Ordinal);
+            Assert.Contains("enabled = true", file, StringComparison.Ordinal);
+            Assert.Contains("TCP 8080 goes to home (10.8.0.3) port 80, from anyone.", page.FindElement(By.CssSelector("[data-test=rules]")).Text, StringComparison.Ordinal);
+            browser.Screenshot("firewall");
+        });
+
+    private static void Expose(OpenQA.Selenium.Remote.RemoteWebDriver page, string port, string peer, string toPort, string within)
+    {
+        IWebElement publicPort = page.FindElement(By.Name("public_port"));
+        publicPort.Clear();
+        publicPort.SendKeys(port);
+        page.FindElement(By.CssSelector($"select[name=peer] option[value='{peer}']")).Click();
+        IWebElement to = page.FindElement(By.Name("to_port"));
+        to.Clear();
+        to.SendKeys(toPort);
+        page.FindElement(By.CssSelector($"select[name=confirm_timeout] option[value='{within}']")).Click();
+        page.FindElement(By.XPath("//button[text()='Expose']")).Click();
+    }
 }
