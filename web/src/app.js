@@ -422,8 +422,10 @@
       if (chart) { chart.destroy(); chart = null; }
       if (typeof uPlot === "undefined") { chartBox.replaceChildren(notice("The chart library did not load.", true)); return; }
       const width = Math.max(280, chartBox.clientWidth || main().clientWidth - 40);
+      const span = [Date.parse(report.since) / 1000, Date.parse(report.until) / 1000];
       chart = new uPlot({
         width, height: 240,
+        scales: { x: { time: true, range: () => span } },
         series: [{}, { label: "received", stroke: "#1f6feb", value: (u, v) => rate(v) }, { label: "sent", stroke: "#1a7f37", value: (u, v) => rate(v) }],
         axes: [{}, { values: (u, ticks) => ticks.map((v) => rate(v)), size: 80 }],
       }, [xs, rx, tx], chartBox);
@@ -623,9 +625,67 @@
     return { update: null, timer };
   }
 
-  function notYet(title, text) {
-    show(title, h("div", { class: "panel" }, h("p", { class: "muted", text })));
-    return null;
+  function checksPage() {
+    const current = h("div", { class: "panel" });
+    const charts = h("div", { class: "panel" });
+    const alerts = h("div", { class: "panel" });
+    const notices = h("div", { class: "panel" });
+    const result = h("div", { role: "status", "data-test": "notify-result" });
+    let plots = [];
+
+    function latencyChart(series) {
+      const box = h("div", { class: "chart small", "data-check": series.check, "data-points": String(series.points.length) });
+      const xs = series.points.map((p) => Date.parse(p.at) / 1000);
+      const ys = series.points.map((p) => (p.ok ? p.latency_ms : null));
+      const wrap = h("section", { "aria-label": "Latency of " + series.check }, h("h3", { text: series.check }), box);
+      if (typeof uPlot !== "undefined" && xs.length > 0) {
+        requestAnimationFrame(() => {
+          plots.push(new uPlot({
+            width: Math.max(280, box.clientWidth || 600), height: 140,
+            series: [{}, { label: "latency", stroke: "#1f6feb", value: (u, v) => (v === null ? "failed" : v.toFixed(1) + " ms") }],
+            axes: [{}, { values: (u, ticks) => ticks.map((v) => v + " ms"), size: 60 }],
+          }, [xs, ys], box));
+        });
+      } else if (xs.length === 0) {
+        box.append(h("p", { class: "muted", text: "No result yet." }));
+      }
+      return wrap;
+    }
+
+    async function load() {
+      let page;
+      try { page = await api("GET", "/api/checks"); } catch (e) { current.replaceChildren(notice(e.message, true)); return; }
+      for (const plot of plots) plot.destroy();
+      plots = [];
+      current.replaceChildren(h("h2", { text: "Checks" }),
+        table("Checks", ["Check", "Type", "Target", "Result", "Latency", "When", "Detail"], page.checks.map((c) => h("tr", { "data-check": c.name },
+          h("td", { text: c.name }), h("td", { text: c.type }), h("td", { text: c.target }),
+          h("td", {}, stateBadge(c.ok === null ? "never" : c.ok ? "up" : "down")),
+          h("td", { class: "num", text: c.latency_ms === null ? "-" : c.latency_ms.toFixed(1) + " ms" }),
+          h("td", {}, c.at ? ago(c.at) : "-"), h("td", { text: c.ok ? (c.summary || "") : (c.error || "") }))), "No [[monitor.check]] in holt.toml."));
+      charts.replaceChildren(h("h2", { text: "Latency, last 24 hours (since the daemon started)" }), ...page.history.map(latencyChart));
+      alerts.replaceChildren(h("h2", { text: "Alerts now" }),
+        table("Alerts now", ["Alert", "Phase", "Severity", "Since", "Why"], page.alerts.map((a) => h("tr", {},
+          h("td", { text: a.summary }), h("td", {}, stateBadge(a.phase)), h("td", { text: a.severity }), h("td", {}, ago(a.since)), h("td", { text: a.description }))), "No alert is pending or firing."));
+      const send = h("button", { type: "button", text: "Send test notification", disabled: page.notifiers.length === 0, onclick: async () => {
+        send.disabled = true;
+        result.replaceChildren(h("p", { class: "muted", text: "Sending…" }));
+        try {
+          const sent = await api("POST", "/api/alerts/test", {});
+          result.replaceChildren(h("ul", {}, sent.map((r) => h("li", { text: r.notifier + " (" + r.type + "): " + (r.ok ? "ok" : "failed: " + r.error) }))));
+        } catch (e) { result.replaceChildren(notice(e.message, true)); }
+        send.disabled = false;
+      } });
+      notices.replaceChildren(h("h2", { text: "Notices sent, last 7 days" }),
+        h("div", { class: "toolbar" }, send, h("span", { class: "muted", text: page.notifiers.length ? "to " + page.notifiers.join(", ") : "no [[monitor.notify]] in holt.toml" })), result,
+        table("Notices sent", ["When", "Notice", "Summary", "Why"], page.notices.map((m) => h("tr", {},
+          h("td", {}, ago(m.ends_at || m.starts_at)), h("td", {}, stateBadge(m.resolved ? "up" : "firing")), h("td", { text: m.summary }), h("td", { text: m.description }))), "No notice was sent."));
+    }
+
+    show("Checks and alerts", current, charts, alerts, notices);
+    load();
+    const timer = setInterval(() => { if (!state.view || state.view.timer !== timer) { clearInterval(timer); for (const plot of plots) plot.destroy(); } else load(); }, 15000);
+    return { update: null, timer };
   }
 
   function route() {
@@ -637,7 +697,7 @@
     }
     if (hash.startsWith("#/peer/")) state.view = peerPage(decodeURIComponent(hash.slice(7)));
     else if (hash === "#/peers") state.view = peersPage();
-    else if (hash === "#/checks") state.view = notYet("Checks and alerts", "Coming next.");
+    else if (hash === "#/checks") state.view = checksPage();
     else if (hash === "#/guard") state.view = guardPage();
     else if (hash === "#/firewall") state.view = firewallPage();
     else state.view = overview();

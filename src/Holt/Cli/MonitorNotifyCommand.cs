@@ -53,18 +53,12 @@ internal static class MonitorNotifyCommand
     /// <summary>Sends the test message through each notifier in turn; 0 if all took it, else 1.</summary>
     public static int Send(IReadOnlyList<NotifierConfig> notifiers, string host, TextWriter output, NotifyHttp? http = null)
     {
-        using var owned = http is null ? new NotifyHttp() : null;
-        NotifyHttp client = http ?? owned!;
-        AlertMessage test = AlertText.TestMessage(host, TimeProvider.System.GetUtcNow());
-        int failed = 0;
-        foreach (NotifierConfig notifier in notifiers)
+        IReadOnlyList<NotifyTestResult> results = NotifyTest.Send(notifiers, host, TimeProvider.System, http);
+        foreach (NotifyTestResult sent in results)
         {
-            SendResult sent = Notifiers.Create(notifier, client).SendAsync([test], TimeProvider.System.GetUtcNow(), CancellationToken.None).GetAwaiter().GetResult();
-            string type = NotifierConfig.TypeName(notifier.Type);
-            output.Write(sent.Ok ? $"{notifier.Name} ({type}): ok\n" : $"{notifier.Name} ({type}): failed: {sent.Error}\n");
-            failed += sent.Ok ? 0 : 1;
+            output.Write(sent.Ok ? $"{sent.Notifier} ({sent.Type}): ok\n" : $"{sent.Notifier} ({sent.Type}): failed: {sent.Error}\n");
         }
 
-        return failed == 0 ? 0 : 1;
+        return results.All(r => r.Ok) ? 0 : 1;
     }
 }

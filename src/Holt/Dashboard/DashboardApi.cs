@@ -37,7 +37,7 @@ internal sealed record DashboardSources(
 /// <c>monitor history</c>), so a script and the page see one model; changes go through the operations the CLI uses,
 /// as one transaction each, applied live.
 /// </summary>
-internal sealed partial class DashboardApi(DashboardSources sources, DashboardAccess access, LoginLinks links)
+internal sealed partial class DashboardApi(DashboardSources sources, DashboardAccess access, LoginLinks links, CheckHistory checks)
 {
     /// <summary>A chart's width in points: 24 h by the minute, 90 d by the hour.</summary>
     public const int MaxChartPoints = 2200;
@@ -59,6 +59,8 @@ internal sealed partial class DashboardApi(DashboardSources sources, DashboardAc
         _ = routes.MapGet("/api/peers/{name}/history", History);
         _ = routes.MapGet("/api/monitor", Monitor);
         _ = routes.MapGet("/api/events", live.Stream);
+        _ = routes.MapGet("/api/checks", Checks);
+        _ = routes.MapPost("/api/alerts/test", TestNotice);
         _ = routes.MapGet("/api/guard", Guard);
         _ = routes.MapPost("/api/guard/bans", Ban);
         _ = routes.MapDelete("/api/guard/bans", Unban);

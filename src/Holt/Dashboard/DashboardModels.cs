@@ -6,6 +6,7 @@ using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Guard;
 using Holt.Monitor;
+using Holt.Monitor.Notify;
 using Holt.Qr;
 using Holt.Status;
 using Holt.Text;
@@ -166,6 +167,8 @@ internal sealed record ErrorView(string Error);
 [JsonSerializable(typeof(ExposeBody))]
 [JsonSerializable(typeof(ConfirmBody))]
 [JsonSerializable(typeof(PendingChange))]
+[JsonSerializable(typeof(ChecksPage))]
+[JsonSerializable(typeof(IReadOnlyList<NotifyTestResult>))]
 [JsonSerializable(typeof(ErrorView))]
 [JsonSerializable(typeof(LiveUpdate))]
 [JsonSerializable(typeof(MonitorStatus))]

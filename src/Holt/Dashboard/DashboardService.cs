@@ -27,9 +27,14 @@ internal sealed record DashboardSettings(DashboardConfig Dashboard, GatewayConfi
 internal sealed partial class DashboardService(DashboardSources sources, LoginLinks links) : IDaemonService<DashboardSettings>, IDisposable
 {
     private readonly DashboardAccess _access = new(new DashboardSessions(sources.Time));
+    private readonly CheckHistory _checks = new();
+    private ITimer? _recorder;
     private DashboardServer? _server;
     private DashboardSettings? _settings;
     private ServiceContext? _context;
+
+    /// <summary>How often the checks' results are taken from the monitor's latest round (the shortest check interval is 2 s).</summary>
+    internal static readonly TimeSpan CheckRecording = TimeSpan.FromSeconds(2);
 
     public string Name => "dashboard";
 
@@ -76,13 +81,18 @@ internal sealed partial class DashboardService(DashboardSources sources, LoginLi
 
     private void Listen(DashboardSettings settings)
     {
-        _server = DashboardServer.Start(settings.Listen, _access, new DashboardApi(sources, _access, links), _context!.Logger);
+        _server = DashboardServer.Start(settings.Listen, _access, new DashboardApi(sources, _access, links, _checks), _context!.Logger);
+
+        // The checks' latencies are kept from every round, so the chart has a past when the page opens.
+        _recorder = sources.Time.CreateTimer(_ => _checks.Record(sources.Monitor()), null, TimeSpan.Zero, CheckRecording);
         string addresses = string.Join(", ", _server.Addresses);
         LogListening(_context.Logger, addresses);
     }
 
     private void Close()
     {
+        _recorder?.Dispose();
+        _recorder = null;
         if (_server is null)
         {
             return;

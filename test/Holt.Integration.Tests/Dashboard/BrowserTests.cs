@@ -162,6 +162,58 @@ public sealed class BrowserTests(ITestOutputHelper output)
             browser.Screenshot("firewall");
         });
 
+    [RootFact]
+    public Task ThePeerChart_DrawsTheMonitorsHistory_AndTheChecksPageItsResults() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            await gateway.EditConfigAsync(text => text + """
+
+                [monitor]
+                interval = "1s"
+
+                [[monitor.check]]
+                name = "laptop-ping"
+                type = "icmp"
+                target = "10.8.0.2"
+                interval = "2s"
+                timeout = "1s"
+
+                """);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host laptop = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string laptopConfig = await gateway.AddPeerAsync("laptop", "--admin");
+            (await lab.WgQuickAsync(laptop, "up", await Harness.Gateway.WriteClientConfigAsync(lab, laptop, laptopConfig))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway");
+
+            // The monitor writes a peer's history a minute at a time: traffic now, then the minute's row.
+            _ = await laptop.Namespace.TryExecAsync(Tools.Ping, "-c", "20", "-i", "0.2", "-s", "1000", "10.8.0.1");
+            await Poll.UntilAsync(
+                async () => (await gateway.RunAsync("monitor", "history", "laptop", "--since", "1h", "--json")).Output.Contains("\"rx_bytes\": ", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(90),
+                () => "the monitor never wrote a minute of laptop's history");
+
+            await using Browser browser = await Browser.StartAsync(lab, laptop, "10.8.0.1");
+            OpenQA.Selenium.Remote.RemoteWebDriver page = browser.Driver;
+            page.Navigate().GoToUrl(Dashboard + "#/peer/laptop");
+            browser.Until(d => d.FindElement(By.CssSelector("[data-test=chart]")).GetAttribute("data-points") is string n && int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) > 0, TimeSpan.FromSeconds(15), () => "the chart never got points");
+
+            // The chart's own data, not its pixels: the points uPlot holds are the monitor's, and they carry the traffic.
+            var data = (System.Collections.ObjectModel.ReadOnlyCollection<object>)page.ExecuteScript("return window.holtChart.data;")!;
+            var received = ((System.Collections.ObjectModel.ReadOnlyCollection<object>)data[1]).Select(v => v is null ? 0.0 : Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.True(received.Count > 0);
+            Assert.True(received.Sum() > 0, "the chart's received series is all zero");
+            Assert.Equal(received.Count, ((System.Collections.ObjectModel.ReadOnlyCollection<object>)data[0]).Count);
+            browser.Screenshot("peer");
+
+            // The Checks page: the check's result, and its latency chart with points.
+            page.Navigate().GoToUrl(Dashboard + "#/checks");
+            browser.Until(d => d.FindElement(By.CssSelector("tr[data-check=laptop-ping] .state")).Text == "up", TimeSpan.FromSeconds(20), () => "the check never showed up");
+            browser.Until(d => d.FindElement(By.CssSelector("div[data-check=laptop-ping]")).GetAttribute("data-points") is string n && int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) > 0, TimeSpan.FromSeconds(20), () => "the latency chart never got points");
+            Assert.Equal("true", page.FindElement(By.XPath("//button[text()='Send test notification']")).GetAttribute("disabled"));
+            browser.Screenshot("checks");
+        });
+
     private static void Expose(OpenQA.Selenium.Remote.RemoteWebDriver page, string port, string peer, string toPort, string within)
     {
         IWebElement publicPort = page.FindElement(By.Name("public_port"));

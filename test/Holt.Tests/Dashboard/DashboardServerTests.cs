@@ -55,7 +55,7 @@ public sealed class DashboardServerTests : IAsyncLifetime, IDisposable
         var sources = new DashboardSources(
             _store, _time, () => _store.Load(), () => StatusReader.Read(_store, _time.GetUtcNow(), tables: false), () => null, Editing.Gateway(_store, _time),
             (config, peer) => (Editing.ClientConfigOf(config, peer), []));
-        _server = DashboardServer.Start([new IPEndPoint(IPAddress.Loopback, _port)], _access, new DashboardApi(sources, _access, _links), _logger);
+        _server = DashboardServer.Start([new IPEndPoint(IPAddress.Loopback, _port)], _access, new DashboardApi(sources, _access, _links, new CheckHistory()), _logger);
         return Task.CompletedTask;
     }
 
