@@ -38,6 +38,11 @@ internal static class HoltCommand
         root.Subcommands.Add(MonitorCommands.Create());
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(DashboardCommands.Create());
+        foreach (Command command in InstallCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
         foreach (Command command in KeyCommands.Create())
         {
             root.Subcommands.Add(command);
