@@ -78,6 +78,13 @@ public sealed class BrowserTests(ITestOutputHelper output)
                 TimeSpan.FromSeconds(20),
                 () => "the table never showed the new peer up, live");
             Assert.Equal(true, page.ExecuteScript("return window.holtNoReload === true;"));
+
+            // On a phone's screen the page fits its width: wide tables scroll inside their panel.
+            page.Manage().Window.Size = new System.Drawing.Size(390, 844);
+            page.Navigate().GoToUrl(Dashboard + "#/peers");
+            browser.Until(d => d.FindElements(By.CssSelector("tr[data-peer]")).Count == 4, TimeSpan.FromSeconds(10), () => "the peers table never listed 4 peers on a phone");
+            Assert.Equal(true, page.ExecuteScript("return document.documentElement.scrollWidth <= window.innerWidth;"));
+            browser.Screenshot("phone");
         });
 
     [RootFact]
