@@ -16,6 +16,11 @@ internal static class Program
     /// <example>dotnet run -c Release --project bench/Holt.HistoryBench -- --peers 1000 --days 2</example>
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "seed")
+        {
+            return Seed.Run(args);
+        }
+
         int peers = 1000;
         double days = 2;
         int interval = 5;

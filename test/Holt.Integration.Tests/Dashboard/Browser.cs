@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Holt.Integration.Tests.Harness;
 using Microsoft.Win32.SafeHandles;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Remote;
 
-namespace Holt.Integration.Tests.Harness;
+namespace Holt.Integration.Tests.Dashboard;
 
 /// <summary>
 /// A real headless Chromium (Debian's chromium, driven by its chromium-driver through Selenium WebDriver) inside a
