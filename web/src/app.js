@@ -144,6 +144,27 @@
   function overview() {
     const cards = h("div", { class: "cards" });
     const alerts = h("div", { class: "panel" });
+    const trafficBox = h("div", { class: "chart small", "data-test": "traffic-24h" });
+    let guardReport = null;
+    let trafficChart = null;
+    async function loadSlow() {
+      try { guardReport = await api("GET", "/api/guard"); } catch (e) { guardReport = null; }
+      try {
+        const totals = await api("GET", "/api/traffic");
+        trafficBox.dataset.points = String(totals.length);
+        if (trafficChart) { trafficChart.destroy(); trafficChart = null; }
+        trafficBox.replaceChildren();
+        if (totals.length === 0) trafficBox.append(h("p", { class: "muted", text: "No history yet: the monitor writes it a minute at a time." }));
+        else if (typeof uPlot !== "undefined") {
+          trafficChart = new uPlot({
+            width: Math.max(280, trafficBox.clientWidth || 600), height: 160,
+            series: [{}, { label: "received", stroke: "#1f6feb", value: (u, v) => rate(v) }, { label: "sent", stroke: "#1a7f37", value: (u, v) => rate(v) }],
+            axes: [{}, { values: (u, ticks) => ticks.map((v) => rate(v)), size: 80 }],
+          }, [totals.map((t) => Date.parse(t.start) / 1000), totals.map((t) => t.rx_bytes / 3600), totals.map((t) => t.tx_bytes / 3600)], trafficBox);
+        }
+      } catch (e) { trafficBox.replaceChildren(notice(e.message, true)); }
+      draw();
+    }
     function draw() {
       const gateway = gatewayInterface();
       const monitor = state.monitor;
@@ -170,12 +191,13 @@
           h("div", { class: "sub", text: link ? "in " + rate(link.receive_rate) + ", out " + rate(link.send_rate) : "the monitor has no figure yet" })),
         h("section", { class: "card", "aria-label": "Firewall" },
           h("h2", { text: "Firewall" }),
-          h("div", { class: "big", text: firewall ? (firewall.enabled ? "locked down" : "not enabled") : "-" }),
-          h("div", { class: "sub", text: firewall ? (firewall.loaded ? "table loaded" : "table not loaded") : "" })),
+          h("div", { class: "big", text: firewall ? (firewall.pending ? "awaiting confirmation" : firewall.enabled ? "locked down" : "not enabled") : "-" }),
+          h("div", { class: "sub", text: firewall ? (firewall.loaded ? "table loaded" : "table not loaded") + ", " + firewall.exposures + " exposed ports" : "" }),
+          firewall && firewall.pending ? h("a", { href: "#/firewall", text: "confirm or let it roll back" }) : null),
         h("section", { class: "card", "aria-label": "Guard" },
           h("h2", { text: "Guard" }),
           h("div", { class: "big", text: guard && guard.banned !== null ? guard.banned + " banned" : "-" }),
-          h("div", { class: "sub", text: guard ? (guard.running ? "running" : "not running") : "" })));
+          h("div", { class: "sub", text: (guard ? (guard.running ? "running" : "not running") : "") + (guardReport && guardReport.bans_today !== null ? ", " + guardReport.bans_today + " bans today" : "") })));
       const active = monitor ? monitor.alerts : [];
       alerts.replaceChildren(h("h2", { text: "Active alerts" }),
         active.length === 0 ? h("p", { class: "muted", text: "No alert is pending or firing." })
@@ -183,8 +205,10 @@
             h("tbody", {}, active.map((a) => h("tr", {}, h("td", { text: a.summary }), h("td", {}, stateBadge(a.phase)), h("td", {}, ago(a.since)), h("td", { text: a.description }))))));
     }
     draw();
-    show("Overview", cards, alerts);
-    return { update: draw };
+    show("Overview", cards, h("div", { class: "panel" }, h("h2", { text: "Traffic, last 24 hours" }), trafficBox), alerts);
+    loadSlow();
+    const timer = setInterval(() => { if (!state.view || state.view.timer !== timer) { clearInterval(timer); if (trafficChart) trafficChart.destroy(); } else loadSlow(); }, 60000);
+    return { update: draw, timer };
   }
 
   const columns = [
@@ -373,6 +397,7 @@
     const actions = h("div", { class: "toolbar" });
     const chartBox = h("div", { class: "chart", "data-test": "chart" });
     const sessions = h("div");
+    const related = h("div", { class: "panel" });
     const status = h("p", { class: "muted", role: "status" });
     let chart = null;
 
@@ -435,9 +460,24 @@
     const ranges = h("div", { class: "toolbar", role: "group", "aria-label": "Span" },
       ["24h", "7d", "90d"].map((r) => h("button", { type: "button", "aria-pressed": r === range ? "true" : "false", text: r,
         onclick: (e) => { range = r; for (const b of ranges.querySelectorAll("button")) b.setAttribute("aria-pressed", b === e.target ? "true" : "false"); loadHistory(); } })));
+    async function loadRelated() {
+      const checks = state.monitor ? state.monitor.checks.filter((c) => c.peer === name) : [];
+      let exposures = [];
+      try { exposures = (await api("GET", "/api/firewall")).exposures.filter((x) => x.peer === name); } catch (e) { exposures = []; }
+      related.replaceChildren(
+        h("h2", { text: "Checks that reach it" }),
+        table("Checks", ["Check", "Target", "Result", "Latency"], checks.map((c) => h("tr", {},
+          h("td", { text: c.name }), h("td", { text: c.target }), h("td", {}, stateBadge(c.ok === null ? "never" : c.ok ? "up" : "down")),
+          h("td", { class: "num", text: c.latency_ms === null ? "-" : c.latency_ms.toFixed(1) + " ms" }))), "No check targets this peer."),
+        h("h2", { text: "Its exposed ports" }),
+        table("Exposed ports", ["Public port", "Port on the peer", "From"], exposures.map((x) => h("tr", {},
+          h("td", { text: x.protocol.toUpperCase() + " " + x.public_port }), h("td", { text: String(x.to_port) }), h("td", { text: x.sources.length ? x.sources.join(", ") : "anyone" }))), "No port goes to this peer."));
+    }
+
     draw();
-    show("Peer " + name, facts, actions, h("div", { class: "panel" }, h("h2", { text: "Traffic" }), ranges, chartBox, status), h("div", { class: "panel" }, sessions));
+    show("Peer " + name, facts, actions, h("div", { class: "panel" }, h("h2", { text: "Traffic" }), ranges, chartBox, status), h("div", { class: "panel" }, sessions), related);
     loadHistory();
+    loadRelated();
     return { update: draw };
   }
 
@@ -482,6 +522,7 @@
     const bans = h("div", { class: "panel" });
     const history = h("div", { class: "panel" });
     const jails = h("div", { class: "panel" });
+    const auth = h("div", { class: "panel", "data-test": "auth" }, h("h2", { text: "SSH authentication, last 24 hours" }), h("p", { class: "muted", text: "Reading sshd's log…" }));
     const message = h("p", { role: "status", class: "muted" });
     let report = null;
     let loadedAt = 0;
@@ -534,8 +575,26 @@
       catch (e) { cards.replaceChildren(notice(e.message, true)); }
     }
 
-    show("Guard", cards, bans, jails, history);
+    async function loadAuth() {
+      let view;
+      try { view = await api("GET", "/api/guard/auth"); } catch (e) { auth.replaceChildren(h("h2", { text: "SSH authentication, last 24 hours" }), notice(e.message, true)); return; }
+      const top = Math.max(1, ...view.attempts_per_hour.map((x) => x.attempts));
+      auth.replaceChildren(h("h2", { text: "SSH authentication, last 24 hours" }),
+        h("p", { text: view.failed_attempts + " failed attempts (" + view.invalid_user_attempts + " for users that do not exist), " + view.successful_logins + " logins" }),
+        h("h3", { text: "Attempts per hour" }),
+        table("Attempts per hour", ["Hour", "#Attempts", ""], view.attempts_per_hour.map((x) => h("tr", {},
+          h("td", {}, ago(x.hour)), h("td", { class: "num", text: String(x.attempts) }),
+          h("td", {}, h("meter", { min: "0", max: String(top), value: String(x.attempts), "aria-label": x.attempts + " attempts" })))), "No attempt."),
+        h("h3", { text: "Top sources" }),
+        table("Top sources of attempts", ["Address", "#Attempts", "First", "Last"], view.top_sources.map((x) => h("tr", {},
+          h("td", { text: x.address }), h("td", { class: "num", text: String(x.attempts) }), h("td", {}, ago(x.first_seen)), h("td", {}, ago(x.last_seen)))), "None."),
+        h("h3", { text: "Top user names tried" }),
+        table("Top user names", ["User", "#Attempts"], view.top_users.map((x) => h("tr", {}, h("td", { text: x.name }), h("td", { class: "num", text: String(x.count) }))), "None."));
+    }
+
+    show("Guard", cards, bans, jails, history, auth);
     load();
+    loadAuth();
     const timer = setInterval(() => { if (state.view && state.view.timer === timer) load(); else clearInterval(timer); }, 5000);
     return { update: draw, timer };
   }

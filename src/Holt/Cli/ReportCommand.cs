@@ -9,7 +9,7 @@ namespace Holt.Cli;
 /// <summary><c>holt report auth</c>: who tried to log in, who got in, and from where.</summary>
 internal static class ReportCommand
 {
-    public const string DefaultAuthLog = "/var/log/auth.log";
+    public const string DefaultAuthLog = AuthReports.DefaultAuthLog;
 
     public static Command Create()
     {
@@ -58,34 +58,10 @@ internal static class ReportCommand
             string[] given = result.GetValue(files) ?? [];
             bool binaryOnly = given.Length == 0 && !useJournal && (result.Tokens.Any(t => t.Value is "--btmp" or "--wtmp"));
             IReadOnlyList<string> paths = given.Length > 0 ? given : useJournal || binaryOnly ? [] : DefaultFiles();
-            foreach (string path in paths)
-            {
-                var filter = new SshdFilter();
-                var tally = new ReadTally();
-                foreach (LogLine line in AuthLogReader.Read(path, tally))
-                {
-                    if (filter.Process(line, path) is AuthEvent e)
-                    {
-                        Add(e);
-                    }
-                }
-
-                ReportSkipped(path, tally.SkippedLines);
-            }
-
+            AuthReports.AddFiles(paths, Add, ReportSkipped);
             if (useJournal)
             {
-                var filter = new SshdFilter();
-                var source = new JournalSource();
-                foreach (JournalEntry entry in source.Read(new JournalQuery(Since: from, Until: to)))
-                {
-                    if (filter.Process(entry.Line, "journal") is AuthEvent e)
-                    {
-                        Add(e);
-                    }
-                }
-
-                ReportSkipped("journalctl's output", source.SkippedLines);
+                AuthReports.AddJournal(from, to, Add, ReportSkipped);
             }
 
             foreach ((string option, string defaultPath, bool failures) in new[] { ("--btmp", "/var/log/btmp", true), ("--wtmp", "/var/log/wtmp", false) })
@@ -127,7 +103,7 @@ internal static class ReportCommand
 
     private static IReadOnlyList<string> DefaultFiles()
     {
-        IReadOnlyList<string> family = AuthLogReader.RotatedFamily(DefaultAuthLog);
+        IReadOnlyList<string> family = AuthReports.DefaultFiles();
         return family.Count > 0
             ? family
             : throw new CommandException($"{DefaultAuthLog} does not exist (systems without rsyslog log to the journal: use --journal); or give log files as arguments");

@@ -29,10 +29,15 @@ internal sealed class CheckHistory
 
         lock (_sync)
         {
-            var present = new HashSet<string>(StringComparer.Ordinal);
+            // A check taken out of holt.toml goes from the history first, making room for the others.
+            var present = new HashSet<string>(status.Checks.Select(c => c.Name), StringComparer.Ordinal);
+            foreach (string gone in _points.Keys.Where(k => !present.Contains(k)).ToList())
+            {
+                _ = _points.Remove(gone);
+            }
+
             foreach (CheckView check in status.Checks)
             {
-                _ = present.Add(check.Name);
                 if (check.At is not DateTimeOffset at)
                 {
                     continue;
@@ -61,11 +66,6 @@ internal sealed class CheckHistory
                 }
             }
 
-            // A check taken out of holt.toml goes from the history too.
-            foreach (string gone in _points.Keys.Where(k => !present.Contains(k)).ToList())
-            {
-                _ = _points.Remove(gone);
-            }
         }
     }
 

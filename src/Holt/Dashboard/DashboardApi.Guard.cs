@@ -36,6 +36,50 @@ internal sealed partial class DashboardApi
         await Api.Json(context, report, GuardJson.Default.GuardReport).ConfigureAwait(false);
     }
 
+    /// <summary>How long an authentication report is reused: reading a week of auth.log under attack takes a while.</summary>
+    internal static readonly TimeSpan AuthReportFor = TimeSpan.FromSeconds(60);
+
+    private readonly Lock _authSync = new();
+    private (DateTimeOffset At, AuthReportView View)? _auth;
+
+    /// <summary>The last 24 hours of sshd's authentications (holt report auth --since 24h), at most a minute old.</summary>
+    private async Task Authentications(HttpContext context)
+    {
+        DateTimeOffset now = sources.Time.GetUtcNow();
+        AuthReportView? reused = null;
+        lock (_authSync)
+        {
+            if (_auth is (DateTimeOffset at, AuthReportView cached) && now - at < AuthReportFor && now >= at)
+            {
+                reused = cached;
+            }
+        }
+
+        if (reused is not null)
+        {
+            await Api.Json(context, reused, ReportJson.Default.AuthReportView).ConfigureAwait(false);
+            return;
+        }
+
+        AuthReportView view;
+        try
+        {
+            view = await Task.Run(() => AuthReports.Recent(now, TimeSpan.FromHours(24), top: 10)).ConfigureAwait(false);
+        }
+        catch (CommandException e)
+        {
+            await Api.Error(context, StatusCodes.Status503ServiceUnavailable, "cannot read sshd's log: " + e.Message).ConfigureAwait(false);
+            return;
+        }
+
+        lock (_authSync)
+        {
+            _auth = (now, view);
+        }
+
+        await Api.Json(context, view, ReportJson.Default.AuthReportView).ConfigureAwait(false);
+    }
+
     private async Task Ban(HttpContext context)
     {
         if (await Api.Body(context, DashboardJson.Default.BanBody).ConfigureAwait(false) is not BanBody body)

@@ -58,10 +58,12 @@ internal sealed partial class DashboardApi(DashboardSources sources, DashboardAc
         _ = routes.MapDelete("/api/peers/{name}", RemovePeer);
         _ = routes.MapGet("/api/peers/{name}/history", History);
         _ = routes.MapGet("/api/monitor", Monitor);
+        _ = routes.MapGet("/api/traffic", Traffic);
         _ = routes.MapGet("/api/events", live.Stream);
         _ = routes.MapGet("/api/checks", Checks);
         _ = routes.MapPost("/api/alerts/test", TestNotice);
         _ = routes.MapGet("/api/guard", Guard);
+        _ = routes.MapGet("/api/guard/auth", Authentications);
         _ = routes.MapPost("/api/guard/bans", Ban);
         _ = routes.MapDelete("/api/guard/bans", Unban);
         _ = routes.MapGet("/api/firewall", Firewall);
@@ -260,6 +262,32 @@ internal sealed partial class DashboardApi(DashboardSources sources, DashboardAc
         }
 
         return Api.Json(context, report, HistoryJson.Default.HistoryReport);
+    }
+
+    /// <summary>Every peer's traffic together, hour by hour over the last 24 hours, for the overview's chart.</summary>
+    private async Task Traffic(HttpContext context)
+    {
+        string interfaceName = sources.Config().Gateway.Interface;
+        DateTimeOffset since = sources.Time.GetUtcNow() - TimeSpan.FromHours(24);
+        IReadOnlyList<TrafficTotal> totals = [];
+        if (File.Exists(MonitorStore.DefaultPath))
+        {
+            try
+            {
+                totals = await Task.Run(() =>
+                {
+                    using MonitorStore store = MonitorStore.Open(MonitorStore.DefaultPath);
+                    return store.Totals(interfaceName, since);
+                }).ConfigureAwait(false);
+            }
+            catch (Storage.StoreException e)
+            {
+                await Api.Error(context, StatusCodes.Status503ServiceUnavailable, $"cannot read the history: {e.Message}").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await Api.Json(context, totals, DashboardJson.Default.IReadOnlyListTrafficTotal).ConfigureAwait(false);
     }
 
     private Task Monitor(HttpContext context) =>

@@ -168,6 +168,7 @@ internal sealed record ErrorView(string Error);
 [JsonSerializable(typeof(ConfirmBody))]
 [JsonSerializable(typeof(PendingChange))]
 [JsonSerializable(typeof(ChecksPage))]
+[JsonSerializable(typeof(IReadOnlyList<TrafficTotal>))]
 [JsonSerializable(typeof(IReadOnlyList<NotifyTestResult>))]
 [JsonSerializable(typeof(ErrorView))]
 [JsonSerializable(typeof(LiveUpdate))]

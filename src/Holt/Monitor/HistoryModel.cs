@@ -93,6 +93,9 @@ internal sealed record HistoryPoint
     public long AverageTxRate => States.Observed == 0 ? 0 : (long)(TxBytes / (ulong)States.Observed);
 }
 
+/// <summary>What all the peers of an interface moved in one hour (bytes received and sent by the gateway).</summary>
+internal sealed record TrafficTotal(DateTimeOffset Start, ulong RxBytes, ulong TxBytes);
+
 /// <summary>Which stored resolution a reading came from.</summary>
 internal enum HistoryTier
 {

@@ -105,6 +105,23 @@ internal sealed partial class MonitorStore
         }
     }
 
+    /// <summary>
+    /// What every peer of <paramref name="interfaceName"/> moved together, hour by hour since <paramref name="since"/>
+    /// (the hour rows: one row per peer and hour, so 24 hours of 1,000 peers is 24,000 rows to sum).
+    /// </summary>
+    public IReadOnlyList<TrafficTotal> Totals(string interfaceName, DateTimeOffset since)
+    {
+        lock (_lock)
+        {
+            return _database.Statement(
+                    "SELECT h.bucket, SUM(h.rx), SUM(h.tx) FROM hours h JOIN peers p ON p.id = h.peer " +
+                    "WHERE p.interface = ?1 AND h.bucket >= ?2 GROUP BY h.bucket ORDER BY h.bucket")
+                .Bind(1, interfaceName)
+                .Bind(2, Seconds(since) - (Seconds(since) % 3600))
+                .Query(row => new TrafficTotal(DateTimeOffset.FromUnixTimeSeconds(row.Int64(0)), (ulong)row.Int64(1), (ulong)row.Int64(2)));
+        }
+    }
+
     /// <summary>The peers the history knows on <paramref name="interfaceName"/>, as (public key, latest name), by name.</summary>
     public IReadOnlyList<(string PublicKey, string Name)> Peers(string interfaceName)
     {
