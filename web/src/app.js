@@ -520,6 +520,7 @@
   function guardPage() {
     const cards = h("div", { class: "cards" });
     const bans = h("div", { class: "panel" });
+    const bansTable = h("div");
     const history = h("div", { class: "panel" });
     const jails = h("div", { class: "panel" });
     const auth = h("div", { class: "panel", "data-test": "auth" }, h("h2", { text: "SSH authentication, last 24 hours" }), h("p", { class: "muted", text: "Reading sshd's log…" }));
@@ -550,7 +551,9 @@
         h("section", { class: "card" }, h("h2", { text: "Banned now" }), h("div", { class: "big", "data-test": "banned", text: String(report.bans.length) })),
         h("section", { class: "card" }, h("h2", { text: "Bans today" }), h("div", { class: "big", text: report.bans_today === null ? "-" : String(report.bans_today) }),
           h("div", { class: "sub", text: "UTC day" })));
-      bans.replaceChildren(h("h2", { text: "Current bans" }), banForm, message,
+      // The form stays put (a live reload must not take what is being typed, or the focus); only the table is redrawn.
+      if (bans.childElementCount === 0) bans.append(h("h2", { text: "Current bans" }), banForm, message, bansTable);
+      bansTable.replaceChildren(
         table("Current bans", ["Address", "Jail", "Time left", "Actions"], report.bans.map((b) => h("tr", { "data-ban": b.address },
           h("td", { text: b.address }), h("td", { text: b.jail || "-" }),
           h("td", {}, b.remaining_seconds === null ? "-" : h("span", { title: b.expires ? new Date(b.expires).toLocaleString() : "", text: duration(Math.max(0, b.remaining_seconds - elapsed)) })),
@@ -603,6 +606,7 @@
     const cards = h("div", { class: "cards" });
     const rules = h("div", { class: "panel" });
     const exposures = h("div", { class: "panel" });
+    const exposuresTable = h("div");
     const message = h("p", { role: "status", class: "muted", "data-test": "firewall-message" });
     let view = null;
     let loadedAt = 0;
@@ -661,7 +665,8 @@
             h("button", { type: "button", class: "primary", text: "Confirm", onclick: () => confirm(local && force.checked) })));
       rules.replaceChildren(h("h2", { text: "Rules in plain words" }), h("ul", { "data-test": "rules" }, view.rules.map((r) => h("li", { text: r }))));
       if (peer.options.length !== view.peers.length) peer.replaceChildren(...view.peers.map((n) => h("option", { value: n, text: n })));
-      exposures.replaceChildren(h("h2", { text: "Exposed ports" }), form, message,
+      if (exposures.childElementCount === 0) exposures.append(h("h2", { text: "Exposed ports" }), form, message, exposuresTable);
+      exposuresTable.replaceChildren(
         table("Exposed ports", ["Port", "Peer", "Port on the peer", "From", "Masquerade", "Actions"], view.exposures.map((x) => h("tr", { "data-exposure": x.protocol + "/" + x.public_port },
           h("td", { text: x.protocol.toUpperCase() + " " + x.public_port }),
           h("td", {}, x.peer, x.peer_active ? null : h("span", { class: "state down", text: "peer disabled" })),
@@ -679,7 +684,13 @@
     load();
     const timer = setInterval(() => {
       if (!state.view || state.view.timer !== timer) { clearInterval(timer); return; }
-      if (view && view.pending_seconds !== null) { draw(); if ((Date.now() - loadedAt) / 1000 > view.pending_seconds) load(); }
+      if (view && view.pending_seconds !== null) {
+        // Only the countdown's text changes: the Confirm button stays the same element (and keeps the focus).
+        const left = Math.max(0, view.pending_seconds - Math.floor((Date.now() - loadedAt) / 1000));
+        const countdown = cards.querySelector("[data-test=pending]");
+        if (countdown) countdown.textContent = left + " s left";
+        if ((Date.now() - loadedAt) / 1000 > view.pending_seconds) load();
+      }
     }, 1000);
     return { update: null, timer };
   }
