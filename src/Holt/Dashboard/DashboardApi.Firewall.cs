@@ -1,17 +1,9 @@
-using System.Net;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Holt.Config;
 using Holt.Firewall;
 using Holt.Gateway;
-using Holt.Guard;
-using Holt.Monitor;
-using Holt.Qr;
 using Holt.Status;
 using Holt.Text;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Holt.Dashboard;
 

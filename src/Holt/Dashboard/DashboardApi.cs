@@ -1,10 +1,5 @@
-using System.Net;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Holt.Config;
-using Holt.Firewall;
 using Holt.Gateway;
-using Holt.Guard;
 using Holt.Monitor;
 using Holt.Qr;
 using Holt.Status;
