@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -12,11 +13,34 @@ internal static class Api
     public static string Version { get; } =
         typeof(Api).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
+    /// <summary>
+    /// Compact copies of the models' serializer options: the CLI prints them indented for people, while the page
+    /// takes them without the whitespace, a third less to send with 1,000 peers. Same contexts, same members.
+    /// </summary>
+    private static readonly ConcurrentDictionary<JsonSerializerOptions, JsonSerializerOptions> s_compact = new();
+
     public static async Task Json<T>(HttpContext context, T value, JsonTypeInfo<T> type)
     {
         HttpResponse response = context.Response;
         response.ContentType = "application/json; charset=utf-8";
-        await JsonSerializer.SerializeAsync(response.Body, value, type, context.RequestAborted).ConfigureAwait(false);
+        await JsonSerializer.SerializeAsync(response.Body, value, Compact(type), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The same model's type information without indentation.</summary>
+    public static JsonTypeInfo<T> Compact<T>(JsonTypeInfo<T> type)
+    {
+        if (!type.Options.WriteIndented)
+        {
+            return type;
+        }
+
+        JsonSerializerOptions compact = s_compact.GetOrAdd(type.Options, static options =>
+        {
+            var copy = new JsonSerializerOptions(options) { WriteIndented = false };
+            copy.MakeReadOnly();
+            return copy;
+        });
+        return (JsonTypeInfo<T>)compact.GetTypeInfo(typeof(T));
     }
 
     public static Task Error(HttpContext context, int status, string message)

@@ -174,6 +174,24 @@ public sealed class DashboardServerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task TheStatus_IsTheModelOfHoltStatusJson_SentWithoutIndentation()
+    {
+        string cookie = await LogIn();
+
+        using HttpResponseMessage response = await Send(HttpMethod.Get, "/api/status", cookie);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string text = await response.Content.ReadAsStringAsync();
+        string printed = JsonSerializer.Serialize(StatusReader.Read(_store, _time.GetUtcNow(), tables: false), StatusJson.Default.HoltStatus);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(printed), JsonNode.Parse(text)), $"the API:\n{text}\nholt status --json:\n{printed}");
+
+        // The CLI indents it for people; the page gets the same members without the whitespace.
+        Assert.Contains('\n', printed);
+        Assert.DoesNotContain('\n', text);
+        Assert.True(text.Length < printed.Length * 3 / 4, $"{text.Length} characters against the CLI's {printed.Length}");
+    }
+
+    [Fact]
     public async Task AChange_WithoutTheCsrfToken_OrFromAnotherOrigin_ChangesNothing()
     {
         string cookie = await LogIn();
