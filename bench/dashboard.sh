@@ -79,6 +79,7 @@ up() { # dashboard-enabled
   pid=$(cat "/run/holt/$iface.pid")
 }
 rss() { awk -v r="$(kib "$pid" VmRSS)" 'BEGIN {printf "%.1f", r / 1024}'; }
+rss_parts() { awk -v a="$(kib "$pid" RssAnon)" -v f="$(kib "$pid" RssFile)" 'BEGIN {printf "anonymous %.1f MiB, files %.1f MiB", a / 1024, f / 1024}'; }
 
 off=()
 idle=()
@@ -145,4 +146,4 @@ measure "GET / (the page)" /
 overview "overview: its 5 requests at once" /api/status /api/peers /api/monitor /api/guard /api/traffic
 overview "(curl's own start: 5 x /api/session)" /api/session /api/session /api/session /api/session /api/session
 sleep "$settle"
-echo "daemon RSS: dashboard off ${off[*]} MiB, on and idle ${idle[*]} MiB (two rounds each), on after the requests $(rss) MiB"
+echo "daemon RSS: dashboard off ${off[*]} MiB, on and idle ${idle[*]} MiB (two rounds each), on after the requests $(rss) MiB ($(rss_parts))"
