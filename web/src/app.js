@@ -158,8 +158,8 @@
         else if (typeof uPlot !== "undefined") {
           trafficChart = new uPlot({
             width: Math.max(280, trafficBox.clientWidth || 600), height: 160,
-            series: [{}, { label: "received", stroke: "#1f6feb", value: (u, v) => rate(v) }, { label: "sent", stroke: "#1a7f37", value: (u, v) => rate(v) }],
-            axes: [{}, { values: (u, ticks) => ticks.map((v) => rate(v)), size: 80 }],
+            series: chartSeries(["received", (u, v) => rate(v)], ["sent", (u, v) => rate(v)]),
+            axes: chartAxes(rate, 80),
           }, [totals.map((t) => Date.parse(t.start) / 1000), totals.map((t) => t.rx_bytes / 3600), totals.map((t) => t.tx_bytes / 3600)], trafficBox);
         }
       } catch (e) { trafficBox.replaceChildren(notice(e.message, true)); }
@@ -313,20 +313,59 @@
     return { update: draw };
   }
 
+  // One composed edit of a peer through the API; the table and the open page take its answer.
+  async function patchPeer(name, body) {
+    const peer = await api("PATCH", "/api/peers/" + encodeURIComponent(name), body);
+    if (peer.name !== name) state.peers.delete(name);
+    state.peers.set(peer.name, peer);
+    if (state.view && state.view.update) state.view.update();
+    return peer;
+  }
+
   async function change(button, name, body) {
     button.disabled = true;
     try {
-      const peer = await api("PATCH", "/api/peers/" + encodeURIComponent(name), body);
-      if (peer.name !== name) state.peers.delete(name);
-      state.peers.set(peer.name, peer);
-      if (state.view && state.view.update) state.view.update();
-      return peer;
+      return await patchPeer(name, body);
     } catch (e) {
       alertBox(e.message);
       return null;
     } finally {
       button.disabled = false;
     }
+  }
+
+  // A dialog asking for one value (a new name, an expiry). It stays open with the server's refusal in it until the
+  // change is made or cancelled, so a typo is corrected in place rather than typed again.
+  let fieldDialogs = 0;
+  function fieldDialog(title, label, value, hint, submit) {
+    const id = "field-dialog-" + (++fieldDialogs);
+    const error = h("p", { class: "error", role: "alert" });
+    const input = h("input", { type: "text", name: "value", required: true, autocomplete: "off", spellcheck: "false", value, "aria-describedby": id + "-hint" });
+    const save = h("button", { type: "submit", class: "primary", text: "Save" });
+    const form = h("form", {},
+      h("label", { class: "field" }, label, input),
+      h("p", { class: "muted", id: id + "-hint", text: hint }),
+      error,
+      h("div", { class: "toolbar" }, save, h("button", { type: "button", text: "Cancel", onclick: () => dialog.close() })));
+    const dialog = h("dialog", { "aria-labelledby": id }, h("h2", { id, text: title }), form);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      save.disabled = true;
+      error.textContent = "";
+      try {
+        await submit(input.value.trim());
+        dialog.close();
+      } catch (err) {
+        error.textContent = err.message;
+        input.focus();
+      } finally {
+        save.disabled = false;
+      }
+    });
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+    input.select();
   }
 
   function alertBox(text) {
@@ -417,8 +456,16 @@
         h("button", { type: "button", text: peer.enabled ? "Disable" : "Enable", onclick: (e) => change(e.target, name, { enabled: !peer.enabled }) }),
         h("button", { type: "button", text: peer.admin ? "Remove admin" : "Make admin", onclick: (e) => change(e.target, name, { admin: !peer.admin }) }),
         h("button", { type: "button", text: peer.client_to_client ? "Client to client off" : "Client to client on", onclick: (e) => change(e.target, name, { client_to_client: !peer.client_to_client }) }),
-        h("button", { type: "button", text: "Set expiry", onclick: (e) => { const value = prompt("Expires (30d, 12h, 2026-12-31, or never):", "never"); if (value) change(e.target, name, { expires: value }); } }),
-        h("button", { type: "button", text: "Rename", onclick: async (e) => { const value = prompt("New name for " + name + ":", name); if (value && value !== name) { const peer2 = await change(e.target, name, { name: value }); if (peer2) location.hash = "#/peer/" + encodeURIComponent(peer2.name); } } }),
+        h("button", { type: "button", text: "Set expiry", onclick: () => fieldDialog("Expiry of " + name, "Expires", peer.expires ? "" : "never",
+          "A span from now (30d, 12h), a date (2026-12-31), or never. An expired peer is cut off until its expiry is moved.",
+          (value) => patchPeer(name, { expires: value })) }),
+        h("button", { type: "button", text: "Rename", onclick: () => fieldDialog("Rename " + name, "New name", name,
+          "Letters, digits, dot, dash and underscore. Its keys, address and history stay.",
+          async (value) => {
+            if (value === name) return;
+            const renamed = await patchPeer(name, { name: value });
+            location.hash = "#/peer/" + encodeURIComponent(renamed.name);
+          }) }),
         h("button", { type: "button", class: "danger", text: "Remove", onclick: () => removeDialog(name) }));
     }
 
@@ -451,8 +498,8 @@
       chart = new uPlot({
         width, height: 240,
         scales: { x: { time: true, range: () => span } },
-        series: [{}, { label: "received", stroke: "#1f6feb", value: (u, v) => rate(v) }, { label: "sent", stroke: "#1a7f37", value: (u, v) => rate(v) }],
-        axes: [{}, { values: (u, ticks) => ticks.map((v) => rate(v)), size: 80 }],
+        series: chartSeries(["received", (u, v) => rate(v)], ["sent", (u, v) => rate(v)]),
+        axes: chartAxes(rate, 80),
       }, [xs, rx, tx], chartBox);
       window.holtChart = chart;
     }
@@ -712,8 +759,8 @@
         requestAnimationFrame(() => {
           plots.push(new uPlot({
             width: Math.max(280, box.clientWidth || 600), height: 140,
-            series: [{}, { label: "latency", stroke: "#1f6feb", value: (u, v) => (v === null ? "failed" : v.toFixed(1) + " ms") }],
-            axes: [{}, { values: (u, ticks) => ticks.map((v) => v + " ms"), size: 60 }],
+            series: chartSeries(["latency", (u, v) => (v === null ? "failed" : v.toFixed(1) + " ms")]),
+            axes: chartAxes((v) => v + " ms", 60),
           }, [xs, ys], box));
         });
       } else if (xs.length === 0) {
@@ -758,6 +805,21 @@
     return { update: null, timer };
   }
 
+  // uPlot draws on a canvas, which the style sheet cannot reach: a chart takes the theme's colours when it is made,
+  // and a change of the system's theme redraws the page.
+  function themeColour(name, fallback) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+  }
+  function chartSeries(...labelsAndFormats) {
+    const colours = [themeColour("--accent", "#1f6feb"), themeColour("--ok", "#1a7f37")];
+    return [{}, ...labelsAndFormats.map(([label, value], i) => ({ label, value, stroke: colours[i % colours.length], width: 1.5 }))];
+  }
+  function chartAxes(format, size) {
+    const line = { stroke: themeColour("--line", "#d9dde3"), width: 1 };
+    const axis = { stroke: themeColour("--muted", "#5c6570"), grid: line, ticks: line };
+    return [axis, { ...axis, values: (u, ticks) => ticks.map((v) => format(v)), size }];
+  }
+
   function route() {
     const hash = location.hash || "#/";
     for (const link of document.querySelectorAll("header nav a")) {
@@ -787,6 +849,7 @@
       who.append(h("button", { type: "button", text: "Log out", onclick: async () => { await api("POST", "/api/logout"); location.reload(); } }));
     }
     window.addEventListener("hashchange", route);
+    matchMedia("(prefers-color-scheme: dark)").addEventListener("change", route);
     route();
     listen();
   }

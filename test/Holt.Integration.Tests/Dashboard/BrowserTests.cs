@@ -41,12 +41,14 @@ public sealed class BrowserTests(ITestOutputHelper output)
                 () => "the overview never showed 2 of 3 expected peers up");
             Assert.Contains("laptop on " + gateway.Interface, page.FindElement(By.Id("who")).Text, StringComparison.Ordinal);
             browser.Screenshot("overview");
+            AssertEveryControlIsNamed(page, "the overview");
 
             // A peer added in the page: its QR code decodes to exactly what holt peer config prints, and a client
             // brought up with it connects.
             page.Navigate().GoToUrl(Dashboard + "#/peers");
             browser.Until(d => d.FindElements(By.CssSelector("tr[data-peer]")).Count == 3, TimeSpan.FromSeconds(10), () => "the peers table never listed 3 peers");
             browser.Screenshot("peers");
+            AssertEveryControlIsNamed(page, "the peers page");
             page.FindElement(By.XPath("//button[text()='Add peer']")).Click();
             page.FindElement(By.Name("name")).SendKeys("tablet");
             page.FindElement(By.XPath("//dialog//button[text()='Add']")).Click();
@@ -115,6 +117,7 @@ public sealed class BrowserTests(ITestOutputHelper output)
             browser.Until(d => d.FindElements(By.CssSelector("tr[data-ban='198.51.100.23']")).Count == 1, TimeSpan.FromSeconds(10), () => "the page's ban never showed");
             Assert.Contains("198.51.100.23", await gateway.CheckAsync("guard", "status"), StringComparison.Ordinal);
             browser.Screenshot("guard");
+            AssertEveryControlIsNamed(page, "the guard page");
 
             // Unbanning in the page lifts the ban in nftables.
             page.FindElement(By.CssSelector("tr[data-ban='203.0.113.77'] button")).Click();
@@ -167,6 +170,7 @@ public sealed class BrowserTests(ITestOutputHelper output)
             Assert.Contains("enabled = true", file, StringComparison.Ordinal);
             Assert.Contains("TCP 8080 goes to home (10.8.0.3) port 80, from anyone.", page.FindElement(By.CssSelector("[data-test=rules]")).Text, StringComparison.Ordinal);
             browser.Screenshot("firewall");
+            AssertEveryControlIsNamed(page, "the firewall page");
         });
 
     [RootFact]
@@ -212,6 +216,30 @@ public sealed class BrowserTests(ITestOutputHelper output)
             Assert.True(received.Sum() > 0, "the chart's received series is all zero");
             Assert.Equal(received.Count, ((System.Collections.ObjectModel.ReadOnlyCollection<object>)data[0]).Count);
             browser.Screenshot("peer");
+            AssertEveryControlIsNamed(page, "the peer page");
+
+            // By keyboard alone: Tab to Rename, Enter, type. A name the gateway refuses leaves the dialog open with the
+            // reason; a good one moves the peer, its page follows, and holt.toml has it.
+            TabTo(page, "Rename");
+            new OpenQA.Selenium.Interactions.Actions(page).SendKeys(Keys.Enter).Perform();
+            IWebElement dialog = browser.Until(d => d.FindElement(By.CssSelector("dialog[open]")), TimeSpan.FromSeconds(5), () => "Enter on Rename opened no dialog");
+            Assert.Equal("value", page.SwitchTo().ActiveElement().GetAttribute("name"));
+            new OpenQA.Selenium.Interactions.Actions(page).SendKeys("bad name!" + Keys.Enter).Perform();
+            browser.Until(d => dialog.FindElement(By.CssSelector("[role=alert]")).Text.Length > 0, TimeSpan.FromSeconds(10), () => "a refused name showed no reason in the dialog");
+            Assert.True(dialog.Displayed);
+            Assert.Contains("name = \"laptop\"", File.ReadAllText(gateway.ConfigPath), StringComparison.Ordinal);
+            new OpenQA.Selenium.Interactions.Actions(page).KeyDown(Keys.Control).SendKeys("a").KeyUp(Keys.Control).SendKeys("work-laptop" + Keys.Enter).Perform();
+            browser.Until(d => d.Url.EndsWith("#/peer/work-laptop", StringComparison.Ordinal) && d.FindElements(By.CssSelector("dialog[open]")).Count == 0, TimeSpan.FromSeconds(10), () => "the page never moved to the renamed peer");
+            Assert.Contains("name = \"work-laptop\"", File.ReadAllText(gateway.ConfigPath), StringComparison.Ordinal);
+
+            // The expiry, the same way.
+            TabTo(page, "Set expiry");
+            new OpenQA.Selenium.Interactions.Actions(page).SendKeys(Keys.Enter).Perform();
+            browser.Until(d => d.FindElements(By.CssSelector("dialog[open]")).Count == 1, TimeSpan.FromSeconds(5), () => "Enter on Set expiry opened no dialog");
+            new OpenQA.Selenium.Interactions.Actions(page).KeyDown(Keys.Control).SendKeys("a").KeyUp(Keys.Control).SendKeys("30d" + Keys.Enter).Perform();
+            browser.Until(d => d.FindElements(By.CssSelector("dialog[open]")).Count == 0, TimeSpan.FromSeconds(10), () => "the expiry dialog never closed");
+            Assert.Contains("expires = ", File.ReadAllText(gateway.ConfigPath), StringComparison.Ordinal);
+            browser.Until(d => d.FindElement(By.CssSelector("main")).Text.Contains("expires in 29 d", StringComparison.Ordinal) || d.FindElement(By.CssSelector("main")).Text.Contains("expires in 30 d", StringComparison.Ordinal), TimeSpan.FromSeconds(10), () => "the page never showed the new expiry");
 
             // The Checks page: the check's result, and its latency chart with points.
             page.Navigate().GoToUrl(Dashboard + "#/checks");
@@ -219,7 +247,35 @@ public sealed class BrowserTests(ITestOutputHelper output)
             browser.Until(d => d.FindElement(By.CssSelector("div[data-check=laptop-ping]")).GetAttribute("data-points") is string n && int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) > 0, TimeSpan.FromSeconds(20), () => "the latency chart never got points");
             Assert.Equal("true", page.FindElement(By.XPath("//button[text()='Send test notification']")).GetAttribute("disabled"));
             browser.Screenshot("checks");
+            AssertEveryControlIsNamed(page, "the checks page");
         });
+
+    /// <summary>
+    /// Every control a visitor can reach has a name a screen reader says: the browser's own computed label (from
+    /// its text, its label element or aria-label), not a guess from the markup.
+    /// </summary>
+    private static void AssertEveryControlIsNamed(OpenQA.Selenium.Remote.RemoteWebDriver page, string where)
+    {
+        var controls = page.FindElements(By.CssSelector("button, input:not([type=hidden]), select, textarea, a[href]")).Where(c => c.Displayed).ToList();
+        Assert.NotEmpty(controls);
+        var unnamed = controls.Where(c => string.IsNullOrWhiteSpace(((WebElement)c).ComputedAccessibleLabel)).Select(c => c.TagName + " " + c.GetAttribute("outerHTML")).ToList();
+        Assert.True(unnamed.Count == 0, $"controls without a name on {where}:\n{string.Join('\n', unnamed)}");
+    }
+
+    /// <summary>Presses Tab until the focus is on the control whose text is <paramref name="text"/>: it can be reached without a mouse.</summary>
+    private static void TabTo(OpenQA.Selenium.Remote.RemoteWebDriver page, string text)
+    {
+        for (int press = 0; press < 100; press++)
+        {
+            new OpenQA.Selenium.Interactions.Actions(page).SendKeys(Keys.Tab).Perform();
+            if (page.SwitchTo().ActiveElement().Text == text)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"100 presses of Tab never reached '{text}'");
+    }
 
     private static void Expose(OpenQA.Selenium.Remote.RemoteWebDriver page, string port, string peer, string toPort, string within)
     {
