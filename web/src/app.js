@@ -175,7 +175,7 @@
       const guard = state.status ? state.status.guard : null;
       const daemon = monitor ? monitor.daemon : null;
       const link = monitor ? monitor.link : null;
-      cards.replaceChildren(
+      redraw(cards,
         h("section", { class: "card", "aria-label": "Gateway" },
           h("h2", { text: "Gateway" }),
           h("div", { class: "big", text: gateway ? gateway.name : "-" }),
@@ -199,7 +199,7 @@
           h("div", { class: "big", text: guard && guard.banned !== null ? guard.banned + " banned" : "-" }),
           h("div", { class: "sub", text: (guard ? (guard.running ? "running" : "not running") : "") + (guardReport && guardReport.bans_today !== null ? ", " + guardReport.bans_today + " bans today" : "") })));
       const active = monitor ? monitor.alerts : [];
-      alerts.replaceChildren(h("h2", { text: "Active alerts" }),
+      redraw(alerts, h("h2", { text: "Active alerts" }),
         active.length === 0 ? h("p", { class: "muted", text: "No alert is pending or firing." })
           : h("table", {}, h("thead", {}, h("tr", {}, h("th", { text: "Alert" }), h("th", { text: "Phase" }), h("th", { text: "Since" }), h("th", { text: "Why" }))),
             h("tbody", {}, active.map((a) => h("tr", {}, h("td", { text: a.summary }), h("td", {}, stateBadge(a.phase)), h("td", {}, ago(a.since)), h("td", { text: a.description }))))));
@@ -311,6 +311,20 @@
       h("div", { class: "toolbar" }, search, summary, h("span", { class: "grow" }), h("button", { class: "primary", type: "button", text: "Add peer", onclick: addPeerDialog })),
       h("div", { class: "panel" }, h("table", { "aria-label": "Peers" }, h("thead", {}, head), body), pager));
     return { update: draw };
+  }
+
+  // Redraws a part of the page. A control in it that had the focus gets it back in its new copy (found by its label),
+  // so a live update does not throw a keyboard user back to the top of the page.
+  function redraw(container, ...children) {
+    const focused = document.activeElement;
+    const key = focused && focused !== document.body && container.contains(focused) ? focusKey(focused) : null;
+    container.replaceChildren(...children);
+    if (key === null) return;
+    const again = [...container.querySelectorAll("button, input, select, textarea, a[href]")].find((e) => focusKey(e) === key);
+    if (again) again.focus();
+  }
+  function focusKey(element) {
+    return element.tagName + "|" + (element.getAttribute("aria-label") || element.getAttribute("name") || element.getAttribute("href") || element.textContent);
   }
 
   // One composed edit of a peer through the API; the table and the open page take its answer.
@@ -440,9 +454,27 @@
     const status = h("p", { class: "muted", role: "status" });
     let chart = null;
 
+    // The buttons are made once and only relabelled by live updates, so a keyboard user's focus stays where it is.
+    const toggle = (key) => (e) => { const peer = state.peers.get(name); if (peer) change(e.target, name, { [key]: !peer[key] }); };
+    const enableButton = h("button", { type: "button", onclick: toggle("enabled") });
+    const adminButton = h("button", { type: "button", onclick: toggle("admin") });
+    const clientButton = h("button", { type: "button", onclick: toggle("client_to_client") });
+    actions.append(enableButton, adminButton, clientButton,
+      h("button", { type: "button", text: "Set expiry", onclick: () => fieldDialog("Expiry of " + name, "Expires", state.peers.get(name)?.expires ? "" : "never",
+        "A span from now (30d, 12h), a date (2026-12-31), or never. An expired peer is cut off until its expiry is moved.",
+        (value) => patchPeer(name, { expires: value })) }),
+      h("button", { type: "button", text: "Rename", onclick: () => fieldDialog("Rename " + name, "New name", name,
+        "Letters, digits, dot, dash and underscore. Its keys, address and history stay.",
+        async (value) => {
+          if (value === name) return;
+          const renamed = await patchPeer(name, { name: value });
+          location.hash = "#/peer/" + encodeURIComponent(renamed.name);
+        }) }),
+      h("button", { type: "button", class: "danger", text: "Remove", onclick: () => removeDialog(name) }));
+
     function draw() {
       const peer = state.peers.get(name);
-      if (!peer) { facts.replaceChildren(notice("No peer named " + name + ".", true)); actions.replaceChildren(); return; }
+      if (!peer) { facts.replaceChildren(notice("No peer named " + name + ".", true)); actions.hidden = true; return; }
       facts.replaceChildren(
         h("section", { class: "card" }, h("h2", { text: "State" }), h("div", { class: "big" }, stateBadge(peer.enabled ? (peer.expired ? "expired" : monitorState(name)) : "disabled")),
           h("div", { class: "sub" }, "handshake ", ago(peer.latest_handshake))),
@@ -452,21 +484,10 @@
         h("section", { class: "card" }, h("h2", { text: "Settings" }),
           h("div", { text: (peer.admin ? "admin" : "not admin") + ", " + (peer.client_to_client ? "client to client" : "no client to client") }),
           h("div", {}, "expires ", peer.expires ? ago(peer.expires) : "never")));
-      actions.replaceChildren(
-        h("button", { type: "button", text: peer.enabled ? "Disable" : "Enable", onclick: (e) => change(e.target, name, { enabled: !peer.enabled }) }),
-        h("button", { type: "button", text: peer.admin ? "Remove admin" : "Make admin", onclick: (e) => change(e.target, name, { admin: !peer.admin }) }),
-        h("button", { type: "button", text: peer.client_to_client ? "Client to client off" : "Client to client on", onclick: (e) => change(e.target, name, { client_to_client: !peer.client_to_client }) }),
-        h("button", { type: "button", text: "Set expiry", onclick: () => fieldDialog("Expiry of " + name, "Expires", peer.expires ? "" : "never",
-          "A span from now (30d, 12h), a date (2026-12-31), or never. An expired peer is cut off until its expiry is moved.",
-          (value) => patchPeer(name, { expires: value })) }),
-        h("button", { type: "button", text: "Rename", onclick: () => fieldDialog("Rename " + name, "New name", name,
-          "Letters, digits, dot, dash and underscore. Its keys, address and history stay.",
-          async (value) => {
-            if (value === name) return;
-            const renamed = await patchPeer(name, { name: value });
-            location.hash = "#/peer/" + encodeURIComponent(renamed.name);
-          }) }),
-        h("button", { type: "button", class: "danger", text: "Remove", onclick: () => removeDialog(name) }));
+      actions.hidden = false;
+      enableButton.textContent = peer.enabled ? "Disable" : "Enable";
+      adminButton.textContent = peer.admin ? "Remove admin" : "Make admin";
+      clientButton.textContent = peer.client_to_client ? "Client to client off" : "Client to client on";
     }
 
     async function loadHistory() {
@@ -478,7 +499,7 @@
           : h("table", {}, h("thead", {}, h("tr", {}, h("th", { text: "From" }), h("th", { text: "Until" }), h("th", { text: "Endpoint" }), h("th", { class: "num", text: "Received" }), h("th", { class: "num", text: "Sent" }))),
             h("tbody", {}, report.sessions.slice().reverse().map((s) => h("tr", {}, h("td", {}, ago(s.start)), h("td", {}, s.end ? ago(s.end) : "open"), h("td", { text: s.endpoint || "-" }),
               h("td", { class: "num", text: bytes(s.rx_bytes) }), h("td", { class: "num", text: bytes(s.tx_bytes) }))))));
-        status.textContent = report.points.length + " points, one per " + (report.step >= 3600 ? report.step / 3600 + " h" : report.step / 60 + " min");
+        status.textContent = report.points.length + (report.points.length === 1 ? " point" : " points") + ", one per " + (report.step >= 3600 ? report.step / 3600 + " h" : report.step / 60 + " min");
       } catch (e) {
         status.textContent = e.message;
         chartBox.replaceChildren();
@@ -511,7 +532,7 @@
       const checks = state.monitor ? state.monitor.checks.filter((c) => c.peer === name) : [];
       let exposures = [];
       try { exposures = (await api("GET", "/api/firewall")).exposures.filter((x) => x.peer === name); } catch (e) { exposures = []; }
-      related.replaceChildren(
+      redraw(related,
         h("h2", { text: "Checks that reach it" }),
         table("Checks", ["Check", "Target", "Result", "Latency"], checks.map((c) => h("tr", {},
           h("td", { text: c.name }), h("td", { text: c.target }), h("td", {}, stateBadge(c.ok === null ? "never" : c.ok ? "up" : "down")),
@@ -592,7 +613,7 @@
     function draw() {
       if (!report) return;
       const elapsed = Math.floor((Date.now() - loadedAt) / 1000);
-      cards.replaceChildren(
+      redraw(cards,
         h("section", { class: "card" }, h("h2", { text: "Guard" }), h("div", { class: "big", text: report.running ? "running" : "not running" }),
           h("div", { class: "sub", text: report.jails.length + " jails" })),
         h("section", { class: "card" }, h("h2", { text: "Banned now" }), h("div", { class: "big", "data-test": "banned", text: String(report.bans.length) })),
@@ -600,7 +621,7 @@
           h("div", { class: "sub", text: "UTC day" })));
       // The form stays put (a live reload must not take what is being typed, or the focus); only the table is redrawn.
       if (bans.childElementCount === 0) bans.append(h("h2", { text: "Current bans" }), banForm, message, bansTable);
-      bansTable.replaceChildren(
+      redraw(bansTable,
         table("Current bans", ["Address", "Jail", "Time left", "Actions"], report.bans.map((b) => h("tr", { "data-ban": b.address },
           h("td", { text: b.address }), h("td", { text: b.jail || "-" }),
           h("td", {}, b.remaining_seconds === null ? "-" : h("span", { title: b.expires ? new Date(b.expires).toLocaleString() : "", text: duration(Math.max(0, b.remaining_seconds - elapsed)) })),
@@ -699,7 +720,7 @@
       const left = view.pending_seconds === null ? null : Math.max(0, view.pending_seconds - Math.floor((Date.now() - loadedAt) / 1000));
       const local = state.session.kind !== "admin-peer";
       const force = h("input", { type: "checkbox", name: "force" });
-      cards.replaceChildren(
+      redraw(cards,
         h("section", { class: "card" }, h("h2", { text: "Firewall" }), h("div", { class: "big", "data-test": "firewall-state", text: view.enabled ? "locked down" : "not enabled" }),
           h("div", { class: "sub", text: view.loaded === null ? "" : view.loaded ? (view.intact === false ? "table loaded, changed by someone: being repaired" : "table loaded") : "table not loaded" })),
         left === null
@@ -713,7 +734,7 @@
       rules.replaceChildren(h("h2", { text: "Rules in plain words" }), h("ul", { "data-test": "rules" }, view.rules.map((r) => h("li", { text: r }))));
       if (peer.options.length !== view.peers.length) peer.replaceChildren(...view.peers.map((n) => h("option", { value: n, text: n })));
       if (exposures.childElementCount === 0) exposures.append(h("h2", { text: "Exposed ports" }), form, message, exposuresTable);
-      exposuresTable.replaceChildren(
+      redraw(exposuresTable,
         table("Exposed ports", ["Port", "Peer", "Port on the peer", "From", "Masquerade", "Actions"], view.exposures.map((x) => h("tr", { "data-exposure": x.protocol + "/" + x.public_port },
           h("td", { text: x.protocol.toUpperCase() + " " + x.public_port }),
           h("td", {}, x.peer, x.peer_active ? null : h("span", { class: "state down", text: "peer disabled" })),
@@ -781,7 +802,7 @@
           h("td", { class: "num", text: c.latency_ms === null ? "-" : c.latency_ms.toFixed(1) + " ms" }),
           h("td", {}, c.at ? ago(c.at) : "-"), h("td", { text: c.ok ? (c.summary || "") : (c.error || "") }))), "No [[monitor.check]] in holt.toml."));
       charts.replaceChildren(h("h2", { text: "Latency, last 24 hours (since the daemon started)" }), ...page.history.map(latencyChart));
-      alerts.replaceChildren(h("h2", { text: "Alerts now" }),
+      redraw(alerts, h("h2", { text: "Alerts now" }),
         table("Alerts now", ["Alert", "Phase", "Severity", "Since", "Why"], page.alerts.map((a) => h("tr", {},
           h("td", { text: a.summary }), h("td", {}, stateBadge(a.phase)), h("td", { text: a.severity }), h("td", {}, ago(a.since)), h("td", { text: a.description }))), "No alert is pending or firing."));
       const send = h("button", { type: "button", text: "Send test notification", disabled: page.notifiers.length === 0, onclick: async () => {

@@ -32,11 +32,15 @@ internal sealed partial class Browser : IAsyncDisposable
 
     public RemoteWebDriver Driver { get; private set; } = null!;
 
-    /// <summary>Starts the driver and a browser in <paramref name="host"/>'s namespace, which opens only <paramref name="reachable"/> (IP literals).</summary>
-    public static async Task<Browser> StartAsync(Lab lab, Host host, params string[] reachable)
+    /// <summary>
+    /// Starts the driver and a browser in <paramref name="host"/>'s namespace, which opens only
+    /// <paramref name="reachable"/> (an IP literal); <paramref name="dark"/> has it prefer a dark colour scheme, as a
+    /// system in dark mode does.
+    /// </summary>
+    public static async Task<Browser> StartAsync(Lab lab, Host host, string reachable, bool dark = false)
     {
         int port = Random.Shared.Next(20000, 30000);
-        string directory = Path.Combine(lab.Directory, "browser-" + host.Interface);
+        string directory = Path.Combine(lab.Directory, "browser-" + host.Interface + (dark ? "-dark" : ""));
         Directory.CreateDirectory(directory);
         string log = Path.Combine(directory, "chromedriver.log");
         lab.KeepLog(log);
@@ -51,7 +55,13 @@ internal sealed partial class Browser : IAsyncDisposable
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=" + Path.Combine(directory, "profile"),
             "--window-size=1280,900", "--no-first-run", "--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
             "--disable-domain-reliability", "--disable-sync", "--no-pings", "--disable-client-side-phishing-detection", "--metrics-recording-only",
-            "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication", "--host-resolver-rules=MAP * ~NOTFOUND" + string.Concat(reachable.Select(r => ", EXCLUDE " + r)));
+            "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE " + reachable);
+        if (dark)
+        {
+            // Blink's preferred scheme: 0 is dark.
+            options.AddArgument("--blink-settings=preferredColorScheme=0");
+        }
+
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {

@@ -248,6 +248,17 @@ public sealed class BrowserTests(ITestOutputHelper output)
             Assert.Equal("true", page.FindElement(By.XPath("//button[text()='Send test notification']")).GetAttribute("disabled"));
             browser.Screenshot("checks");
             AssertEveryControlIsNamed(page, "the checks page");
+
+            // A system in dark mode gets the dark theme, charts included (uPlot draws on a canvas the style sheet
+            // cannot reach, so its axes take the theme's colours when drawn).
+            await using Browser darkBrowser = await Browser.StartAsync(lab, laptop, "10.8.0.1", dark: true);
+            OpenQA.Selenium.Remote.RemoteWebDriver dark = darkBrowser.Driver;
+            dark.Navigate().GoToUrl(Dashboard + "#/peer/work-laptop");
+            darkBrowser.Until(d => d.FindElement(By.CssSelector("[data-test=chart]")).GetAttribute("data-points") is string n && int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) > 0, TimeSpan.FromSeconds(15), () => "the chart never got points in the dark theme");
+            Assert.Equal(true, dark.ExecuteScript("return matchMedia('(prefers-color-scheme: dark)').matches;"));
+            Assert.Equal("rgb(13, 17, 23)", dark.ExecuteScript("return getComputedStyle(document.body).backgroundColor;"));
+            Assert.Equal("#8d96a0", dark.ExecuteScript("const axis = window.holtChart.axes[1]; return typeof axis.stroke === 'function' ? axis.stroke(window.holtChart, 1) : axis.stroke;"));
+            darkBrowser.Screenshot("peer-dark");
         });
 
     /// <summary>
@@ -256,10 +267,21 @@ public sealed class BrowserTests(ITestOutputHelper output)
     /// </summary>
     private static void AssertEveryControlIsNamed(OpenQA.Selenium.Remote.RemoteWebDriver page, string where)
     {
-        var controls = page.FindElements(By.CssSelector("button, input:not([type=hidden]), select, textarea, a[href]")).Where(c => c.Displayed).ToList();
-        Assert.NotEmpty(controls);
-        var unnamed = controls.Where(c => string.IsNullOrWhiteSpace(((WebElement)c).ComputedAccessibleLabel)).Select(c => c.TagName + " " + c.GetAttribute("outerHTML")).ToList();
-        Assert.True(unnamed.Count == 0, $"controls without a name on {where}:\n{string.Join('\n', unnamed)}");
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var controls = page.FindElements(By.CssSelector("button, input:not([type=hidden]), select, textarea, a[href]")).Where(c => c.Displayed).ToList();
+                Assert.NotEmpty(controls);
+                var unnamed = controls.Where(c => string.IsNullOrWhiteSpace(((WebElement)c).ComputedAccessibleLabel)).Select(c => c.TagName + " " + c.GetAttribute("outerHTML")).ToList();
+                Assert.True(unnamed.Count == 0, $"controls without a name on {where}:\n{string.Join('\n', unnamed)}");
+                return;
+            }
+            catch (StaleElementReferenceException) when (attempt < 5)
+            {
+                // A live update redrew part of the page while it was looked at: look again.
+            }
+        }
     }
 
     /// <summary>Presses Tab until the focus is on the control whose text is <paramref name="text"/>: it can be reached without a mouse.</summary>
@@ -268,9 +290,16 @@ public sealed class BrowserTests(ITestOutputHelper output)
         for (int press = 0; press < 100; press++)
         {
             new OpenQA.Selenium.Interactions.Actions(page).SendKeys(Keys.Tab).Perform();
-            if (page.SwitchTo().ActiveElement().Text == text)
+            try
             {
-                return;
+                if (page.SwitchTo().ActiveElement().Text == text)
+                {
+                    return;
+                }
+            }
+            catch (StaleElementReferenceException)
+            {
+                // Redrawn between the press and the look; the next press goes on from wherever the focus is.
             }
         }
 
