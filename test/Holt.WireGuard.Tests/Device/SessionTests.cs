@@ -145,6 +145,8 @@ public sealed class SessionTests
         a.SendTo(b, Text(new string('q', 40)));
         Assert.True(Eventually.True(() => held.Count == 2));
         net.Network.Filter = null;
+        DateTimeOffset firstHandshake = a.PeerOf(b).LastHandshake!.Value;
+        bool renewed = false;
 
         for (int second = 1; second <= 200; second++)
         {
@@ -153,6 +155,14 @@ public sealed class SessionTests
             a.SendTo(b, Text(text));
             sent++;
             Assert.Equal(text, ReceiveText(b));
+            if (second > 120 && !renewed)
+            {
+                // This clock moves a second per packet however slowly the machine runs. A real one gives the rekey's
+                // handshake Rekey-Timeout (5 s) before a new initiation replaces it; here the handshake is let finish
+                // before the clock moves on, or a loaded machine would see every attempt replaced in flight.
+                renewed = Eventually.True(() => a.PeerOf(b).LastHandshake > firstHandshake);
+                Assert.True(renewed, "the rekey's handshake never completed");
+            }
             if (second == 100)
             {
                 // Still within Reject-After-Time of the first session: accepted.
