@@ -17,6 +17,7 @@ internal static class TomlTree
         try
         {
             TomlParser parser = TomlParser.Create(text);
+            var document = new Document(sourceName, text.Split('\n'));
             var root = new TomlTable(1);
             if (!parser.MoveNext() || parser.Current.Kind != TomlParseEventKind.StartDocument)
             {
@@ -28,7 +29,7 @@ internal static class TomlTree
                 throw new ConfigException(sourceName, 1, "not a TOML document");
             }
 
-            ReadTable(parser, root, sourceName);
+            ReadTable(parser, root, document, depth: 0);
             return root;
         }
         catch (TomlException e)
@@ -37,8 +38,37 @@ internal static class TomlTree
         }
     }
 
-    // After a StartTable event: reads properties until the matching EndTable.
-    private static void ReadTable(TomlParser parser, TomlTable table, string sourceName)
+    /// <summary>The text's lines, to tell a [[header]] from a key's value where Tomlyn's events do not.</summary>
+    private sealed record Document(string SourceName, string[] Lines)
+    {
+        /// <summary>The dotted path of the table header on a line ([a.b] or [[a.b]]), or null for any other line.</summary>
+        public (bool ArrayOfTables, int Length)? Header(int line)
+        {
+            if (line < 1 || line > Lines.Length)
+            {
+                return null;
+            }
+
+            string text = Lines[line - 1].Trim();
+            bool array = text.StartsWith("[[", StringComparison.Ordinal);
+            if (!text.StartsWith('['))
+            {
+                return null;
+            }
+
+            int close = text.IndexOf(array ? "]]" : "]", StringComparison.Ordinal);
+            if (close < 0)
+            {
+                return null;
+            }
+
+            string path = text[(array ? 2 : 1)..close];
+            return path.Contains('"', StringComparison.Ordinal) || path.Contains('\'', StringComparison.Ordinal) ? null : (array, path.Split('.').Length);
+        }
+    }
+
+    // After a StartTable event: reads properties until the matching EndTable. depth: how deep the table sits.
+    private static void ReadTable(TomlParser parser, TomlTable table, Document document, int depth)
     {
         while (parser.MoveNext())
         {
@@ -50,7 +80,7 @@ internal static class TomlTree
 
             if (kind != TomlParseEventKind.PropertyName)
             {
-                throw new ConfigException(sourceName, parser.Current.Line, "unexpected TOML structure");
+                throw new ConfigException(document.SourceName, parser.Current.Line, "unexpected TOML structure");
             }
 
             string name = parser.GetPropertyName();
@@ -60,23 +90,51 @@ internal static class TomlTree
                 break;
             }
 
-            TomlNode value = ReadValue(parser, line, sourceName);
-
-            // TOML forbids defining a key twice; Tomlyn's event parser lets it through, and a reader would take the
-            // last value silently.
-            if (table.Entries.FirstOrDefault(e => e.Key == name).Value is TomlNode first)
-            {
-                throw new ConfigException(sourceName, line, Twice(Text.Printable.Of(name), first, value));
-            }
-
-            table.Add(name, value);
+            AddOrJoin(table, name, ReadValue(parser, line, document, depth), document, depth);
         }
 
-        throw new ConfigException(sourceName, 1, "the document ends inside a table");
+        throw new ConfigException(document.SourceName, 1, "the document ends inside a table");
     }
 
-    private static TomlNode ReadValue(TomlParser parser, int line, string sourceName)
+    /// <summary>
+    /// Adds a key to a table. TOML forbids defining a key twice, which Tomlyn's event parser lets through (a reader
+    /// would take the last value silently), but two things that look alike are allowed: more [[name]] tables after
+    /// other tables (they extend the same list), and a header such as [[a.b]] or [a.b] after [a] was closed (it
+    /// adds to the table a). Tomlyn reports each of those as the key again; they are joined here.
+    /// </summary>
+    private static void AddOrJoin(TomlTable table, string name, TomlNode value, Document document, int depth)
     {
+        if (table.Entries.FirstOrDefault(e => e.Key == name).Value is not TomlNode first)
+        {
+            table.Add(name, value);
+            return;
+        }
+
+        (bool ArrayOfTables, int Length)? header = document.Header(value.Line);
+        if (first is TomlArray list && value is TomlArray more && header is { ArrayOfTables: true } h && h.Length == depth + 1 &&
+            document.Header(first.Line) is { ArrayOfTables: true })
+        {
+            list.Items.AddRange(more.Items);
+            return;
+        }
+
+        if (first is TomlTable earlier && value is TomlTable later && header is { } deeper && deeper.Length > depth + 1 &&
+            document.Header(first.Line) is not null)
+        {
+            foreach ((string key, TomlNode node) in later.Entries)
+            {
+                AddOrJoin(earlier, key, node, document, depth + 1);
+            }
+
+            return;
+        }
+
+        throw new ConfigException(document.SourceName, value.Line, Twice(Text.Printable.Of(name), first, value));
+    }
+
+    private static TomlNode ReadValue(TomlParser parser, int line, Document document, int depth)
+    {
+        string sourceName = document.SourceName;
         TomlParseEvent current = parser.Current;
         switch (current.Kind)
         {
@@ -90,14 +148,15 @@ internal static class TomlTree
                 return new TomlValue(TomlValueKind.DateTime, line, current.StringValue, 0);
             case TomlParseEventKind.StartTable:
                 var table = new TomlTable(line);
-                ReadTable(parser, table, sourceName);
+                ReadTable(parser, table, document, depth + 1);
                 return table;
             case TomlParseEventKind.StartArray:
                 var array = new TomlArray(line);
                 while (parser.MoveNext() && parser.Current.Kind != TomlParseEventKind.EndArray)
                 {
                     int itemLine = parser.Current.Line > 0 ? parser.Current.Line : line;
-                    array.Items.Add(ReadValue(parser, itemLine, sourceName));
+                    // A [[name]] table sits where a [name] one would.
+                    array.Items.Add(ReadValue(parser, itemLine, document, depth));
                 }
 
                 return array;
