@@ -286,8 +286,8 @@
       const pages = Math.max(1, Math.ceil(rows.length / table.pageSize));
       table.page = Math.min(table.page, pages - 1);
       const shown = rows.slice(table.page * table.pageSize, (table.page + 1) * table.pageSize);
-      head.replaceChildren(...columns.map((c) => h("th", { class: (c.num ? "num" : "") + (c.narrow ? " hide-narrow" : ""), "aria-sort": c.key === table.sort ? (table.descending ? "descending" : "ascending") : "none" },
-        h("button", { class: "sort", type: "button", onclick: () => { table.descending = table.sort === c.key ? !table.descending : false; table.sort = c.key; draw(); } },
+      redraw(head, ...columns.map((c) => h("th", { class: (c.num ? "num" : "") + (c.narrow ? " hide-narrow" : ""), "aria-sort": c.key === table.sort ? (table.descending ? "descending" : "ascending") : "none" },
+        h("button", { class: "sort", type: "button", "aria-label": "Sort by " + c.label, onclick: () => { table.descending = table.sort === c.key ? !table.descending : false; table.sort = c.key; table.page = 0; draw(); } },
           c.label + (c.key === table.sort ? (table.descending ? " ▼" : " ▲") : "")))), h("th", { class: "hide-narrow", text: "Traffic" }), h("th", { text: "Actions" }));
       // Rows are kept per peer and their cells updated in place, so a live update neither moves the keyboard's
       // focus nor replaces what a user is about to click; the rows are reordered only when the order changes.
@@ -301,7 +301,7 @@
       const order = shown.map((p) => rowsByName.get(p.name));
       if (order.length !== body.children.length || order.some((row, i) => body.children[i] !== row)) body.replaceChildren(...order);
       summary.textContent = rows.length + " of " + state.peers.size + " peers";
-      pager.replaceChildren(
+      redraw(pager,
         h("button", { type: "button", text: "Previous", disabled: table.page === 0, onclick: () => { table.page--; draw(); } }),
         h("span", { text: "page " + (table.page + 1) + " of " + pages }),
         h("button", { type: "button", text: "Next", disabled: table.page >= pages - 1, onclick: () => { table.page++; draw(); } }));

@@ -90,6 +90,59 @@ public sealed class BrowserTests(ITestOutputHelper output)
         });
 
     [RootFact]
+    public Task ThePeersTable_WithAThousandPeers_Searches_Sorts_AndPages() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab, "--subnet", "10.8.0.0/20");
+            string laptopConfig = await gateway.AddPeerAsync("laptop", "--admin");
+
+            // 999 more peers written into holt.toml by hand, as an import would; they never connect.
+            var peers = new System.Text.StringBuilder();
+            for (int i = 0; i < 999; i++)
+            {
+                string key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+                peers.Append(System.Globalization.CultureInfo.InvariantCulture, $"\n[[peer]]\nname = \"host-{i:D4}\"\npublic_key = \"{key}\"\naddress = \"10.8.{1 + (i / 250)}.{1 + (i % 250)}\"\nenabled = true\n");
+            }
+
+            await gateway.EditConfigAsync(text => text + peers);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host laptop = await lab.AddHostAsync(Implementation.WireGuardGo);
+            (await lab.WgQuickAsync(laptop, "up", await Harness.Gateway.WriteClientConfigAsync(lab, laptop, laptopConfig))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway");
+
+            await using Browser browser = await Browser.StartAsync(lab, laptop, "10.8.0.1");
+            OpenQA.Selenium.Remote.RemoteWebDriver page = browser.Driver;
+            page.Navigate().GoToUrl(Dashboard + "#/peers");
+            browser.Until(d => d.FindElement(By.CssSelector("main [role=status]")).Text == "1000 of 1000 peers", TimeSpan.FromSeconds(20), () => "the table never counted 1000 peers");
+            Assert.Equal(50, page.FindElements(By.CssSelector("tr[data-peer]")).Count);
+            Assert.Equal("page 1 of 20", page.FindElement(By.CssSelector(".pager span")).Text);
+            Assert.Equal("host-0000", FirstRow(page));
+            browser.Screenshot("peers-1000");
+
+            // Paging, then sorting the other way, which starts again from the first page ("laptop" sorts after "host-").
+            page.FindElement(By.XPath("//div[@class='pager']/button[text()='Next']")).Click();
+            browser.Until(d => FirstRow(d) == "host-0050", TimeSpan.FromSeconds(5), () => "Next did not show the second page");
+            Assert.Equal("page 2 of 20", page.FindElement(By.CssSelector(".pager span")).Text);
+            page.FindElement(By.CssSelector("button[aria-label='Sort by Name']")).Click();
+            browser.Until(d => FirstRow(d) == "laptop", TimeSpan.FromSeconds(5), () => "sorting by name the other way did not reorder the table");
+            Assert.Equal("host-0998", page.FindElements(By.CssSelector("tr[data-peer]"))[1].GetAttribute("data-peer"));
+            Assert.Equal("page 1 of 20", page.FindElement(By.CssSelector(".pager span")).Text);
+            Assert.Equal("descending", page.FindElement(By.XPath("//th[button[@aria-label='Sort by Name']]")).GetAttribute("aria-sort"));
+
+            // A search by name and by address finds the one peer, from the first page.
+            IWebElement search = page.FindElement(By.CssSelector("input[type=search]"));
+            search.SendKeys("host-0777");
+            browser.Until(d => d.FindElements(By.CssSelector("tr[data-peer]")).Count == 1, TimeSpan.FromSeconds(5), () => "the search did not narrow the table to one peer");
+            Assert.Equal("host-0777", FirstRow(page));
+            Assert.Equal("1 of 1000 peers", page.FindElement(By.CssSelector("main [role=status]")).Text);
+            search.Clear();
+            search.SendKeys("10.8.4."); // host-0750 to host-0998
+            browser.Until(d => d.FindElement(By.CssSelector("main [role=status]")).Text == "249 of 1000 peers", TimeSpan.FromSeconds(5), () => "the search by address did not find the 249 peers of 10.8.4.0/24");
+            Assert.Equal("page 1 of 5", page.FindElement(By.CssSelector(".pager span")).Text);
+            AssertEveryControlIsNamed(page, "the peers page with 1000 peers");
+        });
+
+    [RootFact]
     public Task TheGuardPage_ShowsBans_AndUnbanningThereLiftsTheBanInNftables() =>
         Lab.RunAsync(output, async lab =>
         {
@@ -283,6 +336,8 @@ public sealed class BrowserTests(ITestOutputHelper output)
             }
         }
     }
+
+    private static string? FirstRow(IWebDriver page) => page.FindElements(By.CssSelector("tr[data-peer]")).FirstOrDefault()?.GetAttribute("data-peer");
 
     /// <summary>Presses Tab until the focus is on the control whose text is <paramref name="text"/>: it can be reached without a mouse.</summary>
     private static void TabTo(OpenQA.Selenium.Remote.RemoteWebDriver page, string text)
