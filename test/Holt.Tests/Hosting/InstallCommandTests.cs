@@ -85,6 +85,30 @@ public sealed class InstallCommandTests : IDisposable
         Assert.Equal($"holt: --root: {Path.Combine(_root, "missing")} is not a directory\n", error);
     }
 
+    [Fact]
+    public void WithoutSystemd_InstallAndUninstall_SayItInOneLine_AndChangeNothing()
+    {
+        if (Directory.Exists("/run/systemd/system"))
+        {
+            // This machine runs systemd: without --root, install would really install. The case needs a machine
+            // without it, such as CI's.
+            return;
+        }
+
+        string[] paths = ["/usr/local/bin/holt", "/etc/systemd/system/holt.service", "/etc/holt"];
+        bool[] before = paths.Select(Path.Exists).ToArray();
+        foreach (string[] command in new[] { new[] { "install", "--endpoint", "vpn.example.com" }, ["uninstall"], ["uninstall", "--purge"] })
+        {
+            (int code, string output, string error) = Run(command);
+
+            Assert.Equal(1, code);
+            Assert.Equal("", output);
+            Assert.Equal("holt: this system does not run systemd (no /run/systemd/system): start the gateway with holt up from its own init instead\n", error);
+        }
+
+        Assert.Equal(before, paths.Select(Path.Exists).ToArray());
+    }
+
     /// <summary>systemd-analyze verify against the system's own units, copied into the root; any complaint fails.</summary>
     private void Verify()
     {
