@@ -245,18 +245,21 @@
       if (peer) change(button, name, { enabled: !peer.enabled });
     });
     cells[7].append(button);
+    const link = h("a", { href: "#/peer/" + encodeURIComponent(name), text: name });
+    const adminMark = h("span", { class: "muted", text: " admin", hidden: true });
+    cells[0].append(link, adminMark);
     row.append(...cells);
-    row.holt = { cells, button, shown: "" };
+    row.holt = { cells, button, adminMark, shown: "" };
     return row;
   }
 
   function fillRow(row, p) {
-    const { cells, button } = row.holt;
+    const { cells, button, adminMark } = row.holt;
     const stateText = p.enabled ? (p.expired ? "expired" : monitorState(p.name)) : "disabled";
     const key = [p.name, p.admin, stateText, p.latest_handshake, p.endpoint, p.rx_bytes, p.tx_bytes, p.enabled].join("|");
     if (row.holt.shown !== key) {
       row.holt.shown = key;
-      cells[0].replaceChildren(h("a", { href: "#/peer/" + encodeURIComponent(p.name), text: p.name }), p.admin ? h("span", { class: "muted", text: " admin" }) : "");
+      adminMark.hidden = !p.admin;
       cells[1].replaceChildren(stateBadge(stateText));
       cells[3].textContent = p.endpoint || "-";
       cells[4].textContent = bytes(p.rx_bytes);
@@ -286,9 +289,14 @@
       const pages = Math.max(1, Math.ceil(rows.length / table.pageSize));
       table.page = Math.min(table.page, pages - 1);
       const shown = rows.slice(table.page * table.pageSize, (table.page + 1) * table.pageSize);
-      redraw(head, ...columns.map((c) => h("th", { class: (c.num ? "num" : "") + (c.narrow ? " hide-narrow" : ""), "aria-sort": c.key === table.sort ? (table.descending ? "descending" : "ascending") : "none" },
+      // The header and the pager are redrawn only when they change, so live updates leave their buttons alone.
+      const headShown = table.sort + "|" + table.descending;
+      if (head.holtShown !== headShown) {
+        head.holtShown = headShown;
+        redraw(head, ...columns.map((c) => h("th", { class: (c.num ? "num" : "") + (c.narrow ? " hide-narrow" : ""), "aria-sort": c.key === table.sort ? (table.descending ? "descending" : "ascending") : "none" },
         h("button", { class: "sort", type: "button", "aria-label": "Sort by " + c.label, onclick: () => { table.descending = table.sort === c.key ? !table.descending : false; table.sort = c.key; table.page = 0; draw(); } },
           c.label + (c.key === table.sort ? (table.descending ? " ▼" : " ▲") : "")))), h("th", { class: "hide-narrow", text: "Traffic" }), h("th", { text: "Actions" }));
+      }
       // Rows are kept per peer and their cells updated in place, so a live update neither moves the keyboard's
       // focus nor replaces what a user is about to click; the rows are reordered only when the order changes.
       const kept = new Map();
@@ -301,10 +309,14 @@
       const order = shown.map((p) => rowsByName.get(p.name));
       if (order.length !== body.children.length || order.some((row, i) => body.children[i] !== row)) body.replaceChildren(...order);
       summary.textContent = rows.length + " of " + state.peers.size + " peers";
-      redraw(pager,
-        h("button", { type: "button", text: "Previous", disabled: table.page === 0, onclick: () => { table.page--; draw(); } }),
-        h("span", { text: "page " + (table.page + 1) + " of " + pages }),
-        h("button", { type: "button", text: "Next", disabled: table.page >= pages - 1, onclick: () => { table.page++; draw(); } }));
+      const pagerShown = table.page + "/" + pages;
+      if (pager.holtShown !== pagerShown) {
+        pager.holtShown = pagerShown;
+        redraw(pager,
+          h("button", { type: "button", text: "Previous", disabled: table.page === 0, onclick: () => { table.page--; draw(); } }),
+          h("span", { text: "page " + (table.page + 1) + " of " + pages }),
+          h("button", { type: "button", text: "Next", disabled: table.page >= pages - 1, onclick: () => { table.page++; draw(); } }));
+      }
     }
     draw();
     show("Peers",

@@ -330,7 +330,7 @@ public sealed class BrowserTests(ITestOutputHelper output)
                 Assert.True(unnamed.Count == 0, $"controls without a name on {where}:\n{string.Join('\n', unnamed)}");
                 return;
             }
-            catch (StaleElementReferenceException) when (attempt < 5)
+            catch (StaleElementReferenceException) when (attempt < 10)
             {
                 // A live update redrew part of the page while it was looked at: look again.
             }
