@@ -157,12 +157,13 @@ public sealed class BrowserTests(ITestOutputHelper output)
             await using Browser browser = await Browser.StartAsync(lab, laptop, "10.8.0.1");
             OpenQA.Selenium.Remote.RemoteWebDriver page = browser.Driver;
             page.Navigate().GoToUrl(Dashboard + "#/guard");
-            IWebElement row = browser.Until(
-                d => d.FindElement(By.CssSelector("tr[data-ban='203.0.113.77']")),
+            // The table is redrawn by every reload: its text is read in the same look that finds it.
+            string row = browser.Until(
+                d => d.FindElement(By.CssSelector("tr[data-ban='203.0.113.77']")).Text,
                 TimeSpan.FromSeconds(15),
                 () => "the Guard page never listed the ban made with holt guard ban");
-            Assert.Contains("manual", row.Text, StringComparison.Ordinal);
-            Assert.Matches("1 h 5\\d min|2 h 0 min", row.Text);
+            Assert.Contains("manual", row, StringComparison.Ordinal);
+            Assert.Matches("1 h 5\\d min|2 h 0 min", row);
 
             // A ban made in the page reaches the kernel.
             page.FindElement(By.Name("address")).SendKeys("198.51.100.23");
@@ -173,7 +174,7 @@ public sealed class BrowserTests(ITestOutputHelper output)
             AssertEveryControlIsNamed(page, "the guard page");
 
             // Unbanning in the page lifts the ban in nftables.
-            page.FindElement(By.CssSelector("tr[data-ban='203.0.113.77'] button")).Click();
+            browser.Until(d => { d.FindElement(By.CssSelector("tr[data-ban='203.0.113.77'] button")).Click(); return true; }, TimeSpan.FromSeconds(10), () => "the Unban button could not be clicked");
             browser.Until(d => d.FindElements(By.CssSelector("tr[data-ban='203.0.113.77']")).Count == 0, TimeSpan.FromSeconds(10), () => "the ban never left the page");
             string kernel = await gateway.Host.Namespace.ExecAsync(Tools.Nft, "list", "table", "inet", "holt_guard");
             Assert.DoesNotContain("203.0.113.77", kernel, StringComparison.Ordinal);
