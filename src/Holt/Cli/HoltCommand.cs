@@ -38,6 +38,7 @@ internal static class HoltCommand
         root.Subcommands.Add(MonitorCommands.Create());
         root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(DashboardCommands.Create());
+        root.Subcommands.Add(AuditCommands.Create());
         foreach (Command command in InstallCommands.Create())
         {
             root.Subcommands.Add(command);

@@ -17,6 +17,9 @@ internal enum FileType
     Socket,
 }
 
+/// <summary>A file's type, permission bits and owner.</summary>
+internal sealed record FileStatus(FileType Type, UnixFileMode Mode, uint Uid, uint Gid);
+
 /// <summary>
 /// The file-system calls the writers need and .NET does not offer: a file's type (device, FIFO, socket), a
 /// directory's real path, writing into a file that must not be replaced, and flushing a directory (.NET refuses to
@@ -50,8 +53,11 @@ internal static unsafe partial class UnixFile
             return errno == Errno.ENOENT ? FileType.Missing : throw new IOException(Libc.Describe(errno));
         }
 
-        ushort mode = MemoryMarshal.Read<ushort>(new ReadOnlySpan<byte>(buffer + ModeOffset, sizeof(ushort)));
-        return (mode & 0xf000) switch
+        return TypeFromMode(MemoryMarshal.Read<ushort>(new ReadOnlySpan<byte>(buffer + ModeOffset, sizeof(ushort))));
+    }
+
+    private static FileType TypeFromMode(ushort mode) =>
+        (mode & 0xf000) switch
         {
             0x8000 => FileType.RegularFile,
             0x4000 => FileType.Directory,
@@ -62,6 +68,27 @@ internal static unsafe partial class UnixFile
             0xc000 => FileType.Socket,
             _ => throw new IOException($"it has an unknown file type (mode {mode:x})"),
         };
+
+    /// <summary>
+    /// What <paramref name="path"/> is, its permission bits and its owner (a symbolic link itself unless
+    /// <paramref name="follow"/>), or null when it does not exist.
+    /// </summary>
+    /// <exception cref="IOException">The path could not be examined (permissions, a component that is not a directory).</exception>
+    public static FileStatus? StatusOf(string path, bool follow)
+    {
+        const uint mask = StatxType | 0x2 | 0x8 | 0x10; // type, mode, uid, gid
+        byte* buffer = stackalloc byte[StatxSize];
+        if (statx(AtFdCwd, path, follow ? 0 : AtSymlinkNoFollow, mask, buffer) != 0)
+        {
+            int errno = Libc.LastErrno;
+            return errno == Errno.ENOENT ? null : throw new IOException(Libc.Describe(errno));
+        }
+
+        var span = new ReadOnlySpan<byte>(buffer, StatxSize);
+        uint uid = MemoryMarshal.Read<uint>(span[20..]);
+        uint gid = MemoryMarshal.Read<uint>(span[24..]);
+        ushort mode = MemoryMarshal.Read<ushort>(span[ModeOffset..]);
+        return new FileStatus(TypeFromMode(mode), (UnixFileMode)(mode & 0xfff), uid, gid);
     }
 
     /// <summary>The directory's absolute path with every symbolic link resolved, or null if it does not exist.</summary>
