@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Holt.Audit;
 
 /// <summary>How much a finding matters: critical leaves the server open now, a warning weakens it, info is worth knowing.</summary>
@@ -39,6 +41,10 @@ internal sealed record Finding
 
     /// <summary>Whether <c>holt audit fix --safe</c> includes it (it can never cut the operator off, and rolls back unless confirmed).</summary>
     public bool Safe { get; init; }
+
+    /// <summary>For sshd's fixes: the line <c>holt audit fix</c> writes into the drop-in ("PasswordAuthentication no").</summary>
+    [JsonIgnore]
+    public string? SshdLine { get; init; }
 }
 
 /// <summary>How one area went: checked (with what it found), or not, and why not.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Holt.Audit;
 using Holt.Config;
+using Holt.Hosting;
 
 namespace Holt.Cli;
 
@@ -51,7 +52,161 @@ internal static class AuditCommands
                 : AuditText.Write(report));
             return report.Critical > 0 ? CriticalFound : 0;
         }));
+        audit.Subcommands.Add(Fix());
+        audit.Subcommands.Add(Confirm());
+        audit.Subcommands.Add(Rollback());
+        audit.Subcommands.Add(RollbackWatch());
         return audit;
+    }
+
+    private static Command Fix()
+    {
+        var config = GatewayOptions.Config();
+        var ids = new Argument<string[]>("ID") { Description = "Finding IDs, as holt audit prints them.", Arity = ArgumentArity.ZeroOrMore };
+        var safe = new Option<bool>("--safe") { Description = "Make every fix that cannot cut you off (holt audit marks them)." };
+        var sshdConfig = SshdConfigOption();
+        var authLog = new Option<string[]>("--auth-log")
+        {
+            Description = "Where sshd logs logins, to tell how this session logged in (default: /var/log/auth.log and /var/log/secure, and the journal).",
+        };
+        var timeout = new Option<int>("--confirm-timeout")
+        {
+            Description = $"Seconds to wait for holt audit confirm before the change rolls back (default {(int)AuditFixes.DefaultConfirmTimeout.TotalSeconds}).",
+            DefaultValueFactory = _ => (int)AuditFixes.DefaultConfirmTimeout.TotalSeconds,
+        };
+        var command = new Command(
+            "fix",
+            """
+            Make the fixes holt audit found, where they can be made safely: sshd's settings go into
+            /etc/ssh/sshd_config.d/00-holt.conf (the first value wins), checked with sshd -t, then sshd reloads and
+            keeps every open session. Unless holt audit confirm follows within --confirm-timeout, from a new SSH login,
+            the previous drop-in comes back by itself. Refused while this session logged in with a password (for
+            password fixes) or its user has no authorized key. Fixes Holt cannot make are printed as instructions.
+            Example: holt audit fix --safe, then from a new login: holt audit confirm
+            """)
+        {
+            config, ids, safe, sshdConfig, authLog, timeout,
+        };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            Privileges.Require();
+            AuditMachine machine = Machine(result.GetValue(config), result.GetValue(sshdConfig));
+            string[] logs = result.GetValue(authLog) is { Length: > 0 } given ? given : ["/var/log/auth.log", "/var/log/secure"];
+            var lockout = new SshdLockout
+            {
+                Session = Holt.Machine.SshSession.CurrentClient(),
+                ServerAddress = Holt.Machine.SshSession.CurrentServerAddress(),
+                AuthLogs = logs,
+                User = Environment.GetEnvironmentVariable("SUDO_USER") is { Length: > 0 } sudo ? sudo : Environment.UserName,
+                Machine = machine,
+            };
+            FixOutcome outcome = AuditFixes.Fix(machine, result.GetValue(ids) ?? [], result.GetValue(safe), TimeSpan.FromSeconds(result.GetValue(timeout)), lockout);
+            foreach (string warning in outcome.Warnings)
+            {
+                Console.Error.WriteLine($"holt: warning: {warning}");
+            }
+
+            foreach (Finding finding in outcome.Applied)
+            {
+                Console.Out.Write($"fixed    {finding.Id}: {finding.SshdLine}\n");
+            }
+
+            foreach (Finding finding in outcome.ByHand)
+            {
+                Console.Out.Write($"by hand  {finding.Id}: {finding.Fix}\n");
+            }
+
+            if (outcome.Deadline is DateTimeOffset deadline)
+            {
+                int seconds = (int)Math.Ceiling((deadline - TimeProvider.System.GetUtcNow()).TotalSeconds);
+                Console.Error.WriteLine(
+                    $"{outcome.Reload ?? "sshd is not running; it reads the drop-in when it starts"}. Log in again in a new SSH session and run holt audit confirm within {seconds} s; otherwise the previous sshd configuration comes back by itself.");
+            }
+            else if (outcome.ByHand.Count == 0)
+            {
+                Console.Error.WriteLine("Nothing to fix.");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Confirm()
+    {
+        var force = new Option<bool>("--force") { Description = "Confirm from a session that began before the fix, or outside SSH: nothing then shows a new login works." };
+        var command = new Command(
+            "confirm",
+            """
+            Keep the sshd changes the last holt audit fix made. Run it from an SSH session that began after the fix:
+            that the login worked is the proof that the change did not lock you out.
+            Example: ssh admin@10.8.0.1 sudo holt audit confirm
+            """)
+        {
+            force,
+        };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            Privileges.Require();
+            using (AuditPending.Lock())
+            {
+                AuditPending pending = AuditPending.Read() ?? throw new CommandException("no audit fix is waiting for confirmation (it was confirmed already, or rolled back)");
+                DateTimeOffset? session = SessionStart.Current();
+                string? problem = session is null
+                    ? "this is not an SSH session, so it shows nothing about new logins"
+                    : session < pending.Applied - TimeSpan.FromSeconds(1)
+                        ? $"this SSH session began at {session:HH:mm:ss}Z, before the fix ({pending.Applied:HH:mm:ss}Z), so it shows nothing about new logins"
+                        : null;
+                if (problem is not null)
+                {
+                    if (!result.GetValue(force))
+                    {
+                        throw new CommandException($"{problem}; log in again (a new ssh) and confirm from there, or add --force");
+                    }
+
+                    Console.Error.WriteLine($"holt: warning: {problem}; confirming anyway (--force)");
+                }
+
+                AuditPending.Delete();
+            }
+
+            Console.Error.WriteLine("Confirmed: sshd keeps the new settings.");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Rollback()
+    {
+        var command = new Command("rollback", "Put sshd's configuration back as it was before the unconfirmed fix, now.\nExample: holt audit rollback");
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            Privileges.Require();
+            using (AuditPending.Lock())
+            {
+                AuditPending pending = AuditPending.Read() ?? throw new CommandException("no audit fix is waiting for confirmation, so there is nothing to roll back");
+                string? reload = AuditFixes.RollBack(pending);
+                Console.Error.WriteLine($"Rolled back: {pending.DropIn} is as it was{(reload is null ? "" : $"; {reload}")}.");
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The hidden watcher a fix starts; it rolls back after the deadline unless confirmed.</summary>
+    private static Command RollbackWatch()
+    {
+        var token = new Option<string>("--token") { Required = true };
+        var command = new Command("rollback-watch", "Internal: started by holt audit fix.") { token };
+        command.Hidden = true;
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            ReadySignal? ready = Daemon.TakeReadySignal();
+            _ = AuditFixes.WatchAndRollBack(result.GetValue(token)!, ready, TimeProvider.System);
+            return 0;
+        }));
+        return command;
     }
 
     /// <summary>The machine as this host is: its root, the system clock, holt.toml when there is one.</summary>

@@ -192,35 +192,6 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
     {
         string directory = System.IO.Path.GetDirectoryName(Path)!;
         string lockPath = System.IO.Path.Combine(directory, "." + System.IO.Path.GetFileName(Path) + ".lock");
-        try
-        {
-            AtomicFile.CreateParent(Path);
-            SafeFdHandle handle = Libc.OpenWithMode(lockPath, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_000_000);
-            if (handle.IsInvalid)
-            {
-                int openErrno = Libc.LastErrno;
-                handle.Dispose();
-                throw new CommandException($"cannot open {lockPath}: {Libc.Describe(openErrno)}");
-            }
-
-            // A signal may interrupt the wait; try again then.
-            int result;
-            while ((result = Libc.flock(handle, Libc.LOCK_EX)) != 0 && Libc.LastErrno == Errno.EINTR)
-            {
-            }
-
-            if (result != 0)
-            {
-                int errno = Libc.LastErrno;
-                handle.Dispose();
-                throw new CommandException($"cannot lock {lockPath}: {Libc.Describe(errno)}");
-            }
-
-            return handle;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CommandException($"cannot lock {lockPath}: {e.Message}", e);
-        }
+        return FileLock.Take(lockPath);
     }
 }

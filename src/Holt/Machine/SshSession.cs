@@ -22,6 +22,16 @@ internal static class SshSession
     /// <summary>The current session's client address and the server port it reached, or null outside SSH.</summary>
     public static (IPAddress Client, int Port)? CurrentEndpoint() => Parse(Current());
 
+    /// <summary>The current session's client address and the client's own port (as sshd logs them), or null outside SSH.</summary>
+    public static (IPAddress Client, int ClientPort)? CurrentClient()
+    {
+        string[] parts = Variable()?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return parts.Length == 4 && IPAddress.TryParse(parts[0], out IPAddress? client) &&
+            int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is >= 1 and <= 65535
+            ? (Plain(client), port)
+            : null;
+    }
+
     /// <summary>The address this SSH session reached the server on (the third field of SSH_CONNECTION), or null.</summary>
     public static IPAddress? CurrentServerAddress()
     {
