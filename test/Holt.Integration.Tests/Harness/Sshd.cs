@@ -9,13 +9,23 @@ internal sealed class Sshd
 {
     private readonly string _clientKey;
 
-    private Sshd(BackgroundProcess process, string clientKey)
+    private Sshd(BackgroundProcess process, string clientKey, string directory, string config)
     {
         Process = process;
         _clientKey = clientKey;
+        Directory = directory;
+        ConfigPath = config;
     }
 
     public BackgroundProcess Process { get; }
+
+    /// <summary>Where its keys, configuration and pid file are.</summary>
+    public string Directory { get; }
+
+    public string ConfigPath { get; }
+
+    /// <summary>The private key root's authorized_keys accepts.</summary>
+    public string ClientKey => _clientKey;
 
     /// <param name="lab">The lab.</param>
     /// <param name="ns">Where sshd listens.</param>
@@ -25,16 +35,17 @@ internal sealed class Sshd
     /// pointing at the lab's socket, so the host's /dev is never touched.
     /// </param>
     /// <param name="passwords">Allow password logins (which fail: no account here has a password sshd would take).</param>
-    public static async Task<Sshd> StartAsync(Lab lab, NetworkNamespace ns, Rsyslog? syslog = null, bool passwords = false)
+    /// <param name="editConfig">Changes the configuration before sshd starts (given the directory and the text).</param>
+    public static async Task<Sshd> StartAsync(Lab lab, NetworkNamespace ns, Rsyslog? syslog = null, bool passwords = false, Func<string, string, string>? editConfig = null)
     {
         string directory = Path.Combine(lab.Directory, "sshd-" + ns.Name);
-        Directory.CreateDirectory(directory);
+        System.IO.Directory.CreateDirectory(directory);
         string hostKey = Path.Combine(directory, "host_key");
         string clientKey = Path.Combine(directory, "client_key");
         await Harness.Command.CheckAsync([Tools.SshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
         await Harness.Command.CheckAsync([Tools.SshKeygen, "-q", "-t", "ed25519", "-N", "", "-f", clientKey]);
         File.Copy(clientKey + ".pub", Path.Combine(directory, "authorized_keys"));
-        string config = await lab.WriteFileAsync(Path.Combine("sshd-" + ns.Name, "sshd_config"), $"""
+        string configText = $"""
             Port 22
             ListenAddress 0.0.0.0
             ListenAddress ::
@@ -48,10 +59,11 @@ internal sealed class Sshd
             UsePAM no
             LogLevel VERBOSE
 
-            """);
+            """;
+        string config = await lab.WriteFileAsync(Path.Combine("sshd-" + ns.Name, "sshd_config"), editConfig is null ? configText : editConfig(directory, configText));
 
         // sshd's privilege separation directory; Debian's service creates it, a bare sshd does not.
-        Directory.CreateDirectory("/run/sshd");
+        System.IO.Directory.CreateDirectory("/run/sshd");
         BackgroundProcess process;
         if (syslog is null)
         {
@@ -60,7 +72,7 @@ internal sealed class Sshd
         else
         {
             string hostDev = Path.Combine(directory, "hostdev");
-            Directory.CreateDirectory(hostDev);
+            System.IO.Directory.CreateDirectory(hostDev);
             string script = await lab.WriteFileAsync(Path.Combine("sshd-" + ns.Name, "start.sh"), $"""
                 set -e
                 mount --make-rprivate /
@@ -86,7 +98,7 @@ internal sealed class Sshd
             throw new Xunit.Sdk.XunitException($"sshd exited at once in {ns}: {process.Log()}");
         }
 
-        return new Sshd(process, clientKey);
+        return new Sshd(process, clientKey, directory, config);
     }
 
     /// <summary>The ssh command line that runs <paramref name="remoteCommand"/> as root on <paramref name="address"/>.</summary>
