@@ -163,13 +163,16 @@ internal static partial class AuditFixes
             string keyword = parts[0].ToLowerInvariant();
             string wanted = parts[1];
             string? now = after[keyword];
-            if (!string.Equals(now, wanted, StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(Canonical(now), Canonical(wanted), StringComparison.OrdinalIgnoreCase))
             {
                 throw new CommandException(
                     $"sshd still uses {keyword} {now ?? "(unset)"} after {SshdDropIn.FileName} set {wanted}: {machine.SshdConfig ?? SshdDropIn.DefaultConfig} must include sshd_config.d/*.conf before it sets {parts[0]} (Debian's has 'Include /etc/ssh/sshd_config.d/*.conf' at its top); the drop-in was put back");
             }
         }
     }
+
+    /// <summary>sshd -T prints PermitRootLogin prohibit-password by its older name.</summary>
+    private static string? Canonical(string? value) => value == "prohibit-password" ? "without-password" : value;
 
     /// <summary>Puts the drop-in back as it was before the first unconfirmed fix, reloads sshd and forgets the pending fix.</summary>
     public static string? RollBack(AuditPending pending)

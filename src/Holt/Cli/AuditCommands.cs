@@ -223,7 +223,30 @@ internal static class AuditCommands
             Store = File.Exists(store.Path) || configOption is not null ? store : null,
             SshdConfig = sshdConfig,
             StaleDays = staleDays,
+            Sshd = SshdExecutable(),
         };
+    }
+
+    /// <summary>
+    /// The sshd to ask: HOLT_SSHD when set (an sshd outside the usual places), else Debian's /usr/sbin/sshd, else the
+    /// first on PATH; the default path when there is none, so the message names what is missing.
+    /// </summary>
+    private static string SshdExecutable()
+    {
+        if (Environment.GetEnvironmentVariable("HOLT_SSHD") is { Length: > 0 } named)
+        {
+            return named;
+        }
+
+        const string debian = "/usr/sbin/sshd";
+        if (File.Exists(debian))
+        {
+            return debian;
+        }
+
+        string? onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, "sshd")).FirstOrDefault(File.Exists);
+        return onPath ?? debian;
     }
 
     private static Option<string[]> OnlyOption() => new("--only")

@@ -20,6 +20,9 @@ internal static class Tools
 
     public static string SshKeygen => Requirements.Find("ssh-keygen");
 
+    /// <summary>Debian's ssh-audit, which rates the algorithms a server offers.</summary>
+    public static string SshAudit => Requirements.Find("ssh-audit");
+
     public static string Curl => Requirements.Find("curl");
 
     /// <summary>Debian's Prometheus server and its promtool, to scrape Holt's /metrics as a real Prometheus does.</summary>

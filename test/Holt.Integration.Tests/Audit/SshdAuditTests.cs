@@ -1,0 +1,212 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Holt.Integration.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Holt.Integration.Tests.Audit;
+
+/// <summary>
+/// Issue 16's acceptance for sshd: a real sshd with a weak configuration in the gateway's namespace, reached with
+/// the real ssh client (keys) and sshpass (passwords) from another namespace, judged by Debian's ssh-audit before
+/// and after <c>holt audit fix</c>. The password account is a second uid-0 account of the test's own (removed at
+/// teardown), so a password session may run holt, and the password guard has something to refuse.
+/// </summary>
+public sealed partial class SshdAuditTests(ITestOutputHelper output)
+{
+    private const string Password = "holt-audit-Pa55word";
+
+    [RootFact]
+    public Task WeakSshd_ReportedFixedAndConfirmed_AndRolledBackWithoutConfirmation() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            Host internet = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Rsyslog syslog = await Rsyslog.StartAsync(lab, gateway.Host.Namespace);
+            Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, syslog, passwords: true, editConfig: Weaken);
+            string user = await AddPasswordRootAsync(lab);
+            string address = gateway.Host.UnderlayV4;
+            string fix = $"{gateway.RemoteHolt} audit fix --sshd-config {sshd.ConfigPath} --auth-log {syslog.AuthLog}";
+
+            // Every weakness of the configuration is reported, at its severity, from sshd -T.
+            JsonElement report = await AuditAsync(gateway, sshd);
+            Dictionary<string, JsonElement> findings = report.GetProperty("findings").EnumerateArray().ToDictionary(f => f.GetProperty("id").GetString()!);
+            foreach (string id in new[] { "sshd.password-authentication", "sshd.permit-root-login" })
+            {
+                Assert.Equal("critical", findings[id].GetProperty("severity").GetString());
+            }
+
+            Assert.Contains("diffie-hellman-group1-sha1", findings["sshd.weak-kex"].GetProperty("evidence").GetString(), StringComparison.Ordinal);
+            Assert.Contains("3des-cbc", findings["sshd.weak-ciphers"].GetProperty("evidence").GetString(), StringComparison.Ordinal);
+            Assert.Contains("hmac-md5", findings["sshd.weak-macs"].GetProperty("evidence").GetString(), StringComparison.Ordinal);
+            Assert.Contains("ecdsa-sha2-nistp256", findings["sshd.weak-host-keys"].GetProperty("evidence").GetString(), StringComparison.Ordinal);
+            Assert.Contains("sshd.x11-forwarding", findings.Keys);
+            Assert.Contains("sshd.max-auth-tries", findings.Keys);
+            Assert.Equal("warning", findings["sshd.max-auth-tries"].GetProperty("severity").GetString());
+            List<string> failsBefore = await SshAuditFailuresAsync(internet, address);
+            lab.Log($"ssh-audit before: {failsBefore.Count} failing algorithms: {string.Join(", ", failsBefore)}");
+            Assert.Contains("diffie-hellman-group1-sha1", failsBefore);
+            (await PasswordLoginAsync(internet, address, user)).EnsureSuccess();
+
+            // A session opened before everything stays through the fix, the rollback, the second fix and the confirmation.
+            BackgroundProcess longSession = lab.StartProcess(internet.Namespace, [.. sshd.Command(address, "echo opened; sleep 40; echo still-there", connectTimeoutSeconds: 10)]);
+            await Poll.UntilAsync(() => Task.FromResult(longSession.Log().Contains("opened", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), () => $"the long session did not open: {longSession.Log()}");
+
+            // 1. Fixed without confirmation: the new values hold until the deadline, then the old ones are back.
+            CommandResult unconfirmed = await sshd.RunAsync(internet.Namespace, address, $"{fix} --safe --confirm-timeout 8", connectTimeoutSeconds: 10);
+            unconfirmed.EnsureSuccess();
+            lab.Log($"holt audit fix --safe:\n{unconfirmed.Output}{unconfirmed.Error}");
+            Assert.Equal("no", await EffectiveAsync(gateway, sshd, "passwordauthentication"));
+            Assert.NotEqual(0, (await PasswordLoginAsync(internet, address, user)).ExitCode);
+            await Poll.UntilAsync(
+                async () => await EffectiveAsync(gateway, sshd, "passwordauthentication") == "yes",
+                TimeSpan.FromSeconds(30),
+                () => "the unconfirmed fix was not rolled back");
+            Assert.False(File.Exists(DropIn(sshd)), "the rollback leaves no drop-in where there was none");
+            (await PasswordLoginAsync(internet, address, user)).EnsureSuccess();
+
+            // 2. Fixed and confirmed from a new login: the confirmation from the fixing session itself proves nothing.
+            CommandResult sameSession = await sshd.RunAsync(internet.Namespace, address, $"{fix} --safe --confirm-timeout 60 && {gateway.RemoteHolt} audit confirm", connectTimeoutSeconds: 10);
+            Assert.NotEqual(0, sameSession.ExitCode);
+            Assert.Contains("before the fix", sameSession.Error, StringComparison.Ordinal);
+            (await sshd.RunAsync(internet.Namespace, address, $"{gateway.RemoteHolt} audit confirm", connectTimeoutSeconds: 10)).EnsureSuccess();
+            foreach ((string keyword, string value) in new[] { ("passwordauthentication", "no"), ("permitrootlogin", "without-password"), ("x11forwarding", "no"), ("maxauthtries", "4") })
+            {
+                Assert.Equal(value, await EffectiveAsync(gateway, sshd, keyword));
+            }
+
+            Assert.DoesNotContain("diffie-hellman-group1-sha1", await EffectiveAsync(gateway, sshd, "kexalgorithms"), StringComparison.Ordinal);
+            CommandResult refused = await PasswordLoginAsync(internet, address, user);
+            Assert.NotEqual(0, refused.ExitCode);
+            lab.Log($"password login after the fix: exit {refused.ExitCode}, {refused.Error.Trim()}");
+            Assert.Equal("key-works\n", (await sshd.RunAsync(internet.Namespace, address, "echo key-works", connectTimeoutSeconds: 10)).EnsureSuccess().Output);
+            List<string> failsAfter = await SshAuditFailuresAsync(internet, address);
+            lab.Log($"ssh-audit after: {failsAfter.Count} failing algorithms: {string.Join(", ", failsAfter)}");
+            Assert.True(failsAfter.Count < failsBefore.Count, $"ssh-audit failed {failsBefore.Count} algorithms before and {failsAfter.Count} after");
+
+            // Past the first deadline the confirmed fix stays.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Equal("no", await EffectiveAsync(gateway, sshd, "passwordauthentication"));
+            Assert.True(File.Exists(DropIn(sshd)));
+            Assert.DoesNotContain("sshd.password-authentication", (await AuditAsync(gateway, sshd)).GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("id").GetString()));
+
+            await Poll.UntilAsync(() => Task.FromResult(longSession.HasExited), TimeSpan.FromSeconds(60), () => "the long session did not end");
+            Assert.Contains("still-there", longSession.Log(), StringComparison.Ordinal);
+        });
+
+    [RootFact]
+    public Task LockoutGuards_RefuseAndChangeNothing() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            Host internet = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Rsyslog syslog = await Rsyslog.StartAsync(lab, gateway.Host.Namespace);
+            Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, syslog, passwords: true, editConfig: Weaken);
+            string user = await AddPasswordRootAsync(lab);
+            string address = gateway.Host.UnderlayV4;
+            string fix = $"{gateway.RemoteHolt} audit fix --sshd-config {sshd.ConfigPath} --auth-log {syslog.AuthLog}";
+            (await gateway.UpAsync()).EnsureSuccess();
+
+            // A session that logged in with a password may not turn passwords off (it reads its own login in auth.log).
+            CommandResult withPassword = await Command.RunAsync(internet.Namespace.Wrap(
+            [
+                Tools.Sshpass, "-p", Password, Tools.Ssh, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+                $"{user}@{address}", $"{fix} sshd.password-authentication",
+            ]));
+            Assert.Equal(1, withPassword.ExitCode);
+            Assert.Matches(@"^holt: this SSH session logged in with a password \(.*Accepted password for " + user + @" from .*\); .*\n$", withPassword.Error);
+            Assert.False(File.Exists(DropIn(sshd)));
+            Assert.Equal("yes", await EffectiveAsync(gateway, sshd, "passwordauthentication"));
+
+            // Outside SSH, for a user with no authorized key: refused too.
+            CommandResult noKey = await Command.RunAsync(gateway.Host.Namespace.Wrap(["env", $"SUDO_USER={user}", .. HoltCommand(gateway, "audit", "fix", "sshd.password-authentication", "--sshd-config", sshd.ConfigPath)]));
+            Assert.Equal(1, noKey.ExitCode);
+            Assert.Matches($@"^holt: {user} has no authorized key \(.*\); with passwords off {user} could not log in\. .*\n$", noKey.Error);
+            Assert.False(File.Exists(DropIn(sshd)));
+
+            // A key session from outside the VPN may not restrict sshd to the VPN.
+            CommandResult outside = await sshd.RunAsync(internet.Namespace, address, $"{fix} sshd.listen-public", connectTimeoutSeconds: 10);
+            Assert.Equal(1, outside.ExitCode);
+            Assert.Contains("does not come through the VPN", outside.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(DropIn(sshd)));
+            Assert.Equal(1, outside.Error.Count(c => c == '\n'));
+        });
+
+    /// <summary>Makes the test's sshd weak: passwords and root, old algorithms, an ECDSA host key, X11, 10 tries.</summary>
+    private static string Weaken(string directory, string config)
+    {
+        string ecdsa = Path.Combine(directory, "host_key_ecdsa");
+        Command.CheckAsync([Tools.SshKeygen, "-q", "-t", "ecdsa", "-N", "", "-f", ecdsa]).GetAwaiter().GetResult();
+        Directory.CreateDirectory(Path.Combine(directory, "sshd_config.d"));
+
+        // Keys a user of its own: root's is the client key; the password account has none.
+        Directory.CreateDirectory(Path.Combine(directory, "keys"));
+        File.Copy(Path.Combine(directory, "client_key.pub"), Path.Combine(directory, "keys", "root"), overwrite: true);
+        return $"Include {Path.Combine(directory, "sshd_config.d")}/*.conf\n" + config
+            .Replace("PermitRootLogin prohibit-password", "PermitRootLogin yes", StringComparison.Ordinal)
+            .Replace($"AuthorizedKeysFile {Path.Combine(directory, "authorized_keys")}", $"AuthorizedKeysFile {Path.Combine(directory, "keys")}/%u", StringComparison.Ordinal)
+            + $"""
+            HostKey {ecdsa}
+            X11Forwarding yes
+            MaxAuthTries 10
+            KexAlgorithms +diffie-hellman-group1-sha1
+            Ciphers +aes128-cbc,3des-cbc
+            MACs +hmac-md5
+
+            """;
+    }
+
+    private static string DropIn(Sshd sshd) => Path.Combine(sshd.Directory, "sshd_config.d", "00-holt.conf");
+
+    private static string[] HoltCommand(Harness.Gateway gateway, params string[] arguments) =>
+        ["env", $"HOLT_CONFIG={gateway.ConfigPath}", $"HOLT_STATE_DIR={gateway.StateDirectory}", Tools.Holt, .. arguments];
+
+    private static async Task<JsonElement> AuditAsync(Harness.Gateway gateway, Sshd sshd)
+    {
+        CommandResult result = await gateway.RunAsync("audit", "--only", "sshd", "--json", "--sshd-config", sshd.ConfigPath);
+        Assert.True(result.ExitCode is 0 or 3, $"holt audit failed: {result.Describe()}");
+        return JsonDocument.Parse(result.Output).RootElement.Clone();
+    }
+
+    private static async Task<string> EffectiveAsync(Harness.Gateway gateway, Sshd sshd, string keyword)
+    {
+        string effective = await Command.CheckAsync(gateway.Host.Namespace.Wrap([Tools.Sshd, "-T", "-f", sshd.ConfigPath]));
+        return effective.Split('\n').Select(l => l.Split(' ', 2)).First(p => p[0] == keyword)[1].Trim();
+    }
+
+    private static Task<CommandResult> PasswordLoginAsync(Host from, string address, string user) =>
+        Command.RunAsync(from.Namespace.Wrap(
+        [
+            Tools.Sshpass, "-p", Password, Tools.Ssh, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
+            "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", $"{user}@{address}", "true",
+        ]));
+
+    /// <summary>The algorithms Debian's ssh-audit fails on the server (its "-- [fail]" lines).</summary>
+    private static async Task<List<string>> SshAuditFailuresAsync(Host from, string address)
+    {
+        CommandResult result = await Command.RunAsync(from.Namespace.Wrap([Tools.SshAudit, "-n", "-t", "10", address]));
+        Assert.True(result.Output.Contains("(kex)", StringComparison.Ordinal), $"ssh-audit did not reach sshd: {result.Describe()}");
+        return FailLine().Matches(result.Output).Select(m => m.Groups[1].Value).ToList();
+    }
+
+    /// <summary>
+    /// A second uid-0 account with a password, of this test's own (sshd with UsePAM no checks it in /etc/shadow);
+    /// removed at teardown.
+    /// </summary>
+    private static async Task<string> AddPasswordRootAsync(Lab lab)
+    {
+        string user = "hta" + lab.Id.Replace("hti-", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+        await Command.CheckAsync(["useradd", "-o", "-u", "0", "-g", "0", "-M", "-d", "/root", "-s", "/bin/sh", user]);
+        lab.OnTeardown(async () =>
+        {
+            CommandResult removed = await Command.RunAsync(["userdel", "-f", user]);
+            return removed.ExitCode == 0 ? [] : [$"userdel {user}: {removed.Error.Trim()}"];
+        });
+        await Command.CheckAsync(["chpasswd"], input: $"{user}:{Password}\n");
+        return user;
+    }
+
+    [GeneratedRegex(@"^\((?:kex|key|enc|mac)\) (\S+)\s+-- \[fail\]", RegexOptions.Multiline)]
+    private static partial Regex FailLine();
+}
