@@ -224,6 +224,18 @@ internal static partial class AuditFixes
         return false;
     }
 
+    /// <summary>Starts a watcher for a fix that still awaits confirmation (after a reboot its watcher is gone); returns it, or null when none waits.</summary>
+    public static AuditPending? ResumeWatch()
+    {
+        AuditPending? pending = AuditPending.Read();
+        if (pending is not null)
+        {
+            _ = Daemon.Spawn(["audit", "rollback-watch", "--token", pending.Token], TimeSpan.FromSeconds(30), quiet: true);
+        }
+
+        return pending;
+    }
+
     [GeneratedRegex(@"^[a-z0-9-]+\.[a-z0-9-]+(:\S+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 }

@@ -47,6 +47,7 @@ internal static partial class GatewayDaemon
             runtime = GatewayRuntime.BringUp(config.Gateway, store.Path, time.GetUtcNow(), logger);
         }
 
+        ResumeAuditRollback(logger);
         using MonitorStore? history = MonitorStore.TryOpen(logger);
         using var host = new ServiceHost(store, logger, time);
         bool runRecorded = RecordStart(history, config.Gateway.Interface, host.Health, logger);
@@ -188,6 +189,31 @@ internal static partial class GatewayDaemon
             runtime.TearDown();
         }
     }
+
+    /// <summary>
+    /// An sshd fix of holt audit that awaited confirmation when the machine went down has lost its watcher: a new one
+    /// rolls it back at its deadline (at once when that has passed), so a reboot never makes an unconfirmed change stay.
+    /// </summary>
+    private static void ResumeAuditRollback(ILogger logger)
+    {
+        try
+        {
+            if (Audit.AuditFixes.ResumeWatch() is Audit.AuditPending pending)
+            {
+                LogAuditWatchResumed(logger, pending.DropIn, pending.Deadline);
+            }
+        }
+        catch (CommandException e)
+        {
+            LogAuditWatchFailed(logger, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "holt audit fix of {DropIn} awaits confirmation until {Deadline:u}; it rolls back then unless confirmed")]
+    private static partial void LogAuditWatchResumed(ILogger logger, string dropIn, DateTimeOffset deadline);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "cannot watch the unconfirmed holt audit fix: {Problem}")]
+    private static partial void LogAuditWatchFailed(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "gateway {Name} is up on UDP port {Port} with {Peers} active peers")]
     private static partial void LogRunning(ILogger logger, string name, int port, int peers);

@@ -132,6 +132,89 @@ public sealed partial class SshdAuditTests(ITestOutputHelper output)
             Assert.Equal(1, outside.Error.Count(c => c == '\n'));
         });
 
+    [RootFact]
+    public Task BadInput_OneLineErrors_NothingChanged() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, passwords: true, editConfig: Weaken);
+            string config = await File.ReadAllTextAsync(sshd.ConfigPath);
+
+            // No sshd at all.
+            gateway.ExtraEnvironment["HOLT_SSHD"] = "/nonexistent/sbin/sshd";
+            await AssertOneLineAsync(gateway, "holt: sshd: sshd is not installed (/nonexistent/sbin/sshd not found)", "audit", "--only", "sshd");
+            await AssertOneLineAsync(gateway, "holt: sshd: sshd is not installed (/nonexistent/sbin/sshd not found)", "audit", "fix", "--safe");
+            gateway.ExtraEnvironment.Remove("HOLT_SSHD");
+
+            // A configuration sshd refuses: its own first error line.
+            string broken = await lab.WriteFileAsync("sshd_config.broken", config.Replace("X11Forwarding yes", "X11Forwardin yes", StringComparison.Ordinal));
+            await AssertOneLineAsync(gateway, "Bad configuration option: X11Forwardin", "audit", "--only", "sshd", "--sshd-config", broken);
+            await AssertOneLineAsync(gateway, "Bad configuration option: X11Forwardin", "audit", "fix", "sshd.x11-forwarding", "--sshd-config", broken);
+
+            // A drop-in "directory" that is a file.
+            string other = Path.Combine(lab.Directory, "other-ssh");
+            Directory.CreateDirectory(other);
+            await File.WriteAllTextAsync(Path.Combine(other, "sshd_config.d"), "not a directory\n");
+            string misplaced = Path.Combine(other, "sshd_config");
+            await File.WriteAllTextAsync(misplaced, config);
+            await AssertOneLineAsync(gateway, "is not a directory; nothing was changed", "audit", "fix", "sshd.x11-forwarding", "--sshd-config", misplaced);
+            Assert.Equal("not a directory\n", await File.ReadAllTextAsync(Path.Combine(other, "sshd_config.d")));
+
+            // Findings that are not there, or not IDs at all.
+            await AssertOneLineAsync(gateway, "holt: no finding sshd.no-such-check on this machine now", "audit", "fix", "sshd.no-such-check", "sshd.x11-forwarding", "--sshd-config", sshd.ConfigPath);
+            await AssertOneLineAsync(gateway, "holt: 'x11;rm' is not a finding ID", "audit", "fix", "x11;rm", "--sshd-config", sshd.ConfigPath);
+            await AssertOneLineAsync(gateway, "holt: name the findings to fix", "audit", "fix", "--sshd-config", sshd.ConfigPath);
+            await AssertOneLineAsync(gateway, "holt: unknown area 'sshdd'", "audit", "--only", "sshdd");
+            await AssertOneLineAsync(gateway, "holt: no audit fix is waiting for confirmation", "audit", "confirm");
+
+            Assert.False(File.Exists(DropIn(sshd)), "nothing may be written");
+            Assert.False(File.Exists(Path.Combine(gateway.StateDirectory, "audit.pending")));
+            Assert.Equal("yes", await EffectiveAsync(gateway, sshd, "x11forwarding"));
+        });
+
+    [RootFact]
+    public Task UnconfirmedFix_WatcherKilled_DaemonRollsItBackAtStart() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, passwords: true, editConfig: Weaken);
+
+            // Outside SSH, as root (who has a key): the fix goes ahead.
+            await gateway.CheckAsync("audit", "fix", "sshd.x11-forwarding", "--sshd-config", sshd.ConfigPath, "--confirm-timeout", "5");
+            Assert.Equal("no", await EffectiveAsync(gateway, sshd, "x11forwarding"));
+
+            // The machine "reboots": the watcher dies with it, and the deadline passes with nobody to roll back.
+            foreach (string pid in (await Command.RunAsync(["pgrep", "-f", "audit rollback-watch"])).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                string environ = File.Exists($"/proc/{pid}/environ") ? await File.ReadAllTextAsync($"/proc/{pid}/environ") : "";
+                if (environ.Contains($"HOLT_STATE_DIR={gateway.StateDirectory}\0", StringComparison.Ordinal))
+                {
+                    await Command.RunAsync(["kill", "-9", pid]);
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(7));
+            Assert.Equal("no", await EffectiveAsync(gateway, sshd, "x11forwarding"));
+
+            // The daemon's start finds the fix still unconfirmed and past its deadline: it goes.
+            (await gateway.UpAsync()).EnsureSuccess();
+            await Poll.UntilAsync(
+                async () => await EffectiveAsync(gateway, sshd, "x11forwarding") == "yes",
+                TimeSpan.FromSeconds(20),
+                () => "the daemon did not roll back the unconfirmed fix");
+            Assert.False(File.Exists(DropIn(sshd)));
+            Assert.False(File.Exists(Path.Combine(gateway.StateDirectory, "audit.pending")));
+        });
+
+    private static async Task AssertOneLineAsync(Harness.Gateway gateway, string expected, params string[] arguments)
+    {
+        CommandResult result = await gateway.RunAsync(arguments);
+        Assert.True(result.ExitCode == 1, $"expected exit code 1: {result.Describe()}");
+        Assert.Contains(expected, result.Error, StringComparison.Ordinal);
+        Assert.Equal(1, result.Error.Count(c => c == '\n'));
+        Assert.StartsWith("holt: ", result.Error, StringComparison.Ordinal);
+    }
+
     /// <summary>Makes the test's sshd weak: passwords and root, old algorithms, an ECDSA host key, X11, 10 tries.</summary>
     private static string Weaken(string directory, string config)
     {
