@@ -38,6 +38,8 @@ internal static class SystemdUnit
         StateDirectory=holt
         StateDirectoryMode=0700
         ReadWritePaths=/run
+        # holt audit fix's sshd drop-in: after a reboot the daemon rolls back an unconfirmed fix there.
+        ReadWritePaths=-/etc/ssh/sshd_config.d
         ProtectHome=read-only
         PrivateTmp=yes
         ProtectKernelModules=yes
