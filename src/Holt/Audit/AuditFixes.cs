@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Holt.External;
 using Holt.Hosting;
+using Holt.Storage;
 
 namespace Holt.Audit;
 
@@ -85,13 +86,22 @@ internal static partial class AuditFixes
         string dropIn = SshdDropIn.PathFor(machine.SshdConfig);
         string? current = SshdDropIn.ReadCurrent(dropIn);
         AuditPending? pending = AuditPending.Read();
-        string? previous = pending is not null && pending.DropIn == dropIn ? pending.Previous : current;
+        if (pending is not null && pending.DropIn != dropIn)
+        {
+            throw new CommandException($"a fix of {pending.DropIn} awaits confirmation; run holt audit confirm or holt audit rollback first");
+        }
+
+        string? previous = pending is not null ? pending.Previous : current;
         string text = SshdDropIn.Merge(current, lines, machine.Now);
         SshdDropIn.Write(dropIn, text);
         try
         {
             Check(machine);
             Verify(machine, lines);
+            if (lines.Any(l => l.StartsWith("ListenAddress ", StringComparison.Ordinal)))
+            {
+                NonLocalBind.Ensure();
+            }
         }
         catch (CommandException)
         {
@@ -162,6 +172,19 @@ internal static partial class AuditFixes
             string[] parts = line.Split(' ', 2);
             string keyword = parts[0].ToLowerInvariant();
             string wanted = parts[1];
+            if (keyword == "listenaddress")
+            {
+                // ListenAddress adds up rather than the first winning: every address sshd listens on must be the one asked.
+                List<string> others = after.All(keyword).Where(l => l.Trim('[').Split(']')[0] != wanted && !l.StartsWith(wanted + ":", StringComparison.Ordinal)).ToList();
+                if (others.Count > 0)
+                {
+                    throw new CommandException(
+                        $"sshd would still listen on {string.Join(", ", others)}: {machine.SshdConfig ?? SshdDropIn.DefaultConfig} sets ListenAddress itself; remove those lines for the drop-in to decide. The drop-in was put back");
+                }
+
+                continue;
+            }
+
             string? now = after[keyword];
             if (!string.Equals(Canonical(now), Canonical(wanted), StringComparison.OrdinalIgnoreCase))
             {
@@ -238,4 +261,29 @@ internal static partial class AuditFixes
 
     [GeneratedRegex(@"^[a-z0-9-]+\.[a-z0-9-]+(:\S+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
+}
+
+/// <summary>
+/// sshd listening on the VPN address alone must still start at boot, before Holt has brought the interface (and
+/// its address) up: with ip_nonlocal_bind a program may bind an address the machine does not have yet, and sshd then
+/// answers as soon as the VPN comes up. Set now and in /etc/sysctl.d for every boot; it stays after a rollback, as
+/// it only lets programs bind such addresses.
+/// </summary>
+internal static class NonLocalBind
+{
+    public const string File = "/etc/sysctl.d/90-holt-sshd.conf";
+
+    public static void Ensure()
+    {
+        try
+        {
+            _ = AtomicFile.WriteAllText(File, "# Written by holt audit fix: sshd may bind the VPN address before the VPN is up at boot.\nnet.ipv4.ip_nonlocal_bind = 1\nnet.ipv6.ip_nonlocal_bind = 1\n", AtomicFile.Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            System.IO.File.WriteAllText("/proc/sys/net/ipv4/ip_nonlocal_bind", "1\n");
+            System.IO.File.WriteAllText("/proc/sys/net/ipv6/ip_nonlocal_bind", "1\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot let sshd bind the VPN address before the VPN is up ({File}: {e.Message}); without it sshd would not start after a reboot. The drop-in was put back");
+        }
+    }
 }

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Net;
+
 namespace Holt.Audit;
 
 /// <summary>The algorithms sshd offers, rated as ssh-audit rates them.</summary>
@@ -101,11 +104,99 @@ internal sealed partial class SshdArea
             : null;
     }
 
-    /// <summary>Where sshd listens, and whether the internet reaches it there (filled in with the listeners' reachability).</summary>
+    /// <summary>
+    /// Where sshd listens (its listenaddress lines), judged by the firewall as the kernel has it: reachable from the
+    /// internet is critical (SSH is what Holt exists to hide); behind the firewall on every address is a note, with
+    /// the fix of listening on the VPN address alone, which holt audit fix makes only from a session through the VPN.
+    /// </summary>
     private static void Listening(AuditMachine machine, SshdEffective sshd, List<Finding> findings)
     {
-        _ = machine;
-        _ = sshd;
-        _ = findings;
+        Reachability reach;
+        try
+        {
+            reach = Reachability.Of(machine);
+        }
+        catch (AuditAreaException e)
+        {
+            findings.Add(new Finding
+            {
+                Id = $"{AreaName}.listen-unknown",
+                Severity = Severity.Info,
+                Area = AreaName,
+                Title = "where sshd listens could not be judged against the firewall",
+                Evidence = e.Message,
+                Why = "Without the ruleset Holt cannot tell whether the internet reaches sshd.",
+                Fix = "run holt audit as root, with nft installed",
+            });
+            return;
+        }
+
+        var open = new List<string>();
+        var hidden = new List<string>();
+        foreach (string listen in sshd.All("listenaddress"))
+        {
+            if (ParseListen(listen) is not (IPAddress address, int port))
+            {
+                continue;
+            }
+
+            Reach judged = reach.For(Firewall.Protocol.Tcp, address, port);
+            string where = $"{listen}: {judged.Reason}";
+            if (judged.Kind is ReachKind.Internet or ReachKind.Unknown)
+            {
+                open.Add(where);
+            }
+            else if (judged.Kind is ReachKind.Blocked or ReachKind.AllowFrom)
+            {
+                hidden.Add(where);
+            }
+        }
+
+        Config.HoltConfig? config = null;
+        try
+        {
+            config = machine.Store?.Load();
+        }
+        catch (Config.ConfigException)
+        {
+            // The wireguard area reports a broken holt.toml; here it only names the VPN address.
+        }
+
+        string vpn = config?.Gateway.Address.ToString() ?? "the VPN address";
+        string line = config is null ? "" : $"ListenAddress {config.Gateway.Address}";
+        if (open.Count > 0 || hidden.Count > 0)
+        {
+            bool exposed = open.Count > 0;
+            findings.Add(new Finding
+            {
+                Id = $"{AreaName}.listen-public",
+                Severity = exposed ? Severity.Critical : Severity.Info,
+                Area = AreaName,
+                Title = exposed ? "the internet reaches sshd" : "sshd listens on every address (the firewall hides it)",
+                Evidence = string.Join("; ", exposed ? open : hidden) + $" ({sshd.Command})",
+                Why = exposed
+                    ? "SSH open to the internet is the door every scanner knocks on; behind the VPN it answers only peers. holt lockdown ssh closes it in the firewall."
+                    : "Should the firewall ever be off (a flush, a reinstall), sshd would answer the internet again; listening on the VPN address alone keeps it hidden either way.",
+                Fix = exposed
+                    ? $"holt lockdown ssh, then holt firewall confirm through the VPN; or, from a session through the VPN, holt audit fix {AreaName}.listen-public ({line} in {sshd.DropIn})"
+                    : $"from a session through the VPN: holt audit fix {AreaName}.listen-public ({line} in {sshd.DropIn})",
+                Fixable = config is not null,
+                Safe = false,
+                SshdLine = config is null ? null : line,
+            });
+        }
+    }
+
+    /// <summary>"0.0.0.0:22", "[::]:22" or "10.8.0.1:2222" as sshd -T prints a listen address.</summary>
+    private static (IPAddress Address, int Port)? ParseListen(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port))
+        {
+            return null;
+        }
+
+        string host = text[..colon].Trim('[', ']');
+        return IPAddress.TryParse(host, out IPAddress? address) ? (address, port) : null;
     }
 }
