@@ -41,8 +41,8 @@ internal sealed record AuditGateway(GatewayConfig? Gateway, FirewallConfig Firew
     /// <summary>The VPN's subnets (only peers and the gateway itself hold addresses there).</summary>
     public IReadOnlyList<IPNetwork> VpnSubnets => Gateway?.VpnSubnets ?? [];
 
-    /// <summary>The VPN address a service should bind to instead of every address: 10.8.0.1.</summary>
-    public string VpnAddressHint => Gateway?.Address.ToString() ?? "the VPN address";
+    /// <summary>The VPN address a service should bind to instead of every address ("the VPN address 10.8.0.1"), for fix texts.</summary>
+    public string VpnAddressHint => Gateway is GatewayConfig gateway ? $"the VPN address {gateway.Address}" : "the VPN address (once the gateway is set up)";
 
     public bool IsVpnAddress(IPAddress address) =>
         Gateway is GatewayConfig gateway && (address.Equals(gateway.Address) || address.Equals(gateway.Address6) || VpnSubnets.Any(s => s.Contains(address)));

@@ -19,6 +19,7 @@ internal static class Auditor
     /// <summary>Every area, in the order the report shows them.</summary>
     public static IReadOnlyList<IAuditArea> Areas { get; } =
     [
+        new ListenersArea(), new DockerArea(), new FirewallArea(),
     ];
 
     public static IReadOnlyList<string> AreaNames => Areas.Select(a => a.Name).ToList();

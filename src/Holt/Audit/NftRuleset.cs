@@ -135,10 +135,15 @@ internal static class Json
     }
 
     /// <summary>The elements of a value that may be one value or an anonymous set (<c>{"set": [...]}</c>) or a plain array.</summary>
-    public static IEnumerable<JsonNode?> Elements(JsonNode? node) => node switch
+    public static IEnumerable<JsonNode?> Elements(JsonNode? node)
     {
-        JsonObject obj when obj["set"] is JsonArray set => set,
-        JsonArray array => array,
-        _ => [node],
-    };
+        // Spelled out: a collection expression here would become a JsonArray (the arms' common type), and adding
+        // the node to it would take the node from its parent.
+        if (node is JsonObject obj && obj["set"] is JsonArray set)
+        {
+            return set;
+        }
+
+        return node is JsonArray array ? array : new[] { node };
+    }
 }

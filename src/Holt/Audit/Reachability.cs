@@ -56,6 +56,9 @@ internal sealed class Reachability
     public static Reachability Of(AuditMachine machine) =>
         machine.Shared("reachability", () => new Reachability(NftRuleset.Of(machine), AuditGateway.Of(machine)));
 
+    /// <summary>Holt's table (<c>inet holt-INTERFACE</c>): holt.toml's, or without one any Holt table in the kernel; null when neither.</summary>
+    public string? HoltTable => _holtTable;
+
     /// <summary>Holt's own input chain when it is loaded and filters (policy drop), or null.</summary>
     public NftChain? HoltInput => _holtTable is null ? null
         : _ruleset.Chains.FirstOrDefault(c => c.Family == "inet" && c.Table == _holtTable && c.Hook == "input" && c.Policy == "drop");
