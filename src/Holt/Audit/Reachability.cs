@@ -42,6 +42,7 @@ internal sealed class Reachability
     private readonly NftRuleset _ruleset;
     private readonly AuditGateway _gateway;
     private readonly string? _holtTable;
+    private readonly string? _vpnInterface;
 
     public Reachability(NftRuleset ruleset, AuditGateway gateway)
     {
@@ -50,6 +51,7 @@ internal sealed class Reachability
 
         // Without holt.toml, a Holt table still in the kernel (from a gateway whose file moved) still filters.
         _holtTable = gateway.Table ?? ruleset.Chains.FirstOrDefault(c => c.Family == "inet" && c.Table.StartsWith("holt-", StringComparison.Ordinal) && c.Hook == "input")?.Table;
+        _vpnInterface = gateway.Gateway?.Interface ?? (_holtTable is null ? null : InterfaceOf(_holtTable));
     }
 
     /// <exception cref="AuditAreaException">nft is missing or cannot be read.</exception>
@@ -98,7 +100,7 @@ internal sealed class Reachability
     /// <summary>What a stranger's packet of one address family meets.</summary>
     private Reach ForFamily(Protocol protocol, int port, bool ipv6)
     {
-        var packet = new NftPacket(protocol, port, ipv6, _gateway.Gateway?.Interface, _gateway.VpnSubnets);
+        var packet = new NftPacket(protocol, port, ipv6, _vpnInterface, _gateway.VpnSubnets);
         List<NftChain> chains = _ruleset.BaseChains("input").Where(c => c.Sees(ipv6) && c.Type is null or "filter").ToList();
         string family = ipv6 ? "IPv6" : "IPv4";
         if (chains.Count == 0)
@@ -165,6 +167,26 @@ internal sealed class Reachability
         }
 
         return new ChainOutcome(ChainVerdict.Drop, $"{basis}: not a public port, so the policy drops it");
+    }
+
+    /// <summary>The interface of a Holt table's name, undoing <see cref="Ruleset.TableName"/>'s escapes: <c>holt-wg__0</c> is wg_0's.</summary>
+    public static string InterfaceOf(string table)
+    {
+        var name = new System.Text.StringBuilder();
+        for (int i = "holt-".Length; i < table.Length; i++)
+        {
+            if (table[i] == '_' && i + 1 < table.Length)
+            {
+                i++;
+                name.Append(table[i] switch { 'p' => '+', 'e' => '=', _ => table[i] });
+            }
+            else
+            {
+                name.Append(table[i]);
+            }
+        }
+
+        return name.ToString();
     }
 
     /// <summary>How open: the family or socket that is most open decides.</summary>
