@@ -81,16 +81,17 @@ internal sealed class Reachability
         bool v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
         bool any = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
-        // A socket on :: takes IPv4 too unless it set IPV6_V6ONLY, which /proc does not show: judge both.
+        // A socket on :: takes IPv4 too unless it set IPV6_V6ONLY, which /proc does not show: judge both. IPv6 comes
+        // first, so that when both families come out the same the reason given is the one that surely applies.
         List<(string Family, Reach Reach)> families = [];
-        if (!v6 || any)
-        {
-            families.Add(("IPv4", ForFamily(protocol, port, ipv6: false)));
-        }
-
         if (v6)
         {
             families.Add(("IPv6", ForFamily(protocol, port, ipv6: true)));
+        }
+
+        if (!v6 || any)
+        {
+            families.Add(("IPv4", ForFamily(protocol, port, ipv6: false)));
         }
 
         (string family, Reach worst) = families.MaxBy(f => Rank(f.Reach.Kind));

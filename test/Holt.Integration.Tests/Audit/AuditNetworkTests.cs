@@ -42,7 +42,9 @@ public sealed class AuditNetworkTests(ITestOutputHelper output)
             JsonElement blocked = Find(findings, "listeners.all-addresses:tcp/8080");
             Assert.Equal("info", blocked.GetProperty("severity").GetString());
             Assert.Contains($"Holt's firewall drops it: table inet {gateway.Table} chain input has policy drop", blocked.GetProperty("evidence").GetString(), StringComparison.Ordinal);
-            Assert.Equal("info", Find(findings, "listeners.all-addresses:tcp/8090").GetProperty("severity").GetString());
+            JsonElement blocked6 = Find(findings, "listeners.all-addresses:tcp/8090");
+            Assert.Equal("info", blocked6.GetProperty("severity").GetString());
+            Assert.Contains($"over IPv6: Holt's firewall drops it: table inet {gateway.Table} chain input", blocked6.GetProperty("evidence").GetString(), StringComparison.Ordinal);
             Assert.False(web.HasExited, web.Log());
             Assert.False(v6only.HasExited, v6only.Log());
         });

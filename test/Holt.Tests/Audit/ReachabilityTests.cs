@@ -87,6 +87,16 @@ public sealed class ReachabilityTests
     }
 
     [Fact]
+    public void DualStackSocket_BothFamiliesAlike_GivesTheIpv6Reason()
+    {
+        // IPv6 surely applies to a socket on ::; IPv4 only unless it set IPV6_V6ONLY.
+        Reach reach = For("holt", Protocol.Tcp, "::", 8080);
+
+        Assert.Equal(ReachKind.Blocked, reach.Kind);
+        Assert.StartsWith("over IPv6: Holt's firewall drops it", reach.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnotherTablesDrop_IsFinal_EvenWhereHoltAccepts()
     {
         // ufw's INPUT accepts only 22: Holt's public 443 is dropped there.
