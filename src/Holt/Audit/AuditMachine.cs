@@ -60,12 +60,23 @@ internal sealed class AuditMachine
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            var buffer = new byte[(int)Math.Min(MaxFileBytes, Math.Max(stream.CanSeek ? stream.Length : MaxFileBytes, 0))];
+            // Files of /proc (the socket tables, a process's comm) say they are empty and are not: read until the
+            // end, growing the buffer, up to the bound.
+            var buffer = new byte[(int)Math.Clamp(stream.CanSeek ? stream.Length : 0, 4096, MaxFileBytes)];
             int total = 0;
             int read;
-            while (total < buffer.Length && (read = stream.Read(buffer, total, buffer.Length - total)) > 0)
+            while ((read = stream.Read(buffer, total, buffer.Length - total)) > 0)
             {
                 total += read;
+                if (total == buffer.Length)
+                {
+                    if (buffer.Length == MaxFileBytes)
+                    {
+                        break;
+                    }
+
+                    Array.Resize(ref buffer, Math.Min(MaxFileBytes, buffer.Length * 2));
+                }
             }
 
             return Encoding.UTF8.GetString(buffer, 0, total);
@@ -113,6 +124,20 @@ internal sealed class AuditMachine
         catch (IOException e)
         {
             throw new AuditAreaException($"cannot examine {absolute}: {e.Message}");
+        }
+    }
+
+    /// <summary>Where a symbolic link points (<c>socket:[12345]</c> for a process's open socket), or null when it is not a link or is gone.</summary>
+    /// <remarks>Processes come and go while the audit reads /proc: a link that vanished, or one this user may not read, is simply not there.</remarks>
+    public string? ReadLink(string absolute)
+    {
+        try
+        {
+            return new FileInfo(PathOf(absolute)).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

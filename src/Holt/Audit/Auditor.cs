@@ -20,6 +20,9 @@ internal static class Auditor
     public static IReadOnlyList<IAuditArea> Areas { get; } =
     [
         new SshdArea(),
+        new ListenersArea(),
+        new DockerArea(),
+        new FirewallArea(),
     ];
 
     public static IReadOnlyList<string> AreaNames => Areas.Select(a => a.Name).ToList();
