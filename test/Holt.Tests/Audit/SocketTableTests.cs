@@ -87,4 +87,14 @@ public sealed class SocketTableTests
     [InlineData("pipe:[12345]", null)]
     [InlineData("/dev/null", null)]
     public void Inode_ReadsSocketLinksOnly(string target, long? inode) => Assert.Equal(inode, SocketTable.Inode(target));
+
+    [Fact]
+    public void ReadText_ProcFilesThatSayTheyAreEmpty_AreReadToTheEnd()
+    {
+        // /proc files report a size of 0; the socket tables are read through the same path.
+        var machine = new AuditMachine("/", TimeProvider.System);
+
+        Assert.Contains("Name:", machine.ReadText("/proc/self/status"), StringComparison.Ordinal);
+        Assert.StartsWith("  sl  local_address", machine.ReadLines("/proc/net/tcp")[0], StringComparison.Ordinal);
+    }
 }
