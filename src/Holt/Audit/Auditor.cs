@@ -19,7 +19,7 @@ internal static class Auditor
     /// <summary>Every area, in the order the report shows them.</summary>
     public static IReadOnlyList<IAuditArea> Areas { get; } =
     [
-        new WireGuardArea(),
+        new WireGuardArea(), new AccountsArea(), new KernelArea(), new WebArea(),
     ];
 
     public static IReadOnlyList<string> AreaNames => Areas.Select(a => a.Name).ToList();
