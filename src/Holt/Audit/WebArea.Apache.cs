@@ -41,7 +41,7 @@ internal sealed partial class WebArea
                 ? null
                 : $"{path}: no section of the virtual host at {host.Where} limits it with Require ip";
             List<string> open = s_adminPaths.Select(Open).OfType<string>().ToList();
-            Report(site, host.Where, open, Open(XmlRpcPath), ApacheFix(machine, host), findings);
+            Report(site, open, Open(XmlRpcPath), ApacheFix(machine, host), findings);
         }
     }
 

@@ -53,7 +53,7 @@ internal sealed partial class WebArea : IAuditArea
                 string fix =
                     $"holt firewall nginx-snippet > {SnippetFile}, then add include snippets/holt-wp-admin.conf; to the server block at {server.Where}, " +
                     "before its location ~ \\.php$ block, and nginx -t && systemctl reload nginx";
-                Report(site, server.Where, open, xmlrpc, fix, findings);
+                Report(site, open, xmlrpc, fix, findings);
             }
         }
     }
@@ -124,7 +124,7 @@ internal sealed partial class WebArea : IAuditArea
     }
 
     /// <summary>The findings for one site: its login pages open to everyone, and xmlrpc.php.</summary>
-    private void Report(string site, string where, List<string> open, string? xmlrpc, string fix, List<Finding> findings)
+    private void Report(string site, List<string> open, string? xmlrpc, string fix, List<Finding> findings)
     {
         if (open.Count > 0)
         {

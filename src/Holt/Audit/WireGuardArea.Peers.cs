@@ -50,7 +50,10 @@ internal sealed partial class WireGuardArea
             (bool stale, string lastSeen) = Staleness(peer, seen, now, limit);
             if (stale)
             {
-                findings.Add(Finding($"stale-peer:{peer.Name}", Severity.Warning, $"peer {peer.Name} has not connected in {machine.StaleDays} days",
+                string title = seen.ContainsKey(peer.PublicKey)
+                    ? $"peer {peer.Name} has not connected in {machine.StaleDays} days"
+                    : $"peer {peer.Name} has never connected";
+                findings.Add(Finding($"stale-peer:{peer.Name}", Severity.Warning, title,
                     $"peer {peer.Name}: {lastSeen}{unread}",
                     "A key nobody uses is a key nobody misses: a lost or sold device, or a former colleague's laptop, still opens the VPN.",
                     $"holt peer disable {peer.Name} (or holt peer remove {peer.Name})"));

@@ -159,6 +159,7 @@ public sealed class WireGuardAreaTests : IDisposable
         Assert.Equal(["wireguard.stale-peer:made-long-ago", "wireguard.stale-peer:undated"], stale.Select(f => f.Id).Order(StringComparer.Ordinal));
         Assert.Contains("created 2026-02-01 12:00 UTC (120 days ago)", stale.Single(f => f.Id.EndsWith("made-long-ago", StringComparison.Ordinal)).Evidence, StringComparison.Ordinal);
         Assert.Contains("never seen", stale.Single(f => f.Id.EndsWith("undated", StringComparison.Ordinal)).Evidence, StringComparison.Ordinal);
+        Assert.Equal("peer undated has never connected", stale.Single(f => f.Id.EndsWith("undated", StringComparison.Ordinal)).Title);
         Assert.DoesNotContain("days ago", stale.Single(f => f.Id.EndsWith("undated", StringComparison.Ordinal)).Evidence, StringComparison.Ordinal);
     }
 
