@@ -51,6 +51,9 @@ public sealed class DependencyTests
 
         // The dashboard shows and changes every subsystem; the command line hands it the edits that span them.
         ["Dashboard"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],
+
+        // The audit reads what every subsystem keeps (holt.toml's sections, the state files, the monitor's history).
+        ["Audit"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],
     };
 
     private static string[] Shared => ["Interop", "Logging", "Text", "Qr", "External", "Machine", "Storage", "Config", "Hosting", "Nft", "Tun", "Net", "Uapi"];
