@@ -27,7 +27,7 @@ internal static class ApacheConfig
     /// <summary>The directives of <paramref name="file"/>, includes expanded one level; empty when it does not exist.</summary>
     public static IReadOnlyList<ApacheDirective> Read(AuditMachine machine, string file)
     {
-        if (machine.ReadText(file) is not string text)
+        if (WebConfigFile.Read(machine, file) is not string text)
         {
             return [];
         }
@@ -40,7 +40,7 @@ internal static class ApacheConfig
             {
                 foreach (string included in Included(machine, directive.Arguments[0]))
                 {
-                    if (machine.ReadText(included) is string more)
+                    if (WebConfigFile.Read(machine, included) is string more)
                     {
                         expanded.AddRange(Parse(more, included));
                     }

@@ -27,7 +27,7 @@ internal static class NginxConfig
 
     /// <summary>The directives of <paramref name="file"/>, its includes expanded one level; empty when it does not exist.</summary>
     public static IReadOnlyList<NginxDirective> Read(AuditMachine machine, string file) =>
-        machine.ReadText(file) is string text ? Expand(machine, Parse(text, file), depth: 0) : [];
+        WebConfigFile.Read(machine, file) is string text ? Expand(machine, Parse(text, file), depth: 0) : [];
 
     /// <summary>Parses one file's text; an unclosed block ends with the file, a stray '}' is ignored.</summary>
     public static List<NginxDirective> Parse(string text, string file)
@@ -171,7 +171,7 @@ internal static class NginxConfig
                 expanded.Add(directive);
                 foreach (string file in Included(machine, directive.Arguments[0]))
                 {
-                    if (machine.ReadText(file) is string text)
+                    if (WebConfigFile.Read(machine, file) is string text)
                     {
                         expanded.AddRange(Parse(text, file));
                     }
