@@ -85,13 +85,15 @@ internal sealed partial class KernelArea : IAuditArea
     {
         string? ipv4 = Sysctl(machine, "net/ipv4/ip_forward");
         string? ipv6 = Sysctl(machine, "net/ipv6/conf/all/forwarding");
-        if (Gateway(machine, out HoltConfig? config) is not GatewayConfig gateway)
+        HoltToml.Loaded loaded = HoltToml.Load(machine);
+        if (!loaded.Missing && loaded.Config is null)
         {
-            if (config is null && machine.Store is { Exists: true })
-            {
-                // holt.toml does not read (the wireguard area says so): what the gateway needs is unknown.
-                return;
-            }
+            // holt.toml does not read (the wireguard area says so): what the gateway needs is unknown.
+            return;
+        }
+
+        if (loaded.Config?.Find<GatewayConfig>() is not GatewayConfig gateway)
+        {
 
             string? router = s_routers.FirstOrDefault(p => machine.StatusOf(p, follow: true) is not null);
             foreach ((string? value, string name) in new[] { (ipv4, "net.ipv4.ip_forward"), (ipv6, "net.ipv6.conf.all.forwarding") })
@@ -110,7 +112,7 @@ internal sealed partial class KernelArea : IAuditArea
             return;
         }
 
-        bool needs = gateway.Masquerade || gateway.Routes.Count > 0 || gateway.Peers.Any(p => p.ClientToClient) || config!.Exposures.Count > 0;
+        bool needs = gateway.Masquerade || gateway.Routes.Count > 0 || gateway.Peers.Any(p => p.ClientToClient) || loaded.Config!.Exposures.Count > 0;
         if (ipv4 == "1" && !needs)
         {
             findings.Add(Finding("forwarding", Severity.Info, "the kernel forwards IPv4 packets, but the gateway forwards nothing",
@@ -139,26 +141,6 @@ internal sealed partial class KernelArea : IAuditArea
                 $"net.ipv6.conf.all.forwarding = 0; holt.toml: subnet6 = \"{gateway.Subnet6}\"",
                 "Peers' IPv6 traffic goes nowhere beyond the gateway until it is on.",
                 "holt up turns it on"));
-        }
-    }
-
-    /// <summary>The gateway of holt.toml, or null without one; <paramref name="config"/> is null when the file does not read.</summary>
-    private static GatewayConfig? Gateway(AuditMachine machine, out HoltConfig? config)
-    {
-        config = null;
-        if (machine.Store is not ConfigStore store || !store.Exists)
-        {
-            return null;
-        }
-
-        try
-        {
-            config = store.Load();
-            return config.Find<GatewayConfig>();
-        }
-        catch (CommandException)
-        {
-            return null;
         }
     }
 

@@ -146,16 +146,10 @@ internal sealed partial class WebArea : IAuditArea
     /// <summary>The addresses the admin pages should answer: the VPN's subnets and the firewall's allow_from, as the nginx snippet writes them.</summary>
     private static List<IPNetwork> Allowed(AuditMachine machine)
     {
-        try
+        // Without a holt.toml that reads, Holt's default subnet stands in.
+        if (HoltToml.Load(machine).Config is HoltConfig config && config.Find<GatewayConfig>() is GatewayConfig gateway)
         {
-            if (machine.Store is { Exists: true } store && store.Load() is HoltConfig config && config.Find<GatewayConfig>() is GatewayConfig gateway)
-            {
-                return gateway.VpnSubnets.Concat(config.Firewall.AllowFrom).ToList();
-            }
-        }
-        catch (CommandException)
-        {
-            // holt.toml does not read (the wireguard area says so): the default subnet stands in.
+            return gateway.VpnSubnets.Concat(config.Firewall.AllowFrom).ToList();
         }
 
         return [GatewayConfig.DefaultSubnet];

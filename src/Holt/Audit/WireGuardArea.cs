@@ -57,7 +57,8 @@ internal sealed partial class WireGuardArea : IAuditArea
         CheckStateDirectory(machine, findings);
         CheckWireGuardConfigs(machine, findings);
 
-        if (machine.Store is not ConfigStore present || !present.Exists)
+        HoltToml.Loaded loaded = HoltToml.Load(machine);
+        if (loaded.Missing)
         {
             findings.Add(Finding("no-gateway", Severity.Info, "no holt.toml: Holt's gateway is not set up here, so no peer was checked",
                 $"{machine.Store?.Path ?? ConfigStore.DefaultPath} does not exist",
@@ -66,21 +67,17 @@ internal sealed partial class WireGuardArea : IAuditArea
             return findings;
         }
 
-        HoltConfig config;
-        try
+        if (loaded.Config is not HoltConfig config)
         {
-            config = present.Load();
-        }
-        catch (CommandException e) when (e.InnerException is ConfigException)
-        {
-            findings.Add(Finding("config-broken", Severity.Critical, "holt.toml does not read", e.Message,
+            if (!loaded.Broken)
+            {
+                throw new AuditAreaException(loaded.Problem ?? "holt.toml cannot be read");
+            }
+
+            findings.Add(Finding("config-broken", Severity.Critical, "holt.toml does not read", loaded.Problem ?? "",
                 "The daemon keeps its last good configuration until the file reads again; the next holt up fails, and no edit can be made.",
-                $"correct the line named, then check it with holt status (the file is {present.Path})"));
+                $"correct the line named, then check it with holt status (the file is {machine.Store!.Path})"));
             return findings;
-        }
-        catch (CommandException e)
-        {
-            throw new AuditAreaException(e.Message);
         }
 
         if (config.Find<GatewayConfig>() is GatewayConfig gateway)

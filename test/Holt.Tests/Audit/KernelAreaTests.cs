@@ -201,6 +201,26 @@ public sealed class KernelAreaTests : IDisposable
         Assert.Equal(("kernel.auto-updates-unchecked", Severity.Info), Assert.Single(Check()) is var f ? (f.Id, f.Severity) : default);
     }
 
+    [Fact]
+    public void WithoutProcSys_TheAreaIsNotChecked_InOneLine()
+    {
+        using var bare = new AuditTree();
+
+        var error = Assert.Throws<AuditAreaException>(() => new KernelArea().Check(bare.Machine()));
+
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Contains("/proc/sys/net", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ABrokenHoltToml_LeavesForwardingUnjudged()
+    {
+        _tree.Write("/etc/holt/holt.toml", "[gateway\n");
+        Sysctl("net/ipv4/ip_forward", "1");
+
+        Assert.Empty(Check());
+    }
+
     private List<Finding> Check() => new KernelArea().Check(_tree.Machine(_tree.Store)).ToList();
 
     private void Sysctl(string path, string value) => _tree.Write($"/proc/sys/{path}", value + "\n");
