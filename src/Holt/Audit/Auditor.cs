@@ -23,6 +23,10 @@ internal static class Auditor
         new ListenersArea(),
         new DockerArea(),
         new FirewallArea(),
+        new WireGuardArea(),
+        new AccountsArea(),
+        new KernelArea(),
+        new WebArea(),
     ];
 
     public static IReadOnlyList<string> AreaNames => Areas.Select(a => a.Name).ToList();

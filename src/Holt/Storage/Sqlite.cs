@@ -19,6 +19,7 @@ internal static unsafe partial class Sqlite
     internal const int SQLITE_DONE = 101;
 
     // Open flags (https://sqlite.org/c3ref/c_open_autoproxy.html).
+    internal const int SQLITE_OPEN_READONLY = 0x00000001;
     internal const int SQLITE_OPEN_READWRITE = 0x00000002;
     internal const int SQLITE_OPEN_CREATE = 0x00000004;
     internal const int SQLITE_OPEN_NOMUTEX = 0x00008000;

@@ -28,15 +28,18 @@ internal sealed class SqliteDatabase : IDisposable
     /// Opens <paramref name="path"/>, creating an empty database if it is missing. A lock another connection holds is
     /// waited for up to <paramref name="busyTimeout"/> before a statement fails with "database is locked". Without
     /// <paramref name="followLinks"/>, a symbolic link in place of the file fails the open (SQLITE_OPEN_NOFOLLOW).
+    /// With <paramref name="readOnly"/> a missing file fails the open instead of being created, and nothing can be
+    /// written: for a reader that must leave another program's file exactly as it found it (the audit).
     /// </summary>
     /// <exception cref="StoreException">The library is missing or the file cannot be opened.</exception>
-    public static SqliteDatabase Open(string path, TimeSpan busyTimeout, bool followLinks = true)
+    public static SqliteDatabase Open(string path, TimeSpan busyTimeout, bool followLinks = true, bool readOnly = false)
     {
         SqliteConnectionHandle handle;
         int code;
         try
         {
-            int flags = Sqlite.SQLITE_OPEN_READWRITE | Sqlite.SQLITE_OPEN_CREATE | Sqlite.SQLITE_OPEN_NOMUTEX | (followLinks ? 0 : Sqlite.SQLITE_OPEN_NOFOLLOW);
+            int access = readOnly ? Sqlite.SQLITE_OPEN_READONLY : Sqlite.SQLITE_OPEN_READWRITE | Sqlite.SQLITE_OPEN_CREATE;
+            int flags = access | Sqlite.SQLITE_OPEN_NOMUTEX | (followLinks ? 0 : Sqlite.SQLITE_OPEN_NOFOLLOW);
             code = Sqlite.sqlite3_open_v2(path, out handle, flags, null);
         }
         catch (DllNotFoundException e)

@@ -52,7 +52,7 @@ public sealed class DependencyTests
         // The dashboard shows and changes every subsystem; the command line hands it the edits that span them.
         ["Dashboard"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],
 
-        // The audit reads the whole machine: every subsystem's configuration and state, and the status model.
+        // The audit reads the whole machine: every subsystem's configuration and state, the monitor's history, the status model.
         ["Audit"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],
     };
 
