@@ -94,7 +94,7 @@ public sealed partial class SshdAuditTests(ITestOutputHelper output)
         });
 
     [RootFact]
-    public Task LockoutGuards_RefuseAndChangeNothing() =>
+    public Task LockoutGuards_RefuseAndChangeNothing_ListenOnTheVpnOnlyThroughIt() =>
         Lab.RunAsync(output, async lab =>
         {
             Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
@@ -104,6 +104,12 @@ public sealed partial class SshdAuditTests(ITestOutputHelper output)
             string user = await AddPasswordRootAsync(lab);
             string address = gateway.Host.UnderlayV4;
             string fix = $"{gateway.RemoteHolt} audit fix --sshd-config {sshd.ConfigPath} --auth-log {syslog.AuthLog}";
+
+            // sshd only on the VPN while the VPN is down: refused.
+            CommandResult vpnDown = await sshd.RunAsync(internet.Namespace, address, $"{fix} sshd.listen-public", connectTimeoutSeconds: 10);
+            Assert.Equal(1, vpnDown.ExitCode);
+            Assert.Matches(@"^holt: the VPN \(\S+\) is not running; .*\n$", vpnDown.Error);
+            Assert.False(File.Exists(DropIn(sshd)));
             (await gateway.UpAsync()).EnsureSuccess();
 
             // A session that logged in with a password may not turn passwords off (it reads its own login in auth.log).
@@ -130,6 +136,29 @@ public sealed partial class SshdAuditTests(ITestOutputHelper output)
             Assert.Contains("does not come through the VPN", outside.Error, StringComparison.Ordinal);
             Assert.False(File.Exists(DropIn(sshd)));
             Assert.Equal(1, outside.Error.Count(c => c == '\n'));
+
+            // Through the VPN it is made: sshd then answers the VPN address alone, and a new login through the VPN confirms it.
+            bool sysctlBefore = File.Exists("/etc/sysctl.d/90-holt-sshd.conf");
+            lab.OnTeardown(() =>
+            {
+                if (!sysctlBefore)
+                {
+                    File.Delete("/etc/sysctl.d/90-holt-sshd.conf");
+                }
+
+                return Task.FromResult<IReadOnlyList<string>>([]);
+            });
+            Host laptop = await lab.AddHostAsync(Implementation.WireGuardGo);
+            (await lab.WgQuickAsync(laptop, "up", await Harness.Gateway.WriteClientConfigAsync(lab, laptop, await gateway.AddPeerAsync("laptop")))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway from the laptop");
+            (await sshd.RunAsync(laptop.Namespace, "10.8.0.1", $"{fix} sshd.listen-public --confirm-timeout 60", connectTimeoutSeconds: 10)).EnsureSuccess();
+            (await sshd.RunAsync(laptop.Namespace, "10.8.0.1", $"{gateway.RemoteHolt} audit confirm", connectTimeoutSeconds: 10)).EnsureSuccess();
+            Assert.Equal("10.8.0.1:22", await EffectiveAsync(gateway, sshd, "listenaddress"));
+            await Poll.UntilAsync(
+                async () => (await sshd.RunAsync(internet.Namespace, address, "true", connectTimeoutSeconds: 3)).ExitCode != 0,
+                TimeSpan.FromSeconds(10),
+                () => "sshd still answers the public address");
+            (await sshd.RunAsync(laptop.Namespace, "10.8.0.1", "true", connectTimeoutSeconds: 10)).EnsureSuccess();
         });
 
     [RootFact]
@@ -215,7 +244,10 @@ public sealed partial class SshdAuditTests(ITestOutputHelper output)
         Assert.StartsWith("holt: ", result.Error, StringComparison.Ordinal);
     }
 
-    /// <summary>Makes the test's sshd weak: passwords and root, old algorithms, an ECDSA host key, X11, 10 tries.</summary>
+    /// <summary>
+    /// Makes the test's sshd weak: passwords and root, old algorithms, an ECDSA host key, X11, 10 tries; and lets it
+    /// listen where sshd does by default (every address), as Debian's sshd_config does, so a drop-in can decide.
+    /// </summary>
     private static string Weaken(string directory, string config)
     {
         string ecdsa = Path.Combine(directory, "host_key_ecdsa");
@@ -227,6 +259,7 @@ public sealed partial class SshdAuditTests(ITestOutputHelper output)
         File.Copy(Path.Combine(directory, "client_key.pub"), Path.Combine(directory, "keys", "root"), overwrite: true);
         return $"Include {Path.Combine(directory, "sshd_config.d")}/*.conf\n" + config
             .Replace("PermitRootLogin prohibit-password", "PermitRootLogin yes", StringComparison.Ordinal)
+            .Replace("ListenAddress 0.0.0.0\nListenAddress ::\n", "", StringComparison.Ordinal)
             .Replace($"AuthorizedKeysFile {Path.Combine(directory, "authorized_keys")}", $"AuthorizedKeysFile {Path.Combine(directory, "keys")}/%u", StringComparison.Ordinal)
             + $"""
             HostKey {ecdsa}

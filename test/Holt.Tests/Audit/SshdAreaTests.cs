@@ -196,10 +196,33 @@ public sealed class SshdAreaTests : IDisposable
         Assert.Null(sshd["nosuchkeyword"]);
     }
 
-    private Dictionary<string, Finding> Check(string effective, string version)
+    [Fact]
+    public void ListeningEverywhere_NoFirewall_Critical_BehindHoltsFirewall_Info()
     {
+        Finding open = Check(Debian12, "OpenSSH_9.2p1")["sshd.listen-public"];
+        Assert.Equal(Severity.Critical, open.Severity);
+        Assert.Contains("0.0.0.0:22", open.Evidence, StringComparison.Ordinal);
+        Assert.False(open.Fixable, "without holt.toml there is no VPN address to listen on");
+
+        // Holt's table as the kernel has it, SSH only from allow_from: hidden, and the fix is the VPN address alone.
+        string holtToml = Path.Combine(_root, "holt.toml");
+        File.Copy(AuditFixture.FixturePath("holt.toml"), holtToml);
+        Finding hidden = Check(Debian12, "OpenSSH_9.2p1", "holt", Support.TestConfig.Store(holtToml))["sshd.listen-public"];
+        Assert.Equal(Severity.Info, hidden.Severity);
+        Assert.Equal("ListenAddress 10.8.0.1", hidden.SshdLine);
+        Assert.False(hidden.Safe);
+    }
+
+    private Dictionary<string, Finding> Check(string effective, string version, string ruleset = "empty", Holt.Config.ConfigStore? store = null)
+    {
+        string listing = File.ReadAllText(AuditFixture.FixturePath(ruleset + ".json"));
         var machine = new AuditMachine(_root, TimeProvider.System, (tool, arguments) =>
-            arguments[0] == "-V" ? new ToolResult("sshd -V", 0, "", version + "\n") : new ToolResult("sshd -T", 0, effective, ""));
+            tool == "nft" ? new ToolResult("nft -j list ruleset", 0, listing, "")
+            : arguments[0] == "-V" ? new ToolResult("sshd -V", 0, "", version + "\n")
+            : new ToolResult("sshd -T", 0, effective, ""))
+        {
+            Store = store,
+        };
         return new SshdArea().Check(machine).ToDictionary(f => f.Id);
     }
 }
