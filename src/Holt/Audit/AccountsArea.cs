@@ -133,14 +133,6 @@ internal sealed partial class AccountsArea : IAuditArea
     private static bool LogsIn(string shell, List<string> shells, bool shellsListed) =>
         !s_noLoginShells.Contains(Path.GetFileName(shell), StringComparer.Ordinal) && (!shellsListed || shells.Contains(shell, StringComparer.Ordinal));
 
-    private Finding Finding(string check, Severity severity, string title, string evidence, string why, string fix) => new()
-    {
-        Id = $"{Name}.{check}",
-        Severity = severity,
-        Area = Name,
-        Title = title,
-        Evidence = evidence,
-        Why = why,
-        Fix = fix,
-    };
+    private Finding Finding(string check, Severity severity, string title, string evidence, string why, string fix) =>
+        Audit.Finding.Create(Name, check, severity, title, evidence, why, fix);
 }

@@ -42,6 +42,18 @@ internal sealed record Finding
     /// <summary>Whether <c>holt audit fix --safe</c> includes it (it can never cut the operator off, and rolls back unless confirmed).</summary>
     public bool Safe { get; init; }
 
+    /// <summary>A finding whose fix is printed, not made: <c>AREA.CHECK</c> with the rest as given.</summary>
+    public static Finding Create(string area, string check, Severity severity, string title, string evidence, string why, string fix) => new()
+    {
+        Id = $"{area}.{check}",
+        Severity = severity,
+        Area = area,
+        Title = title,
+        Evidence = evidence,
+        Why = why,
+        Fix = fix,
+    };
+
     /// <summary>For sshd's fixes: the line <c>holt audit fix</c> writes into the drop-in ("PasswordAuthentication no").</summary>
     [JsonIgnore]
     public string? SshdLine { get; init; }

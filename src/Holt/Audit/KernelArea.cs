@@ -153,14 +153,6 @@ internal sealed partial class KernelArea : IAuditArea
     private static string SysctlFix(params (string Name, string Value)[] settings) =>
         $"add {string.Join(" and ", settings.Select(s => $"{s.Name} = {s.Value}"))} to {SysctlFile}, then sysctl --system";
 
-    private Finding Finding(string check, Severity severity, string title, string evidence, string why, string fix) => new()
-    {
-        Id = $"{Name}.{check}",
-        Severity = severity,
-        Area = Name,
-        Title = title,
-        Evidence = evidence,
-        Why = why,
-        Fix = fix,
-    };
+    private Finding Finding(string check, Severity severity, string title, string evidence, string why, string fix) =>
+        Audit.Finding.Create(Name, check, severity, title, evidence, why, fix);
 }

@@ -55,49 +55,41 @@ internal sealed class ListenersArea : IAuditArea
         switch (worst.Kind)
         {
             case ReachKind.Internet when !gateway.DeclaresPublic(protocol, port):
-                return new Finding
-                {
-                    Id = $"listeners.reachable:{subject}",
-                    Severity = Severity.Critical,
-                    Area = Name,
-                    Title = $"{subject} is open to the internet and holt.toml does not declare it public",
-                    Evidence = $"{evidence}\n{worst.Reason}",
-                    Why = "anyone on the internet can connect to it: scanners find a new open port within minutes, and whatever answers there (an admin page, a database, SSH) gets attacked",
-                    Fix = $"{bindHint}; or, if it must be public, declare it ([[firewall.public]] port = {port}{(protocol == Protocol.Udp ? ", proto = \"udp\"" : "")} in holt.toml) and turn the firewall on: holt firewall apply, then holt firewall confirm through the VPN",
-                };
+                return Finding.Create(
+                    Name,
+                    $"reachable:{subject}",
+                    Severity.Critical,
+                    $"{subject} is open to the internet and holt.toml does not declare it public",
+                    $"{evidence}\n{worst.Reason}",
+                    "anyone on the internet can connect to it: scanners find a new open port within minutes, and whatever answers there (an admin page, a database, SSH) gets attacked",
+                    $"{bindHint}; or, if it must be public, declare it ([[firewall.public]] port = {port}{(protocol == Protocol.Udp ? ", proto = \"udp\"" : "")} in holt.toml) and turn the firewall on: holt firewall apply, then holt firewall confirm through the VPN");
             case ReachKind.Unknown:
-                return new Finding
-                {
-                    Id = $"listeners.unknown:{subject}",
-                    Severity = Severity.Warning,
-                    Area = Name,
-                    Title = $"{subject} listens on every address and another firewall decides whether the internet reaches it",
-                    Evidence = $"{evidence}\n{worst.Reason}",
-                    Why = "Holt cannot read every rule of that firewall, so it cannot tell whether this port is open",
-                    Fix = $"{bindHint}; or let Holt's firewall decide (holt lockdown ssh), whose policy drops every port not declared public",
-                };
+                return Finding.Create(
+                    Name,
+                    $"unknown:{subject}",
+                    Severity.Warning,
+                    $"{subject} listens on every address and another firewall decides whether the internet reaches it",
+                    $"{evidence}\n{worst.Reason}",
+                    "Holt cannot read every rule of that firewall, so it cannot tell whether this port is open",
+                    $"{bindHint}; or let Holt's firewall decide (holt lockdown ssh), whose policy drops every port not declared public");
             case ReachKind.AllowFrom:
-                return new Finding
-                {
-                    Id = $"listeners.allow-from:{subject}",
-                    Severity = Severity.Info,
-                    Area = Name,
-                    Title = $"{subject} is reachable only from allowed source addresses",
-                    Evidence = $"{evidence}\n{worst.Reason}",
-                    Why = "the firewall lets in only the networks it names; anyone inside them still reaches the service",
-                    Fix = $"nothing to do if those networks are yours; {bindHint} to narrow it further",
-                };
+                return Finding.Create(
+                    Name,
+                    $"allow-from:{subject}",
+                    Severity.Info,
+                    $"{subject} is reachable only from allowed source addresses",
+                    $"{evidence}\n{worst.Reason}",
+                    "the firewall lets in only the networks it names; anyone inside them still reaches the service",
+                    $"nothing to do if those networks are yours; {bindHint} to narrow it further");
             case ReachKind.Blocked:
-                return new Finding
-                {
-                    Id = $"listeners.all-addresses:{subject}",
-                    Severity = Severity.Info,
-                    Area = Name,
-                    Title = $"{subject} listens on a public address; only the firewall keeps the internet out",
-                    Evidence = $"{evidence}\n{worst.Reason}",
-                    Why = "defence in depth: if the firewall is ever off (an unconfirmed apply rolled back, a flush), the service is open",
-                    Fix = bindHint,
-                };
+                return Finding.Create(
+                    Name,
+                    $"all-addresses:{subject}",
+                    Severity.Info,
+                    $"{subject} listens on a public address; only the firewall keeps the internet out",
+                    $"{evidence}\n{worst.Reason}",
+                    "defence in depth: if the firewall is ever off (an unconfirmed apply rolled back, a flush), the service is open",
+                    bindHint);
             default:
                 return null;
         }

@@ -155,14 +155,6 @@ internal sealed partial class WebArea : IAuditArea
         return [GatewayConfig.DefaultSubnet];
     }
 
-    private Finding Finding(string check, Severity severity, string title, string evidence, string why, string fix) => new()
-    {
-        Id = $"{Name}.{check}",
-        Severity = severity,
-        Area = Name,
-        Title = title,
-        Evidence = evidence,
-        Why = why,
-        Fix = fix,
-    };
+    private Finding Finding(string check, Severity severity, string title, string evidence, string why, string fix) =>
+        Audit.Finding.Create(Name, check, severity, title, evidence, why, fix);
 }

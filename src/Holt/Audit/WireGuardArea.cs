@@ -167,16 +167,8 @@ internal sealed partial class WireGuardArea : IAuditArea
         }
     }
 
-    private Finding Finding(string check, Severity severity, string title, string evidence, string why, string fix) => new()
-    {
-        Id = $"{Name}.{check}",
-        Severity = severity,
-        Area = Name,
-        Title = title,
-        Evidence = evidence,
-        Why = why,
-        Fix = fix,
-    };
+    private Finding Finding(string check, Severity severity, string title, string evidence, string why, string fix) =>
+        Audit.Finding.Create(Name, check, severity, title, evidence, why, fix);
 
     /// <summary>The running interface's handshakes, asked on a real machine only; null when it is down or may not be asked.</summary>
     private IReadOnlyDictionary<string, DateTimeOffset>? LiveHandshakes(AuditMachine machine, GatewayConfig gateway)

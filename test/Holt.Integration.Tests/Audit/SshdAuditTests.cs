@@ -19,13 +19,7 @@ public sealed partial class SshdAuditTests(ITestOutputHelper output)
     public Task WeakSshd_ReportedFixedAndConfirmed_AndRolledBackWithoutConfirmation() =>
         Lab.RunAsync(output, async lab =>
         {
-            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
-            Host internet = await lab.AddHostAsync(Implementation.WireGuardGo);
-            Rsyslog syslog = await Rsyslog.StartAsync(lab, gateway.Host.Namespace);
-            Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, syslog, passwords: true, editConfig: Weaken);
-            string user = await AddPasswordRootAsync(lab);
-            string address = gateway.Host.UnderlayV4;
-            string fix = $"{gateway.RemoteHolt} audit fix --sshd-config {sshd.ConfigPath} --auth-log {syslog.AuthLog}";
+            (Harness.Gateway gateway, Host internet, Sshd sshd, string user, string address, string fix) = await StartWeakAsync(lab);
 
             // Every weakness of the configuration is reported, at its severity, from sshd -T.
             JsonElement report = await AuditAsync(gateway, sshd);
@@ -97,13 +91,7 @@ public sealed partial class SshdAuditTests(ITestOutputHelper output)
     public Task LockoutGuards_RefuseAndChangeNothing_ListenOnTheVpnOnlyThroughIt() =>
         Lab.RunAsync(output, async lab =>
         {
-            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
-            Host internet = await lab.AddHostAsync(Implementation.WireGuardGo);
-            Rsyslog syslog = await Rsyslog.StartAsync(lab, gateway.Host.Namespace);
-            Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, syslog, passwords: true, editConfig: Weaken);
-            string user = await AddPasswordRootAsync(lab);
-            string address = gateway.Host.UnderlayV4;
-            string fix = $"{gateway.RemoteHolt} audit fix --sshd-config {sshd.ConfigPath} --auth-log {syslog.AuthLog}";
+            (Harness.Gateway gateway, Host internet, Sshd sshd, string user, string address, string fix) = await StartWeakAsync(lab);
 
             // sshd only on the VPN while the VPN is down: refused.
             CommandResult vpnDown = await sshd.RunAsync(internet.Namespace, address, $"{fix} sshd.listen-public", connectTimeoutSeconds: 10);
@@ -242,6 +230,20 @@ public sealed partial class SshdAuditTests(ITestOutputHelper output)
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
         Assert.Equal(1, result.Error.Count(c => c == '\n'));
         Assert.StartsWith("holt: ", result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A gateway namespace with the weak sshd (logging through rsyslog to an auth.log), a host on the internet, the
+    /// password account, the gateway's public address and the fix command line (through ssh) with its options.
+    /// </summary>
+    private static async Task<(Harness.Gateway Gateway, Host Internet, Sshd Sshd, string User, string Address, string Fix)> StartWeakAsync(Lab lab)
+    {
+        Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+        Host internet = await lab.AddHostAsync(Implementation.WireGuardGo);
+        Rsyslog syslog = await Rsyslog.StartAsync(lab, gateway.Host.Namespace);
+        Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, syslog, passwords: true, editConfig: Weaken);
+        string user = await AddPasswordRootAsync(lab);
+        return (gateway, internet, sshd, user, gateway.Host.UnderlayV4, $"{gateway.RemoteHolt} audit fix --sshd-config {sshd.ConfigPath} --auth-log {syslog.AuthLog}");
     }
 
     /// <summary>
