@@ -42,15 +42,18 @@ public sealed class DependencyTests
         // The monitor watches the gateway's peers.
         ["Monitor"] = [.. Shared, "Gateway"],
 
+        // The audit reads the whole machine, Holt's own configuration and state included.
+        ["Audit"] = [.. Shared, "Gateway"],
+
         // The one status model reads every subsystem.
         ["Status"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard"],
 
         // The Prometheus endpoint shows the status model and the monitor's, the guard's and the firewall's figures
         // (the monitor itself may not use the guard or the firewall).
-        ["Metrics"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],
+        ["Metrics"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status", "Audit"],
 
         // The dashboard shows and changes every subsystem; the command line hands it the edits that span them.
-        ["Dashboard"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],
+        ["Dashboard"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status", "Audit"],
     };
 
     private static string[] Shared => ["Interop", "Logging", "Text", "Qr", "External", "Machine", "Storage", "Config", "Hosting", "Nft", "Tun", "Net", "Uapi"];
