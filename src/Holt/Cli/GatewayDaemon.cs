@@ -82,6 +82,7 @@ internal static partial class GatewayDaemon
         {
             host.Add(audit, _ => AuditSchedule.Default);
         }
+
         try
         {
             using CancellationTokenRegistration gone = runtime.Gone.Register(() => stop.Stop("the interface was deleted"));
