@@ -80,14 +80,4 @@ internal sealed class AuditStore(string path)
 
         return read;
     }
-
-    /// <summary>What tells a replaced file: whether it exists, its size and its modification time.</summary>
-    private readonly record struct FileStamp(bool Exists, long Length, DateTime Written)
-    {
-        public static FileStamp Of(string path)
-        {
-            var info = new FileInfo(path);
-            return info.Exists ? new FileStamp(true, info.Length, info.LastWriteTimeUtc) : default;
-        }
-    }
 }
