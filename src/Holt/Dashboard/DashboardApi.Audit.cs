@@ -33,9 +33,11 @@ internal sealed partial class DashboardApi
             // Off Kestrel's threads, and joined with a run already under way rather than run twice.
             report = await auditor.RunAsync().ConfigureAwait(false);
         }
-        catch (CommandException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            await Api.Error(context, StatusCodes.Status500InternalServerError, Printable.Of(e.Message.ReplaceLineEndings(" "))).ConfigureAwait(false);
+            // Said in the page as one line, as the daemon's periodic run logs it; the kept report is unchanged.
+            string problem = e is CommandException ? e.Message : $"the audit failed: {e.GetType().Name}: {e.Message}";
+            await Api.Error(context, StatusCodes.Status500InternalServerError, Printable.Of(problem.ReplaceLineEndings(" "))).ConfigureAwait(false);
             return;
         }
 

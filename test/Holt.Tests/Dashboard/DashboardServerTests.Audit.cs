@@ -15,10 +15,12 @@ public sealed partial class DashboardServerTests
     private DashboardSources? _sources;
     private int _audited;
 
+    private Exception? _auditFails;
+
     private AuditReport RunAudit()
     {
         _ = Interlocked.Increment(ref _audited);
-        return AuditReports.Sample(_time.GetUtcNow(), host: "fresh");
+        return _auditFails is Exception e ? throw e : AuditReports.Sample(_time.GetUtcNow(), host: "fresh");
     }
 
     [Fact]
@@ -83,6 +85,22 @@ public sealed partial class DashboardServerTests
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(kept), answer), $"kept:\n{kept}\nanswered:\n{answer}");
         using HttpResponseMessage after = await Send(HttpMethod.Get, "/api/audit", cookie);
         Assert.Equal("fresh", (string?)JsonNode.Parse(await after.Content.ReadAsStringAsync())!["host"]);
+    }
+
+    [Fact]
+    public async Task AnAuditThatFails_IsOneLineInThePage_AndTheKeptReportStays()
+    {
+        string cookie = await LogIn();
+        _audits.Save(AuditReports.Sample(host: "kept"));
+        string before = File.ReadAllText(_audits.Path);
+        _auditFails = new InvalidOperationException("sshd -T hung\nsecond line");
+
+        using HttpResponseMessage response = await Change(HttpMethod.Post, "/api/audit/run", cookie, new { });
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("the audit failed: InvalidOperationException: sshd -T hung second line", Error(await response.Content.ReadAsStringAsync()));
+        Assert.Equal(1, _audited);
+        Assert.Equal(before, File.ReadAllText(_audits.Path));
     }
 
     [Fact]
