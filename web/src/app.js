@@ -838,6 +838,69 @@
     return { update: null, timer };
   }
 
+  // The last full audit, the report holt audit --json prints: worst first, each finding opening to its evidence,
+  // why it matters and the fix, then the areas that could not be checked and why.
+  function auditPage() {
+    const cards = h("div", { class: "cards" });
+    const findings = h("div", { class: "panel", "data-test": "findings", hidden: true });
+    const areas = h("div", { class: "panel", "data-test": "areas", hidden: true });
+    const message = h("p", { role: "status", class: "muted", "data-test": "audit-message" });
+    const run = h("button", { type: "button", class: "primary", text: "Run the audit now", onclick: async () => {
+      run.disabled = true;
+      message.textContent = "Auditing the machine (this takes a few seconds)…";
+      try {
+        draw(await api("POST", "/api/audit/run", {}));
+        message.textContent = "Audited just now.";
+      } catch (e) { message.textContent = e.message; }
+      run.disabled = false;
+    } });
+
+    function draw(report) {
+      const level = report.critical > 0 ? "poor" : report.warnings > 0 ? "fair" : "good";
+      redraw(cards,
+        h("section", { class: "card", "aria-label": "Score" },
+          h("h2", { text: "Score" }),
+          h("div", { class: "big score " + level, "data-test": "audit-score", text: report.score + "/100" }),
+          h("div", { class: "sub", "data-test": "audit-summary", text: report.summary })),
+        h("section", { class: "card", "aria-label": "Findings" },
+          h("h2", { text: "Findings" }),
+          h("div", { class: "big", text: String(report.findings.length) }),
+          h("div", { class: "sub", text: report.critical + " critical, " + report.warnings + " warnings, " + report.info + " info" })),
+        h("section", { class: "card", "aria-label": "Last run" },
+          h("h2", { text: "Last run" }),
+          h("div", { class: "big" }, ago(report.time)),
+          h("div", { class: "sub", text: "on " + report.host })));
+      findings.hidden = false;
+      findings.replaceChildren(h("h2", { text: "Findings, worst first" }),
+        report.findings.length === 0
+          ? h("p", { class: "muted", text: "Nothing found in the areas checked." })
+          : h("ul", { class: "findings" }, report.findings.map((f) => h("li", { "data-finding": f.id },
+            h("details", {},
+              h("summary", {}, h("span", { class: "state " + f.severity, text: f.severity }), " ", h("code", { text: f.id }), " ", h("span", { text: f.title })),
+              h("dl", {},
+                h("dt", { text: "Found" }), h("dd", {}, h("pre", { text: f.evidence })),
+                h("dt", { text: "Why it matters" }), h("dd", { text: f.why }),
+                h("dt", { text: "Fix" }), h("dd", {}, h("pre", { text: f.fix }),
+                  f.fixable ? h("p", { class: "muted", text: "On the gateway, holt audit fix " + (f.safe ? "--safe" : f.id) + " makes it." }) : null)))))));
+      const checked = report.areas.filter((a) => a.checked).map((a) => a.area);
+      const unchecked = report.areas.filter((a) => !a.checked);
+      areas.hidden = false;
+      areas.replaceChildren(h("h2", { text: "Areas" }),
+        h("p", { text: "Checked: " + (checked.length ? checked.join(", ") : "none") + "." }),
+        unchecked.length === 0 ? null : h("h3", { text: "Not checked" }),
+        unchecked.length === 0 ? null : h("ul", { "data-test": "unchecked" }, unchecked.map((a) => h("li", { "data-area": a.area }, h("strong", { text: a.area }), ": " + (a.note || "")))));
+    }
+
+    async function load() {
+      try { draw(await api("GET", "/api/audit")); }
+      catch (e) { cards.replaceChildren(notice(e.message, !e.message.startsWith("no audit has run yet"))); }
+    }
+
+    show("Audit", h("div", { class: "toolbar" }, run, message), cards, findings, areas);
+    load();
+    return { update: null };
+  }
+
   // uPlot draws on a canvas, which the style sheet cannot reach: a chart takes the theme's colours when it is made,
   // and a change of the system's theme redraws the page.
   function themeColour(name, fallback) {
@@ -865,6 +928,7 @@
     else if (hash === "#/checks") state.view = checksPage();
     else if (hash === "#/guard") state.view = guardPage();
     else if (hash === "#/firewall") state.view = firewallPage();
+    else if (hash === "#/audit") state.view = auditPage();
     else state.view = overview();
   }
 

@@ -46,7 +46,13 @@ internal static class AuditCommands
             }
 
             AuditMachine machine = Machine(result.GetValue(config), result.GetValue(sshdConfig), stale);
-            AuditReport report = Auditor.Run(machine, result.GetValue(only) ?? []);
+            string[] areas = result.GetValue(only) ?? [];
+            AuditReport report = Auditor.Run(machine, areas);
+            if (areas.Length == 0)
+            {
+                Keep(report);
+            }
+
             Console.Out.Write(result.GetValue(json)
                 ? JsonSerializer.Serialize(report, AuditJson.Plain.AuditReport) + "\n"
                 : AuditText.Write(report));
@@ -207,6 +213,29 @@ internal static class AuditCommands
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Keeps a full report for the daemon's metrics and dashboard. Only root's: the state directory is root's, and
+    /// an audit without root sees less (no host keys, no other users' sockets) than the one it would replace. A
+    /// report that cannot be kept is said, and the audit's own answer and exit status stand.
+    /// </summary>
+    private static void Keep(AuditReport report)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return;
+        }
+
+        var store = new AuditStore(AuditStore.DefaultPath);
+        try
+        {
+            store.Save(report);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"holt: warning: the report is not kept for the dashboard and /metrics: {store.Path}: {e.Message}");
+        }
     }
 
     /// <summary>The machine as this host is: its root, the system clock, holt.toml when there is one.</summary>

@@ -1,3 +1,4 @@
+using Holt.Audit;
 using Holt.Config;
 using Holt.Dashboard;
 using Holt.Firewall;
@@ -63,14 +64,26 @@ internal static partial class GatewayDaemon
             knownHandshakes: () => KnownHandshakes(config.Gateway.Interface), daemon: host.Health.View);
         host.Add(monitor, c => MonitorSettings.Of((c ?? config).Gateway, (c ?? config).Monitor));
         var scraped = new ScrapeStatus(store, time, () => host.Current ?? config);
-        using var metrics = new MetricsService(() => new MetricsSnapshot(scraped.Read(), monitored.Current, runtime.Drops(), host.Health.View()));
+        var audits = new AuditStore(AuditStore.DefaultPath);
+        // The audit reads what only root may (sshd's host keys, every process's sockets, the accounts): a daemon
+        // without root keeps showing the last report holt audit kept, and runs none of its own.
+        AuditRunner? auditor = Environment.IsPrivilegedProcess ? new AuditRunner(() => Auditor.Run(AuditCommands.Machine(store.Path, null)), audits) : null;
+        using var metrics = new MetricsService(
+            () => new MetricsSnapshot(scraped.Read(), monitored.Current, runtime.Drops(), host.Health.View()), [new AuditFamilies(audits.Latest)]);
         host.Add(metrics, c => MetricsSettings.Of(c ?? config));
         using var dashboard = new DashboardService(
             new DashboardSources(
                 store, time, () => host.Current ?? config, scraped.Read, () => monitored.Current, Editing.Gateway(store, time),
-                (file, peer) => Editing.ClientConfigOf(file, peer) is string client ? (client, ClientConfigWarnings.Of(client, file.Gateway, store.Path)) : default),
+                (file, peer) => Editing.ClientConfigOf(file, peer) is string client ? (client, ClientConfigWarnings.Of(client, file.Gateway, store.Path)) : default,
+                audits, auditor),
             new LoginLinks(LoginLinks.DefaultDirectory, time));
         host.Add(dashboard, c => DashboardSettings.Of(c ?? config));
+        using AuditService? audit = auditor is null ? null : new AuditService(auditor);
+        if (audit is not null)
+        {
+            host.Add(audit, _ => AuditSchedule.Default);
+        }
+
         try
         {
             using CancellationTokenRegistration gone = runtime.Gone.Register(() => stop.Stop("the interface was deleted"));

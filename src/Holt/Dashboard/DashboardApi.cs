@@ -1,3 +1,4 @@
+using Holt.Audit;
 using Holt.Config;
 using Holt.Gateway;
 using Holt.Monitor;
@@ -17,6 +18,8 @@ namespace Holt.Dashboard;
 /// <param name="Monitor">The monitor's last round (<c>holt monitor status --json</c>), or null before the first.</param>
 /// <param name="Edit">Edits the gateway's part of holt.toml as <c>holt peer ...</c> does, applied live.</param>
 /// <param name="Client">A peer's client config, and what to warn about it, as <c>holt peer add</c> prints them.</param>
+/// <param name="Audit">The last full audit's report as <c>holt audit --json</c> printed it; null: none kept (tests).</param>
+/// <param name="Auditor">Runs a fresh full audit and keeps it; null when the daemon is not root and cannot audit.</param>
 internal sealed record DashboardSources(
     ConfigStore Store,
     TimeProvider Time,
@@ -24,7 +27,9 @@ internal sealed record DashboardSources(
     Func<HoltStatus> Status,
     Func<MonitorStatus?> Monitor,
     GatewayEdit Edit,
-    Func<HoltConfig, PeerConfig, (string Config, IReadOnlyList<string> Warnings)> Client);
+    Func<HoltConfig, PeerConfig, (string Config, IReadOnlyList<string> Warnings)> Client,
+    AuditStore? Audit = null,
+    AuditRunner? Auditor = null);
 
 /// <summary>
 /// The JSON API the page is built on. Each read answers with the model of the CLI command that prints the same
@@ -64,6 +69,8 @@ internal sealed partial class DashboardApi(DashboardSources sources, DashboardAc
         _ = routes.MapGet("/api/firewall", Firewall);
         _ = routes.MapPost("/api/firewall/apply", ApplyFirewall);
         _ = routes.MapPost("/api/firewall/confirm", ConfirmFirewall);
+        _ = routes.MapGet("/api/audit", Audit);
+        _ = routes.MapPost("/api/audit/run", RunAudit);
         _ = routes.MapPost("/api/exposures", Expose);
         _ = routes.MapDelete("/api/exposures", Unexpose);
         _ = routes.MapFallback(context => Api.Error(context, StatusCodes.Status404NotFound, "no such page or API"));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Holt.Config;
+using Holt.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Holt.Hosting;
@@ -292,16 +293,6 @@ internal sealed partial class ServiceHost : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Service} did not stop cleanly: {Problem}")]
     private static partial void LogStopFailed(ILogger logger, string service, string problem);
-
-    /// <summary>What tells a changed file: whether it exists, its size and its modification time.</summary>
-    private readonly record struct FileStamp(bool Exists, long Length, DateTime Written)
-    {
-        public static FileStamp Of(string path)
-        {
-            var info = new FileInfo(path);
-            return info.Exists ? new FileStamp(true, info.Length, info.LastWriteTimeUtc) : default;
-        }
-    }
 }
 
 /// <summary>One service as the host sees it.</summary>

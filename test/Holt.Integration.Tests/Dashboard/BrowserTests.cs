@@ -315,6 +315,109 @@ public sealed class BrowserTests(ITestOutputHelper output)
             darkBrowser.Screenshot("peer-dark");
         });
 
+    /// <summary>A report as holt audit --json prints it, with findings no real audit of the lab's machine makes.</summary>
+    private const string SeededReport = """
+        {
+          "time": "2026-03-14T09:26:53.589+00:00",
+          "host": "seeded-host",
+          "areas": [
+            { "area": "sshd", "checked": true, "note": null },
+            { "area": "docker", "checked": false, "note": "docker is not installed" }
+          ],
+          "findings": [
+            {
+              "id": "test.seeded:one", "severity": "critical", "area": "sshd", "title": "A seeded critical finding",
+              "evidence": "first line of evidence\nsecond line <b>not bold</b>", "why": "because the test says so",
+              "fix": "holt audit fix test.seeded:one", "fixable": true, "safe": false
+            },
+            {
+              "id": "test.seeded:two", "severity": "info", "area": "sshd", "title": "A seeded note",
+              "evidence": "e", "why": "w", "fix": "f", "fixable": false, "safe": false
+            }
+          ],
+          "score": 74,
+          "critical": 1,
+          "warnings": 0,
+          "info": 1,
+          "summary": "score 74/100: 1 critical, 0 warnings, 1 info; 1 area not checked; fix the critical findings first"
+        }
+        """;
+
+    [RootFact]
+    public Task TheAuditPage_ShowsTheKeptReport_AndItsButtonRunsAFreshAudit() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
+            (await gateway.UpAsync()).EnsureSuccess();
+            Host laptop = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string laptopConfig = await gateway.AddPeerAsync("laptop", "--admin");
+            (await lab.WgQuickAsync(laptop, "up", await Harness.Gateway.WriteClientConfigAsync(lab, laptop, laptopConfig))).EnsureSuccess();
+            await Traffic.WaitUntilReachableAsync(laptop, "10.8.0.1", "the gateway");
+
+            // The daemon audits the machine by itself soon after it starts, and keeps the report.
+            string kept = Path.Combine(gateway.StateDirectory, "audit.json");
+            await Poll.UntilAsync(() => Task.FromResult(File.Exists(kept)), TimeSpan.FromSeconds(120), () => "the daemon never kept an audit:\n" + File.ReadAllText(gateway.LogPath));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(kept));
+
+            // holt audit keeps exactly what it prints; an audit of one area is not a score and keeps nothing.
+            CommandResult full = await gateway.RunAsync("audit", "--json");
+            Assert.True(full.ExitCode is 0 or 3, full.Error);
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(full.Output), System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(kept))));
+            string before = File.ReadAllText(kept);
+            _ = await gateway.RunAsync("audit", "--only", "sshd", "--json");
+            Assert.Equal(before, File.ReadAllText(kept));
+
+            File.WriteAllText(kept, SeededReport);
+            await using Browser browser = await Browser.StartAsync(lab, laptop, "10.8.0.1");
+            OpenQA.Selenium.Remote.RemoteWebDriver page = browser.Driver;
+            page.Navigate().GoToUrl(Dashboard + "#/audit");
+            browser.Until(d => d.FindElement(By.CssSelector("[data-test=audit-score]")).Text == "74/100", TimeSpan.FromSeconds(15), () => "the Audit page never showed the kept score");
+            Assert.Equal("page", page.FindElement(By.CssSelector("header nav a[href='#/audit']")).GetAttribute("aria-current"));
+            Assert.StartsWith("score 74/100: 1 critical", page.FindElement(By.CssSelector("[data-test=audit-summary]")).Text, StringComparison.Ordinal);
+            var findings = page.FindElements(By.CssSelector("li[data-finding]")).Select(f => f.GetAttribute("data-finding")).ToList();
+            Assert.Equal(["test.seeded:one", "test.seeded:two"], findings);
+            IWebElement first = page.FindElement(By.CssSelector("li[data-finding='test.seeded:one']"));
+            Assert.Contains("critical", first.Text, StringComparison.Ordinal);
+            Assert.Contains("A seeded critical finding", first.Text, StringComparison.Ordinal);
+            Assert.False(first.FindElement(By.CssSelector("pre")).Displayed);
+
+            // A finding opens to its evidence (text, never markup), why it matters and its fix.
+            first.FindElement(By.CssSelector("summary")).Click();
+            browser.Until(d => d.FindElement(By.CssSelector("li[data-finding='test.seeded:one'] pre")).Displayed, TimeSpan.FromSeconds(5), () => "the finding never opened");
+            string opened = page.FindElement(By.CssSelector("li[data-finding='test.seeded:one']")).Text;
+            Assert.Contains("first line of evidence\nsecond line <b>not bold</b>", opened, StringComparison.Ordinal);
+            Assert.Contains("because the test says so", opened, StringComparison.Ordinal);
+            Assert.Contains("holt audit fix test.seeded:one", opened, StringComparison.Ordinal);
+            Assert.Empty(page.FindElements(By.CssSelector("li[data-finding] b")));
+            Assert.Equal("docker: docker is not installed", page.FindElement(By.CssSelector("li[data-area=docker]")).Text);
+            browser.Screenshot("audit");
+            AssertEveryControlIsNamed(page, "the audit page");
+
+            // The button runs a fresh audit of the machine: the seeded findings go, and the page shows what was kept.
+            page.FindElement(By.XPath("//button[text()='Run the audit now']")).Click();
+            browser.Until(
+                d => d.FindElement(By.CssSelector("[data-test=audit-message]")).Text == "Audited just now." && d.FindElements(By.CssSelector("li[data-finding^='test.seeded']")).Count == 0,
+                TimeSpan.FromSeconds(60),
+                () => "the button never showed a fresh audit: " + page.FindElement(By.CssSelector("[data-test=audit-message]")).Text);
+            string fresh = File.ReadAllText(kept);
+            Assert.DoesNotContain("test.seeded", fresh, StringComparison.Ordinal);
+            using (System.Text.Json.JsonDocument report = System.Text.Json.JsonDocument.Parse(fresh))
+            {
+                Assert.Equal(report.RootElement.GetProperty("score").GetInt32() + "/100", page.FindElement(By.CssSelector("[data-test=audit-score]")).Text);
+                Assert.Equal(report.RootElement.GetProperty("findings").GetArrayLength(), page.FindElements(By.CssSelector("li[data-finding]")).Count);
+            }
+
+            Assert.True(page.FindElement(By.XPath("//button[text()='Run the audit now']")).Enabled);
+            AssertEveryControlIsNamed(page, "the audit page after a run");
+
+            // The dark theme reaches the page too.
+            await using Browser darkBrowser = await Browser.StartAsync(lab, laptop, "10.8.0.1", dark: true);
+            darkBrowser.Driver.Navigate().GoToUrl(Dashboard + "#/audit");
+            darkBrowser.Until(d => d.FindElement(By.CssSelector("[data-test=audit-score]")).Text.EndsWith("/100", StringComparison.Ordinal), TimeSpan.FromSeconds(15), () => "the Audit page never loaded in the dark theme");
+            Assert.Equal("rgb(13, 17, 23)", darkBrowser.Driver.ExecuteScript("return getComputedStyle(document.body).backgroundColor;"));
+            darkBrowser.Screenshot("audit-dark");
+        });
+
     /// <summary>
     /// Every control a visitor can reach has a name a screen reader says: the browser's own computed label (from
     /// its text, its label element or aria-label), not a guess from the markup.

@@ -54,6 +54,19 @@ public sealed partial class DashboardTests(ITestOutputHelper output)
             Assert.Contains("the peer \u201cphone\u201d, which is not an admin", refused, StringComparison.Ordinal);
             Assert.Equal("403", (await GetAsync(phone, Dashboard + "/api/peers")).Status);
 
+            // The audit the daemon ran by itself: the admin peer gets the kept report as it is; the other peer gets
+            // neither it nor a run, and a run without the page's token is refused to the admin too.
+            string kept = Path.Combine(gateway.StateDirectory, "audit.json");
+            await Poll.UntilAsync(() => Task.FromResult(File.Exists(kept)), TimeSpan.FromSeconds(120), () => "the daemon never kept an audit:\n" + File.ReadAllText(gateway.LogPath));
+            (string auditStatus, string audit) = await GetAsync(laptop, Dashboard + "/api/audit");
+            Assert.Equal("200", auditStatus);
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(audit), System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(kept))), audit);
+            Assert.Equal("403", (await GetAsync(phone, Dashboard + "/api/audit")).Status);
+            Assert.Equal("403", (await Curl(phone.Namespace, Dashboard + "/api/audit/run", "-X", "POST", "-H", "Origin: " + Dashboard)).Status);
+            string before = File.ReadAllText(kept);
+            Assert.Equal("403", (await Curl(laptop.Namespace, Dashboard + "/api/audit/run", "-X", "POST", "-H", "Origin: " + Dashboard)).Status);
+            Assert.Equal(before, File.ReadAllText(kept));
+
             // The internet side: the gateway's public address has no dashboard port at all.
             CommandResult outside = await laptop.Namespace.TryExecAsync(Tools.Curl, "-s", "-o", "/dev/null", "--max-time", "5", $"http://{gateway.Host.UnderlayV4}:9587/");
             Assert.Equal(7, outside.ExitCode);

@@ -45,6 +45,29 @@ public sealed class MetricsTests(ITestOutputHelper output)
             CommandResult lint = await Command.RunAsync([Tools.Promtool, "check", "metrics"], input: scrape);
             Assert.True(lint.Succeeded && lint.Output.Length == 0 && lint.Error.Length == 0, $"promtool check metrics:\n{lint.Output}{lint.Error}");
 
+            // The audit the daemon runs soon after its start shows as the kept report's score and counts, and
+            // promtool finds nothing wrong with those families either.
+            string kept = Path.Combine(gateway.StateDirectory, "audit.json");
+            await Poll.UntilAsync(
+                async () => (scrape = await CurlAsync(client, null)).Contains("holt_audit_score ", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(120),
+                () => "no scrape showed the audit:\n" + scrape + "\n" + File.ReadAllText(gateway.LogPath));
+            using (JsonDocument report = JsonDocument.Parse(File.ReadAllText(kept)))
+            {
+                JsonElement root = report.RootElement;
+                Assert.Contains($"holt_audit_score {root.GetProperty("score").GetInt32()}\n", scrape, StringComparison.Ordinal);
+                Assert.Contains($"holt_audit_findings{{severity=\"critical\"}} {root.GetProperty("critical").GetInt32()}\n", scrape, StringComparison.Ordinal);
+                Assert.Contains($"holt_audit_findings{{severity=\"warning\"}} {root.GetProperty("warnings").GetInt32()}\n", scrape, StringComparison.Ordinal);
+                Assert.Contains($"holt_audit_findings{{severity=\"info\"}} {root.GetProperty("info").GetInt32()}\n", scrape, StringComparison.Ordinal);
+                int notChecked = root.GetProperty("areas").EnumerateArray().Count(a => !a.GetProperty("checked").GetBoolean());
+                Assert.Contains($"holt_audit_areas_unchecked {notChecked}\n", scrape, StringComparison.Ordinal);
+                long ran = root.GetProperty("time").GetDateTimeOffset().ToUnixTimeSeconds();
+                Assert.Matches($"holt_audit_last_run_timestamp_seconds {ran}(\\.\\d+)?\n", scrape);
+            }
+
+            lint = await Command.RunAsync([Tools.Promtool, "check", "metrics"], input: scrape);
+            Assert.True(lint.Succeeded && lint.Output.Length == 0 && lint.Error.Length == 0, $"promtool check metrics, with the audit:\n{lint.Output}{lint.Error}");
+
             // A token set by a reload: without it (or with another) 401, with it 200; the daemon never restarts.
             int pid = int.Parse(File.ReadAllText(Path.Combine("/run/holt", gateway.Interface + ".pid")).Trim(), CultureInfo.InvariantCulture);
             await gateway.EditConfigAsync(text => text + $"\n[monitor.metrics]\ntoken = \"{Token}\"\n");

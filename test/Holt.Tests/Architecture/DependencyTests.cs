@@ -47,10 +47,10 @@ public sealed class DependencyTests
 
         // The Prometheus endpoint shows the status model and the monitor's, the guard's and the firewall's figures
         // (the monitor itself may not use the guard or the firewall).
-        ["Metrics"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],
+        ["Metrics"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status", "Audit"],
 
         // The dashboard shows and changes every subsystem; the command line hands it the edits that span them.
-        ["Dashboard"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],
+        ["Dashboard"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status", "Audit"],
 
         // The audit reads the whole machine: every subsystem's configuration and state, the monitor's history, the status model.
         ["Audit"] = [.. Shared, "Tunnel", "Gateway", "Firewall", "Guard", "Monitor", "Status"],

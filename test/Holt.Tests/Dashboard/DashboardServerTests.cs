@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Holt.Audit;
 using Holt.Cli;
 using Holt.Config;
 using Holt.Dashboard;
@@ -21,7 +22,7 @@ namespace Holt.Tests.Dashboard;
 /// session it opens, the headers every answer carries, the API's models (the same as the CLI's --json), and the
 /// changes, which need the page's CSRF token and origin and go through holt.toml as one transaction each.
 /// </summary>
-public sealed class DashboardServerTests : IAsyncLifetime, IDisposable
+public sealed partial class DashboardServerTests : IAsyncLifetime, IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("holt-dashboard-").FullName;
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
@@ -39,6 +40,8 @@ public sealed class DashboardServerTests : IAsyncLifetime, IDisposable
         _links = new LoginLinks(Path.Combine(_directory, "links"), _time);
         _access = new DashboardAccess(new DashboardSessions(_time));
         _http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = new Uri(Base), Timeout = TimeSpan.FromSeconds(30) };
+        _audits = new AuditStore(Path.Combine(_directory, AuditStore.FileName));
+        _auditor = new AuditRunner(RunAudit, _audits);
     }
 
     private string Base => $"http://127.0.0.1:{_port}";
@@ -54,7 +57,8 @@ public sealed class DashboardServerTests : IAsyncLifetime, IDisposable
         _access.Update(_store.Load().Gateway);
         var sources = new DashboardSources(
             _store, _time, () => _store.Load(), () => StatusReader.Read(_store, _time.GetUtcNow(), tables: false), () => null, Editing.Gateway(_store, _time),
-            (config, peer) => (Editing.ClientConfigOf(config, peer), []));
+            (config, peer) => (Editing.ClientConfigOf(config, peer), []), _audits, _auditor);
+        _sources = sources;
         _server = DashboardServer.Start([new IPEndPoint(IPAddress.Loopback, _port)], _access, new DashboardApi(sources, _access, _links, new CheckHistory()), _logger);
         return Task.CompletedTask;
     }
