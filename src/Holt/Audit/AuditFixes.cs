@@ -201,7 +201,6 @@ internal static partial class AuditFixes
     public static string? RollBack(AuditPending pending)
     {
         SshdDropIn.Write(pending.DropIn, pending.Previous);
-        AuditPending.Delete();
         string? pidFile = null;
         try
         {
@@ -214,7 +213,11 @@ internal static partial class AuditFixes
             pidFile = "/run/sshd.pid";
         }
 
-        return SshdReload.Reload(pidFile);
+        // The pending fix is forgotten only once sshd runs with the old configuration: a reload that fails leaves it
+        // for the next watcher (the daemon's start) to finish.
+        string? reloaded = SshdReload.Reload(pidFile);
+        AuditPending.Delete();
+        return reloaded;
     }
 
     /// <summary>

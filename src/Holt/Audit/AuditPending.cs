@@ -81,17 +81,31 @@ internal static class SshdReload
     {
         if (ListenerPid(pidFilePath) is int pid)
         {
+            HashSet<long> before = ListeningInodes(pid);
             if (Interop.Libc.kill(pid, SignalHangUp) != 0)
             {
                 throw new CommandException($"could not signal sshd (pid {pid}): {Interop.Libc.Describe(Interop.Libc.LastErrno)}");
             }
 
-            // sshd re-executes itself in place; with a configuration sshd -t accepted it comes back at once. A second
-            // look after a moment shows it did.
-            Thread.Sleep(TimeSpan.FromMilliseconds(500));
-            return IsSshd(pid)
-                ? $"sshd (pid {pid}) reloaded; open sessions stay"
-                : throw new CommandException($"sshd (pid {pid}) did not survive the reload");
+            // sshd closes its listening sockets, re-executes itself in place and opens new ones: the reload is done
+            // when the same process listens on sockets it did not have before (for a moment nothing answers).
+            DateTime giveUp = DateTime.UtcNow + ListenTimeout;
+            while (DateTime.UtcNow < giveUp)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(50));
+                if (!IsSshd(pid))
+                {
+                    throw new CommandException($"sshd (pid {pid}) did not survive the reload");
+                }
+
+                HashSet<long> now = ListeningInodes(pid);
+                if (now.Count > 0 && !now.Overlaps(before))
+                {
+                    return $"sshd (pid {pid}) reloaded and listens again; open sessions stay";
+                }
+            }
+
+            throw new CommandException($"sshd (pid {pid}) did not listen again within {ListenTimeout.TotalSeconds:0} s of the reload");
         }
 
         foreach (string unit in new[] { "ssh.service", "sshd.service" })
@@ -113,6 +127,49 @@ internal static class SshdReload
         }
 
         return null;
+    }
+
+    private static readonly TimeSpan ListenTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The TCP sockets the process listens on (its network namespace's tables, its own descriptors).</summary>
+    private static HashSet<long> ListeningInodes(int pid)
+    {
+        var listening = new HashSet<long>();
+        try
+        {
+            foreach (string table in new[] { "tcp", "tcp6" })
+            {
+                string path = $"/proc/{pid}/net/{table}";
+                if (File.Exists(path))
+                {
+                    foreach (string line in File.ReadLines(path))
+                    {
+                        if (SocketTable.Parse(line, Firewall.Protocol.Tcp) is ListeningSocket socket)
+                        {
+                            _ = listening.Add(socket.Inode);
+                        }
+                    }
+                }
+            }
+
+            var owned = new HashSet<long>();
+            foreach (string fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+            {
+                if (new FileInfo(fd).LinkTarget is string target && SocketTable.Inode(target) is long inode)
+                {
+                    _ = owned.Add(inode);
+                }
+            }
+
+            listening.IntersectWith(owned);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The process is between images or gone; the caller looks again.
+            listening.Clear();
+        }
+
+        return listening;
     }
 
     private static int? ListenerPid(string? pidFilePath)
