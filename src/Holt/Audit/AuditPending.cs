@@ -89,8 +89,8 @@ internal static class SshdReload
 
             // sshd closes its listening sockets, re-executes itself in place and opens new ones: the reload is done
             // when the same process listens on sockets it did not have before (for a moment nothing answers).
-            DateTime giveUp = DateTime.UtcNow + ListenTimeout;
-            while (DateTime.UtcNow < giveUp)
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (waited.Elapsed < ListenTimeout)
             {
                 Thread.Sleep(TimeSpan.FromMilliseconds(50));
                 if (!IsSshd(pid))
