@@ -92,23 +92,6 @@ internal static partial class AuditFixes
         }
 
         string? previous = pending is not null ? pending.Previous : current;
-        string text = SshdDropIn.Merge(current, lines, machine.Now);
-        SshdDropIn.Write(dropIn, text);
-        try
-        {
-            Check(machine);
-            Verify(machine, lines);
-            if (lines.Any(l => l.StartsWith("ListenAddress ", StringComparison.Ordinal)))
-            {
-                NonLocalBind.Ensure();
-            }
-        }
-        catch (CommandException)
-        {
-            SshdDropIn.Write(dropIn, current);
-            throw;
-        }
-
         DateTimeOffset deadline = machine.Now + confirmTimeout;
         var next = new AuditPending
         {
@@ -121,10 +104,40 @@ internal static partial class AuditFixes
             SshdConfig = machine.SshdConfig,
             Lines = [.. (pending?.Lines ?? []), .. lines],
         };
+
+        // The pending fix and its watcher come before the drop-in changes: a kill -9 anywhere after this leaves a
+        // fix that the watcher (or the daemon's next start) rolls back, never a changed drop-in nobody knows of.
         next.Write();
         try
         {
             _ = Daemon.Spawn(["audit", "rollback-watch", "--token", next.Token], TimeSpan.FromSeconds(30), quiet: true);
+            SshdDropIn.Write(dropIn, SshdDropIn.Merge(current, lines, machine.Now));
+            Check(machine);
+            Verify(machine, lines);
+            if (lines.Any(l => l.StartsWith("ListenAddress ", StringComparison.Ordinal)))
+            {
+                NonLocalBind.Ensure();
+            }
+        }
+        catch (CommandException)
+        {
+            // Nothing was loaded: the drop-in and the earlier pending fix (with a watcher of its own) are put back.
+            SshdDropIn.Write(dropIn, current);
+            if (pending is null)
+            {
+                AuditPending.Delete();
+            }
+            else
+            {
+                pending.Write();
+                _ = ResumeWatch();
+            }
+
+            throw;
+        }
+
+        try
+        {
             return (deadline, SshdReload.Reload(before["pidfile"]));
         }
         catch (CommandException)
