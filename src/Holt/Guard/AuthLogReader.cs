@@ -72,11 +72,11 @@ internal static class AuthLogReader
         foreach (string text in ReadLines(path, tally))
         {
             count++;
-            LogLine? line = SyslogParser.Parse(text, modified.Year, names);
+            LogLine? line = SyslogParser.Parse(text, modified.Year, names, out bool tookYear);
 
             // A classic timestamp later than the file itself belongs to the year before (a December line in a
             // file rotated in January).
-            if (line is not null && char.IsAsciiLetter(text[0]) && line.Time > modified.AddDays(1))
+            if (line is not null && tookYear && line.Time > modified.AddDays(1))
             {
                 line = SyslogParser.Parse(text, modified.Year - 1, names);
             }

@@ -41,14 +41,14 @@ internal sealed class SshdLineFilter : IGuardFilter
             _year = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.Local).Year;
         }
 
-        LogLine? parsed = SyslogParser.Parse(line, _year, _names);
+        LogLine? parsed = SyslogParser.Parse(line, _year, _names, out bool tookYear);
         if (parsed is null)
         {
             return null;
         }
 
-        // Only a classic timestamp (it starts with the month's name) took the year; an RFC 3339 one carries its own.
-        if (char.IsAsciiLetter(line[0]) && parsed.Time > now.AddDays(1) && _year > 1)
+        // Only a classic timestamp took the year; the others carry their own.
+        if (tookYear && parsed.Time > now.AddDays(1) && _year > 1)
         {
             parsed = SyslogParser.Parse(line, _year - 1, _names);
             if (parsed is null)

@@ -3,23 +3,41 @@ using System.Globalization;
 namespace Holt.Guard;
 
 /// <summary>
-/// Splits a syslog file line into a <see cref="LogLine"/>. Two timestamp forms are read: RFC 3339 with fractions,
-/// Debian 12's rsyslog default (<c>2026-11-24T01:02:03.123456+00:00 host sshd[812]: ...</c>), and the classic BSD
-/// form without a year (<c>Nov 24 01:02:03 host sshd[812]: ...</c>), which takes the year it is given. A line that
-/// fits neither is not a log line (null): nothing is guessed from it.
+/// Splits a syslog file line into a <see cref="LogLine"/>. What real servers write is read:
+/// <list type="bullet">
+/// <item>RFC 3339 timestamps with or without fractions, rsyslog's file format on Debian 12
+/// (<c>2026-11-24T01:02:03.123456+00:00 host sshd[812]: ...</c>), and the same with <c>+0000</c> offsets
+/// (journalctl's short-iso), a space for the <c>T</c>, or no offset at all (local time);</item>
+/// <item>the classic BSD form without a year (<c>Nov 24 01:02:03</c>, <c>Nov  4</c>, <c>Nov 04</c> or <c>Nov 4</c>),
+/// which takes the year it is given;</item>
+/// <item>RFC 5424 (<c>&lt;38&gt;1 2026-11-24T01:02:03Z host sshd 812 - [sd] message</c>), and a <c>&lt;PRI&gt;</c>
+/// before either of the others;</item>
+/// <item>lines without a host name (<c>Nov 24 01:02:03 sshd[812]: ...</c>), and a program written in brackets
+/// (<c>[sshd]: ...</c> or <c>[sshd] ...</c>);</item>
+/// <item>Solaris and illumos's message id before the message (<c>sshd[812]: [ID 800047 auth.info] ...</c>),
+/// which is removed.</item>
+/// </list>
+/// A line that fits none of them is not a log line (null): nothing is guessed from it. Everything an attacker can
+/// influence is inside the message, after the header this reads.
 /// </summary>
 internal static class SyslogParser
 {
     private static readonly string[] s_months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
     /// <summary>
-    /// <c>YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)</c>, read by hand: the general parser is the slowest step of
-    /// reading a large log, and this is the only shape rsyslog writes.
+    /// <c>YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)</c>, exactly: the strict RFC 3339 form.
     /// </summary>
-    internal static bool TryParseRfc3339(ReadOnlySpan<char> text, out DateTimeOffset time)
+    internal static bool TryParseRfc3339(ReadOnlySpan<char> text, out DateTimeOffset time) =>
+        TryParseIso(text, strict: true, out time);
+
+    /// <summary>
+    /// An ISO 8601 timestamp as logs write it, read by hand (the general parser is the slowest step of reading a
+    /// large log). Strict: RFC 3339 only. Otherwise also a space for the T, <c>+HHMM</c>, and no offset (local time).
+    /// </summary>
+    private static bool TryParseIso(ReadOnlySpan<char> text, bool strict, out DateTimeOffset time)
     {
         time = default;
-        if (text.Length < 20 || text[4] != '-' || text[7] != '-' || text[10] is not ('T' or ' ') || text[13] != ':' || text[16] != ':')
+        if (text.Length < 19 || text[4] != '-' || text[7] != '-' || text[10] is not ('T' or ' ') || text[13] != ':' || text[16] != ':')
         {
             return false;
         }
@@ -32,7 +50,7 @@ internal static class SyslogParser
 
         int at = 19;
         long ticks = 0;
-        if (text[at] == '.')
+        if (at < text.Length && text[at] == '.')
         {
             at++;
             int start = at;
@@ -50,31 +68,51 @@ internal static class SyslogParser
             }
         }
 
-        TimeSpan offset;
+        if (month is < 1 or > 12 || year < 1 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 60)
+        {
+            return false;
+        }
+
+        var clock = new DateTime(year, month, day, hour, minute, Math.Min(second, 59), DateTimeKind.Unspecified);
         ReadOnlySpan<char> zone = text[at..];
+        TimeSpan offset;
         if (zone.SequenceEqual("Z"))
         {
             offset = TimeSpan.Zero;
         }
-        else if (zone.Length == 6 && zone[0] is '+' or '-' && zone[3] == ':' && Digits(zone[1..3], out int zoneHours) && Digits(zone[4..6], out int zoneMinutes) && zoneHours < 24 && zoneMinutes < 60)
+        else if (zone.IsEmpty && !strict)
         {
-            offset = new TimeSpan(zoneHours, zoneMinutes, 0);
-            if (zone[0] == '-')
-            {
-                offset = -offset;
-            }
+            offset = TimeZoneInfo.Local.GetUtcOffset(clock);
         }
-        else
+        else if (!Offset(zone, strict, out offset))
         {
             return false;
         }
 
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Max(year, 1), month) || hour > 23 || minute > 59 || second > 60 || year < 1)
+        time = new DateTimeOffset(clock, offset).AddTicks(ticks);
+        return true;
+    }
+
+    /// <summary><c>+HH:MM</c> or <c>-HH:MM</c>; when not strict also <c>+HHMM</c>.</summary>
+    private static bool Offset(ReadOnlySpan<char> zone, bool strict, out TimeSpan offset)
+    {
+        offset = default;
+        if (zone.Length is not (6 or 5) || zone[0] is not ('+' or '-') || (zone.Length == 5 && strict) || (zone.Length == 6 && zone[3] != ':'))
         {
             return false;
         }
 
-        time = new DateTimeOffset(year, month, day, hour, minute, Math.Min(second, 59), offset).AddTicks(ticks);
+        if (!Digits(zone[1..3], out int hours) || !Digits(zone[^2..], out int minutes) || hours > 23 || minutes > 59)
+        {
+            return false;
+        }
+
+        offset = new TimeSpan(hours, minutes, 0);
+        if (zone[0] == '-')
+        {
+            offset = -offset;
+        }
+
         return true;
     }
 
@@ -91,82 +129,280 @@ internal static class SyslogParser
             value = (value * 10) + (c - '0');
         }
 
-        return true;
+        return !text.IsEmpty;
     }
 
     /// <param name="line">The line without its newline.</param>
     /// <param name="year">The year for classic timestamps, which have none.</param>
     /// <param name="names">Reuses host and program strings across lines of one file (optional; saves allocations).</param>
-    public static LogLine? Parse(string line, int year, NameCache? names = null)
+    public static LogLine? Parse(string line, int year, NameCache? names = null) => Parse(line, year, names, out _);
+
+    /// <param name="line">The line without its newline.</param>
+    /// <param name="year">The year for classic timestamps, which have none.</param>
+    /// <param name="names">Reuses host and program strings across lines of one file (optional; saves allocations).</param>
+    /// <param name="tookYear">True when the timestamp had no year and took <paramref name="year"/>.</param>
+    public static LogLine? Parse(string line, int year, NameCache? names, out bool tookYear)
     {
+        tookYear = false;
         ReadOnlySpan<char> text = line;
-        DateTimeOffset time;
+        if (text.StartsWith('<'))
+        {
+            // "<PRI>": the facility and severity, which nothing here needs.
+            int close = text[..Math.Min(text.Length, 5)].IndexOf('>');
+            if (close < 2 || !Digits(text[1..close], out _))
+            {
+                return null;
+            }
+
+            text = text[(close + 1)..];
+            if (text.StartsWith("1 "))
+            {
+                return Rfc5424(text[2..], names);
+            }
+        }
+
         int consumed;
+        DateTimeOffset time;
         if (text.Length > 20 && char.IsAsciiDigit(text[0]) && text[4] == '-')
         {
+            // The timestamp runs to the first space, or to the second when a space stands for the T.
             int space = text.IndexOf(' ');
-            if (space < 0 || !TryParseRfc3339(text[..space], out time))
+            if (space == 10)
+            {
+                int next = text[11..].IndexOf(' ');
+                space = next < 0 ? -1 : 11 + next;
+            }
+
+            if (space < 0 || !TryParseIso(text[..space], strict: false, out time))
             {
                 return null;
             }
 
             consumed = space + 1;
         }
-        else if (text.Length > 16 && text[3] == ' ' && text[6] == ' ' && text[9] == ':' && text[12] == ':' && text[15] == ' ')
+        else if (Classic(text, year, out time, out consumed))
         {
-            int month = Array.IndexOf(s_months, line[..3]) + 1;
-            ReadOnlySpan<char> day = text[4..6].TrimStart(' ');
-            if (month == 0 ||
-                !int.TryParse(day, NumberStyles.None, CultureInfo.InvariantCulture, out int dayOfMonth) ||
-                !int.TryParse(text[7..9], NumberStyles.None, CultureInfo.InvariantCulture, out int hour) ||
-                !int.TryParse(text[10..12], NumberStyles.None, CultureInfo.InvariantCulture, out int minute) ||
-                !int.TryParse(text[13..15], NumberStyles.None, CultureInfo.InvariantCulture, out int second) ||
-                dayOfMonth is < 1 or > 31 || hour > 23 || minute > 59 || second > 60 || dayOfMonth > DateTime.DaysInMonth(year, month))
-            {
-                return null;
-            }
-
-            // Classic timestamps are in the machine's local time.
-            var local = new DateTime(year, month, dayOfMonth, hour, minute, Math.Min(second, 59), DateTimeKind.Unspecified);
-            time = new DateTimeOffset(local, TimeZoneInfo.Local.GetUtcOffset(local));
-            consumed = 16;
+            tookYear = true;
         }
         else
         {
             return null;
         }
 
-        // "host program[pid]: message"
-        ReadOnlySpan<char> rest = text[consumed..];
-        int hostEnd = rest.IndexOf(' ');
-        if (hostEnd <= 0)
+        return Header(text[consumed..], time, names);
+    }
+
+    /// <summary><c>Mmm dd HH:MM:SS </c> with the day space-padded, zero-padded or a single digit.</summary>
+    private static bool Classic(ReadOnlySpan<char> text, int year, out DateTimeOffset time, out int consumed)
+    {
+        time = default;
+        consumed = 0;
+        if (text.Length < 16 || text[3] != ' ')
+        {
+            return false;
+        }
+
+        int month = Month(text[..3]);
+        int at = text[4] == ' ' ? 5 : 4;
+        int dayLength = char.IsAsciiDigit(text[at + 1]) ? 2 : 1;
+        if (month == 0 || text.Length < at + dayLength + 10 || text[at + dayLength] != ' ')
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> clock = text.Slice(at + dayLength + 1, 9);
+        if (!Digits(text.Slice(at, dayLength), out int day) || clock[2] != ':' || clock[5] != ':' || clock[8] != ' ' ||
+            !Digits(clock[..2], out int hour) || !Digits(clock[3..5], out int minute) || !Digits(clock[6..8], out int second) ||
+            day is < 1 or > 31 || hour > 23 || minute > 59 || second > 60 || year is < 1 or > 9999 || day > DateTime.DaysInMonth(year, month))
+        {
+            return false;
+        }
+
+        // Classic timestamps are in the machine's local time.
+        var local = new DateTime(year, month, day, hour, minute, Math.Min(second, 59), DateTimeKind.Unspecified);
+        time = new DateTimeOffset(local, TimeZoneInfo.Local.GetUtcOffset(local));
+        consumed = at + dayLength + 10;
+        return true;
+    }
+
+    private static int Month(ReadOnlySpan<char> name)
+    {
+        for (int i = 0; i < s_months.Length; i++)
+        {
+            if (name.SequenceEqual(s_months[i]))
+            {
+                return i + 1;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>"host program[pid]: message", "program[pid]: message" (no host), "[program]: message" or "[program] message".</summary>
+    private static LogLine? Header(ReadOnlySpan<char> rest, DateTimeOffset time, NameCache? names)
+    {
+        int firstEnd = rest.IndexOf(' ');
+        if (firstEnd <= 0)
         {
             return null;
         }
 
-        string host = names?.Get(rest[..hostEnd]) ?? rest[..hostEnd].ToString();
-        rest = rest[(hostEnd + 1)..];
+        ReadOnlySpan<char> first = rest[..firstEnd];
+        string? host = null;
+        if (first[0] == '[' && (first[^1] == ']' || first.EndsWith("]:")))
+        {
+            // "[sshd]: message" or "[sshd] message": a syslog daemon that writes the program in brackets, no host.
+            ReadOnlySpan<char> name = first[1..first.LastIndexOf(']')];
+            return name.IsEmpty || name.ContainsAny('[', ']') ? null : Line(time, null, name, 0, rest[(firstEnd + 1)..], names);
+        }
+
+        if (first[^1] != ':' || !Tag(first[..^1], out _, out _))
+        {
+            host = names?.Get(first) ?? first.ToString();
+            rest = rest[(firstEnd + 1)..];
+        }
+
         int colon = rest.IndexOf(": ");
-        if (colon <= 0)
+        if (colon <= 0 || !Tag(rest[..colon], out ReadOnlySpan<char> program, out int pid))
         {
             return null;
         }
 
-        ReadOnlySpan<char> tag = rest[..colon];
-        string message = rest[(colon + 2)..].ToString();
-        int pid = 0;
+        return Line(time, host, program, pid, rest[(colon + 2)..], names);
+    }
+
+    /// <summary><c>program</c> or <c>program[pid]</c>, without spaces.</summary>
+    private static bool Tag(ReadOnlySpan<char> tag, out ReadOnlySpan<char> program, out int pid)
+    {
+        program = tag;
+        pid = 0;
         int bracket = tag.IndexOf('[');
         if (bracket >= 0)
         {
             if (tag[^1] != ']' || !int.TryParse(tag[(bracket + 1)..^1], NumberStyles.None, CultureInfo.InvariantCulture, out pid))
             {
+                return false;
+            }
+
+            program = tag[..bracket];
+        }
+
+        return !program.IsEmpty && !program.ContainsAny(' ', ':', ']');
+    }
+
+    private static LogLine Line(DateTimeOffset time, string? host, ReadOnlySpan<char> program, int pid, ReadOnlySpan<char> message, NameCache? names) =>
+        new(time, host, names?.Get(program) ?? program.ToString(), pid, WithoutMessageId(message).ToString());
+
+    /// <summary>Solaris and illumos put "[ID 800047 auth.info] " (a message id, facility and level) before the message.</summary>
+    private static ReadOnlySpan<char> WithoutMessageId(ReadOnlySpan<char> message)
+    {
+        if (!message.StartsWith("[ID "))
+        {
+            return message;
+        }
+
+        int close = message.IndexOf("] ");
+        ReadOnlySpan<char> inside = close < 0 ? default : message[4..close];
+        int space = inside.IndexOf(' ');
+        return space > 0 && Digits(inside[..space], out _) && inside[(space + 1)..].Contains('.') && !inside[(space + 1)..].Contains(' ')
+            ? message[(close + 2)..]
+            : message;
+    }
+
+    /// <summary>
+    /// RFC 5424 after "&lt;PRI&gt;1 ": TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG], where "-" is
+    /// a field left out and the structured data is "-" or "[id key="value" ...]" elements whose values may hold
+    /// escaped quotes and brackets.
+    /// </summary>
+    private static LogLine? Rfc5424(ReadOnlySpan<char> text, NameCache? names)
+    {
+        Span<Range> fields = stackalloc Range[6];
+        if (text.Split(fields, ' ') < 6)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<char> stamp = text[fields[0]];
+        if (!TryParseIso(stamp, strict: true, out DateTimeOffset time))
+        {
+            return null;
+        }
+
+        ReadOnlySpan<char> host = text[fields[1]];
+        ReadOnlySpan<char> program = text[fields[2]];
+        ReadOnlySpan<char> procId = text[fields[3]];
+        int pid = 0;
+        if (program.IsEmpty || program.SequenceEqual("-") || (!procId.SequenceEqual("-") && !int.TryParse(procId, NumberStyles.None, CultureInfo.InvariantCulture, out pid)))
+        {
+            return null;
+        }
+
+        // The last range holds the structured data and the message.
+        ReadOnlySpan<char> rest = text[fields[5]];
+        if (rest.StartsWith('-'))
+        {
+            rest = rest[1..];
+        }
+        else
+        {
+            int end = StructuredDataEnd(rest);
+            if (end <= 0)
+            {
                 return null;
             }
 
-            tag = tag[..bracket];
+            rest = rest[end..];
         }
 
-        return tag.IsEmpty || tag.Contains(' ') ? null : new LogLine(time, host, names?.Get(tag) ?? tag.ToString(), pid, message);
+        if (!rest.IsEmpty && rest[0] != ' ')
+        {
+            return null;
+        }
+
+        rest = rest.IsEmpty ? rest : rest[1..];
+        if (rest.StartsWith('\uFEFF'))
+        {
+            rest = rest[1..];
+        }
+
+        string? hostName = host.SequenceEqual("-") ? null : names?.Get(host) ?? host.ToString();
+        return new LogLine(time, hostName, names?.Get(program) ?? program.ToString(), pid, rest.ToString());
+    }
+
+    /// <summary>Where one or more "[...]" structured-data elements end, or -1 when they are malformed.</summary>
+    private static int StructuredDataEnd(ReadOnlySpan<char> text)
+    {
+        int at = 0;
+        while (at < text.Length && text[at] == '[')
+        {
+            bool quoted = false;
+            at++;
+            for (; at < text.Length; at++)
+            {
+                char c = text[at];
+                if (quoted && c == '\\')
+                {
+                    at++;
+                }
+                else if (c == '"')
+                {
+                    quoted = !quoted;
+                }
+                else if (!quoted && c == ']')
+                {
+                    break;
+                }
+            }
+
+            if (at >= text.Length)
+            {
+                return -1;
+            }
+
+            at++;
+        }
+
+        return at;
     }
 }
 

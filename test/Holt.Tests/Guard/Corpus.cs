@@ -16,7 +16,7 @@ internal sealed record CorpusLine(string File, int Number, string Text, CorpusEv
 /// <summary>Loads the sshd log corpus copied beside the test assembly.</summary>
 internal static class Corpus
 {
-    public static readonly IReadOnlyList<string> Files = ["openssh-9.2-debian12.log", "openssh-versions.log"];
+    public static readonly IReadOnlyList<string> Files = ["openssh-9.2-debian12.log", "openssh-versions.log", "openssh-variants.log"];
 
     public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "Guard", "Corpus");
 
