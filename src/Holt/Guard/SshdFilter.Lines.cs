@@ -94,10 +94,18 @@ internal sealed partial class SshdFilter
                 }
 
             case var _ when t.StartsWith("User ") && t.Contains(" not allowed because ", StringComparison.Ordinal):
-                // "User USER from HOST not allowed because ...", or without "from HOST" (a locked account, a missing
-                // shell): the account exists, so USER is its real name; HOST is an address or a verified name.
+                // "User USER from HOST not allowed because ..." (auth.c, allowed_user), where HOST is an address or a
+                // name sshd verified; or, for a locked account or a missing shell, "User USER not allowed because
+                // ..." with no host. The account exists, so USER is its real name.
                 {
-                    ReadOnlySpan<char> head = t[..t.LastIndexOf(" not allowed because ")];
+                    int because = t.LastIndexOf(" not allowed because ");
+                    ReadOnlySpan<char> head = t[..because];
+                    ReadOnlySpan<char> reason = t[(because + 21)..];
+                    if (reason.StartsWith("account is locked") || reason.StartsWith("shell "))
+                    {
+                        return new Said(Role.Counts, AuthKind.InvalidUser, null, Between(head, 5, head.Length));
+                    }
+
                     int fromAt = head.LastIndexOf(" from ");
                     IPAddress? address = fromAt < 0 ? null : Ip(head[(fromAt + 6)..]);
                     return new Said(Role.Counts, AuthKind.InvalidUser, address, Between(head, 5, fromAt < 0 ? head.Length : fromAt));
@@ -331,24 +339,28 @@ internal sealed partial class SshdFilter
     {
         int prefix = t.StartsWith("Disconnecting invalid") ? 27 : 34;
         const string Change = ": Change of username or service not allowed: (";
-        for (int at = t.IndexOf(Change); at > 0; at = NextIndex(t, Change, at))
+        if (!t.EndsWith(": Too many authentication failures"))
         {
-            if (TailAddress(t[..at], " ", out IPAddress? address, out ReadOnlySpan<char> head) && head.Length >= prefix)
+            for (int at = t.IndexOf(Change); at > 0; at = NextIndex(t, Change, at))
             {
-                ReadOnlySpan<char> user = head[prefix..];
-                ReadOnlySpan<char> quoted = t[(at + Change.Length)..];
-                if (quoted.StartsWith(user) && quoted.Length > user.Length && quoted[user.Length] == ',')
+                if (TailAddress(t[..at], " ", out IPAddress? address, out ReadOnlySpan<char> head) && head.Length >= prefix)
                 {
-                    return new Said(Role.Closing, AuthKind.Failed, address, user.ToString());
+                    ReadOnlySpan<char> user = head[prefix..];
+                    ReadOnlySpan<char> quoted = t[(at + Change.Length)..];
+                    if (quoted.StartsWith(user) && quoted.Length > user.Length && quoted[user.Length] == ',')
+                    {
+                        return new Said(Role.Closing, AuthKind.Failed, address, user.ToString());
+                    }
                 }
+            }
+
+            if (t.Contains(Change, StringComparison.Ordinal))
+            {
+                return default;
             }
         }
 
-        if (t.Contains(Change, StringComparison.Ordinal))
-        {
-            return default;
-        }
-
+        // Any other reason is sshd's own text: the address is before the last " port N:".
         IPAddress? found = AddressBeforePortColon(t, out ReadOnlySpan<char> before);
         return found is null || before.Length < prefix ? default : new Said(Role.Closing, AuthKind.Failed, found, before[prefix..].ToString());
     }

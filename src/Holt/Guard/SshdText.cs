@@ -55,11 +55,11 @@ internal static class SshdText
     /// The address of an authentication line: "... from ADDRESS port N[ ssh2][: INFO]", or "... from ADDRESS" at the
     /// very end (older OpenSSH). <paramref name="fromAt"/> is where that " from " starts, so the text before it is
     /// the user. The user is the client's, and so can be the INFO of some methods (a certificate's key id, a
-    /// hostbased client's names), so each " from ADDRESS port N" followed by the end or ": " is a candidate.
-    /// Where the line has no INFO by its kind (<paramref name="endDecides"/>: "Invalid user", "maximum
-    /// authentication attempts"), the candidate that ends the line is sshd's, as everything the client chose is
-    /// before it. Otherwise it is the connection's known address among the candidates, or the one they all agree on;
-    /// anything else is ambiguous, and no address is better than a wrong one.
+    /// hostbased client's names), so every " from ADDRESS port N" followed by the end or ": ", and a " from ADDRESS"
+    /// that ends the line, is a candidate. Where the line has no INFO by its kind (<paramref name="endDecides"/>:
+    /// "Invalid user", "maximum authentication attempts"), the candidate that ends the line is sshd's, as everything
+    /// the client chose is before it. Otherwise it is the connection's known address among the candidates, or the
+    /// one they all agree on; anything else is ambiguous, and no address is better than a wrong one.
     /// </summary>
     public static IPAddress? AuthAddress(ReadOnlySpan<char> text, IPAddress? known, bool endDecides, out int fromAt)
     {
@@ -68,6 +68,31 @@ internal static class SshdText
         int agreedAt = -1;
         int knownAt = -1;
         bool disagree = false;
+        void Candidate(IPAddress address, int at)
+        {
+            if (known is not null && address.Equals(known))
+            {
+                knownAt = at;
+            }
+
+            disagree |= agreed is not null && !agreed.Equals(address);
+            agreed ??= address;
+            agreedAt = at;
+        }
+
+        int bare = text.LastIndexOf(" from ");
+        if (bare >= 0 && Ip(text[(bare + 6)..]) is IPAddress last)
+        {
+            // "... from ADDRESS" ends the line: the older form without a port.
+            if (endDecides)
+            {
+                fromAt = bare;
+                return last;
+            }
+
+            Candidate(last, bare);
+        }
+
         for (int port = text.LastIndexOf(" port "); port > 0; port = text[..port].LastIndexOf(" port "))
         {
             ReadOnlySpan<char> after = text[(port + 6)..];
@@ -96,21 +121,14 @@ internal static class SshdText
                 continue;
             }
 
-            if (after.IsEmpty && endDecides && agreed is null)
+            if (after.IsEmpty && endDecides)
             {
                 // Nothing follows sshd's own words: whatever the client chose is before them.
                 fromAt = space - 5;
                 return address;
             }
 
-            if (known is not null && address.Equals(known))
-            {
-                knownAt = space - 5;
-            }
-
-            disagree |= agreed is not null && !agreed.Equals(address);
-            agreed ??= address;
-            agreedAt = space - 5;
+            Candidate(address, space - 5);
         }
 
         if (knownAt >= 0)
@@ -119,21 +137,8 @@ internal static class SshdText
             return known;
         }
 
-        if (agreed is not null)
-        {
-            fromAt = disagree ? -1 : agreedAt;
-            return disagree ? null : agreed;
-        }
-
-        // No port at all: "... from ADDRESS" must end the line.
-        int from = text.LastIndexOf(" from ");
-        if (from >= 0 && Ip(text[(from + 6)..]) is IPAddress last)
-        {
-            fromAt = from;
-            return last;
-        }
-
-        return null;
+        fromAt = disagree ? -1 : agreedAt;
+        return disagree ? null : agreed;
     }
 
     /// <summary>

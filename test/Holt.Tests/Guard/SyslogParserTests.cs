@@ -78,11 +78,80 @@ public sealed class SyslogParserTests
         Assert.False(SyslogParser.TryParseRfc3339(text, out _));
     }
 
+    [Theory]
+    [InlineData("Mar  4 09:10:03 sshd[8103]: Invalid user x from 192.0.2.1", null, "sshd", 8103, "Invalid user x from 192.0.2.1")]
+    [InlineData("Mar 4 09:10:03 nas sshd[8]: m", "nas", "sshd", 8, "m")]
+    [InlineData("Mar 04 09:10:03 nas sshd[8]: m", "nas", "sshd", 8, "m")]
+    [InlineData("Mar  4 09:10:13 [sshd]: User root from 192.0.2.1 not allowed", null, "sshd", 0, "User root from 192.0.2.1 not allowed")]
+    [InlineData("Mar  4 09:10:14 [sshd] User root", null, "sshd", 0, "User root")]
+    [InlineData("Mar  4 09:10:04 solarbox sshd[8104]: [ID 800047 auth.info] Failed password", "solarbox", "sshd", 8104, "Failed password")]
+    [InlineData("Mar  4 09:10:04 solarbox sshd[8104]: [ID x auth.info] Failed", "solarbox", "sshd", 8104, "[ID x auth.info] Failed")]
+    [InlineData("<38>Mar  4 09:10:10 gw sshd[8110]: Failed", "gw", "sshd", 8110, "Failed")]
+    [InlineData("Mar  4 09:03:50 oldbox sshd(pam_unix)[6101]: authentication failure; x", "oldbox", "sshd(pam_unix)", 6101, "authentication failure; x")]
+    [InlineData("Mar  4 09:10:03 2001:db8:: sshd[1]: m", "2001:db8::", "sshd", 1, "m")]
+    [InlineData("2026-03-04T09:10:02+0100 gw sshd[8102]: m", "gw", "sshd", 8102, "m")]
+    [InlineData("2026-03-04 09:10:02 gw sshd[8102]: m", "gw", "sshd", 8102, "m")]
+    [InlineData("2026-03-04T09:10:02.5 sshd[2]: m", null, "sshd", 2, "m")]
+    [InlineData("<38>1 2026-03-04T09:10:08.954167-05:00 gw.example.org sshd 8108 - - Failed password", "gw.example.org", "sshd", 8108, "Failed password")]
+    [InlineData("<38>1 2026-03-04T09:10:08Z - sshd - - - m", null, "sshd", 0, "m")]
+    [InlineData("<38>1 2026-03-04T09:10:09.1Z gw sshd 8109 ID47 [a b=\"1\"][c@1 d=\"x ] \\\" y\"] Invalid user", "gw", "sshd", 8109, "Invalid user")]
+    [InlineData("<38>1 2026-03-04T09:10:09Z gw sshd 9 - - \uFEFFbom", "gw", "sshd", 9, "bom")]
+    public void OtherSyslogForms_AreSplitIntoTheirFields(string text, string? host, string program, int pid, string message)
+    {
+        LogLine line = SyslogParser.Parse(text, 2026)!;
+
+        Assert.NotNull(line);
+        Assert.Equal(host, line.Host);
+        Assert.Equal(program, line.Program);
+        Assert.Equal(pid, line.Pid);
+        Assert.Equal(message, line.Message);
+    }
+
+    [Theory]
+    [InlineData("2026-03-04T09:10:02+0100 gw sshd[1]: m", "2026-03-04T08:10:02+00:00")]
+    [InlineData("2026-03-04T09:10:02-0530 gw sshd[1]: m", "2026-03-04T14:40:02+00:00")]
+    [InlineData("<38>1 2026-03-04T09:10:08.5-05:00 gw sshd 1 - - m", "2026-03-04T14:10:08.5+00:00")]
+    public void OtherSyslogForms_KeepTheirOffsets(string text, string utc)
+    {
+        Assert.Equal(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), SyslogParser.Parse(text, 2000)!.Time);
+    }
+
+    [Theory]
+    [InlineData("Mar  4 09:10:03 gw sshd[1]: m", true)]
+    [InlineData("<38>Mar 4 09:10:03 gw sshd[1]: m", true)]
+    [InlineData("2026-03-04T09:10:02Z gw sshd[1]: m", false)]
+    [InlineData("<38>1 2026-03-04T09:10:08Z gw sshd 1 - - m", false)]
+    public void ClassicTimestamps_SayTheyTookTheYear(string text, bool tookYear)
+    {
+        Assert.NotNull(SyslogParser.Parse(text, 2025, null, out bool took));
+        Assert.Equal(tookYear, took);
+    }
+
+    [Theory]
+    [InlineData("<38 Mar  4 09:10:03 gw sshd[1]: m")]
+    [InlineData("<x>Mar  4 09:10:03 gw sshd[1]: m")]
+    [InlineData("<38>1 2026-03-04T09:10:08Z gw sshd 1 - [a b=\"unterminated] m")]
+    [InlineData("<38>1 2026-03-04T09:10:08Z gw sshd 1 - [a]x m")]
+    [InlineData("<38>1 2026-03-04T09:10:08Z gw sshd x1 - - m")]
+    [InlineData("<38>1 2026-03-04 09:10:08 gw sshd 1 - - m")]
+    [InlineData("<38>1 2026-03-04T09:10:08Z gw - 1 - - m")]
+    [InlineData("<38>1 2026-03-04T09:10:08Z gw sshd")]
+    [InlineData("Mar 44 09:10:03 gw sshd[1]: m")]
+    [InlineData("Mar  4 9:10:03 gw sshd[1]: m")]
+    [InlineData("Mar  4 09:10:03 [] m")]
+    [InlineData("Mar  4 09:10:03 [ss[hd] m")]
+    [InlineData("2026-03-04T09:10:02+01 gw sshd[1]: m")]
+    [InlineData("2026-03-04T09:10:02+01:0 gw sshd[1]: m")]
+    public void MalformedOtherForms_AreNull(string text)
+    {
+        Assert.Null(SyslogParser.Parse(text, 2026));
+    }
+
     [Fact]
     public void RandomText_NeverThrows()
     {
         var random = new Random(6);
-        const string Alphabet = "0123456789-T:+. []abcNovsshd\t";
+        const string Alphabet = "0123456789-T:+. []abcNovsshd\t<>\"\\ID";
         for (int i = 0; i < 20_000; i++)
         {
             char[] chars = new char[random.Next(0, 60)];
