@@ -176,7 +176,8 @@ internal static class GuardCommands
             Description = "Test your own pattern instead of a named filter: a .NET regex whose (?<host>...) group is the client's IP address. Repeat for more patterns; the first that matches a line decides.",
             HelpName = "PATTERN",
         };
-        var top = new Option<int>("--top") { Description = "How many addresses to list (default 20).", DefaultValueFactory = _ => 20 };
+        var top = new Option<int>("--top") { Description = "How many addresses to list (default 20; with --json, all unless given).", DefaultValueFactory = _ => 20 };
+        var json = new Option<bool>("--json") { Description = "Print JSON for scripts: lines read, matched and missed, failures per address, and the time taken." };
         var command = new Command(
             "test",
             """
@@ -185,9 +186,10 @@ internal static class GuardCommands
             Example: holt guard test /var/log/auth.log --filter sshd
             Example: holt guard test /var/log/nginx/access.log --filter wordpress
             Example: holt guard test app.log --regex '^login failed from (?<host>\S+)$'
+            Example: holt guard test /var/log/auth.log --json | jq '.failures[0]'
             """)
         {
-            file, filterName, regex, top,
+            file, filterName, regex, top, json,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -233,28 +235,63 @@ internal static class GuardCommands
             }
 
             clock.Stop();
+            long syslogLines = filter is SshdLineFilter sshd ? sshd.SyslogLines : -1;
+            long timeouts = filter is RegexFilter timed ? timed.Timeouts : 0;
+            IEnumerable<KeyValuePair<IPAddress, long>> ranked = perAddress.OrderByDescending(p => p.Value).ThenBy(p => p.Key.ToString(), StringComparer.Ordinal);
+            if (result.GetValue(json))
+            {
+                bool topGiven = result.GetResult(top) is { Implicit: false };
+                var view = new GuardTestView(
+                    path, filter.Name, read, syslogLines < 0 ? null : syslogLines, matched, read - matched, tally.SkippedLines, timeouts, perAddress.Count,
+                    Math.Round(clock.Elapsed.TotalSeconds, 6), (topGiven ? ranked.Take(count) : ranked).Select(p => new AddressFailures(p.Key.ToString(), p.Value)).ToList());
+                Console.Out.Write(JsonSerializer.Serialize(view, GuardTestJson.Default.GuardTestView) + "\n");
+                return 0;
+            }
+
             var text = new StringBuilder();
-            string syslog = filter is SshdLineFilter sshd ? string.Create(CultureInfo.InvariantCulture, $", {sshd.SyslogLines} syslog lines") : "";
+            string syslog = syslogLines >= 0 ? string.Create(CultureInfo.InvariantCulture, $", {syslogLines} syslog lines") : "";
             text.Append(CultureInfo.InvariantCulture, $"Lines: {read} read{syslog}, {matched} matched, {read - matched} missed\n");
             if (tally.SkippedLines > 0)
             {
                 text.Append(CultureInfo.InvariantCulture, $"Skipped: {tally.SkippedLines} (lines longer than {LineSplitter.MaxLineLength} bytes, or cut by NUL padding; not read)\n");
             }
 
-            if (filter is RegexFilter { Timeouts: > 0 } timed)
+            if (timeouts > 0)
             {
-                text.Append(CultureInfo.InvariantCulture, $"Timeouts: {timed.Timeouts} (lines on which a pattern ran longer than {RegexFilter.MatchTimeout.TotalMilliseconds:0} ms; not counted)\n");
+                text.Append(CultureInfo.InvariantCulture, $"Timeouts: {timeouts} (lines on which a pattern ran longer than {RegexFilter.MatchTimeout.TotalMilliseconds:0} ms; not counted)\n");
             }
 
             text.Append(CultureInfo.InvariantCulture, $"Addresses: {perAddress.Count}\n");
             text.Append(CultureInfo.InvariantCulture, $"Time: {clock.Elapsed.TotalSeconds:0.000} s ({(read / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)):0} lines/s)\n\n");
             text.Append(Format.Table(
                 ["ADDRESS", "FAILURES"],
-                perAddress.OrderByDescending(p => p.Value).ThenBy(p => p.Key.ToString(), StringComparer.Ordinal).Take(count)
-                    .Select(p => (IReadOnlyList<string>)[p.Key.ToString(), p.Value.ToString(CultureInfo.InvariantCulture)])));
+                ranked.Take(count).Select(p => (IReadOnlyList<string>)[p.Key.ToString(), p.Value.ToString(CultureInfo.InvariantCulture)])));
             Console.Out.Write(text.ToString());
             return 0;
         }));
         return command;
     }
 }
+
+/// <summary><c>holt guard test --json</c>: what fail2ban-regex reports, for scripts to compare.</summary>
+/// <param name="File">The log file read.</param>
+/// <param name="Filter">The filter's name ("regex" for --regex).</param>
+/// <param name="LinesRead">Lines read.</param>
+/// <param name="SyslogLines">Of them, lines in a syslog form (the sshd filter only; null for the others).</param>
+/// <param name="LinesMatched">Lines that reported a failure (each counts one).</param>
+/// <param name="LinesMissed">Lines that did not.</param>
+/// <param name="LinesSkipped">Lines not read: longer than the limit, or cut by NUL padding.</param>
+/// <param name="RegexTimeouts">Lines on which a --regex pattern ran out of time.</param>
+/// <param name="Addresses">Distinct addresses with failures.</param>
+/// <param name="Seconds">The time the reading took.</param>
+/// <param name="Failures">Failures per address, most first.</param>
+internal sealed record GuardTestView(
+    string File, string Filter, long LinesRead, long? SyslogLines, long LinesMatched, long LinesMissed, long LinesSkipped, long RegexTimeouts,
+    int Addresses, double Seconds, IReadOnlyList<AddressFailures> Failures);
+
+/// <summary>One address and its failures.</summary>
+internal sealed record AddressFailures(string Address, long Failures);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(GuardTestView))]
+internal sealed partial class GuardTestJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -52,6 +52,54 @@ public sealed class GuardTestCommandTests : IDisposable
     }
 
     [Fact]
+    public void Json_GivesLinesFailuresPerAddressAndTime()
+    {
+        string log = Log(
+            "auth.log",
+            "2026-11-24T01:00:00+00:00 gw sshd[10]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.5  user=root",
+            "2026-11-24T01:00:01+00:00 gw sshd[10]: Failed password for root from 203.0.113.5 port 4000 ssh2",
+            "2026-11-24T01:00:02+00:00 gw sshd[10]: Failed password for root from 203.0.113.5 port 4000 ssh2",
+            "Nov 24 01:00:02 sshd[11]: Invalid user a from 2001:db8::7",
+            "2026-11-24T01:00:03+00:00 gw sshd[12]: Accepted publickey for alice from 192.0.2.1 port 4002 ssh2: ED25519 SHA256:x",
+            "not syslog");
+
+        (int code, string output, string error) = HoltProcess.Run("guard", "test", log, "--json");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        using var document = System.Text.Json.JsonDocument.Parse(output);
+        System.Text.Json.JsonElement root = document.RootElement;
+        Assert.Equal(log, root.GetProperty("file").GetString());
+        Assert.Equal("sshd", root.GetProperty("filter").GetString());
+        Assert.Equal(6, root.GetProperty("lines_read").GetInt64());
+        Assert.Equal(5, root.GetProperty("syslog_lines").GetInt64());
+        Assert.Equal(3, root.GetProperty("lines_matched").GetInt64());
+        Assert.Equal(3, root.GetProperty("lines_missed").GetInt64());
+        Assert.Equal(0, root.GetProperty("lines_skipped").GetInt64());
+        Assert.Equal(2, root.GetProperty("addresses").GetInt32());
+        Assert.True(root.GetProperty("seconds").GetDouble() >= 0);
+        Assert.Equal(
+            [("203.0.113.5", 2L), ("2001:db8::7", 1L)],
+            root.GetProperty("failures").EnumerateArray().Select(e => (e.GetProperty("address").GetString(), e.GetProperty("failures").GetInt64())).ToList());
+    }
+
+    [Fact]
+    public void Json_ListsEveryAddress_UnlessTopIsGiven()
+    {
+        string[] lines = [.. Enumerable.Range(1, 30).Select(i => $"2026-11-24T01:00:00+00:00 gw sshd[{i}]: Invalid user a from 203.0.113.{i} port 4000")];
+        string log = Log("auth.log", lines);
+
+        (_, string all, _) = HoltProcess.Run("guard", "test", log, "--json");
+        (_, string three, _) = HoltProcess.Run("guard", "test", log, "--json", "--top", "3");
+
+        using var allDocument = System.Text.Json.JsonDocument.Parse(all);
+        using var threeDocument = System.Text.Json.JsonDocument.Parse(three);
+        Assert.Equal(30, allDocument.RootElement.GetProperty("failures").GetArrayLength());
+        Assert.Equal(3, threeDocument.RootElement.GetProperty("failures").GetArrayLength());
+        Assert.Equal(30, threeDocument.RootElement.GetProperty("addresses").GetInt32());
+    }
+
+    [Fact]
     public void Sshd_ReadsGzipByContent()
     {
         string path = Path.Combine(_directory, "auth.log.2");
