@@ -34,6 +34,7 @@ internal static class Requirements
         ("python3", "python3"),
         ("prometheus", "prometheus"),
         ("promtool", "prometheus"),
+        ("fail2ban-regex", "fail2ban"),
     ];
 
     private static readonly string[] s_searchPath = BuildSearchPath();

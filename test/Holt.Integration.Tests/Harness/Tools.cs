@@ -25,6 +25,9 @@ internal static class Tools
 
     public static string Curl => Requirements.Find("curl");
 
+    /// <summary>fail2ban's filter tester, with Debian's fail2ban filters (never its server: CI starts no service).</summary>
+    public static string Fail2banRegex => Requirements.Find("fail2ban-regex");
+
     /// <summary>Debian's Prometheus server and its promtool, to scrape Holt's /metrics as a real Prometheus does.</summary>
     public static string Prometheus => Requirements.Find("prometheus");
 
