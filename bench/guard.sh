@@ -116,9 +116,14 @@ measure() { # name, output file, command...
 echo
 echo "log: $lines lines, $(du -h "$tmp/auth.log" | cut -f1); holt: $holt; fail2ban $(fail2ban-regex --version 2>/dev/null | head -1), filter $filter"
 echo "commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs, $(uname -r)"
-measure "holt guard test" "$tmp/holt.out" "$holt" guard test "$tmp/auth.log"
+measure "holt guard test" "$tmp/holt.out" "$holt" guard test --json "$tmp/auth.log"
 measure "fail2ban-regex" "$tmp/f2b.out" fail2ban-regex "$tmp/auth.log" "$filter"
+holt_counted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lines_matched"])' "$tmp/holt.out")
+f2b_counted=$(sed -n 's/^Lines: .* \([0-9]*\) matched.*/\1/p' "$tmp/f2b.out" | head -1)
+read -r holt_s _ <"$tmp/holt guard test.time"
+read -r f2b_s _ <"$tmp/fail2ban-regex.time"
 echo
-echo "holt:     $(head -1 "$tmp/holt.out")"
-echo "fail2ban: $(grep -E '^Lines:' "$tmp/f2b.out" | head -1)"
+echo "counted:  holt $holt_counted, fail2ban $f2b_counted$([ "$holt_counted" = "$f2b_counted" ] && echo ' (the same)' || echo ' (DIFFERENT)')"
+awk -v h="$holt_s" -v f="$f2b_s" 'BEGIN { if (h > 0) printf "holt is %.0f times as fast as fail2ban-regex\n", f / h }'
 [ $keep -eq 1 ] && echo "kept in $tmp"
+[ "$holt_counted" = "$f2b_counted" ]
