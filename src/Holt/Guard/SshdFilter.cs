@@ -68,7 +68,7 @@ internal sealed partial class SshdFilter
         }
 
         Connection? connection = line.Pid > 0 ? _connections.GetValueOrDefault(line.Pid) : null;
-        if (connection is not null && line.Time - connection.Seen > PendingLife)
+        if (connection is not null && line.Time.UtcDateTime - connection.Seen > PendingLife)
         {
             connection.Clear();
         }
@@ -100,7 +100,7 @@ internal sealed partial class SshdFilter
                 connection ??= Remember(pid, null);
             }
 
-            connection.Seen = line.Time;
+            connection.Seen = line.Time.UtcDateTime;
         }
 
         IPAddress? address = said.Address ?? connection?.Address;
@@ -271,14 +271,15 @@ internal sealed partial class SshdFilter
         return connection;
     }
 
-    /// <summary>A failure known to have happened but not counted yet.</summary>
-    private readonly record struct Pending(AuthKind Kind, string? User, DateTimeOffset Time, bool Closing = false);
+    /// <summary>A failure known to have happened but not counted yet (a class: most connections never have one).</summary>
+    private sealed record Pending(AuthKind Kind, string? User, DateTimeOffset Time, bool Closing = false);
 
     private sealed class Connection
     {
         public IPAddress? Address { get; set; }
 
-        public DateTimeOffset Seen { get; set; }
+        /// <summary>When its last line was written (UTC).</summary>
+        public DateTime Seen { get; set; }
 
         /// <summary>A failure was counted for this connection.</summary>
         public bool Counted { get; set; }

@@ -32,10 +32,9 @@ internal static class SshdText
 
     private static bool HasLeadingZero(ReadOnlySpan<char> dotted)
     {
-        foreach (Range part in dotted.Split('.'))
+        for (int i = 0; i < dotted.Length - 1; i++)
         {
-            ReadOnlySpan<char> octet = dotted[part];
-            if (octet.Length > 1 && octet[0] == '0')
+            if (dotted[i] == '0' && (i == 0 || dotted[i - 1] == '.') && dotted[i + 1] != '.')
             {
                 return true;
             }
