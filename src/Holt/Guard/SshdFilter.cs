@@ -86,7 +86,8 @@ internal sealed partial class SshdFilter
             // (pids are reused), never a reason to keep the old one. A line without one joins the pid's connection.
             if (said.Address is IPAddress own)
             {
-                if (connection is null || (connection.Address is not null && !connection.Address.Equals(own)))
+                // "Connection from" always starts one: the same client can come back under a reused pid.
+                if (connection is null || said.Role == Role.Start || (connection.Address is not null && !connection.Address.Equals(own)))
                 {
                     connection = Remember(pid, own);
                 }

@@ -45,6 +45,60 @@ public sealed class SshdFilterTests
         Assert.Equal(IPAddress.Parse(real), One(message)!.Address);
     }
 
+    private static AuthEvent? At(SshdFilter filter, TimeSpan after, string message, int pid = 10) =>
+        filter.Process(new LogLine(s_time + after, "gw", "sshd", pid, message), "test");
+
+    [Fact]
+    public void ReusedPid_SameClient_ConnectionFromStartsAfresh()
+    {
+        var filter = new SshdFilter();
+        _ = At(filter, TimeSpan.Zero, "Connection from 203.0.113.5 port 4000 on 10.0.0.5 port 22");
+        Assert.NotNull(At(filter, TimeSpan.FromSeconds(1), "Connection closed by authenticating user root 203.0.113.5 port 4000 [preauth]"));
+        Assert.Null(At(filter, TimeSpan.FromSeconds(2), "Connection closed by authenticating user root 203.0.113.5 port 4000 [preauth]"));
+
+        _ = At(filter, TimeSpan.FromSeconds(3), "Connection from 203.0.113.5 port 4001 on 10.0.0.5 port 22");
+
+        Assert.Equal(AuthKind.Failed, At(filter, TimeSpan.FromSeconds(4), "Connection closed by authenticating user root 203.0.113.5 port 4001 [preauth]")?.Kind);
+    }
+
+    [Fact]
+    public void PamModuleFailure_CountsOnce_WithItsFailedLine_OrAtTheEnd_NeverAfterALogin()
+    {
+        const string Pam = "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.5  user=root";
+        var filter = new SshdFilter();
+        Assert.Null(At(filter, TimeSpan.Zero, Pam));
+        Assert.Null(At(filter, TimeSpan.Zero, Pam));
+        AuthEvent failed = At(filter, TimeSpan.FromSeconds(2), "Failed password for root from 203.0.113.5 port 4000 ssh2")!;
+        Assert.Equal(AuthKind.Failed, failed.Kind);
+        Assert.Null(At(filter, TimeSpan.FromSeconds(3), "Connection closed by authenticating user root 203.0.113.5 port 4000 [preauth]"));
+
+        // Another attempt whose sshd line never came: the connection's end counts it, though one was counted before.
+        Assert.Null(At(filter, TimeSpan.FromSeconds(4), Pam, pid: 11));
+        Assert.NotNull(At(filter, TimeSpan.FromSeconds(5), "Failed password for root from 203.0.113.5 port 4000 ssh2", pid: 11));
+        Assert.Null(At(filter, TimeSpan.FromSeconds(6), Pam, pid: 11));
+        AuthEvent atEnd = At(filter, TimeSpan.FromSeconds(7), "Connection closed by authenticating user root 203.0.113.5 port 4000 [preauth]", pid: 11)!;
+        Assert.Equal(("root", s_time + TimeSpan.FromSeconds(6)), (atEnd.User, atEnd.Time));
+
+        // A PAM stack that let the user in after pam_unix failed: nothing, then or at the end.
+        Assert.Null(At(filter, TimeSpan.FromSeconds(8), Pam, pid: 12));
+        Assert.Equal(AuthKind.Accepted, At(filter, TimeSpan.FromSeconds(8), "Accepted password for root from 203.0.113.5 port 4002 ssh2", pid: 12)?.Kind);
+        Assert.Null(At(filter, TimeSpan.FromSeconds(9), "Connection closed by 203.0.113.5 port 4002", pid: 12));
+    }
+
+    [Fact]
+    public void FailureWithoutAnAddress_WaitsForItsConnection_ButNotForever()
+    {
+        var filter = new SshdFilter(aggressive: true);
+        Assert.Null(At(filter, TimeSpan.Zero, "User root not allowed because account is locked"));
+        Assert.Equal(
+            (AuthKind.InvalidUser, IPAddress.Parse("203.0.113.5")),
+            At(filter, TimeSpan.FromSeconds(1), "Received disconnect from 203.0.113.5: 11: Bye Bye [preauth]") is { } e ? (e.Kind, e.Address!) : default);
+
+        Assert.Null(At(filter, TimeSpan.Zero, "User root not allowed because account is locked", pid: 11));
+        AuthEvent late = At(filter, SshdFilter.PendingLife + TimeSpan.FromSeconds(1), "Received disconnect from 203.0.113.6: 11: Bye Bye [preauth]", pid: 11)!;
+        Assert.Equal(AuthKind.Aggressive, late.Kind);
+    }
+
     [Fact]
     public void ReusedPid_WithAnotherAddress_IsANewConnection_NotTheOldAddress()
     {
