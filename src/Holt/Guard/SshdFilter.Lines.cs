@@ -62,13 +62,33 @@ internal sealed partial class SshdFilter
         Gone,
     }
 
-    /// <param name="Role">What the line says.</param>
-    /// <param name="Kind">Failed or InvalidUser for failures.</param>
-    /// <param name="Address">The address the line itself carries, or null.</param>
-    /// <param name="User">The user it names, or null.</param>
-    /// <param name="Method">The authentication method it names, or null.</param>
-    /// <param name="Eligible">For <see cref="Role.Gone"/>: the end of a connection that may not have authenticated.</param>
-    private readonly record struct Said(Role Role, AuthKind Kind = AuthKind.Failed, IPAddress? Address = null, string? User = null, string? Method = null, bool Eligible = false);
+    /// <summary>What one line says: its role, Failed or InvalidUser for failures, the address the line itself
+    /// carries (or null), the user it names (a slice of the line, made a string only when an event keeps it), the
+    /// method, and for <see cref="Role.Gone"/> whether it ends a connection that may not have authenticated.</summary>
+    private readonly ref struct Said
+    {
+        public Said(Role role, AuthKind kind = AuthKind.Failed, IPAddress? address = null, ReadOnlySpan<char> user = default, string? method = null, bool eligible = false)
+        {
+            Role = role;
+            Kind = kind;
+            Address = address;
+            User = user;
+            Method = method;
+            Eligible = eligible;
+        }
+
+        public Role Role { get; }
+
+        public AuthKind Kind { get; }
+
+        public IPAddress? Address { get; }
+
+        public ReadOnlySpan<char> User { get; }
+
+        public string? Method { get; }
+
+        public bool Eligible { get; }
+    }
 
     /// <summary>Reads one sshd message (without "error: ", "fatal: " and " [preauth]").</summary>
     /// <param name="t">The message.</param>
@@ -81,7 +101,7 @@ internal sealed partial class SshdFilter
         {
             case var _ when t.StartsWith("Connection from "):
                 // "Connection from ADDR port N on ADDR port N rdomain ..." — the first word after "from" is sshd's.
-                return new Said(Role.Start, Address: Ip(Word(t["Connection from ".Length..])));
+                return new Said(Role.Start, address: Ip(Word(t["Connection from ".Length..])));
 
             case var _ when t.StartsWith("Failed ") || t.StartsWith("Accepted "):
                 return Authentication(t, known);
@@ -141,7 +161,7 @@ internal sealed partial class SshdFilter
                     const int Prefix = 45;
                     ReadOnlySpan<char> user = fromAt < Prefix ? default : t[Prefix..fromAt];
                     bool invalid = user.StartsWith("invalid user ");
-                    return new Said(Role.Counts, invalid ? AuthKind.InvalidUser : AuthKind.Failed, address, (invalid ? user[13..] : user).ToString());
+                    return new Said(Role.Counts, invalid ? AuthKind.InvalidUser : AuthKind.Failed, address, invalid ? user[13..] : user);
                 }
 
             case var _ when t.StartsWith("Disconnecting authenticating user ") || t.StartsWith("Disconnecting invalid user "):
@@ -151,7 +171,7 @@ internal sealed partial class SshdFilter
                 // Older sshd names no address ("... [for USER]"): the connection's earlier or later lines give it.
                 {
                     ReadOnlySpan<char> rest = t["Disconnecting: Too many authentication failures".Length..];
-                    return new Said(Role.Closing, User: rest.StartsWith(" for ") ? rest[5..].ToString() : null);
+                    return new Said(Role.Closing, user: rest.StartsWith(" for ") ? rest[5..] : default);
                 }
 
             case var _ when preauth && StartsWithAny(t, s_userClosings) is int prefix:
@@ -162,7 +182,7 @@ internal sealed partial class SshdFilter
                         return default;
                     }
 
-                    return new Said(Role.Closing, AuthKind.Failed, address, head[prefix..].ToString());
+                    return new Said(Role.Closing, AuthKind.Failed, address, head[prefix..]);
                 }
 
             case var _ when t.StartsWith("Received disconnect from "):
@@ -176,7 +196,7 @@ internal sealed partial class SshdFilter
                     ReadOnlySpan<char> body = t[(bySomeone ? t.IndexOf(" by ") + 4 : t.IndexOf(" from ") + 6)..];
                     IPAddress? address = IpBeforeColon(Word(body));
                     bool eligible = address is not null && !t.StartsWith("Disconnected from user ") && (preauth || bySomeone);
-                    return new Said(Role.Gone, Address: address, Eligible: eligible);
+                    return new Said(Role.Gone, address: address, eligible: eligible);
                 }
 
             case var _ when t.StartsWith("Timeout before authentication for connection from "):
@@ -235,17 +255,17 @@ internal sealed partial class SshdFilter
 
         ReadOnlySpan<char> method = t[start..forAt];
         int slash = method.IndexOf('/');
-        string methodName = (slash > 0 ? method[..slash] : method).ToString();
+        string methodName = MethodName(slash > 0 ? method[..slash] : method);
         ReadOnlySpan<char> user = t[(forAt + 5)..fromAt];
         if (accepted)
         {
-            return new Said(Role.Accepted, AuthKind.Accepted, address, user.ToString(), methodName);
+            return new Said(Role.Accepted, AuthKind.Accepted, address, user, methodName);
         }
 
         bool invalid = user.StartsWith("invalid user ") || user.StartsWith("illegal user ");
         AuthKind kind = invalid || user.SequenceEqual("<invalid username>") ? AuthKind.InvalidUser : AuthKind.Failed;
         Role role = method.StartsWith("keyboard-interactive") ? Role.KeyboardInteractive : Role.Counts;
-        return new Said(role, kind, address, (invalid ? user[13..] : user).ToString(), methodName);
+        return new Said(role, kind, address, invalid ? user[13..] : user, methodName);
     }
 
     /// <summary>
@@ -276,7 +296,7 @@ internal sealed partial class SshdFilter
         ReadOnlySpan<char> user = fromAt < prefix ? default : t[prefix..fromAt];
         bool illegal = user.StartsWith("illegal user ");
         return new Said(Role.PamError, illegal || unknownUser ? AuthKind.InvalidUser : AuthKind.Failed, Ip(t[(fromAt + 6)..]),
-            (illegal ? user[13..] : user).ToString(), "keyboard-interactive");
+            illegal ? user[13..] : user, "keyboard-interactive");
     }
 
     /// <summary>
@@ -322,7 +342,7 @@ internal sealed partial class SshdFilter
             {
                 ReadOnlySpan<char> rest = t.TrimStart(' ');
                 ReadOnlySpan<char> user = rest.StartsWith("user=") ? rest[5..] : ruser;
-                return new Said(Role.PamModule, AuthKind.Failed, Ip(value), user.IsEmpty ? null : user.ToString());
+                return new Said(Role.PamModule, AuthKind.Failed, Ip(value), user);
             }
         }
 
@@ -349,7 +369,7 @@ internal sealed partial class SshdFilter
                     ReadOnlySpan<char> quoted = t[(at + Change.Length)..];
                     if (quoted.StartsWith(user) && quoted.Length > user.Length && quoted[user.Length] == ',')
                     {
-                        return new Said(Role.Closing, AuthKind.Failed, address, user.ToString());
+                        return new Said(Role.Closing, AuthKind.Failed, address, user);
                     }
                 }
             }
@@ -362,7 +382,7 @@ internal sealed partial class SshdFilter
 
         // Any other reason is sshd's own text: the address is before the last " port N:".
         IPAddress? found = AddressBeforePortColon(t, out ReadOnlySpan<char> before);
-        return found is null || before.Length < prefix ? default : new Said(Role.Closing, AuthKind.Failed, found, before[prefix..].ToString());
+        return found is null || before.Length < prefix ? default : new Said(Role.Closing, AuthKind.Failed, found, before[prefix..]);
     }
 
     /// <summary>
@@ -387,11 +407,23 @@ internal sealed partial class SshdFilter
         bool authFail = colon > 0 && rest[..colon].SequenceEqual("3") && rest[(colon + 1)..].TrimEnd(' ').EndsWith(": Auth fail");
         return authFail && address is not null
             ? new Said(Role.Closing, AuthKind.Failed, address)
-            : new Said(Role.Gone, Address: address, Eligible: address is not null && preauth);
+            : new Said(Role.Gone, address: address, eligible: address is not null && preauth);
     }
 
+    /// <summary>The method's name, without allocating for the ones sshd knows.</summary>
+    private static string MethodName(ReadOnlySpan<char> method) => method switch
+    {
+        "password" => "password",
+        "publickey" => "publickey",
+        "keyboard-interactive" => "keyboard-interactive",
+        "none" => "none",
+        "hostbased" => "hostbased",
+        "gssapi-with-mic" => "gssapi-with-mic",
+        _ => method.ToString(),
+    };
+
     /// <summary>The text from <paramref name="start"/> to <paramref name="end"/>, or empty when they are out of order.</summary>
-    private static string Between(ReadOnlySpan<char> text, int start, int end) => end <= start ? "" : text[start..end].ToString();
+    private static ReadOnlySpan<char> Between(ReadOnlySpan<char> text, int start, int end) => end <= start ? default : text[start..end];
 
     private static int NextIndex(ReadOnlySpan<char> text, string value, int after)
     {

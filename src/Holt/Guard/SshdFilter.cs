@@ -44,24 +44,38 @@ internal sealed partial class SshdFilter
 
     private readonly Dictionary<int, Connection> _connections = [];
     private readonly bool _aggressive;
+    private readonly bool _users;
 
-    public SshdFilter(bool aggressive = false) => _aggressive = aggressive;
+    /// <param name="aggressive">Also count what fail2ban's aggressive mode counts (key exchange, banners, drops).</param>
+    /// <param name="users">Keep the user names in the events (the report shows them; the guard needs none).</param>
+    public SshdFilter(bool aggressive = false, bool users = true)
+    {
+        _aggressive = aggressive;
+        _users = users;
+    }
 
     public static bool IsSshd(string program) => program is "sshd" or "sshd-session" or "sshd-auth" || IsPamProgram(program);
 
     private static bool IsPamProgram(string program) => program.StartsWith("sshd(pam_", StringComparison.Ordinal) && program.EndsWith(')');
 
     /// <summary>The event <paramref name="line"/> reports, or null.</summary>
-    public AuthEvent? Process(LogLine line, string source)
+    public AuthEvent? Process(LogLine line, string source) => Process(new LogLineView(line.Time, line.Host, line.Program, line.Pid, line.Message), source);
+
+    /// <summary>The event <paramref name="line"/> reports, or null.</summary>
+    public AuthEvent? Process(LogLineView line, string source)
     {
         if (!IsSshd(line.Program))
         {
             return null;
         }
 
-        string message = line.Message;
-        bool preauth = message.EndsWith(" [preauth]", StringComparison.Ordinal);
-        ReadOnlySpan<char> text = preauth ? message.AsSpan(0, message.Length - 10) : message;
+        ReadOnlySpan<char> text = line.Message;
+        bool preauth = text.EndsWith(" [preauth]");
+        if (preauth)
+        {
+            text = text[..^10];
+        }
+
         if (text.StartsWith("error: ") || text.StartsWith("fatal: "))
         {
             text = text[7..];
@@ -74,12 +88,11 @@ internal sealed partial class SshdFilter
         }
 
         Said said = Read(text, preauth, IsPamProgram(line.Program), connection?.Address);
-        return said.Role == Role.None ? null : Apply(said, line, source, connection);
+        return said.Role == Role.None ? null : Apply(said, line.Time, line.Pid, preauth, source, connection);
     }
 
-    private AuthEvent? Apply(Said said, LogLine line, string source, Connection? connection)
+    private AuthEvent? Apply(Said said, DateTimeOffset time, int pid, bool preauth, string source, Connection? connection)
     {
-        int pid = line.Pid;
         if (pid > 0 && said.Role != Role.Gone)
         {
             // The line's own address is the connection's; a different one under the same pid is a new connection
@@ -101,7 +114,7 @@ internal sealed partial class SshdFilter
                 connection ??= Remember(pid, null);
             }
 
-            connection.Seen = line.Time.UtcDateTime;
+            connection.Seen = time.UtcDateTime;
         }
 
         IPAddress? address = said.Address ?? connection?.Address;
@@ -113,7 +126,7 @@ internal sealed partial class SshdFilter
             case Role.PamModule:
                 if (connection is not null)
                 {
-                    connection.Module ??= new Pending(said.Kind, said.User, line.Time);
+                    connection.Module ??= new Pending(said.Kind, User(said.User), time);
                 }
 
                 return null;
@@ -130,7 +143,7 @@ internal sealed partial class SshdFilter
                 {
                     if (connection is not null)
                     {
-                        connection.Waiting ??= new Pending(said.Kind, said.User, line.Time);
+                        connection.Waiting ??= new Pending(said.Kind, User(said.User), time);
                     }
 
                     return null;
@@ -144,14 +157,14 @@ internal sealed partial class SshdFilter
                     connection.Echo = said.Role == Role.PamError;
                 }
 
-                return Event(line.Time, said.Kind, address, said.User, said.Method, source);
+                return Event(time, said.Kind, address, User(said.User), said.Method, source);
 
             case Role.Closing:
                 if (address is null)
                 {
                     if (connection is { Counted: false })
                     {
-                        connection.Waiting ??= new Pending(AuthKind.Failed, said.User, line.Time, Closing: true);
+                        connection.Waiting ??= new Pending(AuthKind.Failed, User(said.User), time, Closing: true);
                     }
 
                     return null;
@@ -172,7 +185,7 @@ internal sealed partial class SshdFilter
                     connection.Counted = true;
                 }
 
-                return Event(line.Time, AuthKind.Failed, address, said.User, null, source);
+                return Event(time, AuthKind.Failed, address, User(said.User), null, source);
 
             case Role.Accepted:
                 if (connection is not null)
@@ -182,13 +195,13 @@ internal sealed partial class SshdFilter
                     connection.Waiting = null;
                 }
 
-                return Event(line.Time, AuthKind.Accepted, address, said.User, said.Method, source);
+                return Event(time, AuthKind.Accepted, address, User(said.User), said.Method, source);
 
             case Role.Aggressive:
-                return (address is null ? null : TakePending(connection, address, source)) ?? Event(line.Time, AuthKind.Aggressive, address, null, null, source);
+                return (address is null ? null : TakePending(connection, address, source)) ?? Event(time, AuthKind.Aggressive, address, null, null, source);
 
             case Role.Gone:
-                return Gone(said, line, source, connection);
+                return Gone(said, time, pid, preauth, source, connection);
 
             default:
                 return null;
@@ -200,7 +213,7 @@ internal sealed partial class SshdFilter
     /// failure without an address), or is a scanner's noise (aggressive mode) when the connection never
     /// authenticated; the end of a session forgets the connection.
     /// </summary>
-    private AuthEvent? Gone(Said said, LogLine line, string source, Connection? connection)
+    private AuthEvent? Gone(Said said, DateTimeOffset time, int pid, bool preauth, string source, Connection? connection)
     {
         if (said.Address is IPAddress address && connection is not null && connection.Address is not null && !connection.Address.Equals(address))
         {
@@ -218,14 +231,14 @@ internal sealed partial class SshdFilter
             result = TakePending(connection, own, source);
             if (result is null && said.Eligible && !(connection?.Authenticated ?? false))
             {
-                result = Event(line.Time, AuthKind.Aggressive, own, null, null, source);
+                result = Event(time, AuthKind.Aggressive, own, null, null, source);
             }
         }
 
         // [preauth] lines come from the unprivileged child; the connection's monitor may still write after them.
-        if (line.Pid > 0 && !line.Message.EndsWith("[preauth]", StringComparison.Ordinal) && (said.Address is null || !said.Eligible || (connection?.Authenticated ?? false)))
+        if (pid > 0 && !preauth && (said.Address is null || !said.Eligible || (connection?.Authenticated ?? false)))
         {
-            _ = _connections.Remove(line.Pid);
+            _ = _connections.Remove(pid);
         }
 
         return result;
@@ -255,6 +268,9 @@ internal sealed partial class SshdFilter
         connection.Counted = true;
         return new AuthEvent(found.Time, found.Kind, address, found.User, null, source);
     }
+
+    /// <summary>The user, as an event keeps it: a string, unless this filter keeps none.</summary>
+    private string? User(ReadOnlySpan<char> user) => _users && !user.IsEmpty ? user.ToString() : null;
 
     private AuthEvent? Event(DateTimeOffset time, AuthKind kind, IPAddress? address, string? user, string? method, string source) =>
         address is null || (kind == AuthKind.Aggressive && !_aggressive) ? null : new AuthEvent(time, kind, address, user, method, source);

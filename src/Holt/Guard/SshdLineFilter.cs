@@ -19,7 +19,7 @@ internal sealed class SshdLineFilter : IGuardFilter
     /// <param name="aggressive">Also count what fail2ban's aggressive mode counts (key exchange, banners, drops).</param>
     public SshdLineFilter(bool aggressive = false)
     {
-        _filter = new SshdFilter(aggressive);
+        _filter = new SshdFilter(aggressive, users: false);
         Name = aggressive ? "sshd-aggressive" : "sshd";
     }
 
@@ -41,28 +41,23 @@ internal sealed class SshdLineFilter : IGuardFilter
             _year = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.Local).Year;
         }
 
-        LogLine? parsed = SyslogParser.Parse(line, _year, _names, out bool tookYear);
-        if (parsed is null)
+        if (!SyslogParser.TryParse(line, _year, _names, out bool tookYear, out LogLineView parsed))
         {
             return null;
         }
 
         // Only a classic timestamp took the year; the others carry their own.
-        if (tookYear && parsed.Time > now.AddDays(1) && _year > 1)
+        if (tookYear && parsed.Time > now.AddDays(1) && _year > 1 && !SyslogParser.TryParse(line, _year - 1, _names, out _, out parsed))
         {
-            parsed = SyslogParser.Parse(line, _year - 1, _names);
-            if (parsed is null)
-            {
-                return null;
-            }
+            return null;
         }
 
         SyslogLines++;
-        return MatchEntry(parsed);
+        return Found(_filter.Process(parsed, Name));
     }
 
-    public Failure? MatchEntry(LogLine entry) =>
-        _filter.Process(entry, Name) is AuthEvent { Kind: not AuthKind.Accepted, Address: IPAddress address } found
-            ? new Failure(FilterText.Unmap(address), found.Time)
-            : null;
+    public Failure? MatchEntry(LogLine entry) => Found(_filter.Process(entry, Name));
+
+    private static Failure? Found(AuthEvent? found) =>
+        found is { Kind: not AuthKind.Accepted, Address: IPAddress address } ? new Failure(FilterText.Unmap(address), found.Time) : null;
 }

@@ -141,9 +141,14 @@ internal static class SyslogParser
     /// <param name="year">The year for classic timestamps, which have none.</param>
     /// <param name="names">Reuses host and program strings across lines of one file (optional; saves allocations).</param>
     /// <param name="tookYear">True when the timestamp had no year and took <paramref name="year"/>.</param>
-    public static LogLine? Parse(string line, int year, NameCache? names, out bool tookYear)
+    public static LogLine? Parse(string line, int year, NameCache? names, out bool tookYear) =>
+        TryParse(line, year, names, out tookYear, out LogLineView view) ? new LogLine(view.Time, view.Host, view.Program, view.Pid, view.Message.ToString()) : null;
+
+    /// <summary>As <see cref="Parse(string, int, NameCache?, out bool)"/>, with the message left a slice of the line.</summary>
+    public static bool TryParse(string line, int year, NameCache? names, out bool tookYear, out LogLineView view)
     {
         tookYear = false;
+        view = default;
         ReadOnlySpan<char> text = line;
         if (text.StartsWith('<'))
         {
@@ -151,13 +156,13 @@ internal static class SyslogParser
             int close = text[..Math.Min(text.Length, 5)].IndexOf('>');
             if (close < 2 || !Digits(text[1..close], out _))
             {
-                return null;
+                return false;
             }
 
             text = text[(close + 1)..];
             if (text.StartsWith("1 "))
             {
-                return Rfc5424(text[2..], names);
+                return Rfc5424(text[2..], names, out view);
             }
         }
 
@@ -175,7 +180,7 @@ internal static class SyslogParser
 
             if (space < 0 || !TryParseIso(text[..space], strict: false, out time))
             {
-                return null;
+                return false;
             }
 
             consumed = space + 1;
@@ -186,10 +191,10 @@ internal static class SyslogParser
         }
         else
         {
-            return null;
+            return false;
         }
 
-        return Header(text[consumed..], time, names);
+        return Header(text[consumed..], time, names, out view);
     }
 
     /// <summary><c>Mmm dd HH:MM:SS </c> with the day space-padded, zero-padded or a single digit.</summary>
@@ -239,12 +244,13 @@ internal static class SyslogParser
     }
 
     /// <summary>"host program[pid]: message", "program[pid]: message" (no host), "[program]: message" or "[program] message".</summary>
-    private static LogLine? Header(ReadOnlySpan<char> rest, DateTimeOffset time, NameCache? names)
+    private static bool Header(ReadOnlySpan<char> rest, DateTimeOffset time, NameCache? names, out LogLineView view)
     {
+        view = default;
         int firstEnd = rest.IndexOf(' ');
         if (firstEnd <= 0)
         {
-            return null;
+            return false;
         }
 
         ReadOnlySpan<char> first = rest[..firstEnd];
@@ -253,7 +259,13 @@ internal static class SyslogParser
         {
             // "[sshd]: message" or "[sshd] message": a syslog daemon that writes the program in brackets, no host.
             ReadOnlySpan<char> name = first[1..first.LastIndexOf(']')];
-            return name.IsEmpty || name.ContainsAny('[', ']') ? null : Line(time, null, name, 0, rest[(firstEnd + 1)..], names);
+            if (name.IsEmpty || name.ContainsAny('[', ']'))
+            {
+                return false;
+            }
+
+            view = Line(time, null, name, 0, rest[(firstEnd + 1)..], names);
+            return true;
         }
 
         if (first[^1] != ':' || !Tag(first[..^1], out _, out _))
@@ -265,10 +277,11 @@ internal static class SyslogParser
         int colon = rest.IndexOf(": ");
         if (colon <= 0 || !Tag(rest[..colon], out ReadOnlySpan<char> program, out int pid))
         {
-            return null;
+            return false;
         }
 
-        return Line(time, host, program, pid, rest[(colon + 2)..], names);
+        view = Line(time, host, program, pid, rest[(colon + 2)..], names);
+        return true;
     }
 
     /// <summary><c>program</c> or <c>program[pid]</c>, without spaces.</summary>
@@ -290,8 +303,8 @@ internal static class SyslogParser
         return !program.IsEmpty && !program.ContainsAny(' ', ':', ']');
     }
 
-    private static LogLine Line(DateTimeOffset time, string? host, ReadOnlySpan<char> program, int pid, ReadOnlySpan<char> message, NameCache? names) =>
-        new(time, host, names?.Get(program) ?? program.ToString(), pid, WithoutMessageId(message).ToString());
+    private static LogLineView Line(DateTimeOffset time, string? host, ReadOnlySpan<char> program, int pid, ReadOnlySpan<char> message, NameCache? names) =>
+        new(time, host, names?.Get(program) ?? program.ToString(), pid, WithoutMessageId(message));
 
     /// <summary>Solaris and illumos put "[ID 800047 auth.info] " (a message id, facility and level) before the message.</summary>
     private static ReadOnlySpan<char> WithoutMessageId(ReadOnlySpan<char> message)
@@ -314,18 +327,19 @@ internal static class SyslogParser
     /// a field left out and the structured data is "-" or "[id key="value" ...]" elements whose values may hold
     /// escaped quotes and brackets.
     /// </summary>
-    private static LogLine? Rfc5424(ReadOnlySpan<char> text, NameCache? names)
+    private static bool Rfc5424(ReadOnlySpan<char> text, NameCache? names, out LogLineView view)
     {
+        view = default;
         Span<Range> fields = stackalloc Range[6];
         if (text.Split(fields, ' ') < 6)
         {
-            return null;
+            return false;
         }
 
         ReadOnlySpan<char> stamp = text[fields[0]];
         if (!TryParseIso(stamp, strict: true, out DateTimeOffset time))
         {
-            return null;
+            return false;
         }
 
         ReadOnlySpan<char> host = text[fields[1]];
@@ -334,7 +348,7 @@ internal static class SyslogParser
         int pid = 0;
         if (program.IsEmpty || program.SequenceEqual("-") || (!procId.SequenceEqual("-") && !int.TryParse(procId, NumberStyles.None, CultureInfo.InvariantCulture, out pid)))
         {
-            return null;
+            return false;
         }
 
         // The last range holds the structured data and the message.
@@ -348,7 +362,7 @@ internal static class SyslogParser
             int end = StructuredDataEnd(rest);
             if (end <= 0)
             {
-                return null;
+                return false;
             }
 
             rest = rest[end..];
@@ -356,7 +370,7 @@ internal static class SyslogParser
 
         if (!rest.IsEmpty && rest[0] != ' ')
         {
-            return null;
+            return false;
         }
 
         rest = rest.IsEmpty ? rest : rest[1..];
@@ -366,7 +380,8 @@ internal static class SyslogParser
         }
 
         string? hostName = host.SequenceEqual("-") ? null : names?.Get(host) ?? host.ToString();
-        return new LogLine(time, hostName, names?.Get(program) ?? program.ToString(), pid, rest.ToString());
+        view = new LogLineView(time, hostName, names?.Get(program) ?? program.ToString(), pid, rest);
+        return true;
     }
 
     /// <summary>Where one or more "[...]" structured-data elements end, or -1 when they are malformed.</summary>
