@@ -216,12 +216,48 @@ public sealed class FloodTests(ITestOutputHelper output)
             _ = sshd;
         });
 
+    /// <summary>
+    /// sshd with PAM, as most distributions build it: a wrong password through keyboard-interactive writes a PAM
+    /// module's failure, sshd's own "PAM: Authentication failure" and "Failed keyboard-interactive/pam", and one
+    /// through password a PAM module's failure and "Failed password". Each attempt must count once: with maxretry 4,
+    /// three attempts (eight such lines) ban nothing, and the fourth bans.
+    /// </summary>
+    [RootFact]
+    public Task PamFailures_EachAttemptCountsOnce_WhateverItWrites() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            (Harness.Gateway gateway, Rsyslog syslog, Sshd sshd) = await StartAsync(lab, maxretry: 4, (_, text) => text
+                .Replace("KbdInteractiveAuthentication no", "KbdInteractiveAuthentication yes", StringComparison.Ordinal)
+                .Replace("UsePAM no", "UsePAM yes", StringComparison.Ordinal));
+            Host attacker = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string target = gateway.Host.UnderlayV4;
+
+            await FailAsync(attacker, target, "keyboard-interactive");
+            await FailAsync(attacker, target, "keyboard-interactive");
+            await FailAsync(attacker, target, "password");
+            await Task.Delay(1500);
+            string log = File.ReadAllText(syslog.AuthLog);
+            string address = Regex.Escape(attacker.UnderlayV4);
+            Assert.Equal(2, Regex.Count(log, $@"error: PAM: Authentication failure for root from {address}\n"));
+            Assert.Equal(2, Regex.Count(log, $"Failed keyboard-interactive/pam for root from {address} "));
+            Assert.Equal(1, Regex.Count(log, $"Failed password for root from {address} "));
+            Assert.True(Regex.Count(log, $@"pam_unix\(sshd:auth\): authentication failure; .* rhost={address}") >= 3, "PAM's own lines are missing: " + log);
+            Assert.DoesNotContain(attacker.UnderlayV4, await BansAsync(gateway));
+
+            await FailAsync(attacker, target, "password");
+            await Poll.UntilAsync(
+                async () => (await BansAsync(gateway)).Contains(attacker.UnderlayV4, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10),
+                () => "four attempts through PAM were not banned; auth.log:\n" + File.ReadAllText(syslog.AuthLog));
+            await AssertLockedOutAsync(sshd, attacker, target);
+        });
+
     /// <summary>A gateway whose guard follows the lab's auth.log, fed by rsyslogd from a password-taking sshd.</summary>
-    private static async Task<(Harness.Gateway, Rsyslog, Sshd)> StartAsync(Lab lab, int maxretry)
+    private static async Task<(Harness.Gateway, Rsyslog, Sshd)> StartAsync(Lab lab, int maxretry, Func<string, string, string>? editConfig = null)
     {
         Harness.Gateway gateway = await Harness.Gateway.CreateAsync(lab);
         Rsyslog syslog = await Rsyslog.StartAsync(lab, gateway.Host.Namespace);
-        Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, syslog, passwords: true);
+        Sshd sshd = await Sshd.StartAsync(lab, gateway.Host.Namespace, syslog, passwords: true, editConfig);
         await Poll.UntilAsync(
             () => Task.FromResult(File.Exists(syslog.AuthLog) && File.ReadAllText(syslog.AuthLog).Contains("Server listening", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(10),
@@ -258,9 +294,9 @@ public sealed class FloodTests(ITestOutputHelper output)
     }
 
     /// <summary>One wrong password, which sshd refuses ("Permission denied"), not a connection that failed.</summary>
-    private static async Task FailAsync(Host attacker, string target)
+    private static async Task FailAsync(Host attacker, string target, string method = "password")
     {
-        CommandResult attempt = await Sshd.FailPasswordAsync(attacker.Namespace, target);
+        CommandResult attempt = await Sshd.FailPasswordAsync(attacker.Namespace, target, method: method);
         Assert.True(
             attempt.ExitCode != 0 && attempt.Error.Contains("Permission denied", StringComparison.Ordinal),
             $"expected a refused password: {attempt.Describe()}");

@@ -112,12 +112,15 @@ internal sealed class Sshd
     public Task<CommandResult> RunAsync(NetworkNamespace from, string address, string remoteCommand, int connectTimeoutSeconds = 3) =>
         Harness.Command.RunAsync(from.Wrap(Command(address, remoteCommand, connectTimeoutSeconds)));
 
-    /// <summary>One password login as <paramref name="user"/> with a wrong password (sshpass types it): one failure in the log.</summary>
-    public static Task<CommandResult> FailPasswordAsync(NetworkNamespace from, string address, string user = "root", int connectTimeoutSeconds = 3) =>
+    /// <summary>
+    /// One password login as <paramref name="user"/> with a wrong password (sshpass types it): one failure in the log.
+    /// <paramref name="method"/> is "password" or "keyboard-interactive" (PAM's prompt, where sshd uses PAM).
+    /// </summary>
+    public static Task<CommandResult> FailPasswordAsync(NetworkNamespace from, string address, string user = "root", int connectTimeoutSeconds = 3, string method = "password") =>
         Harness.Command.RunAsync(from.Wrap(
         [
             Tools.Sshpass, "-p", "not-the-password", Tools.Ssh, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
+            "-o", $"PreferredAuthentications={method}", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
             "-o", $"ConnectTimeout={connectTimeoutSeconds}", "-o", "LogLevel=ERROR", user + "@" + address, "true",
         ]));
 }
