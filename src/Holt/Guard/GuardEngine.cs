@@ -130,12 +130,12 @@ internal sealed class GuardEngine
             IPAddress address = ban.Network.BaseAddress;
             if (_jails.TryGetValue(ban.Jail, out Jail? jail) && jail.BanCount(address) < ban.Count)
             {
-                jail.RestoreBanCount(address, ban.Count);
+                jail.RestoreBanCount(address, ban.Count, ban.BannedAt);
             }
 
             if (_recidive is not null && ban.Jail == _recidive.Options.Name && _recidive.BanCount(address) < ban.Count)
             {
-                _recidive.RestoreBanCount(address, ban.Count);
+                _recidive.RestoreBanCount(address, ban.Count, ban.BannedAt);
             }
             else if (_recidive is not null && ban.Jail != _recidive.Options.Name && ban.BannedAt > now - _recidive.Options.FindTime)
             {
