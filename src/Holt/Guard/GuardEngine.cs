@@ -59,6 +59,10 @@ internal sealed class GuardEngine
     /// </summary>
     private readonly List<StoredBan> _unrecorded = [];
 
+    /// <summary>Bans decided while the guard holds them (<see cref="Hold"/>), in the order they were decided.</summary>
+    private readonly List<HeldBan> _held = [];
+    private bool _holding;
+
     /// <param name="config">The jails and their limits.</param>
     /// <param name="sink">Where bans take effect.</param>
     /// <param name="store">Where bans are recorded, or null (holt guard test, unit tests).</param>
@@ -96,11 +100,68 @@ internal sealed class GuardEngine
     /// <summary>Records the bans that the store could not take when they were decided; throws the store's error.</summary>
     public void RecordPending()
     {
-        while (_store is not null && _unrecorded.Count > 0)
+        if (_store is null || _unrecorded.Count == 0)
         {
-            StoredBan ban = _unrecorded[0];
-            _store.Record(ban.Network, ban.Jail, ban.BannedAt, ban.ExpiresAt - ban.BannedAt, ban.Count);
-            _unrecorded.RemoveAt(0);
+            return;
+        }
+
+        // One transaction for them all: a flood's bans cost one write, and a full disk takes none or all.
+        _store.RecordAll(_unrecorded);
+        _unrecorded.Clear();
+    }
+
+    /// <summary>
+    /// Holds the bans decided from now on until <see cref="Flush"/>, which puts them in force together: one nft
+    /// transaction and one write to the store for a slice of a log, however many bans it earned (a flood's many
+    /// would otherwise cost a process and a write each). The guard holds them while it reads a slice (a few
+    /// milliseconds); outside a hold every ban takes effect as it is decided.
+    /// </summary>
+    public void Hold() => _holding = true;
+
+    /// <summary>Puts the held bans in force, logs them and records them; throws the sink's error (the bans are then lost, as one ban's are).</summary>
+    public void Flush()
+    {
+        _holding = false;
+        if (_held.Count == 0)
+        {
+            return;
+        }
+
+        List<(IPNetwork Network, TimeSpan Time, string Jail)> bans = [.. _held.Select(h => (h.Network, h.Time, h.Jail))];
+        List<HeldBan> held = [.. _held];
+        _held.Clear();
+        _sink.BanAll(bans);
+        foreach (HeldBan ban in held)
+        {
+            _log(ban.Line);
+        }
+
+        if (_store is null)
+        {
+            return;
+        }
+
+        // The bans are in force whether or not the store takes them now; those it cannot take (a full disk) wait in
+        // memory, are restored with the stored ones, and are recorded as soon as the store takes writes again.
+        foreach (HeldBan ban in held)
+        {
+            if (_unrecorded.Count >= MaxUnrecorded)
+            {
+                _unrecorded.RemoveAt(0);
+            }
+
+            _unrecorded.Add(ban.Stored);
+        }
+
+        try
+        {
+            RecordPending();
+        }
+        catch (StoreException e)
+        {
+            _log(held.Count == 1
+                ? $"the ban of {held[0].Stored.Network.BaseAddress} is in force, but the ban store cannot record it yet ({e.Message}); it is kept until it can"
+                : $"{held.Count} bans are in force, but the ban store cannot record them yet ({e.Message}); they are kept until it can");
         }
     }
 
@@ -260,32 +321,22 @@ internal sealed class GuardEngine
             return;
         }
 
-        _sink.Ban(network, left > decision.Duration ? decision.Duration : left, decision.Jail);
-        _log(string.Create(
-            CultureInfo.InvariantCulture,
-            $"banned {decision.Address} in jail {decision.Jail} for {DurationText.Format(decision.Duration)} ({why}; ban #{decision.Count})"));
-        if (_store is null)
+        _held.Add(new HeldBan(
+            network,
+            left > decision.Duration ? decision.Duration : left,
+            decision.Jail,
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"banned {decision.Address} in jail {decision.Jail} for {DurationText.Format(decision.Duration)} ({why}; ban #{decision.Count})"),
+            new StoredBan(network, decision.Jail, decision.At, decision.At + decision.Duration, decision.Count, null)));
+        if (!_holding)
         {
-            return;
-        }
-
-        // The ban is in force whether or not the store takes it now; one it cannot take (a full disk) waits in
-        // memory, is restored with the stored ones, and is recorded as soon as the store takes writes again.
-        if (_unrecorded.Count >= MaxUnrecorded)
-        {
-            _unrecorded.RemoveAt(0);
-        }
-
-        _unrecorded.Add(new StoredBan(network, decision.Jail, decision.At, decision.At + decision.Duration, decision.Count, null));
-        try
-        {
-            RecordPending();
-        }
-        catch (StoreException e)
-        {
-            _log($"the ban of {decision.Address} is in force, but the ban store cannot record it yet ({e.Message}); it is kept until it can");
+            Flush();
         }
     }
+
+    /// <summary>A ban decided but not yet in force: what goes to the kernel, the log and the store.</summary>
+    private sealed record HeldBan(IPNetwork Network, TimeSpan Time, string Jail, string Line, StoredBan Stored);
 
     /// <summary>The bans with time left: the stored ones and those waiting for the store.</summary>
     private IEnumerable<StoredBan> Active(DateTimeOffset now) => _unrecorded.Count == 0
