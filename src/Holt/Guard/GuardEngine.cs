@@ -44,7 +44,7 @@ internal sealed class KernelBans : IBanSink
 /// ban but the recidive jail's own counts as a failure in the recidive jail, whose ban replaces the shorter one.
 /// Addresses the ignore rule names are never counted. Single-threaded: the guard's loop feeds it in log order.
 /// </summary>
-internal sealed class GuardEngine
+internal sealed class GuardEngine : IDisposable
 {
     private readonly Dictionary<string, Jail> _jails = new(StringComparer.Ordinal);
     private readonly Jail? _recidive;
@@ -80,6 +80,17 @@ internal sealed class GuardEngine
         _store = store;
         _ignored = ignored;
         _log = log;
+    }
+
+    /// <summary>Gives back the memory of the jails' tables; the engine is not used after.</summary>
+    public void Dispose()
+    {
+        foreach (Jail jail in _jails.Values)
+        {
+            jail.Dispose();
+        }
+
+        _recidive?.Dispose();
     }
 
     /// <summary>Failures counted, per jail (ignored addresses not included).</summary>

@@ -318,6 +318,7 @@ internal sealed partial class GuardService : IDisposable
         }
 
         _store.Dispose();
+        _engine.Dispose();
         _wake.Dispose();
         _journalSlots.Dispose();
         _stop.Dispose();

@@ -32,7 +32,7 @@ internal sealed record BanDecision(IPAddress Address, string Jail, TimeSpan Dura
 /// <see cref="MaxTracked"/> IPv4 sources within findtime is tracked whole; past that, sources whose failures are all
 /// older than findtime are forgotten first, then the least recently seen.
 /// </summary>
-internal sealed class Jail
+internal sealed class Jail : IDisposable
 {
     /// <summary>The IPv4 sources a jail tracks at most (IPv6: <see cref="MaxTrackedV6"/>).</summary>
     public const int MaxTracked = 786_432;
@@ -62,6 +62,9 @@ internal sealed class Jail
     }
 
     public JailOptions Options { get; }
+
+    /// <summary>Gives the table's memory back at once (it would be, later, when the jail is collected).</summary>
+    public void Dispose() => _sources.Dispose();
 
     /// <summary>What the jail tracks now: its sources, their records, and the slots' bytes.</summary>
     internal SourceTable Sources => _sources;

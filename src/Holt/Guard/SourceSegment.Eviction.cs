@@ -117,7 +117,7 @@ internal sealed partial class SourceSegment<TKey>
     /// </summary>
     public void Trim(long windowStart, long now) => RemoveWhere(i =>
     {
-        ref Slot slot = ref _slots[i];
+        ref SourceSlot<TKey> slot = ref Slots[i];
         if ((slot.Aux & RecordTag) == 0)
         {
             if (slot.Aux != 0 && slot.Last - (slot.Aux - 1) <= windowStart)
@@ -153,7 +153,7 @@ internal sealed partial class SourceSegment<TKey>
         }
 
         int candidates = 0;
-        foreach (ref Slot slot in _slots.AsSpan())
+        foreach (ref SourceSlot<TKey> slot in Slots)
         {
             if (slot.Last != 0 && IsCandidate(slot, filter, now))
             {
@@ -166,7 +166,7 @@ internal sealed partial class SourceSegment<TKey>
 
     public void Sample(EvictionFilter filter, long now, int every, ref int skip, Span<long> sample, ref int taken)
     {
-        foreach (ref Slot slot in _slots.AsSpan())
+        foreach (ref SourceSlot<TKey> slot in Slots)
         {
             if (slot.Last == 0 || !IsCandidate(slot, filter, now))
             {
@@ -193,7 +193,7 @@ internal sealed partial class SourceSegment<TKey>
         int quota = equalQuota;
         int forgotten = RemoveWhere(i =>
         {
-            ref Slot slot = ref _slots[i];
+            ref SourceSlot<TKey> slot = ref Slots[i];
             if (!IsCandidate(slot, filter, now) || slot.Last > threshold)
             {
                 return false;
@@ -216,7 +216,7 @@ internal sealed partial class SourceSegment<TKey>
         return forgotten;
     }
 
-    private bool IsCandidate(in Slot slot, EvictionFilter filter, long now)
+    private bool IsCandidate(in SourceSlot<TKey> slot, EvictionFilter filter, long now)
     {
         if ((slot.Aux & RecordTag) == 0)
         {
@@ -233,25 +233,24 @@ internal sealed partial class SourceSegment<TKey>
     /// </summary>
     private int RemoveWhere(Func<int, bool> remove)
     {
-        Slot[] slots = _slots;
-        int mask = slots.Length - 1;
+        int capacity = _capacity;
         int free = 0;
-        while (slots[free].Last != 0)
+        while (Slots[free].Last != 0)
         {
             free++;
         }
 
         int removed = 0;
-        for (int i = (free + 1) & mask; i != free;)
+        for (int i = free + 1 == capacity ? 0 : free + 1; i != free;)
         {
-            if (slots[i].Last != 0 && remove(i))
+            if (Slots[i].Last != 0 && remove(i))
             {
                 Delete(i);
                 removed++;
                 continue;
             }
 
-            i = (i + 1) & mask;
+            i = i + 1 == capacity ? 0 : i + 1;
         }
 
         return removed;
@@ -260,19 +259,19 @@ internal sealed partial class SourceSegment<TKey>
     /// <summary>Removes slot <paramref name="at"/>, giving back its record, and shifts the rest of its run back.</summary>
     private void Delete(int at)
     {
-        Slot[] slots = _slots;
+        Span<SourceSlot<TKey>> slots = Slots;
         if ((slots[at].Aux & RecordTag) != 0)
         {
             _records.Return(RecordOf(slots[at]));
         }
 
-        int mask = slots.Length - 1;
+        int capacity = slots.Length;
         int hole = at;
-        for (int j = (at + 1) & mask; slots[j].Last != 0; j = (j + 1) & mask)
+        for (int j = at + 1 == capacity ? 0 : at + 1; slots[j].Last != 0; j = j + 1 == capacity ? 0 : j + 1)
         {
             // The slot at j may fill the hole unless its home lies after the hole (cyclically, up to j).
-            int home = (int)TKey.Hash(slots[j].Key, _rules.Seed) & mask;
-            if (((j - home) & mask) >= ((j - hole) & mask))
+            int home = Home(TKey.Hash(slots[j].Key, _rules.Seed), capacity);
+            if (Distance(home, j, capacity) >= Distance(hole, j, capacity))
             {
                 slots[hole] = slots[j];
                 hole = j;
@@ -282,4 +281,7 @@ internal sealed partial class SourceSegment<TKey>
         slots[hole] = default;
         Count--;
     }
+
+    /// <summary>How many steps forward, wrapping around, lead from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    private static int Distance(int from, int to, int capacity) => to >= from ? to - from : to - from + capacity;
 }

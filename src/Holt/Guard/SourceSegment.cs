@@ -1,3 +1,5 @@
+using Holt.Interop;
+
 namespace Holt.Guard;
 
 /// <summary>What one failure did to its source.</summary>
@@ -30,55 +32,95 @@ internal sealed class SourceRules(int maxRetry, long findTime, ulong seed)
     public long[] Scratch { get; } = new long[SourceEviction.SampleSize];
 }
 
+/// <summary>A slot of a jail's table: 16 bytes with an IPv4 key, 32 with IPv6. Free while <see cref="Last"/> is 0.</summary>
+internal struct SourceSlot<TKey>
+    where TKey : unmanaged
+{
+    public TKey Key;
+
+    /// <summary>
+    /// 0: one failure, at <see cref="Last"/>; 1 to 0x7FFFFFFF: two, the earlier one (Aux - 1) ms before Last; the top
+    /// bit set: the index of the source's <see cref="SourceRecord"/>.
+    /// </summary>
+    public uint Aux;
+
+    /// <summary>The latest failure, or when the source was last seen if its record holds no failure (ms).</summary>
+    public long Last;
+}
+
 /// <summary>
-/// One slice of a jail's table of sources: an open-addressing hash table (linear probing, power-of-two size,
-/// deletion by backward shift, so no tombstones) of fixed-size slots. A slot holds the key, the source's latest
-/// failure time and one 32-bit word that is either the gap back to its failure before (so the common source with
-/// one or two failures in the window needs nothing more) or the index of its <see cref="SourceRecord"/>. The slot
-/// array grows by doubling up to a bound and is small enough (64 KiB at most) that growing one slice at a time never
-/// holds much twice; past the bound, stale sources are forgotten first (see <see cref="Sweep"/>).
+/// One slice of a jail's table of sources: an open-addressing hash table (linear probing, deletion by backward
+/// shift, so no tombstones) of fixed-size slots. A slot holds the key, the source's latest failure time and one
+/// 32-bit word that is either the gap back to its failure before (so the common source with one or two failures in
+/// the window needs nothing more) or the index of its <see cref="SourceRecord"/>. A small slice lives in an array;
+/// past 4 KiB it moves into its own 64 KiB window of an <see cref="AnonymousMapping"/> that its family reserved,
+/// where it grows in place by a quarter at a time: the kernel backs only the pages it has used, and growing never
+/// leaves an old array behind for the collector. Past its bound, stale sources are forgotten first (see
+/// <see cref="Sweep"/>).
 /// </summary>
 /// <remarks>
 /// The failures of a source form a queue, oldest first, as fail2ban keeps them: at each failure the times at its
 /// front that are at or before (failure - findtime) are dropped, then the failure joins at the back. Times are
 /// whole milliseconds.
 /// </remarks>
-internal sealed partial class SourceSegment<TKey> : ISourceSegment
+internal sealed unsafe partial class SourceSegment<TKey> : ISourceSegment
     where TKey : unmanaged, ISourceKey<TKey>
 {
     /// <summary>The largest gap, in milliseconds (24.8 days), between two failures that a slot holds by itself.</summary>
     public const long MaxInlineGap = 0x7FFF_FFFE;
 
+    /// <summary>The bytes of a slice's window in its family's mapping: the most its slots take.</summary>
+    public const int WindowBytes = 64 * 1024;
+
     private const int InitialSlots = 16;
 
-    // Aux: 0, one failure (Last); 1 to 0x7FFFFFFF, two failures, the earlier one (Aux - 1) ms before Last;
-    // RecordTag | index, the source's record.
+    /// <summary>Past this many bytes of slots, a slice moves from its array into its window.</summary>
+    private const int ArrayBytes = 4 * 1024;
+
     private const uint RecordTag = 0x8000_0000;
 
     private readonly SourceRules _rules;
     private readonly SourceRecords _records;
+    private readonly AnonymousMapping _mapping;
+    private readonly nint _window;
+    private readonly SourceSlot<TKey>[] _scratch;
     private readonly int _maxCount;
     private readonly int _maxSlots;
-    private Slot[] _slots = new Slot[InitialSlots];
+
+    // The slots: the array while the slice is small, then _capacity slots at _region.
+    private SourceSlot<TKey>[]? _array = new SourceSlot<TKey>[InitialSlots];
+    private SourceSlot<TKey>* _region;
+    private int _capacity = InitialSlots;
 
     /// <param name="rules">The jail's limits and clock.</param>
     /// <param name="records">The jail's records.</param>
-    /// <param name="maxCount">The most sources this slice tracks; its slots grow to hold them at 3/4 load at most.</param>
-    public SourceSegment(SourceRules rules, SourceRecords records, int maxCount)
+    /// <param name="maxCount">The most sources this slice tracks; its slots grow to hold them at 4/5 load at most.</param>
+    /// <param name="mapping">The family's mapping, which this slice's window is part of.</param>
+    /// <param name="window">Where this slice's window starts in it.</param>
+    /// <param name="scratch">Where the family's slices put their slots while they grow (one grows at a time).</param>
+    public SourceSegment(SourceRules rules, SourceRecords records, int maxCount, AnonymousMapping mapping, nint window, SourceSlot<TKey>[] scratch)
     {
         _rules = rules;
         _records = records;
         _maxCount = maxCount;
-        _maxSlots = (int)Math.Max(InitialSlots, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(((long)maxCount * 4 + 2) / 3)));
+        _mapping = mapping;
+        _window = window;
+        _scratch = scratch;
+        _maxSlots = Math.Clamp((int)(((long)maxCount * 4 + 2) / 3), InitialSlots, MaxSlots);
     }
+
+    /// <summary>The slots a window holds.</summary>
+    public static int MaxSlots => WindowBytes / SlotBytes;
 
     public int Count { get; private set; }
 
-    /// <summary>The slots allocated now.</summary>
-    public int Capacity => _slots.Length;
+    /// <summary>The slots in use now (allocated in the array, or touched in the window).</summary>
+    public int Capacity => _capacity;
 
     /// <summary>The bytes of one slot: 16 for an IPv4 key, 32 for IPv6.</summary>
-    public static int SlotBytes => System.Runtime.CompilerServices.Unsafe.SizeOf<Slot>();
+    public static int SlotBytes => sizeof(SourceSlot<TKey>);
+
+    private Span<SourceSlot<TKey>> Slots => _array ?? new Span<SourceSlot<TKey>>(_region, _capacity);
 
     /// <summary>One failure of <paramref name="key"/> at <paramref name="when"/>; a ban leaves the new count in <paramref name="bans"/>.</summary>
     /// <remarks>The caller has made sure that a record is free (<see cref="SourceRecords.Full"/> is false).</remarks>
@@ -95,7 +137,7 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
             }
 
             bans = 1;
-            ref Slot added = ref _slots[at];
+            ref SourceSlot<TKey> added = ref Slots[at];
             int record = _records.Rent();
             _records[record].Bans = 1;
             added.Aux = RecordTag | (uint)record;
@@ -103,7 +145,7 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
         }
 
         long windowStart = when - _rules.FindTime;
-        ref Slot slot = ref _slots[at];
+        ref SourceSlot<TKey> slot = ref Slots[at];
         return (slot.Aux & RecordTag) == 0 ? FailInline(ref slot, when, windowStart, out bans) : FailRecorded(ref slot, when, windowStart, out bans);
     }
 
@@ -111,19 +153,19 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
     public void Ban(TKey key, ulong hash, long until)
     {
         int at = Find(key, hash);
-        if (at < 0 || (_slots[at].Aux & RecordTag) == 0)
+        if (at < 0 || (Slots[at].Aux & RecordTag) == 0)
         {
             throw new InvalidOperationException("only a source that has just earned its ban can be banned");
         }
 
-        _records[RecordOf(_slots[at])].BannedUntil = until;
+        _records[RecordOf(Slots[at])].BannedUntil = until;
     }
 
     /// <summary>How many bans the source has had (0 for one not tracked).</summary>
     public int Bans(TKey key, ulong hash)
     {
         int at = Find(key, hash);
-        return at < 0 || (_slots[at].Aux & RecordTag) == 0 ? 0 : _records[RecordOf(_slots[at])].Bans;
+        return at < 0 || (Slots[at].Aux & RecordTag) == 0 ? 0 : _records[RecordOf(Slots[at])].Bans;
     }
 
     /// <summary>Sets the source's ban count (restored from the store); one not tracked yet is seen at <paramref name="seen"/>.</summary>
@@ -134,14 +176,14 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
         if (at < 0)
         {
             at = Add(key, hash, seen);
-            ref Slot added = ref _slots[at];
+            ref SourceSlot<TKey> added = ref Slots[at];
             int fresh = _records.Rent();
             added.Aux = RecordTag | (uint)fresh;
             _records[fresh].Bans = bans;
             return;
         }
 
-        ref Slot slot = ref _slots[at];
+        ref SourceSlot<TKey> slot = ref Slots[at];
         if ((slot.Aux & RecordTag) == 0)
         {
             // Its failures move into a record of their own beside the count.
@@ -159,7 +201,7 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
         _records[RecordOf(slot)].Bans = bans;
     }
 
-    private FailOutcome FailInline(ref Slot slot, long when, long windowStart, out int bans)
+    private FailOutcome FailInline(ref SourceSlot<TKey> slot, long when, long windowStart, out int bans)
     {
         bans = 0;
         Span<long> kept = stackalloc long[2];
@@ -206,7 +248,7 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
         return FailOutcome.Counted;
     }
 
-    private FailOutcome FailRecorded(ref Slot slot, long when, long windowStart, out int bans)
+    private FailOutcome FailRecorded(ref SourceSlot<TKey> slot, long when, long windowStart, out int bans)
     {
         int index = RecordOf(slot);
         ref SourceRecord record = ref _records[index];
@@ -251,7 +293,7 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
     }
 
     /// <summary>Drops the times at the front of the source's queue that are at or before <paramref name="windowStart"/>.</summary>
-    private static void DropStale(ref Slot slot, ref SourceRecord record, Span<long> ring, long windowStart)
+    private static void DropStale(ref SourceSlot<TKey> slot, ref SourceRecord record, Span<long> ring, long windowStart)
     {
         while (record.Count > 1 && ring[record.Head] <= windowStart)
         {
@@ -271,7 +313,7 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
     }
 
     /// <summary>Gives back the record of a source that holds no more than a slot can (no bans, at most two failures).</summary>
-    private void Compact(ref Slot slot, ref SourceRecord record, int index)
+    private void Compact(ref SourceSlot<TKey> slot, ref SourceRecord record, int index)
     {
         if (record.Bans != 0 || record.BannedUntil != 0 || record.Count is 0 or > 2)
         {
@@ -300,16 +342,18 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
         return gap is >= 0 and <= MaxInlineGap ? (uint)(gap + 1) : null;
     }
 
-    private static int RecordOf(in Slot slot) => (int)(slot.Aux & ~RecordTag);
+    private static int RecordOf(in SourceSlot<TKey> slot) => (int)(slot.Aux & ~RecordTag);
+
+    /// <summary>Where <paramref name="hash"/> starts probing among <paramref name="capacity"/> slots (Lemire's multiply-shift).</summary>
+    private static int Home(ulong hash, int capacity) => (int)(((ulong)(uint)hash * (uint)capacity) >> 32);
 
     /// <summary>The slot of <paramref name="key"/>, or a negative number when it is not tracked.</summary>
     private int Find(TKey key, ulong hash)
     {
-        Slot[] slots = _slots;
-        int mask = slots.Length - 1;
-        for (int i = (int)hash & mask; ; i = (i + 1) & mask)
+        Span<SourceSlot<TKey>> slots = Slots;
+        for (int i = Home(hash, slots.Length); ; i = i + 1 == slots.Length ? 0 : i + 1)
         {
-            ref Slot slot = ref slots[i];
+            ref SourceSlot<TKey> slot = ref slots[i];
             if (slot.Last == 0)
             {
                 return -1;
@@ -330,53 +374,74 @@ internal sealed partial class SourceSegment<TKey> : ISourceSegment
             Sweep();
         }
 
-        if ((Count + 1) * 4L > _slots.Length * 3L && _slots.Length < _maxSlots)
+        // At most 4/5 full: past that, linear probing's runs grow long.
+        if ((Count + 1) * 5L > _capacity * 4L && _capacity < _maxSlots)
         {
             Grow();
         }
 
-        Slot[] slots = _slots;
-        int mask = slots.Length - 1;
-        int i = (int)hash & mask;
+        int at = Place(Slots, hash);
+        Slots[at] = new SourceSlot<TKey> { Key = key, Aux = 0, Last = when };
+        Count++;
+        return at;
+    }
+
+    /// <summary>The free slot where <paramref name="key"/> goes.</summary>
+    private static int Place(Span<SourceSlot<TKey>> slots, ulong hash)
+    {
+        int i = Home(hash, slots.Length);
         while (slots[i].Last != 0)
         {
-            i = (i + 1) & mask;
+            i = i + 1 == slots.Length ? 0 : i + 1;
         }
 
-        slots[i] = new Slot { Key = key, Aux = 0, Last = when };
-        Count++;
         return i;
     }
 
+    /// <summary>
+    /// Doubles a small slice's array, or moves it into its window, or grows it there by a quarter: its slots are
+    /// set aside in the family's scratch, the window's used part cleared, and each slot put back where it now goes.
+    /// </summary>
     private void Grow()
     {
-        Slot[] old = _slots;
-        var slots = new Slot[old.Length * 2];
-        int mask = slots.Length - 1;
-        foreach (Slot slot in old)
+        int capacity = Math.Min(_maxSlots, _array is not null ? _capacity * 2 : Math.Max(_capacity + 1, _capacity * 5 / 4));
+        ReadOnlySpan<SourceSlot<TKey>> old;
+        if (_array is not null)
         {
-            if (slot.Last == 0)
+            old = _array;
+            if (capacity * SlotBytes <= ArrayBytes)
             {
-                continue;
+                _array = new SourceSlot<TKey>[capacity];
+            }
+            else
+            {
+                _array = null;
+                _region = (SourceSlot<TKey>*)(_mapping.Address + _window);
+            }
+        }
+        else
+        {
+            int kept = 0;
+            foreach (SourceSlot<TKey> slot in Slots)
+            {
+                if (slot.Last != 0)
+                {
+                    _scratch[kept++] = slot;
+                }
             }
 
-            int i = (int)TKey.Hash(slot.Key, _rules.Seed) & mask;
-            while (slots[i].Last != 0)
-            {
-                i = (i + 1) & mask;
-            }
-
-            slots[i] = slot;
+            old = _scratch.AsSpan(0, kept);
+            Slots.Clear();
         }
 
-        _slots = slots;
-    }
-
-    /// <summary>A slot: 16 bytes with an IPv4 key, 32 with IPv6. Free while <see cref="Last"/> is 0.</summary>
-    private struct Slot
-    {
-        public TKey Key;
-        public uint Aux;
-        public long Last;
+        _capacity = capacity;
+        Span<SourceSlot<TKey>> slots = Slots;
+        foreach (SourceSlot<TKey> slot in old)
+        {
+            if (slot.Last != 0)
+            {
+                slots[Place(slots, TKey.Hash(slot.Key, _rules.Seed))] = slot;
+            }
+        }
     }
 }

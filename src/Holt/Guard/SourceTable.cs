@@ -1,6 +1,7 @@
 using System.Net;
 using System.Numerics;
 using System.Security.Cryptography;
+using Holt.Interop;
 
 namespace Holt.Guard;
 
@@ -21,14 +22,12 @@ internal sealed record SourceLimits(int MaxV4, int MaxV6, long RecordBytes)
 /// A jail's sources and what it keeps of each: its failures within findtime and its bans, in compact tables of
 /// fixed-size slots (16 bytes per IPv4 source, 32 per IPv6), one per address family, each cut into slices by the
 /// top bits of a seeded hash. Only a source with three or more failures in the window, or a ban, takes a record
-/// beside its slot. Bounded: past <see cref="SourceLimits"/>, a slice forgets its stale sources, then its least
-/// recently seen. Single-threaded.
+/// beside its slot. The slices' slots live outside the collected heap, in one mapping per family, which the kernel
+/// backs only as far as they have grown. Bounded: past <see cref="SourceLimits"/>, a slice forgets its stale
+/// sources, then its least recently seen. Single-threaded.
 /// </summary>
-internal sealed class SourceTable
+internal sealed class SourceTable : IDisposable
 {
-    /// <summary>The slots of one slice, at most: 64 KiB, so a slice's growth never copies much at once.</summary>
-    private const int SliceBytes = 64 * 1024;
-
     private readonly SourceRules _rules;
     private readonly SourceRecords _records;
     private readonly Family<V4Key> _v4;
@@ -50,6 +49,13 @@ internal sealed class SourceTable
         _v4 = new Family<V4Key>(_rules, _records, limits.MaxV4);
         _v6 = new Family<V6Key>(_rules, _records, limits.MaxV6);
         _all = [.. _v4.Segments, .. _v6.Segments];
+    }
+
+    /// <summary>Gives the slots' memory back to the system; the table is not used after.</summary>
+    public void Dispose()
+    {
+        _v4.Dispose();
+        _v6.Dispose();
     }
 
     /// <summary>Sources tracked now.</summary>
@@ -131,26 +137,30 @@ internal sealed class SourceTable
         }
     }
 
-    /// <summary>The slices of one address family, chosen by the top bits of the key's hash.</summary>
-    private sealed class Family<TKey>
+    /// <summary>The slices of one address family, chosen by the top bits of the key's hash, and their mapping.</summary>
+    private sealed class Family<TKey> : IDisposable
         where TKey : unmanaged, ISourceKey<TKey>
     {
         private readonly SourceRules _rules;
         private readonly SourceSegment<TKey>[] _segments;
+        private readonly AnonymousMapping _mapping;
         private readonly int _shift;
 
         public Family(SourceRules rules, SourceRecords records, int maxCount)
         {
             _rules = rules;
 
-            // As many slices as it takes for each one's slots to stay within SliceBytes at 3/4 load.
-            int perSlice = Math.Max(1, SliceBytes / SourceSegment<TKey>.SlotBytes * 3 / 4);
+            // As many slices as it takes for each one's slots to fit its window at 3/4 load.
+            int perSlice = SourceSegment<TKey>.MaxSlots * 3 / 4;
             int slices = (int)BitOperations.RoundUpToPowerOf2((uint)((maxCount + perSlice - 1) / perSlice));
+            _mapping = AnonymousMapping.Create((nuint)slices * SourceSegment<TKey>.WindowBytes, "the guard's table of sources");
+            var scratch = new SourceSlot<TKey>[SourceSegment<TKey>.MaxSlots];
             _segments = new SourceSegment<TKey>[slices];
             for (int i = 0; i < slices; i++)
             {
                 // The remainder spread over the first slices, so that the bound is exactly maxCount.
-                _segments[i] = new SourceSegment<TKey>(rules, records, (maxCount / slices) + (i < maxCount % slices ? 1 : 0));
+                int sliceMax = (maxCount / slices) + (i < maxCount % slices ? 1 : 0);
+                _segments[i] = new SourceSegment<TKey>(rules, records, sliceMax, _mapping, (nint)i * SourceSegment<TKey>.WindowBytes, scratch);
             }
 
             _shift = 64 - BitOperations.Log2((uint)slices);
@@ -162,6 +172,8 @@ internal sealed class SourceTable
 
         public long SlotBytes => _segments.Sum(s => (long)s.Capacity) * SourceSegment<TKey>.SlotBytes;
 
+        public void Dispose() => _mapping.Dispose();
+
         public FailOutcome Fail(TKey key, long when, out int bans) => SegmentOf(key, out ulong hash).Fail(key, hash, when, out bans);
 
         public void Ban(TKey key, long until) => SegmentOf(key, out ulong hash).Ban(key, hash, until);
@@ -172,6 +184,7 @@ internal sealed class SourceTable
 
         private SourceSegment<TKey> SegmentOf(TKey key, out ulong hash)
         {
+            ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
             hash = TKey.Hash(key, _rules.Seed);
             return _segments[_shift == 64 ? 0 : (int)(hash >> _shift)];
         }
