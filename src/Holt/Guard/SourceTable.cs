@@ -1,6 +1,5 @@
 using System.Net;
 using System.Numerics;
-using System.Security.Cryptography;
 using Holt.Interop;
 
 namespace Holt.Guard;
@@ -44,7 +43,9 @@ internal sealed class SourceTable : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(findTime, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxV4, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxV6, 1);
-        _rules = new SourceRules(maxRetry, findTime, seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong))));
+        // Random.Shared is seeded from the kernel's entropy, and nobody outside sees what it draws; unlike
+        // RandomNumberGenerator it does not load OpenSSL (3.5 MiB resident) into a guard that has not needed it yet.
+        _rules = new SourceRules(maxRetry, findTime, seed ?? (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue));
         _records = new SourceRecords(Math.Max(0, maxRetry - 2), limits.RecordBytes, limits.MaxV4 + limits.MaxV6);
         _v4 = new Family<V4Key>(_rules, _records, limits.MaxV4);
         _v6 = new Family<V6Key>(_rules, _records, limits.MaxV6);
