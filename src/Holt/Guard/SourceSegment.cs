@@ -28,8 +28,15 @@ internal sealed class SourceRules(int maxRetry, long findTime, ulong seed)
     /// <summary>The latest failure time any source had: what "now" is when deciding whose failures are stale.</summary>
     public long Now { get; set; }
 
-    /// <summary>Where the eviction's samples go (one jail works on one thread).</summary>
-    public long[] Scratch { get; } = new long[SourceEviction.SampleSize];
+    /// <summary>Where the eviction's samples go (one jail works on one thread); made when first needed.</summary>
+    public long[] Scratch => field ??= new long[SourceEviction.SampleSize];
+}
+
+/// <summary>Where the slices of one family put their slots while one of them grows; made when first needed.</summary>
+internal sealed class SourceScratch<TKey>(int slots)
+    where TKey : unmanaged
+{
+    public SourceSlot<TKey>[] Slots => field ??= new SourceSlot<TKey>[slots];
 }
 
 /// <summary>A slot of a jail's table: 16 bytes with an IPv4 key, 32 with IPv6. Free while <see cref="Last"/> is 0.</summary>
@@ -83,7 +90,7 @@ internal sealed unsafe partial class SourceSegment<TKey> : ISourceSegment
     private readonly SourceRecords _records;
     private readonly AnonymousMapping _mapping;
     private readonly nint _window;
-    private readonly SourceSlot<TKey>[] _scratch;
+    private readonly SourceScratch<TKey> _scratch;
     private readonly int _maxCount;
     private readonly int _maxSlots;
 
@@ -98,7 +105,7 @@ internal sealed unsafe partial class SourceSegment<TKey> : ISourceSegment
     /// <param name="mapping">The family's mapping, which this slice's window is part of.</param>
     /// <param name="window">Where this slice's window starts in it.</param>
     /// <param name="scratch">Where the family's slices put their slots while they grow (one grows at a time).</param>
-    public SourceSegment(SourceRules rules, SourceRecords records, int maxCount, AnonymousMapping mapping, nint window, SourceSlot<TKey>[] scratch)
+    public SourceSegment(SourceRules rules, SourceRecords records, int maxCount, AnonymousMapping mapping, nint window, SourceScratch<TKey> scratch)
     {
         _rules = rules;
         _records = records;
@@ -421,16 +428,17 @@ internal sealed unsafe partial class SourceSegment<TKey> : ISourceSegment
         }
         else
         {
+            SourceSlot<TKey>[] scratch = _scratch.Slots;
             int kept = 0;
             foreach (SourceSlot<TKey> slot in Slots)
             {
                 if (slot.Last != 0)
                 {
-                    _scratch[kept++] = slot;
+                    scratch[kept++] = slot;
                 }
             }
 
-            old = _scratch.AsSpan(0, kept);
+            old = scratch.AsSpan(0, kept);
             Slots.Clear();
         }
 

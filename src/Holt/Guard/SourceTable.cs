@@ -31,7 +31,6 @@ internal sealed class SourceTable : IDisposable
     private readonly SourceRecords _records;
     private readonly Family<V4Key> _v4;
     private readonly Family<V6Key> _v6;
-    private readonly ISourceSegment[] _all;
 
     /// <param name="maxRetry">Failures within findtime that earn a ban.</param>
     /// <param name="findTime">findtime, in milliseconds.</param>
@@ -49,7 +48,6 @@ internal sealed class SourceTable : IDisposable
         _records = new SourceRecords(Math.Max(0, maxRetry - 2), limits.RecordBytes, limits.MaxV4 + limits.MaxV6);
         _v4 = new Family<V4Key>(_rules, _records, limits.MaxV4);
         _v6 = new Family<V6Key>(_rules, _records, limits.MaxV6);
-        _all = [.. _v4.Segments, .. _v6.Segments];
     }
 
     /// <summary>Gives the slots' memory back to the system; the table is not used after.</summary>
@@ -121,7 +119,8 @@ internal sealed class SourceTable : IDisposable
         }
 
         long now = _rules.Now;
-        foreach (ISourceSegment segment in _all)
+        ISourceSegment[] all = [.. _v4.Segments, .. _v6.Segments];
+        foreach (ISourceSegment segment in all)
         {
             segment.Trim(now - _rules.FindTime, now);
         }
@@ -129,49 +128,49 @@ internal sealed class SourceTable : IDisposable
         int target = _records.Max - Math.Max(1, _records.Max / 8);
         if (_records.Used > target)
         {
-            SourceEviction.EvictOldest(_all, new EvictionFilter(RecordedOnly: true, SpareBanned: true), now, _records.Used - target, _rules.Scratch);
+            SourceEviction.EvictOldest(all, new EvictionFilter(RecordedOnly: true, SpareBanned: true), now, _records.Used - target, _rules.Scratch);
         }
 
         if (_records.Used > target)
         {
-            SourceEviction.EvictOldest(_all, new EvictionFilter(RecordedOnly: true, SpareBanned: false), now, _records.Used - target, _rules.Scratch);
+            SourceEviction.EvictOldest(all, new EvictionFilter(RecordedOnly: true, SpareBanned: false), now, _records.Used - target, _rules.Scratch);
         }
     }
 
-    /// <summary>The slices of one address family, chosen by the top bits of the key's hash, and their mapping.</summary>
+    /// <summary>
+    /// The slices of one address family, chosen by the top bits of the key's hash, and their mapping. A slice is
+    /// made when its first source comes: an idle guard allocates next to nothing.
+    /// </summary>
     private sealed class Family<TKey> : IDisposable
         where TKey : unmanaged, ISourceKey<TKey>
     {
         private readonly SourceRules _rules;
-        private readonly SourceSegment<TKey>[] _segments;
+        private readonly SourceRecords _records;
+        private readonly SourceSegment<TKey>?[] _segments;
         private readonly AnonymousMapping _mapping;
+        private readonly SourceScratch<TKey> _scratch = new(SourceSegment<TKey>.MaxSlots);
+        private readonly int _maxCount;
         private readonly int _shift;
 
         public Family(SourceRules rules, SourceRecords records, int maxCount)
         {
             _rules = rules;
+            _records = records;
+            _maxCount = maxCount;
 
             // As many slices as it takes for each one's slots to fit its window at 3/4 load.
             int perSlice = SourceSegment<TKey>.MaxSlots * 3 / 4;
             int slices = (int)BitOperations.RoundUpToPowerOf2((uint)((maxCount + perSlice - 1) / perSlice));
             _mapping = AnonymousMapping.Create((nuint)slices * SourceSegment<TKey>.WindowBytes, "the guard's table of sources");
-            var scratch = new SourceSlot<TKey>[SourceSegment<TKey>.MaxSlots];
-            _segments = new SourceSegment<TKey>[slices];
-            for (int i = 0; i < slices; i++)
-            {
-                // The remainder spread over the first slices, so that the bound is exactly maxCount.
-                int sliceMax = (maxCount / slices) + (i < maxCount % slices ? 1 : 0);
-                _segments[i] = new SourceSegment<TKey>(rules, records, sliceMax, _mapping, (nint)i * SourceSegment<TKey>.WindowBytes, scratch);
-            }
-
+            _segments = new SourceSegment<TKey>?[slices];
             _shift = 64 - BitOperations.Log2((uint)slices);
         }
 
-        public IReadOnlyList<ISourceSegment> Segments => _segments;
+        public IEnumerable<ISourceSegment> Segments => _segments.OfType<ISourceSegment>();
 
-        public int Count => _segments.Sum(s => s.Count);
+        public int Count => _segments.Sum(s => s?.Count ?? 0);
 
-        public long SlotBytes => _segments.Sum(s => (long)s.Capacity) * SourceSegment<TKey>.SlotBytes;
+        public long SlotBytes => _segments.Sum(s => (long)(s?.Capacity ?? 0)) * SourceSegment<TKey>.SlotBytes;
 
         public void Dispose() => _mapping.Dispose();
 
@@ -187,7 +186,16 @@ internal sealed class SourceTable : IDisposable
         {
             ObjectDisposedException.ThrowIf(_mapping.IsClosed, this);
             hash = TKey.Hash(key, _rules.Seed);
-            return _segments[_shift == 64 ? 0 : (int)(hash >> _shift)];
+            int slice = _shift == 64 ? 0 : (int)(hash >> _shift);
+
+            // The remainder of maxCount spread over the first slices, so that the bound is exactly maxCount.
+            return _segments[slice] ??= new SourceSegment<TKey>(
+                _rules,
+                _records,
+                (_maxCount / _segments.Length) + (slice < _maxCount % _segments.Length ? 1 : 0),
+                _mapping,
+                (nint)slice * SourceSegment<TKey>.WindowBytes,
+                _scratch);
         }
     }
 }
