@@ -26,8 +26,13 @@ internal static class ExternalTool
     }
 
     /// <summary>Runs the tool and returns what happened, whatever its exit code.</summary>
+    /// <param name="tool">The tool, found on PATH.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="input">What it reads on standard input, or null for nothing.</param>
+    /// <param name="installHint">How to install it, for the error when it is missing.</param>
+    /// <param name="started">Told the tool's process ID once it runs, before it is given its input.</param>
     /// <exception cref="CommandException">The tool is missing or timed out.</exception>
-    public static ToolResult TryRun(string tool, IEnumerable<string> arguments, string? input = null, string? installHint = null)
+    public static ToolResult TryRun(string tool, IEnumerable<string> arguments, string? input = null, string? installHint = null, Action<int>? started = null)
     {
         var start = new ProcessStartInfo(tool)
         {
@@ -56,6 +61,7 @@ internal static class ExternalTool
 
         using (process)
         {
+            started?.Invoke(process.Id);
             Task<string> output = process.StandardOutput.ReadToEndAsync();
             Task<string> error = process.StandardError.ReadToEndAsync();
             try

@@ -84,6 +84,37 @@ internal sealed class BanStore : IDisposable
         }
     }
 
+    /// <summary>Records <paramref name="bans"/> in one transaction: all of them, or none when it fails.</summary>
+    public void RecordAll(IReadOnlyList<StoredBan> bans)
+    {
+        foreach (StoredBan ban in bans)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(ban.Jail);
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ban.ExpiresAt, ban.BannedAt);
+            ArgumentOutOfRangeException.ThrowIfLessThan(ban.Count, 1);
+        }
+
+        lock (_lock)
+        {
+            _ = _database.InTransaction(() =>
+            {
+                foreach (StoredBan ban in bans)
+                {
+                    _ = _database.Statement(
+                            "INSERT INTO bans (network, jail, banned_at, expires_at, count) VALUES (?1, ?2, ?3, ?4, ?5)")
+                        .Bind(1, Key(ban.Network))
+                        .Bind(2, ban.Jail)
+                        .Bind(3, Seconds(ban.BannedAt))
+                        .Bind(4, SecondsUp(ban.ExpiresAt))
+                        .Bind(5, ban.Count)
+                        .Execute();
+                }
+
+                return bans.Count;
+            });
+        }
+    }
+
     /// <summary>Marks every active ban of <paramref name="network"/> lifted at <paramref name="at"/> (a manual unban); false when none was active.</summary>
     public bool Lift(IPNetwork network, DateTimeOffset at)
     {

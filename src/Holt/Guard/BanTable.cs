@@ -25,6 +25,11 @@ internal static class BanTable
     /// <summary>The canonical digest of the table as Holt defines it, learned when this process last created it.</summary>
     private static string? s_definitionDigest;
 
+    /// <summary>The nft processes that ran this process's latest ban scripts (see <see cref="IsOwnBans"/>).</summary>
+    private static readonly int[] s_committers = new int[16];
+    private static readonly Lock s_committersLock = new();
+    private static int s_nextCommitter;
+
     private const string Definition = """
         table inet holt_guard {
         	set ban_v4 {
@@ -64,7 +69,8 @@ internal static class BanTable
     /// <summary>Creates the table if it is missing; an existing one keeps its bans.</summary>
     public static void Ensure()
     {
-        if (NftTables.List(Table) is null)
+        // Terse: this runs before every batch of bans, and a full listing would print every ban in force.
+        if (NftTables.List(Table, terse: true) is null)
         {
             Run(Definition);
         }
@@ -76,7 +82,7 @@ internal static class BanTable
     /// </summary>
     public static bool IsIntact()
     {
-        if (NftTables.ListJson(Table) is not string json)
+        if (NftTables.ListJson(Table, terse: true) is not string json)
         {
             return false;
         }
@@ -106,7 +112,7 @@ internal static class BanTable
         Run(Definition.Replace($"table inet {Table} {{", $"table inet {scratch} {{", StringComparison.Ordinal));
         try
         {
-            string? json = NftTables.ListJson(scratch)?.Replace($"\"{scratch}\"", $"\"{Table}\"", StringComparison.Ordinal);
+            string? json = NftTables.ListJson(scratch, terse: true)?.Replace($"\"{scratch}\"", $"\"{Table}\"", StringComparison.Ordinal);
             Volatile.Write(ref s_definitionDigest, json is null ? null : NftCanonical.Digest(json, withElements: false));
         }
         finally
@@ -126,7 +132,6 @@ internal static class BanTable
             return;
         }
 
-        Ensure();
         var script = new StringBuilder();
         foreach ((IPNetwork network, TimeSpan time, string jail) in bans)
         {
@@ -141,7 +146,50 @@ internal static class BanTable
             script.Append(CultureInfo.InvariantCulture, $"add element inet {Table} {set} {{ {element} timeout {seconds}s comment \"{jail}\" }}\n");
         }
 
-        Run(script.ToString());
+        // One nft run in the usual case; the table is looked for (and created) only when the script fails, rather
+        // than before every batch of bans.
+        try
+        {
+            Run(script.ToString());
+        }
+        catch (CommandException) when (NftTables.List(Table, terse: true) is null)
+        {
+            Ensure();
+            Run(script.ToString());
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="transaction"/> only put elements into the ban sets or took them out, and was committed
+    /// by an nft that this process ran for its own bans: a table keeper has nothing to look at there, and a flood's
+    /// bans would otherwise each cost it a listing of every ban in force. Where the guard runs in a PID namespace of
+    /// its own, the kernel names another ID and every transaction is looked at, as before.
+    /// </summary>
+    public static bool IsOwnBans(NftTransaction transaction)
+    {
+        if (transaction.ProcessId <= 0)
+        {
+            return false;
+        }
+
+        lock (s_committersLock)
+        {
+            if (Array.IndexOf(s_committers, transaction.ProcessId) < 0)
+            {
+                return false;
+            }
+        }
+
+        foreach (NftTableChange change in transaction.Tables)
+        {
+            if (change.Family == NftFamily.Inet && change.Table == Table &&
+                (change.Removed || (change.Changes & ~(NftChanges.NewElement | NftChanges.DeletedElement)) != 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Lifts the ban of <paramref name="network"/>; false when it was not banned.</summary>
@@ -231,5 +279,14 @@ internal static class BanTable
 
     private static string ElementText(IPNetwork network) => IsHost(network) ? network.BaseAddress.ToString() : network.ToString();
 
-    private static void Run(string script) => NftTables.Script(script, "the ban");
+    private static void Run(string script) => NftTables.Script(script, "the ban", RememberCommitter);
+
+    internal static void RememberCommitter(int processId)
+    {
+        lock (s_committersLock)
+        {
+            s_committers[s_nextCommitter] = processId;
+            s_nextCommitter = (s_nextCommitter + 1) % s_committers.Length;
+        }
+    }
 }

@@ -123,7 +123,8 @@ internal sealed partial class GuardDaemonService(bool standBy = true) : IDaemonS
             _started = true;
         }
 
-        _keeper = new TableKeeper(Name, [BanTable.Table], Round, _context.Time, _context.Logger, _context.Fault);
+        // The guard's own bans change the table all the time in a flood; they need no round.
+        _keeper = new TableKeeper(Name, [BanTable.Table], Round, _context.Time, _context.Logger, _context.Fault, BanTable.IsOwnBans);
         return true;
     }
 

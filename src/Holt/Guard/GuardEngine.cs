@@ -44,7 +44,7 @@ internal sealed class KernelBans : IBanSink
 /// ban but the recidive jail's own counts as a failure in the recidive jail, whose ban replaces the shorter one.
 /// Addresses the ignore rule names are never counted. Single-threaded: the guard's loop feeds it in log order.
 /// </summary>
-internal sealed class GuardEngine
+internal sealed class GuardEngine : IDisposable
 {
     private readonly Dictionary<string, Jail> _jails = new(StringComparer.Ordinal);
     private readonly Jail? _recidive;
@@ -58,6 +58,10 @@ internal sealed class GuardEngine
     /// stored ones and recorded by <see cref="RecordPending"/> once the store takes writes again.
     /// </summary>
     private readonly List<StoredBan> _unrecorded = [];
+
+    /// <summary>Bans decided while the guard holds them (<see cref="Hold"/>), in the order they were decided.</summary>
+    private readonly List<HeldBan> _held = [];
+    private bool _holding;
 
     /// <param name="config">The jails and their limits.</param>
     /// <param name="sink">Where bans take effect.</param>
@@ -78,6 +82,17 @@ internal sealed class GuardEngine
         _log = log;
     }
 
+    /// <summary>Gives back the memory of the jails' tables; the engine is not used after.</summary>
+    public void Dispose()
+    {
+        foreach (Jail jail in _jails.Values)
+        {
+            jail.Dispose();
+        }
+
+        _recidive?.Dispose();
+    }
+
     /// <summary>Failures counted, per jail (ignored addresses not included).</summary>
     public Dictionary<string, long> Failures { get; } = new(StringComparer.Ordinal);
 
@@ -96,11 +111,68 @@ internal sealed class GuardEngine
     /// <summary>Records the bans that the store could not take when they were decided; throws the store's error.</summary>
     public void RecordPending()
     {
-        while (_store is not null && _unrecorded.Count > 0)
+        if (_store is null || _unrecorded.Count == 0)
         {
-            StoredBan ban = _unrecorded[0];
-            _store.Record(ban.Network, ban.Jail, ban.BannedAt, ban.ExpiresAt - ban.BannedAt, ban.Count);
-            _unrecorded.RemoveAt(0);
+            return;
+        }
+
+        // One transaction for them all: a flood's bans cost one write, and a full disk takes none or all.
+        _store.RecordAll(_unrecorded);
+        _unrecorded.Clear();
+    }
+
+    /// <summary>
+    /// Holds the bans decided from now on until <see cref="Flush"/>, which puts them in force together: one nft
+    /// transaction and one write to the store for a slice of a log, however many bans it earned (a flood's many
+    /// would otherwise cost a process and a write each). The guard holds them while it reads a slice (a few
+    /// milliseconds); outside a hold every ban takes effect as it is decided.
+    /// </summary>
+    public void Hold() => _holding = true;
+
+    /// <summary>Puts the held bans in force, logs them and records them; throws the sink's error (the bans are then lost, as one ban's are).</summary>
+    public void Flush()
+    {
+        _holding = false;
+        if (_held.Count == 0)
+        {
+            return;
+        }
+
+        List<(IPNetwork Network, TimeSpan Time, string Jail)> bans = [.. _held.Select(h => (h.Network, h.Time, h.Jail))];
+        List<HeldBan> held = [.. _held];
+        _held.Clear();
+        _sink.BanAll(bans);
+        foreach (HeldBan ban in held)
+        {
+            _log(ban.Line);
+        }
+
+        if (_store is null)
+        {
+            return;
+        }
+
+        // The bans are in force whether or not the store takes them now; those it cannot take (a full disk) wait in
+        // memory, are restored with the stored ones, and are recorded as soon as the store takes writes again.
+        foreach (HeldBan ban in held)
+        {
+            if (_unrecorded.Count >= MaxUnrecorded)
+            {
+                _unrecorded.RemoveAt(0);
+            }
+
+            _unrecorded.Add(ban.Stored);
+        }
+
+        try
+        {
+            RecordPending();
+        }
+        catch (StoreException e)
+        {
+            _log(held.Count == 1
+                ? $"the ban of {held[0].Stored.Network.BaseAddress} is in force, but the ban store cannot record it yet ({e.Message}); it is kept until it can"
+                : $"{held.Count} bans are in force, but the ban store cannot record them yet ({e.Message}); they are kept until it can");
         }
     }
 
@@ -130,12 +202,12 @@ internal sealed class GuardEngine
             IPAddress address = ban.Network.BaseAddress;
             if (_jails.TryGetValue(ban.Jail, out Jail? jail) && jail.BanCount(address) < ban.Count)
             {
-                jail.RestoreBanCount(address, ban.Count);
+                jail.RestoreBanCount(address, ban.Count, ban.BannedAt);
             }
 
             if (_recidive is not null && ban.Jail == _recidive.Options.Name && _recidive.BanCount(address) < ban.Count)
             {
-                _recidive.RestoreBanCount(address, ban.Count);
+                _recidive.RestoreBanCount(address, ban.Count, ban.BannedAt);
             }
             else if (_recidive is not null && ban.Jail != _recidive.Options.Name && ban.BannedAt > now - _recidive.Options.FindTime)
             {
@@ -260,32 +332,22 @@ internal sealed class GuardEngine
             return;
         }
 
-        _sink.Ban(network, left > decision.Duration ? decision.Duration : left, decision.Jail);
-        _log(string.Create(
-            CultureInfo.InvariantCulture,
-            $"banned {decision.Address} in jail {decision.Jail} for {DurationText.Format(decision.Duration)} ({why}; ban #{decision.Count})"));
-        if (_store is null)
+        _held.Add(new HeldBan(
+            network,
+            left > decision.Duration ? decision.Duration : left,
+            decision.Jail,
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"banned {decision.Address} in jail {decision.Jail} for {DurationText.Format(decision.Duration)} ({why}; ban #{decision.Count})"),
+            new StoredBan(network, decision.Jail, decision.At, decision.At + decision.Duration, decision.Count, null)));
+        if (!_holding)
         {
-            return;
-        }
-
-        // The ban is in force whether or not the store takes it now; one it cannot take (a full disk) waits in
-        // memory, is restored with the stored ones, and is recorded as soon as the store takes writes again.
-        if (_unrecorded.Count >= MaxUnrecorded)
-        {
-            _unrecorded.RemoveAt(0);
-        }
-
-        _unrecorded.Add(new StoredBan(network, decision.Jail, decision.At, decision.At + decision.Duration, decision.Count, null));
-        try
-        {
-            RecordPending();
-        }
-        catch (StoreException e)
-        {
-            _log($"the ban of {decision.Address} is in force, but the ban store cannot record it yet ({e.Message}); it is kept until it can");
+            Flush();
         }
     }
+
+    /// <summary>A ban decided but not yet in force: what goes to the kernel, the log and the store.</summary>
+    private sealed record HeldBan(IPNetwork Network, TimeSpan Time, string Jail, string Line, StoredBan Stored);
 
     /// <summary>The bans with time left: the stored ones and those waiting for the store.</summary>
     private IEnumerable<StoredBan> Active(DateTimeOffset now) => _unrecorded.Count == 0

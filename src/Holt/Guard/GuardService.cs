@@ -218,6 +218,9 @@ internal sealed partial class GuardService : IDisposable
             LogRestored(_logger, restored);
         }
 
+        // The bans this round earns go into force together at its end (one nft transaction): a round reads at
+        // most a slice of each source, a few milliseconds of work.
+        _engine.Hold();
         foreach (FileSource source in _files)
         {
             PollFile(source, now);
@@ -236,6 +239,8 @@ internal sealed partial class GuardService : IDisposable
                 item.Reader.Cursor = cursor;
             }
         }
+
+        _engine.Flush();
     }
 
     /// <summary>
@@ -313,6 +318,7 @@ internal sealed partial class GuardService : IDisposable
         }
 
         _store.Dispose();
+        _engine.Dispose();
         _wake.Dispose();
         _journalSlots.Dispose();
         _stop.Dispose();

@@ -64,19 +64,20 @@ internal sealed class IgnorePolicy
             }
         }
 
-        foreach (IPNetwork subnet in _vpn)
+        // Indexed loops: the guard asks for every failure, and a flood's million should cost no garbage.
+        for (int i = 0; i < _vpn.Count; i++)
         {
-            if (Overlaps(subnet, network))
+            if (Overlaps(_vpn[i], network))
             {
-                return new IgnoreReason($"the VPN subnet {subnet}", Hard: true);
+                return new IgnoreReason($"the VPN subnet {_vpn[i]}", Hard: true);
             }
         }
 
-        foreach (IPNetwork ignored in _ignoreIp)
+        for (int i = 0; i < _ignoreIp.Count; i++)
         {
-            if (Overlaps(ignored, network))
+            if (Overlaps(_ignoreIp[i], network))
             {
-                return new IgnoreReason($"ignoreip {ignored}", Hard: false);
+                return new IgnoreReason($"ignoreip {_ignoreIp[i]}", Hard: false);
             }
         }
 
@@ -87,8 +88,21 @@ internal sealed class IgnorePolicy
             _read = now;
         }
 
-        List<string> cut = _current.Where(w => network.Contains(w.Address)).Select(w => w.Who).Distinct().ToList();
-        return cut.Count == 0 ? null : new IgnoreReason(string.Join("; ", cut), Hard: false);
+        List<string>? cut = null;
+        for (int i = 0; i < _current.Count; i++)
+        {
+            WayIn way = _current[i];
+            if (network.Contains(way.Address))
+            {
+                cut ??= [];
+                if (!cut.Contains(way.Who))
+                {
+                    cut.Add(way.Who);
+                }
+            }
+        }
+
+        return cut is null ? null : new IgnoreReason(string.Join("; ", cut), Hard: false);
     }
 
     /// <summary>

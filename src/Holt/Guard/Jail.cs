@@ -28,15 +28,28 @@ internal sealed record BanDecision(IPAddress Address, string Jail, TimeSpan Dura
 /// <summary>
 /// Counts failures per address in a sliding window and decides bans. Pure and single-threaded: the guard feeds it
 /// events in log order, with the events' own times, so replaying a log decides exactly what living through it
-/// would have. Memory is bounded: past <see cref="MaxTracked"/> addresses, the least recently seen are forgotten.
+/// would have. Times are kept to the millisecond. Memory is bounded (<see cref="SourceTable"/>): a botnet of
+/// <see cref="MaxTracked"/> IPv4 sources within findtime is tracked whole; past that, sources whose failures are all
+/// older than findtime are forgotten first, then the least recently seen.
 /// </summary>
-internal sealed class Jail
+internal sealed class Jail : IDisposable
 {
-    public const int MaxTracked = 200_000;
+    /// <summary>The IPv4 sources a jail tracks at most (IPv6: <see cref="MaxTrackedV6"/>).</summary>
+    public const int MaxTracked = 786_432;
 
-    private readonly Dictionary<IPAddress, Track> _tracks = [];
+    public const int MaxTrackedV6 = 196_608;
+
+    private readonly SourceTable _sources;
 
     public Jail(JailOptions options)
+        : this(options, SourceLimits.Default)
+    {
+    }
+
+    /// <param name="options">The jail's rules.</param>
+    /// <param name="limits">How many sources it tracks (tests use small tables).</param>
+    /// <param name="seed">The table's hash seed (tests fix it; null draws a secret one).</param>
+    internal Jail(JailOptions options, SourceLimits limits, ulong? seed = null)
     {
         if (options.MaxRetry < 1 || options.FindTime <= TimeSpan.Zero || options.BanTime <= TimeSpan.Zero ||
             options.IncrementFactor is <= 1 || options.MaxTime < options.BanTime)
@@ -45,44 +58,40 @@ internal sealed class Jail
         }
 
         Options = options;
+        _sources = new SourceTable(options.MaxRetry, Math.Max(1, options.FindTime.Ticks / TimeSpan.TicksPerMillisecond), limits, seed);
     }
 
     public JailOptions Options { get; }
 
-    /// <summary>How many bans <paramref name="address"/> has had in this jail (it grows the next ban's time).</summary>
-    public int BanCount(IPAddress address) => _tracks.TryGetValue(address, out Track? track) ? track.Bans : 0;
+    /// <summary>Gives the table's memory back at once (it would be, later, when the jail is collected).</summary>
+    public void Dispose() => _sources.Dispose();
 
-    /// <summary>Sets what is known of an address's earlier bans (after a restart, from the ban store).</summary>
-    public void RestoreBanCount(IPAddress address, int bans) => TrackOf(address).Bans = bans;
+    /// <summary>What the jail tracks now: its sources, their records, and the slots' bytes.</summary>
+    internal SourceTable Sources => _sources;
+
+    /// <summary>How many bans <paramref name="address"/> has had in this jail (it grows the next ban's time).</summary>
+    public int BanCount(IPAddress address) => _sources.Bans(address);
+
+    /// <summary>
+    /// Sets what is known of an address's earlier bans (after a restart, from the ban store); <paramref name="at"/>,
+    /// when the last of them was decided, tells how recently the address was seen.
+    /// </summary>
+    public void RestoreBanCount(IPAddress address, int bans, DateTimeOffset? at = null) =>
+        _sources.SetBans(address, bans, at is DateTimeOffset seen ? Milliseconds(seen) : 1);
 
     /// <summary>One failure of <paramref name="address"/> at <paramref name="when"/>; the ban it earns, if any.</summary>
     public BanDecision? Record(IPAddress address, DateTimeOffset when)
     {
-        Track track = TrackOf(address);
-        track.LastSeen = when;
-        if (track.BannedUntil is DateTimeOffset until && when < until)
-        {
-            // Already banned (the kernel drops it; a log line can still arrive from before the ban took hold).
-            return null;
-        }
-
-        DateTimeOffset windowStart = when - Options.FindTime;
-        while (track.Failures.Count > 0 && track.Failures.Peek() <= windowStart)
-        {
-            _ = track.Failures.Dequeue();
-        }
-
-        track.Failures.Enqueue(when);
-        if (track.Failures.Count < Options.MaxRetry)
+        long at = Milliseconds(when);
+        if (_sources.Fail(address, at, out int bans) != FailOutcome.Banned)
         {
             return null;
         }
 
-        track.Failures.Clear();
-        track.Bans++;
-        TimeSpan duration = Duration(track.Bans);
-        track.BannedUntil = when + duration;
-        return new BanDecision(address, Options.Name, duration, track.Bans, when);
+        TimeSpan duration = Duration(bans);
+        long until = at + (duration.Ticks / TimeSpan.TicksPerMillisecond);
+        _sources.Ban(address, until);
+        return new BanDecision(address, Options.Name, duration, bans, when);
     }
 
     /// <summary>The length of the <paramref name="count"/>-th ban: bantime × factor^(count-1), at most maxtime.</summary>
@@ -97,39 +106,6 @@ internal sealed class Jail
         return seconds >= Options.MaxTime.TotalSeconds ? Options.MaxTime : TimeSpan.FromSeconds(seconds);
     }
 
-    private Track TrackOf(IPAddress address)
-    {
-        if (!_tracks.TryGetValue(address, out Track? track))
-        {
-            if (_tracks.Count >= MaxTracked)
-            {
-                Evict();
-            }
-
-            track = new Track();
-            _tracks[address] = track;
-        }
-
-        return track;
-    }
-
-    // Forget the least recently seen tenth; their windows are long past in any real flood.
-    private void Evict()
-    {
-        foreach (IPAddress stale in _tracks.OrderBy(t => t.Value.LastSeen).Take(MaxTracked / 10).Select(t => t.Key).ToList())
-        {
-            _ = _tracks.Remove(stale);
-        }
-    }
-
-    private sealed class Track
-    {
-        public Queue<DateTimeOffset> Failures { get; } = new();
-
-        public int Bans { get; set; }
-
-        public DateTimeOffset? BannedUntil { get; set; }
-
-        public DateTimeOffset LastSeen { get; set; }
-    }
+    /// <summary>Milliseconds since 0001-01-01 UTC, at least 1 (0 marks a free slot).</summary>
+    private static long Milliseconds(DateTimeOffset time) => Math.Max(1, time.UtcTicks / TimeSpan.TicksPerMillisecond);
 }

@@ -23,7 +23,10 @@ internal static class NftTables
     public static void Check(string table, string ruleset) => Run(["-c", "-f", "-"], ReplaceScript(table, ruleset), "Holt's ruleset");
 
     /// <summary>Runs a script of Holt's own (bans, set elements) in one transaction.</summary>
-    public static void Script(string script, string what) => Run(["-f", "-"], script, what);
+    /// <param name="script">The script.</param>
+    /// <param name="what">What it does, for the error.</param>
+    /// <param name="started">Told the ID of the nft process that commits it, before the script is given to it.</param>
+    public static void Script(string script, string what, Action<int>? started = null) => Run(["-f", "-"], script, what, started);
 
     /// <summary>Removes <paramref name="table"/>, if it is there.</summary>
     /// <remarks>Without the table there is no transaction at all, so removing nothing writes nothing.</remarks>
@@ -38,22 +41,26 @@ internal static class NftTables
     }
 
     /// <summary>The table as it is loaded now, or null when there is none.</summary>
-    public static string? List(string table)
+    /// <param name="table">The table's name.</param>
+    /// <param name="terse">Leave out the sets' elements (<c>nft -t</c>): what a set of 10,000 bans would add is not needed.</param>
+    public static string? List(string table, bool terse = false)
     {
-        ToolResult result = ExternalTool.TryRun("nft", ["list", "table", Family, table], installHint: InstallHint);
+        ToolResult result = ExternalTool.TryRun("nft", terse ? ["-t", "list", "table", Family, table] : ["list", "table", Family, table], installHint: InstallHint);
         return result.ExitCode == 0 ? result.Output : null;
     }
 
     /// <summary>The table as nft's JSON, or null when there is none.</summary>
-    public static string? ListJson(string table)
+    /// <param name="table">The table's name.</param>
+    /// <param name="terse">Leave out the sets' elements (<c>nft -t</c>).</param>
+    public static string? ListJson(string table, bool terse = false)
     {
-        ToolResult result = ExternalTool.TryRun("nft", ["-j", "list", "table", Family, table], installHint: InstallHint);
+        ToolResult result = ExternalTool.TryRun("nft", terse ? ["-t", "-j", "list", "table", Family, table] : ["-j", "list", "table", Family, table], installHint: InstallHint);
         return result.ExitCode == 0 ? result.Output : null;
     }
 
-    private static void Run(string[] arguments, string input, string what)
+    private static void Run(string[] arguments, string input, string what, Action<int>? started = null)
     {
-        ToolResult result = ExternalTool.TryRun("nft", arguments, input, InstallHint);
+        ToolResult result = ExternalTool.TryRun("nft", arguments, input, InstallHint, started);
         if (result.ExitCode == 0)
         {
             return;

@@ -43,7 +43,9 @@ internal sealed partial class TableKeeper : IDisposable
     /// <param name="time">The clock of the rounds.</param>
     /// <param name="logger">The daemon's log.</param>
     /// <param name="fault">Where a defect in a round goes (the host restarts the service).</param>
-    public TableKeeper(string service, IReadOnlyList<string> tables, KeeperRound round, TimeProvider time, ILogger logger, Action<Exception> fault)
+    /// <param name="ignore">Transactions on the tables that need no round (the service's own routine changes), or null.</param>
+    public TableKeeper(
+        string service, IReadOnlyList<string> tables, KeeperRound round, TimeProvider time, ILogger logger, Action<Exception> fault, Func<NftTransaction, bool>? ignore = null)
     {
         _service = service;
         _round = round;
@@ -52,7 +54,7 @@ internal sealed partial class TableKeeper : IDisposable
         _fault = fault;
 
         // Watched before the first round, so no change made meanwhile goes unnoticed.
-        _watch = TableWatch.TryStart(tables, RunSoon, logger);
+        _watch = TableWatch.TryStart(tables, RunSoon, logger, ignore);
         _interval = _watch is null ? UnwatchedInterval : CheckInterval;
         _timer = time.CreateTimer(_ => Round(), null, TimeSpan.Zero, _interval);
     }

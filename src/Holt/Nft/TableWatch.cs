@@ -12,19 +12,25 @@ internal sealed class TableWatch : INftListener, IDisposable
     private readonly NftMonitor _monitor;
     private readonly HashSet<string> _tables;
     private readonly Action _changed;
+    private readonly Func<NftTransaction, bool>? _ignore;
 
-    private TableWatch(NftMonitor monitor, IEnumerable<string> tables, Action changed)
+    private TableWatch(NftMonitor monitor, IEnumerable<string> tables, Action changed, Func<NftTransaction, bool>? ignore)
     {
         _monitor = monitor;
         _tables = new HashSet<string>(tables, StringComparer.Ordinal);
         _changed = changed;
+        _ignore = ignore;
     }
 
     /// <summary>
     /// Follows the inet tables <paramref name="tables"/> in this thread's network namespace; null, having said why,
     /// when nftables' notifications cannot be had (the caller then checks on a timer alone).
     /// </summary>
-    public static TableWatch? TryStart(IEnumerable<string> tables, Action changed, ILogger logger)
+    /// <param name="tables">The inet tables to follow.</param>
+    /// <param name="changed">Called when one of them changed.</param>
+    /// <param name="logger">Where a failure to follow them is said.</param>
+    /// <param name="ignore">Transactions that need no callback (the service's own routine changes), or null.</param>
+    public static TableWatch? TryStart(IEnumerable<string> tables, Action changed, ILogger logger, Func<NftTransaction, bool>? ignore = null)
     {
         NftMonitor monitor;
         try
@@ -37,14 +43,14 @@ internal sealed class TableWatch : INftListener, IDisposable
             return null;
         }
 
-        var watch = new TableWatch(monitor, tables, changed);
+        var watch = new TableWatch(monitor, tables, changed, ignore);
         monitor.Start(watch);
         return watch;
     }
 
     public void OnTransaction(NftTransaction transaction)
     {
-        if (transaction.Tables.Any(t => t.Family is NftFamily.Inet && _tables.Contains(t.Table)))
+        if (transaction.Tables.Any(t => t.Family is NftFamily.Inet && _tables.Contains(t.Table)) && _ignore?.Invoke(transaction) != true)
         {
             _changed();
         }

@@ -33,6 +33,36 @@ public sealed class BanStoreTests : IDisposable
     }
 
     [Fact]
+    public void RecordAll_WritesEveryBan_AsRecordWould()
+    {
+        using BanStore store = BanStore.Open(StorePath);
+        StoredBan[] bans =
+        [
+            new(s_host, "sshd", s_start, s_start.AddHours(1), 1, null),
+            new(s_other, "recidive", s_start.AddMilliseconds(300), s_start.AddDays(7).AddMilliseconds(300), 2, null),
+        ];
+
+        store.RecordAll(bans);
+
+        Assert.Equal(
+            [bans[0], bans[1] with { BannedAt = s_start, ExpiresAt = s_start.AddDays(7).AddSeconds(1) }],
+            store.History(DateTimeOffset.MinValue));
+    }
+
+    [Fact]
+    public void RecordAll_ABadBan_WritesNone()
+    {
+        using BanStore store = BanStore.Open(StorePath);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.RecordAll(
+        [
+            new(s_host, "sshd", s_start, s_start.AddHours(1), 1, null),
+            new(s_other, "sshd", s_start, s_start, 1, null),
+        ]));
+        Assert.Empty(store.History(DateTimeOffset.MinValue));
+    }
+
+    [Fact]
     public void Record_ExpiryBetweenSeconds_IsRoundedUp_NeverEarlier()
     {
         using BanStore store = BanStore.Open(StorePath);

@@ -35,6 +35,30 @@ public sealed class GuardEngineTests : IDisposable
     }
 
     [Fact]
+    public void HeldBans_GoIntoForceTogether_WhenFlushed()
+    {
+        using BanStore store = Store();
+        GuardEngine engine = Engine(Config(maxretry: 1), store);
+
+        engine.Hold();
+        Assert.NotNull(engine.Fail("sshd", new Failure(s_attacker, s_start), s_start));
+        Assert.NotNull(engine.Fail("sshd", new Failure(s_operator, s_start), s_start));
+        Assert.Empty(_sink.Bans);
+        Assert.Empty(store.Active(s_start));
+        Assert.Empty(_log);
+
+        engine.Flush();
+        Assert.Equal(1, _sink.Calls);
+        Assert.Equal([Host(s_attacker), Host(s_operator)], _sink.Bans.Select(b => b.Network));
+        Assert.Equal(2, store.Active(s_start).Count);
+        Assert.Equal(2, _log.Count);
+
+        // Outside a hold, a ban takes effect as it is decided.
+        Assert.NotNull(engine.Fail("sshd", new Failure(IPAddress.Parse("192.0.2.44"), s_start), s_start));
+        Assert.Equal((2, 3), (_sink.Calls, _sink.Bans.Count));
+    }
+
+    [Fact]
     public void FailuresSpreadWiderThanFindTime_AreNoBan()
     {
         GuardEngine engine = Engine(Config(maxretry: 3), store: null);

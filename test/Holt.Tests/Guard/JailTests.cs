@@ -112,16 +112,36 @@ public sealed class JailTests
     [Fact]
     public void ManyAddresses_StayBounded_TheLeastRecentAreForgotten()
     {
-        var jail = new Jail(new JailOptions { Name = "sshd", MaxRetry = 2, FindTime = TimeSpan.FromDays(1) });
+        // A small table (one slice of 1,000): every source is within findtime, so none is stale, and the least
+        // recently seen go first.
+        var jail = new Jail(new JailOptions { Name = "sshd", MaxRetry = 2, FindTime = TimeSpan.FromDays(1) }, new SourceLimits(1000, 1000, 1 << 20));
         Assert.Null(jail.Record(s_a, s_start));
-        for (int i = 0; i < Jail.MaxTracked + 1000; i++)
+        for (int i = 0; i < 1000; i++)
         {
-            byte[] bytes = BitConverter.GetBytes(i);
-            _ = jail.Record(new IPAddress([10, bytes[2], bytes[1], bytes[0]]), s_start.AddSeconds(1));
+            _ = jail.Record(new IPAddress([10, 0, (byte)(i >> 8), (byte)i]), s_start.AddSeconds(1));
+            Assert.InRange(jail.Sources.Count, 1, 1000);
         }
 
         // s_a's first failure went with the least recently seen: its second is a first again.
         Assert.Null(jail.Record(s_a, s_start.AddSeconds(2)));
         Assert.NotNull(jail.Record(s_a, s_start.AddSeconds(3)));
+    }
+
+    [Fact]
+    public void ABotnetOf700000Sources_WithinFindTime_IsTrackedWhole()
+    {
+        // Issue #17: 700,000 addresses fail once each within a minute; none is forgotten, so the first of them still
+        // has its failure when it fails again.
+        var jail = new Jail(new JailOptions { Name = "sshd", MaxRetry = 2 });
+        for (int i = 0; i < 700_000; i++)
+        {
+            _ = jail.Record(new IPAddress([(byte)(11 + (i >> 16)), (byte)(i >> 8), (byte)i, 7]), s_start.AddMilliseconds(i / 10));
+        }
+
+        Assert.Equal(700_000, jail.Sources.Count);
+        Assert.Equal(0, jail.Sources.Records);
+        Assert.NotNull(jail.Record(new IPAddress([11, 0, 0, 7]), s_start.AddMinutes(2)));
+        // 16 MiB of IPv4 slots at most, and the IPv6 table's first slots.
+        Assert.True(jail.Sources.SlotBytes <= 17L << 20, $"{jail.Sources.SlotBytes} bytes of slots");
     }
 }
