@@ -37,12 +37,19 @@ namespace Holt.Guard;
 /// </summary>
 internal sealed partial class SshdFilter
 {
-    private const int MaxConnections = 65536;
+    /// <summary>
+    /// Connections tracked at most. sshd lets 100 unauthenticated connections wait at once by default (MaxStartups
+    /// 10:30:100), and a connection is forgotten at its last line; past this, the oldest are forgotten first.
+    /// </summary>
+    private const int MaxConnections = 16384;
 
     /// <summary>How long a failure waits for its connection's address, at most (sshd's LoginGraceTime is 2 minutes).</summary>
     public static readonly TimeSpan PendingLife = TimeSpan.FromMinutes(10);
 
     private readonly Dictionary<int, Connection> _connections = [];
+
+    /// <summary>The connections in the order they were made (some since forgotten or replaced), oldest first.</summary>
+    private Queue<(int Pid, Connection Connection)> _order = new();
     private readonly bool _aggressive;
     private readonly bool _users;
 
@@ -88,7 +95,14 @@ internal sealed partial class SshdFilter
         }
 
         Said said = Read(text, preauth, IsPamProgram(line.Program), connection?.Address);
-        return said.Role == Role.None ? null : Apply(said, line.Time, line.Pid, preauth, source, connection);
+        AuthEvent? found = said.Role == Role.None ? null : Apply(said, line.Time, line.Pid, preauth, source, connection);
+        if (line.Pid > 0 && (text.StartsWith("Connection closed by ") || text.StartsWith("Connection reset by ") || text.StartsWith("Disconnected from ")))
+        {
+            // sshd's last line for a connection: nothing of it follows, and a flood must not keep its state.
+            _ = _connections.Remove(line.Pid);
+        }
+
+        return found;
     }
 
     private AuthEvent? Apply(Said said, DateTimeOffset time, int pid, bool preauth, string source, Connection? connection)
@@ -277,16 +291,28 @@ internal sealed partial class SshdFilter
 
     private Connection Remember(int pid, IPAddress? address)
     {
-        if (_connections.Count >= MaxConnections)
+        if (_order.Count >= 2 * MaxConnections)
         {
-            // A flood of connections that never log their end: start afresh rather than grow without bound.
-            _connections.Clear();
+            // Most entries are of connections already forgotten at their last line: keep the current ones only.
+            _order = new Queue<(int, Connection)>(_order.Where(entry => IsCurrent(entry.Pid, entry.Connection)));
+        }
+
+        while (_connections.Count >= MaxConnections && _order.TryDequeue(out (int Pid, Connection Connection) oldest))
+        {
+            // A flood of connections that never log their end: the oldest go first.
+            if (IsCurrent(oldest.Pid, oldest.Connection))
+            {
+                _ = _connections.Remove(oldest.Pid);
+            }
         }
 
         var connection = new Connection { Address = address };
         _connections[pid] = connection;
+        _order.Enqueue((pid, connection));
         return connection;
     }
+
+    private bool IsCurrent(int pid, Connection connection) => _connections.TryGetValue(pid, out Connection? current) && ReferenceEquals(current, connection);
 
     /// <summary>A failure known to have happened but not counted yet (a class: most connections never have one).</summary>
     private sealed record Pending(AuthKind Kind, string? User, DateTimeOffset Time, bool Closing = false);

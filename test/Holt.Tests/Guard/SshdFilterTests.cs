@@ -49,16 +49,36 @@ public sealed class SshdFilterTests
         filter.Process(new LogLine(s_time + after, "gw", "sshd", pid, message), "test");
 
     [Fact]
+    public void ConnectionState_IsForgottenAtItsLastLine_AndTheOldestGoFirstInAFlood()
+    {
+        const string TooMany = "Disconnecting: Too many authentication failures [preauth]";
+        var filter = new SshdFilter();
+        _ = At(filter, TimeSpan.Zero, "Connection from 203.0.113.5 port 4000 on 10.0.0.5 port 22", pid: 1);
+        for (int pid = 2; pid <= 20_001; pid++)
+        {
+            _ = At(filter, TimeSpan.Zero, $"Connection from 198.51.{pid / 256 % 256}.{pid % 256} port 4000 on 10.0.0.5 port 22", pid);
+        }
+
+        Assert.Null(At(filter, TimeSpan.FromSeconds(1), TooMany, pid: 1));
+        Assert.NotNull(At(filter, TimeSpan.FromSeconds(1), TooMany, pid: 20_001));
+
+        _ = At(filter, TimeSpan.FromSeconds(2), "Connection from 203.0.113.6 port 4001 on 10.0.0.5 port 22", pid: 30_000);
+        _ = At(filter, TimeSpan.FromSeconds(3), "Connection closed by 203.0.113.6 port 4001 [preauth]", pid: 30_000);
+        Assert.Null(At(filter, TimeSpan.FromSeconds(4), TooMany, pid: 30_000));
+    }
+
+    [Fact]
     public void ReusedPid_SameClient_ConnectionFromStartsAfresh()
     {
+        const string TooMany = "Disconnecting authenticating user root 203.0.113.5 port 4000: Too many authentication failures [preauth]";
         var filter = new SshdFilter();
         _ = At(filter, TimeSpan.Zero, "Connection from 203.0.113.5 port 4000 on 10.0.0.5 port 22");
-        Assert.NotNull(At(filter, TimeSpan.FromSeconds(1), "Connection closed by authenticating user root 203.0.113.5 port 4000 [preauth]"));
-        Assert.Null(At(filter, TimeSpan.FromSeconds(2), "Connection closed by authenticating user root 203.0.113.5 port 4000 [preauth]"));
+        Assert.NotNull(At(filter, TimeSpan.FromSeconds(1), "Failed password for root from 203.0.113.5 port 4000 ssh2"));
+        Assert.Null(At(filter, TimeSpan.FromSeconds(2), TooMany));
 
-        _ = At(filter, TimeSpan.FromSeconds(3), "Connection from 203.0.113.5 port 4001 on 10.0.0.5 port 22");
+        _ = At(filter, TimeSpan.FromSeconds(3), "Connection from 203.0.113.5 port 4000 on 10.0.0.5 port 22");
 
-        Assert.Equal(AuthKind.Failed, At(filter, TimeSpan.FromSeconds(4), "Connection closed by authenticating user root 203.0.113.5 port 4001 [preauth]")?.Kind);
+        Assert.Equal(AuthKind.Failed, At(filter, TimeSpan.FromSeconds(4), TooMany)?.Kind);
     }
 
     [Fact]
