@@ -129,7 +129,11 @@ internal sealed class GuardEngine : IDisposable
     /// </summary>
     public void Hold() => _holding = true;
 
-    /// <summary>Puts the held bans in force, logs them and records them; throws the sink's error (the bans are then lost, as one ban's are).</summary>
+    /// <summary>
+    /// Puts the held bans in force, logs them and records them. The store is told even when the kernel refuses them
+    /// (the sink's error is thrown after): stored, they are put back by the next restore of missing bans, where a
+    /// batch lost whole would be a flood's worth of bans.
+    /// </summary>
     public void Flush()
     {
         _holding = false;
@@ -141,38 +145,47 @@ internal sealed class GuardEngine : IDisposable
         List<(IPNetwork Network, TimeSpan Time, string Jail)> bans = [.. _held.Select(h => (h.Network, h.Time, h.Jail))];
         List<HeldBan> held = [.. _held];
         _held.Clear();
-        _sink.BanAll(bans);
-        foreach (HeldBan ban in held)
+        if (_store is not null)
         {
-            _log(ban.Line);
-        }
-
-        if (_store is null)
-        {
-            return;
-        }
-
-        // The bans are in force whether or not the store takes them now; those it cannot take (a full disk) wait in
-        // memory, are restored with the stored ones, and are recorded as soon as the store takes writes again.
-        foreach (HeldBan ban in held)
-        {
-            if (_unrecorded.Count >= MaxUnrecorded)
+            // The bans wait here until the store has them; those it cannot take (a full disk) are restored with the
+            // stored ones, and recorded as soon as the store takes writes again.
+            foreach (HeldBan ban in held)
             {
-                _unrecorded.RemoveAt(0);
-            }
+                if (_unrecorded.Count >= MaxUnrecorded)
+                {
+                    _unrecorded.RemoveAt(0);
+                }
 
-            _unrecorded.Add(ban.Stored);
+                _unrecorded.Add(ban.Stored);
+            }
         }
 
+        bool inForce = false;
         try
         {
-            RecordPending();
+            _sink.BanAll(bans);
+            inForce = true;
+            foreach (HeldBan ban in held)
+            {
+                _log(ban.Line);
+            }
         }
-        catch (StoreException e)
+        finally
         {
-            _log(held.Count == 1
-                ? $"the ban of {held[0].Stored.Network.BaseAddress} is in force, but the ban store cannot record it yet ({e.Message}); it is kept until it can"
-                : $"{held.Count} bans are in force, but the ban store cannot record them yet ({e.Message}); they are kept until it can");
+            try
+            {
+                RecordPending();
+            }
+            catch (StoreException e) when (inForce)
+            {
+                _log(held.Count == 1
+                    ? $"the ban of {held[0].Stored.Network.BaseAddress} is in force, but the ban store cannot record it yet ({e.Message}); it is kept until it can"
+                    : $"{held.Count} bans are in force, but the ban store cannot record them yet ({e.Message}); they are kept until it can");
+            }
+            catch (StoreException) when (!inForce)
+            {
+                // The sink's error is the one to report; the bans wait in memory for the store.
+            }
         }
     }
 

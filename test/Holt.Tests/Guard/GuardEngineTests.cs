@@ -215,6 +215,45 @@ public sealed class GuardEngineTests : IDisposable
     }
 
     [Fact]
+    public void HeldBans_TheKernelRefuses_AreStillStored_AndRestoredLater()
+    {
+        using BanStore store = Store();
+        var refusing = new RefusingSink();
+        var engine = new GuardEngine(Config(maxretry: 1), refusing, store, _ => null, _log.Add);
+
+        engine.Hold();
+        _ = engine.Fail("sshd", new Failure(s_attacker, s_start), s_start);
+        _ = engine.Fail("sshd", new Failure(s_operator, s_start), s_start);
+
+        Assert.Throws<CommandException>(engine.Flush);
+        Assert.Equal(2, store.Active(s_start).Count);
+        Assert.Empty(_log);
+
+        refusing.Refuse = false;
+        engine.RestoreBans(s_start.AddSeconds(1));
+        Assert.Equal([Host(s_operator), Host(s_attacker)], refusing.Bans.Select(b => b.Network).OrderBy(n => n.ToString(), StringComparer.Ordinal).ToList());
+    }
+
+    private sealed class RefusingSink : IBanSink
+    {
+        public bool Refuse { get; set; } = true;
+
+        public List<(IPNetwork Network, TimeSpan Time, string Jail)> Bans { get; } = [];
+
+        public void Ban(IPNetwork network, TimeSpan time, string jail) => BanAll([(network, time, jail)]);
+
+        public void BanAll(IReadOnlyList<(IPNetwork Network, TimeSpan Time, string Jail)> bans)
+        {
+            if (Refuse)
+            {
+                throw new CommandException("nft: the ban failed");
+            }
+
+            Bans.AddRange(bans);
+        }
+    }
+
+    [Fact]
     public void Restart_AdoptsTheKernelsBansThatTheStoreLacks_WithTheTimeTheyHaveLeft()
     {
         using BanStore store = Store();
