@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 
 namespace Holt.Guard;
@@ -48,8 +49,18 @@ internal sealed partial class SshdFilter
 
     private readonly Dictionary<int, Connection> _connections = [];
 
-    /// <summary>The connections in the order they were made (some since forgotten or replaced), oldest first.</summary>
-    private Queue<(int Pid, Connection Connection)> _order = new();
+    /// <summary>
+    /// The connections in the order they were made (some since forgotten or replaced: their stamp no longer matches),
+    /// oldest first.
+    /// </summary>
+    private readonly Queue<(int Pid, Connection Connection, long Stamp)> _order = new();
+
+    /// <summary>
+    /// Forgotten connections' objects, for the next ones: a flood of short connections reuses the same few thousand
+    /// instead of leaving one behind per line for the collector to promote and sweep.
+    /// </summary>
+    private readonly Stack<Connection> _spare = new();
+    private long _stamps;
     private readonly bool _aggressive;
     private readonly bool _users;
 
@@ -94,12 +105,12 @@ internal sealed partial class SshdFilter
             connection.Clear();
         }
 
-        Said said = Read(text, preauth, IsPamProgram(line.Program), connection?.Address);
+        Said said = Read(text, preauth, IsPamProgram(line.Program), connection?.Address());
         AuthEvent? found = said.Role == Role.None ? null : Apply(said, line.Time, line.Pid, preauth, source, connection);
         if (line.Pid > 0 && (text.StartsWith("Connection closed by ") || text.StartsWith("Connection reset by ") || text.StartsWith("Disconnected from ")))
         {
             // sshd's last line for a connection: nothing of it follows, and a flood must not keep its state.
-            _ = _connections.Remove(line.Pid);
+            Forget(line.Pid);
         }
 
         return found;
@@ -114,13 +125,13 @@ internal sealed partial class SshdFilter
             if (said.Address is IPAddress own)
             {
                 // "Connection from" always starts one: the same client can come back under a reused pid.
-                if (connection is null || said.Role == Role.Start || (connection.Address is not null && !connection.Address.Equals(own)))
+                if (connection is null || said.Role == Role.Start || !connection.Allows(own))
                 {
                     connection = Remember(pid, own);
                 }
                 else
                 {
-                    connection.Address ??= own;
+                    connection.Learn(own);
                 }
             }
             else
@@ -131,7 +142,7 @@ internal sealed partial class SshdFilter
             connection.Seen = time.UtcDateTime;
         }
 
-        IPAddress? address = said.Address ?? connection?.Address;
+        IPAddress? address = said.Address ?? connection?.Address();
         switch (said.Role)
         {
             case Role.Start:
@@ -229,7 +240,7 @@ internal sealed partial class SshdFilter
     /// </summary>
     private AuthEvent? Gone(Said said, DateTimeOffset time, int pid, bool preauth, string source, Connection? connection)
     {
-        if (said.Address is IPAddress address && connection is not null && connection.Address is not null && !connection.Address.Equals(address))
+        if (said.Address is IPAddress address && connection is not null && !connection.Allows(address))
         {
             connection = null;
         }
@@ -237,11 +248,7 @@ internal sealed partial class SshdFilter
         AuthEvent? result = null;
         if (said.Address is IPAddress own)
         {
-            if (connection is not null)
-            {
-                connection.Address ??= own;
-            }
-
+            connection?.Learn(own);
             result = TakePending(connection, own, source);
             if (result is null && said.Eligible && !(connection?.Authenticated ?? false))
             {
@@ -252,7 +259,7 @@ internal sealed partial class SshdFilter
         // [preauth] lines come from the unprivileged child; the connection's monitor may still write after them.
         if (pid > 0 && !preauth && (said.Address is null || !said.Eligible || (connection?.Authenticated ?? false)))
         {
-            _ = _connections.Remove(pid);
+            Forget(pid);
         }
 
         return result;
@@ -289,37 +296,69 @@ internal sealed partial class SshdFilter
     private AuthEvent? Event(DateTimeOffset time, AuthKind kind, IPAddress? address, string? user, string? method, string source) =>
         address is null || (kind == AuthKind.Aggressive && !_aggressive) ? null : new AuthEvent(time, kind, address, user, method, source);
 
+    /// <summary>A new connection under <paramref name="pid"/>, replacing the one it had; the caller drops the old one.</summary>
     private Connection Remember(int pid, IPAddress? address)
     {
+        Forget(pid);
         if (_order.Count >= 2 * MaxConnections)
         {
-            // Most entries are of connections already forgotten at their last line: keep the current ones only.
-            _order = new Queue<(int, Connection)>(_order.Where(entry => IsCurrent(entry.Pid, entry.Connection)));
-        }
-
-        while (_connections.Count >= MaxConnections && _order.TryDequeue(out (int Pid, Connection Connection) oldest))
-        {
-            // A flood of connections that never log their end: the oldest go first.
-            if (IsCurrent(oldest.Pid, oldest.Connection))
+            // Most entries are of connections already forgotten at their last line: keep the current ones, in order,
+            // within the queue's own storage.
+            for (int left = _order.Count; left > 0; left--)
             {
-                _ = _connections.Remove(oldest.Pid);
+                (int Pid, Connection Connection, long Stamp) entry = _order.Dequeue();
+                if (IsCurrent(entry))
+                {
+                    _order.Enqueue(entry);
+                }
             }
         }
 
-        var connection = new Connection { Address = address };
+        while (_connections.Count >= MaxConnections && _order.TryDequeue(out (int Pid, Connection Connection, long Stamp) oldest))
+        {
+            // A flood of connections that never log their end: the oldest go first.
+            if (IsCurrent(oldest))
+            {
+                Forget(oldest.Pid);
+            }
+        }
+
+        Connection connection = _spare.TryPop(out Connection? spare) ? spare : new Connection();
+        connection.Start(address, ++_stamps);
         _connections[pid] = connection;
-        _order.Enqueue((pid, connection));
+        _order.Enqueue((pid, connection, connection.Stamp));
         return connection;
     }
 
-    private bool IsCurrent(int pid, Connection connection) => _connections.TryGetValue(pid, out Connection? current) && ReferenceEquals(current, connection);
+    /// <summary>Forgets the connection under <paramref name="pid"/>, if any; its object waits for the next one.</summary>
+    private void Forget(int pid)
+    {
+        if (_connections.Remove(pid, out Connection? gone))
+        {
+            gone.Start(null, 0);
+            _spare.Push(gone);
+        }
+    }
+
+    private bool IsCurrent((int Pid, Connection Connection, long Stamp) entry) =>
+        _connections.TryGetValue(entry.Pid, out Connection? current) && ReferenceEquals(current, entry.Connection) && current.Stamp == entry.Stamp;
 
     /// <summary>A failure known to have happened but not counted yet (a class: most connections never have one).</summary>
     private sealed record Pending(AuthKind Kind, string? User, DateTimeOffset Time, bool Closing = false);
 
+    /// <summary>
+    /// What is known of one connection. Its address is kept as its bytes, not as an <see cref="IPAddress"/>, so that a
+    /// connection holds no object of its own: a flood's worth of them costs the collector nothing.
+    /// </summary>
     private sealed class Connection
     {
-        public IPAddress? Address { get; set; }
+        // The address's bytes, big-endian halves; _length is 0 (none yet), 4 or 16.
+        private ulong _high;
+        private ulong _low;
+        private int _length;
+
+        /// <summary>Which use of this object this is: the order queue's entries of an earlier use are stale.</summary>
+        public long Stamp { get; private set; }
 
         /// <summary>When its last line was written (UTC).</summary>
         public DateTime Seen { get; set; }
@@ -337,6 +376,67 @@ internal sealed partial class SshdFilter
 
         /// <summary>A failure that named no address, waiting for a line that does.</summary>
         public Pending? Waiting { get; set; }
+
+        /// <summary>The connection's address, as a new object each time; null while no line gave it.</summary>
+        public IPAddress? Address()
+        {
+            if (_length == 0)
+            {
+                return null;
+            }
+
+            Span<byte> bytes = stackalloc byte[16];
+            BinaryPrimitives.WriteUInt64BigEndian(bytes, _high);
+            BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], _low);
+            return new IPAddress(_length == 4 ? bytes[..4] : bytes);
+        }
+
+        /// <summary>Whether <paramref name="address"/> can be this connection's: it is its address, or none is known yet.</summary>
+        public bool Allows(IPAddress address)
+        {
+            if (_length == 0)
+            {
+                return true;
+            }
+
+            Span<byte> bytes = stackalloc byte[16];
+            bytes.Clear();
+            return address.TryWriteBytes(bytes, out int length) && length == _length &&
+                BinaryPrimitives.ReadUInt64BigEndian(bytes) == _high && BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]) == _low;
+        }
+
+        /// <summary>Takes <paramref name="address"/> as the connection's, unless it has one already.</summary>
+        public void Learn(IPAddress address)
+        {
+            if (_length != 0)
+            {
+                return;
+            }
+
+            Span<byte> bytes = stackalloc byte[16];
+            bytes.Clear();
+            if (address.TryWriteBytes(bytes, out int length))
+            {
+                _high = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+                _low = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
+                _length = length;
+            }
+        }
+
+        /// <summary>Makes this object a new connection (stamp 0: a spare one), with <paramref name="address"/> if known.</summary>
+        public void Start(IPAddress? address, long stamp)
+        {
+            (_high, _low, _length) = (0, 0, 0);
+            Stamp = stamp;
+            Seen = default;
+            Counted = false;
+            Authenticated = false;
+            Clear();
+            if (address is not null)
+            {
+                Learn(address);
+            }
+        }
 
         /// <summary>Forgets what waited too long (the pid was probably reused).</summary>
         public void Clear()

@@ -68,6 +68,48 @@ public sealed class SshdFilterTests
     }
 
     [Fact]
+    public void ForgottenConnection_LeavesNothingToTheNextOne()
+    {
+        const string TooMany = "Disconnecting: Too many authentication failures [preauth]";
+        var filter = new SshdFilter();
+        _ = At(filter, TimeSpan.Zero, "Connection from 203.0.113.5 port 4000 on 10.0.0.5 port 22", pid: 1);
+        Assert.NotNull(At(filter, TimeSpan.Zero, "Failed password for root from 203.0.113.5 port 4000 ssh2", pid: 1));
+        _ = At(filter, TimeSpan.Zero, "Connection closed by authenticating user root 203.0.113.5 port 4000 [preauth]", pid: 1);
+
+        // The next connection knows neither the old address nor that a failure was counted.
+        Assert.Null(At(filter, TimeSpan.FromSeconds(1), TooMany, pid: 2));
+        Assert.Equal(
+            (AuthKind.Failed, IPAddress.Parse("198.51.100.9")),
+            At(filter, TimeSpan.FromSeconds(2), "Received disconnect from 198.51.100.9 port 4001:11: Bye Bye [preauth]", pid: 2) is { } e ? (e.Kind, e.Address!) : default);
+    }
+
+    [Fact]
+    public void FloodEviction_GoesByWhenAConnectionWasMade_NotByItsPidsEarlierConnection()
+    {
+        const string TooMany = "Disconnecting: Too many authentication failures [preauth]";
+        var filter = new SshdFilter();
+        _ = At(filter, TimeSpan.Zero, "Connection from 203.0.113.5 port 4000 on 10.0.0.5 port 22", pid: 5);
+        for (int pid = 1000; pid < 1010; pid++)
+        {
+            _ = At(filter, TimeSpan.Zero, $"Connection from 198.51.100.{pid % 256} port 4000 on 10.0.0.5 port 22", pid);
+        }
+
+        // pid 5's first connection ends and its second is made after the ten others.
+        _ = At(filter, TimeSpan.Zero, "Connection closed by 203.0.113.5 port 4000 [preauth]", pid: 5);
+        _ = At(filter, TimeSpan.Zero, "Connection from 203.0.113.6 port 4001 on 10.0.0.5 port 22", pid: 5);
+
+        // Eleven connections and 16,378 more: the five oldest (pids 1000 to 1004) make room.
+        for (int pid = 20_000; pid < 20_000 + 16_378; pid++)
+        {
+            _ = At(filter, TimeSpan.Zero, $"Connection from 192.0.{pid / 256 % 256}.{pid % 256} port 4000 on 10.0.0.5 port 22", pid);
+        }
+
+        Assert.Equal(IPAddress.Parse("203.0.113.6"), At(filter, TimeSpan.FromSeconds(1), TooMany, pid: 5)?.Address);
+        Assert.Equal(IPAddress.Parse("198.51.100.237"), At(filter, TimeSpan.FromSeconds(1), TooMany, pid: 1005)?.Address);
+        Assert.Null(At(filter, TimeSpan.FromSeconds(1), TooMany, pid: 1004));
+    }
+
+    [Fact]
     public void ReusedPid_SameClient_ConnectionFromStartsAfresh()
     {
         const string TooMany = "Disconnecting authenticating user root 203.0.113.5 port 4000: Too many authentication failures [preauth]";
