@@ -46,6 +46,9 @@ internal static unsafe partial class Sodium
         byte* c, byte* mac, ulong* maclen, byte* m, ulong mlen, byte* ad, ulong adlen, byte* nsec, byte* npub, byte* k);
 
     [LibraryImport(Library)]
+    public static partial int crypto_hash_sha256(byte* output, byte* input, ulong length);
+
+    [LibraryImport(Library)]
     public static partial int crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
         byte* m, byte* nsec, byte* c, ulong clen, byte* mac, byte* ad, ulong adlen, byte* npub, byte* k);
 }

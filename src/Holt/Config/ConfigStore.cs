@@ -36,7 +36,7 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
     public static Action<string>? ModeWarnings { get; set; }
 
     public static string Digest(string text) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        Holt.WireGuard.Crypto.Sha256.HexOf(System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>The store named by the <c>--config</c> value, or the environment, or the default.</summary>
     public static ConfigStore Resolve(string? option, ConfigFormat format)

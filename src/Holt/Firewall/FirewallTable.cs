@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Holt.Config;
 using Holt.Gateway;
@@ -78,5 +77,5 @@ internal static class FirewallTable
         }
     }
 
-    public static string Digest(string ruleset) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ruleset)));
+    public static string Digest(string ruleset) => Holt.WireGuard.Crypto.Sha256.HexOf(Encoding.UTF8.GetBytes(ruleset));
 }

@@ -238,6 +238,6 @@ internal sealed class LogFollower : IDisposable
     {
         Span<byte> head = stackalloc byte[HeadSize];
         int length = RandomAccess.Read(file, head[..(int)Math.Min(HeadSize, limit)], 0);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(head[..length]));
+        return Holt.WireGuard.Crypto.Sha256.HexOf(head[..length]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -53,7 +52,7 @@ internal static class NftCanonical
             text.Append(entry.ToJsonString()).Append('\n');
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return Holt.WireGuard.Crypto.Sha256.HexOf(Encoding.UTF8.GetBytes(text.ToString()));
     }
 
     /// <summary>The items of a listing (<c>nft -j list ...</c>: its "nftables" array), or null when the text is not one.</summary>
