@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Holt.External;
 
@@ -34,6 +35,81 @@ internal static class ExternalTool
     /// <exception cref="CommandException">The tool is missing or timed out.</exception>
     public static ToolResult TryRun(string tool, IEnumerable<string> arguments, string? input = null, string? installHint = null, Action<int>? started = null)
     {
+        (Process process, string commandLine) = Start(tool, arguments, installHint);
+        using (process)
+        {
+            started?.Invoke(process.Id);
+            Task<string> output = process.StandardOutput.ReadToEndAsync();
+            Task<string> error = process.StandardError.ReadToEndAsync();
+            try
+            {
+                if (input is not null)
+                {
+                    process.StandardInput.Write(input);
+                }
+
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The tool exited without reading all of its input; its exit code and message say why.
+            }
+
+            Finish(process, commandLine);
+            return new ToolResult(commandLine, process.ExitCode, output.Result, error.Result);
+        }
+    }
+
+    /// <summary>
+    /// Runs the tool without input and hands its standard output, as it arrives, to <paramref name="read"/>, which
+    /// reads it to its end: a listing of megabytes is taken in slices instead of becoming one string. The result's
+    /// <see cref="ToolResult.Output"/> is empty. Should <paramref name="read"/> throw, the tool is killed and the
+    /// exception passed on.
+    /// </summary>
+    /// <exception cref="CommandException">The tool is missing or timed out.</exception>
+    public static ToolResult TryRunReading(string tool, IEnumerable<string> arguments, Action<Stream> read, string? installHint = null)
+    {
+        (Process process, string commandLine) = Start(tool, arguments, installHint);
+        using (process)
+        {
+            Task<string> error = process.StandardError.ReadToEndAsync();
+            process.StandardInput.Close();
+
+            // A tool that stops writing without exiting is killed at the timeout, which ends the reading too.
+            var late = new StrongBox<bool>();
+            using (new Timer(_ =>
+            {
+                late.Value = true;
+                Kill(process);
+            }, null, s_timeout, Timeout.InfiniteTimeSpan))
+            {
+                try
+                {
+                    read(process.StandardOutput.BaseStream);
+                }
+                catch (Exception e) when (Volatile.Read(ref late.Value))
+                {
+                    throw new CommandException($"{commandLine} did not finish within {s_timeout.TotalSeconds:0} s", e);
+                }
+                catch
+                {
+                    Kill(process);
+                    throw;
+                }
+            }
+
+            if (Volatile.Read(ref late.Value))
+            {
+                throw new CommandException($"{commandLine} did not finish within {s_timeout.TotalSeconds:0} s");
+            }
+
+            Finish(process, commandLine);
+            return new ToolResult(commandLine, process.ExitCode, "", error.Result);
+        }
+    }
+
+    private static (Process Process, string CommandLine) Start(string tool, IEnumerable<string> arguments, string? installHint)
+    {
         var start = new ProcessStartInfo(tool)
         {
             UseShellExecute = false,
@@ -59,33 +135,30 @@ internal static class ExternalTool
             throw new CommandException($"{tool} is not installed or not on PATH{(installHint is null ? "" : $" ({installHint})")}: {e.Message}", e);
         }
 
-        using (process)
+        return (process, commandLine);
+    }
+
+    /// <summary>Waits for the tool to exit, and for its output to be read; kills it at the timeout.</summary>
+    private static void Finish(Process process, string commandLine)
+    {
+        if (!process.WaitForExit(s_timeout))
         {
-            started?.Invoke(process.Id);
-            Task<string> output = process.StandardOutput.ReadToEndAsync();
-            Task<string> error = process.StandardError.ReadToEndAsync();
-            try
-            {
-                if (input is not null)
-                {
-                    process.StandardInput.Write(input);
-                }
+            Kill(process);
+            throw new CommandException($"{commandLine} did not finish within {s_timeout.TotalSeconds:0} s");
+        }
 
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // The tool exited without reading all of its input; its exit code and message say why.
-            }
+        process.WaitForExit();
+    }
 
-            if (!process.WaitForExit(s_timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new CommandException($"{commandLine} did not finish within {s_timeout.TotalSeconds:0} s");
-            }
-
-            process.WaitForExit();
-            return new ToolResult(commandLine, process.ExitCode, output.Result, error.Result);
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception)
+        {
+            // It exited meanwhile.
         }
     }
 }

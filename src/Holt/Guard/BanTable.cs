@@ -208,68 +208,39 @@ internal static class BanTable
     /// <exception cref="CommandException">nft could not list the table because this process may not read nftables.</exception>
     public static IReadOnlyList<Ban> List()
     {
-        if (NftTables.ListJson(Table) is string json)
+        var bans = new List<Ban>();
+        Read(bans.Add);
+        return bans;
+    }
+
+    /// <summary>The addresses and subnets the kernel holds banned now.</summary>
+    /// <exception cref="CommandException">nft could not list the table because this process may not read nftables.</exception>
+    public static HashSet<IPNetwork> Networks()
+    {
+        var networks = new HashSet<IPNetwork>();
+        Read(ban => networks.Add(ban.Network));
+        return networks;
+    }
+
+    /// <summary>Hands each ban the kernel holds to <paramref name="found"/>, as nft lists them (none when there is no table).</summary>
+    private static void Read(Action<Ban> found)
+    {
+        bool listed;
+        try
         {
-            return ParseJson(json);
+            listed = NftTables.ReadJson(Table, json => BanJson.Read(json, found));
+        }
+        catch (JsonException e)
+        {
+            throw new CommandException($"cannot read the guard's bans from nft -j list table inet {Table}: {e.Message}", e);
         }
 
         // nft fails alike when the table is not there and when the process may not look: only the first is "no
         // bans", and saying it for the second hides every ban from whoever asked.
-        if (!Capabilities.HasNetAdmin())
+        if (!listed && !Capabilities.HasNetAdmin())
         {
             throw new CommandException($"{Capabilities.NetAdminMissing} to read the guard's bans");
         }
-
-        return [];
-    }
-
-    internal static IReadOnlyList<Ban> ParseJson(string json)
-    {
-        var bans = new List<Ban>();
-        using JsonDocument document = JsonDocument.Parse(json);
-        foreach (JsonElement item in document.RootElement.GetProperty("nftables").EnumerateArray())
-        {
-            if (!item.TryGetProperty("set", out JsonElement set) || !set.TryGetProperty("elem", out JsonElement elements))
-            {
-                continue;
-            }
-
-            foreach (JsonElement element in elements.EnumerateArray())
-            {
-                JsonElement value = element;
-                string? jail = null;
-                TimeSpan? remaining = null;
-                if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("elem", out JsonElement wrapped))
-                {
-                    value = wrapped.GetProperty("val");
-                    jail = wrapped.TryGetProperty("comment", out JsonElement comment) ? comment.GetString() : null;
-                    remaining = wrapped.TryGetProperty("expires", out JsonElement expires) ? TimeSpan.FromSeconds(expires.GetInt64()) : null;
-                }
-
-                if (ParseValue(value) is IPNetwork network)
-                {
-                    bans.Add(new Ban(network, jail, remaining));
-                }
-            }
-        }
-
-        return bans;
-    }
-
-    private static IPNetwork? ParseValue(JsonElement value)
-    {
-        if (value.ValueKind == JsonValueKind.String && IPAddress.TryParse(value.GetString(), out IPAddress? address))
-        {
-            return new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-        }
-
-        if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("prefix", out JsonElement prefix) &&
-            IPAddress.TryParse(prefix.GetProperty("addr").GetString(), out IPAddress? network))
-        {
-            return new IPNetwork(network, prefix.GetProperty("len").GetInt32());
-        }
-
-        return null;
     }
 
     private static bool IsHost(IPNetwork network) => network.PrefixLength == (Subnets.IsIPv4(network) ? 32 : 128);

@@ -34,7 +34,7 @@ internal sealed class KernelBans : IBanSink
 
     public void BanAll(IReadOnlyList<(IPNetwork Network, TimeSpan Time, string Jail)> bans) => BanTable.AddAll(bans);
 
-    public IReadOnlyCollection<IPNetwork>? Held() => BanTable.List().Select(b => b.Network).ToHashSet();
+    public IReadOnlyCollection<IPNetwork>? Held() => BanTable.Networks();
 
     public IReadOnlyList<Ban>? HeldBans() => BanTable.List();
 }

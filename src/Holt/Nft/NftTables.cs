@@ -58,6 +58,15 @@ internal static class NftTables
         return result.ExitCode == 0 ? result.Output : null;
     }
 
+    /// <summary>
+    /// Hands the table, as nft's JSON, to <paramref name="read"/> as nft writes it, so that a table of many elements
+    /// never becomes one string; false (after <paramref name="read"/> has seen what nft wrote) when there is none.
+    /// </summary>
+    /// <param name="table">The table's name.</param>
+    /// <param name="read">Reads the JSON to its end.</param>
+    public static bool ReadJson(string table, Action<Stream> read) =>
+        ExternalTool.TryRunReading("nft", ["-j", "list", "table", Family, table], read, InstallHint).ExitCode == 0;
+
     private static void Run(string[] arguments, string input, string what, Action<int>? started = null)
     {
         ToolResult result = ExternalTool.TryRun("nft", arguments, input, InstallHint, started);
