@@ -14,15 +14,35 @@ internal sealed partial class GuardService
     /// </summary>
     internal bool Backlog { get; private set; }
 
-    /// <summary>Reads one file's new lines within its budget and decides on them.</summary>
+    /// <summary>Reads one file's new lines within its budget and decides on each as it is read.</summary>
     private void PollFile(FileSource source, DateTimeOffset now)
     {
-        IReadOnlyList<string> lines;
+        // A line's decision failing is a fault of the guard's own (the service's loop reports it), not of the file.
+        Exception? deciding = null;
+        void Decide(string line)
+        {
+            try
+            {
+                foreach ((string jail, IGuardFilter filter) in source.Readers)
+                {
+                    if (filter.MatchLine(line, now) is Failure failure)
+                    {
+                        _ = _engine.Fail(jail, failure, now);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                deciding = e;
+                throw;
+            }
+        }
+
         try
         {
-            lines = source.Follower.ReadAvailable();
+            _ = source.Follower.ReadAvailable(Decide);
         }
-        catch (Exception e)
+        catch (Exception e) when (!ReferenceEquals(e, deciding))
         {
             // One source's trouble, foreseen or not, must not stop the others, nor the guard: said once, tried again.
             string problem = e is CommandException ? e.Message : $"cannot read {source.Follower.Path}: {e.GetType().Name}: {e.Message}";
@@ -37,16 +57,6 @@ internal sealed partial class GuardService
 
         source.Problem = null;
         Backlog |= source.Follower.MoreAvailable;
-        foreach (string line in lines)
-        {
-            foreach ((string jail, IGuardFilter filter) in source.Readers)
-            {
-                if (filter.MatchLine(line, now) is Failure failure)
-                {
-                    _ = _engine.Fail(jail, failure, now);
-                }
-            }
-        }
 
         // Skipped bytes move the position too: a restart must not read a run of padding again.
         source.Dirty |= source.Follower.Advanced;

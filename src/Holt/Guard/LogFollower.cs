@@ -54,6 +54,12 @@ internal sealed class LogFollower : IDisposable
     // A problem met after some lines were read: said at the next call, once those lines are handed out.
     private CommandException? _problem;
 
+    // The read in progress: where its lines go, how many went, and whether the handler is running (what it throws
+    // is its own, never a problem of the file's).
+    private Action<string>? _handle;
+    private int _handed;
+    private bool _handing;
+
     public LogFollower(string path, FollowPosition? resume)
     {
         _path = path;
@@ -96,23 +102,37 @@ internal sealed class LogFollower : IDisposable
     /// <exception cref="CommandException">The file cannot be read, or is not a regular file any more.</exception>
     public IReadOnlyList<string> ReadAvailable()
     {
+        var lines = new List<string>();
+        _ = ReadAvailable(lines.Add);
+        return lines;
+    }
+
+    /// <summary>
+    /// Hands each whole line written since the last call to <paramref name="handle"/> as it is read, across a rotation
+    /// or truncation, within this call's budget; returns how many. A line is garbage as soon as it is handled, so a
+    /// flood's slice of thousands of lines is never alive at once. What <paramref name="handle"/> throws is passed on
+    /// as it is.
+    /// </summary>
+    /// <exception cref="CommandException">The file cannot be read, or is not a regular file any more.</exception>
+    public int ReadAvailable(Action<string> handle)
+    {
         if (_problem is CommandException problem)
         {
             _problem = null;
             throw problem;
         }
 
-        var lines = new List<string>();
+        (_handle, _handed) = (handle, 0);
         (LogFileStat identity, long consumed) = (_identity, _consumed);
         MoreAvailable = false;
         try
         {
-            Read(lines);
+            Read();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CommandException)
+        catch (Exception e) when (!_handing && e is IOException or UnauthorizedAccessException or CommandException)
         {
             problem = e as CommandException ?? new CommandException($"cannot follow {_path}: {e.Message}", e);
-            if (lines.Count == 0 && consumed == _consumed)
+            if (_handed == 0 && consumed == _consumed)
             {
                 throw problem;
             }
@@ -121,14 +141,18 @@ internal sealed class LogFollower : IDisposable
             _problem = problem;
             MoreAvailable = true;
         }
+        finally
+        {
+            _handle = null;
+        }
 
-        Advanced = lines.Count > 0 || consumed != _consumed || !identity.IsSameFile(_identity);
-        return lines;
+        Advanced = _handed > 0 || consumed != _consumed || !identity.IsSameFile(_identity);
+        return _handed;
     }
 
     public void Dispose() => _file?.Dispose();
 
-    private void Read(List<string> lines)
+    private void Read()
     {
         if (_file is null)
         {
@@ -149,21 +173,21 @@ internal sealed class LogFollower : IDisposable
         }
 
         int budget = MaxBytesPerRead;
-        if (!ReadToEnd(lines, ref budget) || LogFile.Stat(_path) is not LogFileStat current || current.IsSameFile(_identity))
+        if (!ReadToEnd(ref budget) || LogFile.Stat(_path) is not LogFileStat current || current.IsSameFile(_identity))
         {
             return;
         }
 
         // Rotated: the old file is finished once it is read to its end again (a writer adds to it until it reopens);
         // a last line without its newline is still a line.
-        if (!ReadToEnd(lines, ref budget))
+        if (!ReadToEnd(ref budget))
         {
             return;
         }
 
         if (_splitter.TryFinish(out ReadOnlySpan<byte> last))
         {
-            lines.Add(Decode(last));
+            Hand(last);
         }
 
         _file.Dispose();
@@ -174,14 +198,14 @@ internal sealed class LogFollower : IDisposable
         if (_file is not null)
         {
             Begin();
-            _ = ReadToEnd(lines, ref budget);
+            _ = ReadToEnd(ref budget);
         }
     }
 
     /// <summary>Reads on from <see cref="_read"/>; true at the end of the file, false when the budget ran out first.</summary>
-    private bool ReadToEnd(List<string> lines, ref int budget)
+    private bool ReadToEnd(ref int budget)
     {
-        while (budget > 0 && lines.Count < MaxLinesPerRead)
+        while (budget > 0 && _handed < MaxLinesPerRead)
         {
             int read = RandomAccess.Read(_file!, _chunk.AsSpan(0, Math.Min(_chunk.Length, budget)), _read);
             if (read == 0)
@@ -190,9 +214,9 @@ internal sealed class LogFollower : IDisposable
             }
 
             ReadOnlySpan<byte> input = _chunk.AsSpan(0, read);
-            while (lines.Count < MaxLinesPerRead && _splitter.TryRead(ref input, out ReadOnlySpan<byte> line))
+            while (_handed < MaxLinesPerRead && _splitter.TryRead(ref input, out ReadOnlySpan<byte> line))
             {
-                lines.Add(Decode(line));
+                Hand(line);
             }
 
             // What the line limit left of the block is read again next time.
@@ -231,7 +255,21 @@ internal sealed class LogFollower : IDisposable
         }
     }
 
-    private static string Decode(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
+    /// <summary>Gives one line to the handler of the read in progress.</summary>
+    private void Hand(ReadOnlySpan<byte> line)
+    {
+        string text = Encoding.UTF8.GetString(line);
+        _handed++;
+        _handing = true;
+        try
+        {
+            _handle!(text);
+        }
+        finally
+        {
+            _handing = false;
+        }
+    }
 
     /// <summary>SHA-256 of the file's first bytes (at most 64, and no further than <paramref name="limit"/>).</summary>
     private static string HeadOf(SafeFileHandle file, long limit)

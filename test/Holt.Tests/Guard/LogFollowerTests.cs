@@ -25,6 +25,43 @@ public sealed class LogFollowerTests : IDisposable
     }
 
     [Fact]
+    public void LinesHandedOneByOne_AreNotKeptByTheFollower()
+    {
+        File.WriteAllText(LogPath, "");
+        using var follower = new LogFollower(LogPath, resume: null);
+        File.AppendAllText(LogPath, string.Concat(Enumerable.Range(0, 1000).Select(i => $"line {i}\n")));
+        var handed = new List<WeakReference>();
+
+        Assert.Equal(1000, follower.ReadAvailable(line => handed.Add(new WeakReference(line))));
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.DoesNotContain(handed, reference => reference.IsAlive);
+    }
+
+    [Fact]
+    public void WhatTheHandlerThrows_PassesThroughAsItIs_NotAsTheFilesProblem()
+    {
+        File.WriteAllText(LogPath, "");
+        using var follower = new LogFollower(LogPath, resume: null);
+        File.AppendAllText(LogPath, "a\nb\nc\n");
+        var thrown = new IOException("the handler's own");
+
+        IOException caught = Assert.Throws<IOException>(() => follower.ReadAvailable(line =>
+        {
+            if (line == "b")
+            {
+                throw thrown;
+            }
+        }));
+
+        Assert.Same(thrown, caught);
+
+        // Nothing is said next time as the file's trouble, and no line is lost: the slice is handed again.
+        Assert.Equal(["a", "b", "c"], follower.ReadAvailable());
+    }
+
+    [Fact]
     public void PartialLine_WaitsForItsNewline()
     {
         File.WriteAllText(LogPath, "");
