@@ -211,6 +211,18 @@ internal sealed partial class GatewaySection
             return null;
         }
 
+        // Digits and dots only is an address mistyped, never a search domain (no top-level domain is all digits):
+        // taken as a domain, it would leave the client without a name server and say nothing.
+        if (entry.Length > 0 && entry.All(c => char.IsAsciiDigit(c) || c == '.'))
+        {
+            return $"'{Printable.Of(entry)}' is not a valid IPv4 address: four numbers from 0 to 255 without leading zeros, such as 1.1.1.1";
+        }
+
+        if (entry.Contains(':', StringComparison.Ordinal))
+        {
+            return $"'{Printable.Of(entry)}' is not a valid IPv6 address";
+        }
+
         if (entry.Length is > 0 and <= 253 && entry.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-') && char.IsAsciiLetterOrDigit(entry[0]))
         {
             return null;

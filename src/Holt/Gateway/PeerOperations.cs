@@ -78,7 +78,7 @@ internal static class PeerOperations
         edit((config, _) =>
         {
             PeerConfig peer = Find(config, oldName);
-            CheckNewName(config, newName);
+            CheckNewName(config, newName, peer);
             return Replace(config, peer, peer with { Name = newName });
         });
 
@@ -127,16 +127,21 @@ internal static class PeerOperations
     private static GatewayConfig Replace(GatewayConfig config, PeerConfig old, PeerConfig updated) =>
         config with { Peers = config.Peers.Select(p => p == old ? updated : p).ToList() };
 
-    private static void CheckNewName(GatewayConfig config, string name)
+    /// <param name="config">The configuration the name goes into.</param>
+    /// <param name="name">The new name.</param>
+    /// <param name="renamed">The peer being renamed, which may take another case of its own name.</param>
+    private static void CheckNewName(GatewayConfig config, string name, PeerConfig? renamed = null)
     {
         if (PeerName.Problem(name) is string problem)
         {
             throw new CommandException(problem);
         }
 
-        if (config.FindPeer(name) is not null)
+        if (config.Peers.FirstOrDefault(p => p != renamed && string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is PeerConfig taken)
         {
-            throw new CommandException($"a peer named '{name}' already exists");
+            throw new CommandException(taken.Name == name
+                ? $"a peer named '{name}' already exists"
+                : $"a peer named '{taken.Name}' already exists, and names are unique whatever their case");
         }
     }
 

@@ -76,6 +76,8 @@ public sealed class GatewayCommandTests : IDisposable
     [InlineData("--endpoint", "vpn example.com", "holt: --endpoint: 'vpn example.com' is not a valid host name or IPv4 address")]
     [InlineData("--endpoint", "vpn.example.com:0", "holt: --endpoint: 'vpn.example.com:0' has an invalid port (1-65535)")]
     [InlineData("--dns", "1.1.1.1,not valid", "holt: --dns: 'not valid' is not a name server address or search domain")]
+    [InlineData("--dns", "999.1.1.1", "holt: --dns: '999.1.1.1' is not a valid IPv4 address: four numbers from 0 to 255 without leading zeros, such as 1.1.1.1")]
+    [InlineData("--dns", "1.1.1.01", "holt: --dns: '1.1.1.01' is not a valid IPv4 address: four numbers from 0 to 255 without leading zeros, such as 1.1.1.1")]
     [InlineData("--port", "70000", "holt: --port must be between 1 and 65535")]
     [InlineData("--port", "0", "holt: --port must be between 1 and 65535")]
     [InlineData("--backend", "wireguard-go", "holt: --backend must be engine or kernel, not 'wireguard-go'")]
@@ -90,6 +92,21 @@ public sealed class GatewayCommandTests : IDisposable
         Assert.Equal("", output);
         Assert.Equal(message + "\n", error);
         Assert.False(File.Exists(ConfigPath));
+    }
+
+    [Fact]
+    public void PeerAdd_ANameTakenInAnotherCase_IsRefusedAndTheFileIsUnchanged()
+    {
+        Init();
+        Assert.Equal(0, Holt("peer", "add", "laptop").ExitCode);
+        byte[] before = File.ReadAllBytes(ConfigPath);
+
+        (int code, string output, string error) = Holt("peer", "add", "LAPTOP");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal("holt: a peer named 'laptop' already exists, and names are unique whatever their case\n", error);
+        Assert.Equal(before, File.ReadAllBytes(ConfigPath));
     }
 
     [Fact]

@@ -84,12 +84,12 @@ public sealed class ExpiryAndPeerNameTests
     [Theory]
     [InlineData("", "a peer name cannot be empty")]
     [InlineData("abcdefghijklmnopqrstuvwxyz0123456", "peer name 'abcdefghijklmnopqrstuvwxyz0123456' is longer than 32 characters")]
-    [InlineData("-laptop", "invalid peer name '-laptop': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
-    [InlineData(".hidden", "invalid peer name '.hidden': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
-    [InlineData("my laptop", "invalid peer name 'my laptop': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
-    [InlineData("a/b", "invalid peer name 'a/b': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
-    [InlineData("café", "invalid peer name 'café': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
-    [InlineData("a\nb", "invalid peer name 'a?b': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData("-laptop", "invalid peer name '-laptop': use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData(".hidden", "invalid peer name '.hidden': use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData("my laptop", "invalid peer name 'my laptop': use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData("a/b", "invalid peer name 'a/b': use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData("café", "invalid peer name 'café': use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData("a\nb", "invalid peer name 'a?b': use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit")]
     public void PeerName_Invalid_IsExplained(string name, string problem)
     {
         Assert.Equal(problem, PeerName.Problem(name));

@@ -35,6 +35,19 @@ public sealed class GatewayConfigRefusalTests
         Assert.Equal(2, config.Peers.Count);
     }
 
+    [Fact]
+    public void Read_NamesDifferingOnlyInCase_StillLoad()
+    {
+        // New names are refused when another differs only in case, but a file an earlier Holt wrote with such a pair
+        // must still load: a gateway that refuses its own file after an upgrade locks its owner out.
+        string[] lines = [.. s_base];
+        lines[12] = "name = \"LAPTOP\"";
+
+        GatewayConfig config = TestConfig.ReadGateway(Text(lines));
+
+        Assert.Equal(["laptop", "LAPTOP"], config.Peers.Select(p => p.Name));
+    }
+
     [Theory]
     // Unknown keys and sections: the line of the key itself.
     [InlineData(4, "foo = 1", "holt.toml:4: unknown key 'foo' in [gateway]")]
@@ -113,7 +126,7 @@ public sealed class GatewayConfigRefusalTests
     [InlineData(15, "address = \"10.8.0.3\"\npreshared_key = \"short\"", "holt.toml:16: peer 'phone': preshared_key is not a valid key (44 characters of base64, as wg genkey prints)")]
     // Uniqueness: names, keys, addresses (the gateway's own too).
     [InlineData(13, "name = \"laptop\"", "holt.toml:13: duplicate peer name 'laptop'")]
-    [InlineData(13, "name = \"my laptop\"", "holt.toml:13: invalid peer name 'my laptop': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData(13, "name = \"my laptop\"", "holt.toml:13: invalid peer name 'my laptop': use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit")]
     [InlineData(13, "name = \"\"", "holt.toml:13: a peer name cannot be empty")]
     [InlineData(14, "public_key = \"" + TestKeys.LaptopPublic + "\"", "holt.toml:14: peer 'phone': public_key is used by another peer")]
     [InlineData(14, "public_key = \"" + TestKeys.GatewayPublic + "\"", "holt.toml:14: peer 'phone': public_key is the gateway's own key")]

@@ -168,7 +168,9 @@ public sealed class PeerOperationsTests : IDisposable
 
     [Theory]
     [InlineData("laptop", "a peer named 'laptop' already exists")]
-    [InlineData("bad name", "invalid peer name 'bad name': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData("LAPTOP", "a peer named 'laptop' already exists, and names are unique whatever their case")]
+    [InlineData("Laptop", "a peer named 'laptop' already exists, and names are unique whatever their case")]
+    [InlineData("bad name", "invalid peer name 'bad name': use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit")]
     [InlineData("", "a peer name cannot be empty")]
     public void Add_UnusableName_IsRefusedAndTheFileIsUnchanged(string name, string message)
     {
@@ -186,6 +188,8 @@ public sealed class PeerOperationsTests : IDisposable
     [InlineData(true, new[] { "10.0.0.0/8" }, null, 25, "--full-tunnel and --allowed-ips cannot be used together")]
     [InlineData(false, new[] { "10.0.0.1/8" }, null, 25, "--allowed-ips: '10.0.0.1/8' has host bits set; the network is 10.0.0.0/8")]
     [InlineData(false, new string[0], new[] { "1.1.1.1,bad entry" }, 25, "--dns: 'bad entry' is not a name server address or search domain")]
+    [InlineData(false, new string[0], new[] { "1.1.1" }, 25, "--dns: '1.1.1' is not a valid IPv4 address: four numbers from 0 to 255 without leading zeros, such as 1.1.1.1")]
+    [InlineData(false, new string[0], new[] { "2606:4700::zz" }, 25, "--dns: '2606:4700::zz' is not a valid IPv6 address")]
     [InlineData(false, new string[0], null, -1, "--keepalive must be between 0 (off) and 65535 seconds")]
     [InlineData(false, new string[0], null, 65536, "--keepalive must be between 0 (off) and 65535 seconds")]
     public void Add_BadOptions_AreRefused(bool fullTunnel, string[] allowedIps, string[]? dns, int keepalive, string message)
@@ -331,9 +335,21 @@ public sealed class PeerOperationsTests : IDisposable
         Assert.Equal(added.Address, renamed.Address);
     }
 
+    [Fact]
+    public void Rename_ToAnotherCaseOfItsOwnName_IsAllowed()
+    {
+        Init();
+        Add("laptop");
+
+        PeerOperations.Rename(Editing.Gateway(_store, _time), "laptop", "Laptop");
+
+        Assert.Equal("Laptop", Assert.Single(_store.Load().Gateway.Peers).Name);
+    }
+
     [Theory]
     [InlineData("phone", "laptop", "a peer named 'laptop' already exists")]
-    [InlineData("phone", "-x", "invalid peer name '-x': use letters, digits, '.', '_' and '-', starting with a letter or digit")]
+    [InlineData("phone", "LapTop", "a peer named 'laptop' already exists, and names are unique whatever their case")]
+    [InlineData("phone", "-x", "invalid peer name '-x': use ASCII letters (a-z, A-Z), digits, '.', '_' and '-', starting with a letter or digit")]
     [InlineData("tablet", "x", "no peer named 'tablet' (holt peer list shows them)")]
     public void Rename_Refused_LeavesTheFileUnchanged(string from, string to, string message)
     {
