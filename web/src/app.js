@@ -405,7 +405,7 @@
   function addPeerDialog() {
     const error = h("p", { class: "error", role: "alert" });
     const name = h("input", { type: "text", name: "name", required: true, autocomplete: "off", pattern: "[A-Za-z0-9][A-Za-z0-9._-]*" });
-    const expires = h("input", { type: "text", name: "expires", placeholder: "30d, 12h, 2026-12-31 (empty: never)" });
+    const expires = h("input", { type: "text", name: "expires", placeholder: "30d, 6mo, 1y, 2026-12-31 (empty: never)" });
     const flag = (key, label) => h("label", {}, h("input", { type: "checkbox", name: key }), label);
     const form = h("form", { class: "stack" },
       h("label", { class: "field" }, "Name", name),

@@ -110,6 +110,22 @@ public sealed class GatewayCommandTests : IDisposable
     }
 
     [Fact]
+    public void PeerAdd_ExpiresInBareM_IsRefusedWithAHint()
+    {
+        Init();
+        byte[] before = File.ReadAllBytes(ConfigPath);
+
+        (int code, string output, string error) = Holt("peer", "add", "laptop", "--expires", "1m");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal("holt: --expires: '1m' could be minutes or months: write 1min or 1mo\n", error);
+        Assert.Equal(before, File.ReadAllBytes(ConfigPath));
+        Assert.Equal(0, Holt("peer", "add", "laptop", "--expires", "1mo").ExitCode);
+        Assert.Contains("expires = ", File.ReadAllText(ConfigPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PeerAdd_OnAStoppedGateway_PrintsTheClientConfigAndSaysWhenItApplies()
     {
         Init();
