@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Holt.Config;
 using Holt.Gateway;
+using Holt.Machine;
 using Holt.Text;
 
 namespace Holt.Cli;
@@ -45,6 +46,7 @@ internal static class InitCommand
             GatewayConfig created = Initialize(store, options, result.GetValue(force));
             Console.Error.WriteLine($"Created {store.Path}: interface {created.Interface}, {created.Subnet}{(created.Subnet6 is null ? "" : $" and {created.Subnet6}")}, UDP port {created.ListenPort}, clients dial {created.ClientEndpoint}.");
             WarnIfPrivateEndpoint(created, store.Path, "holt init --endpoint NAME --force, or ");
+            WarnIfPublicSubnet(created);
             Console.Error.WriteLine("Next: holt up, then holt peer add NAME.");
             return 0;
         }));
@@ -92,6 +94,27 @@ internal static class InitCommand
         {
             string reach = IPAddress.IsLoopback(address) ? "a loopback address, which only this machine reaches" : "a private address, which only devices on its network reach";
             Console.Error.WriteLine($"holt: warning: clients will dial {address}, {reach} (behind a cloud's NAT the public address is another); give the public name or address with {rerun}endpoint = \"NAME\" in [gateway] of {configPath}");
+        }
+    }
+
+    /// <summary>
+    /// A VPN subnet outside the private ranges takes those addresses away from the internet for every client (they
+    /// route them into the tunnel), usually by a typo; said, not refused, since it can be deliberate.
+    /// </summary>
+    public static void WarnIfPublicSubnet(GatewayConfig created)
+    {
+        foreach (IPNetwork subnet in created.VpnSubnets)
+        {
+            bool v4 = Subnets.IsIPv4(subnet);
+            IPAddress last = Subnets.HostAt(subnet, Subnets.Size(subnet) - 1);
+            bool isPrivate = v4
+                ? LocalAddresses.IsPrivate(subnet.BaseAddress) && LocalAddresses.IsPrivate(last) && !IPAddress.IsLoopback(subnet.BaseAddress)
+                : subnet.BaseAddress.IsIPv6UniqueLocal && last.IsIPv6UniqueLocal;
+            if (!isPrivate)
+            {
+                string ranges = v4 ? "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10" : "fc00::/7, such as fd42:1::/64";
+                Console.Error.WriteLine($"holt: warning: the VPN subnet {subnet} is not a private range ({ranges}): clients send traffic for its addresses into the tunnel instead of to the internet; holt init --force with another {(v4 ? "--subnet" : "--subnet6")} starts over");
+            }
         }
     }
 

@@ -40,6 +40,32 @@ public sealed class GatewayCommandTests : IDisposable
         Assert.Contains("endpoint = \"vpn.example.com\"\n", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--subnet", "8.8.8.0/24", "holt: warning: the VPN subnet 8.8.8.0/24 is not a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): clients send traffic for its addresses into the tunnel instead of to the internet; holt init --force with another --subnet starts over")]
+    [InlineData("--subnet", "10.0.0.0/7", "holt: warning: the VPN subnet 10.0.0.0/7 is not a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): clients send traffic for its addresses into the tunnel instead of to the internet; holt init --force with another --subnet starts over")]
+    [InlineData("--subnet6", "2001:db8:1::/64", "holt: warning: the VPN subnet 2001:db8:1::/64 is not a private range (fc00::/7, such as fd42:1::/64): clients send traffic for its addresses into the tunnel instead of to the internet; holt init --force with another --subnet6 starts over")]
+    public void Init_PublicSubnet_IsWarnedOfButCreated(string option, string subnet, string warning)
+    {
+        (int code, _, string error) = Holt("init", "--endpoint", "vpn.example.com", "--interface", _interface, option, subnet);
+
+        Assert.Equal(0, code);
+        Assert.Contains(warning + "\n", error, StringComparison.Ordinal);
+        Assert.True(File.Exists(ConfigPath));
+    }
+
+    [Theory]
+    [InlineData("--subnet", "10.9.0.0/24")]
+    [InlineData("--subnet", "172.31.255.0/24")]
+    [InlineData("--subnet", "100.64.0.0/10")]
+    [InlineData("--subnet6", "fd42:1::/64")]
+    public void Init_PrivateSubnet_IsNotWarnedOf(string option, string subnet)
+    {
+        (int code, _, string error) = Holt("init", "--endpoint", "vpn.example.com", "--interface", _interface, option, subnet);
+
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("warning: the VPN subnet", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Init_Twice_IsRefusedAndTheFileIsUnchanged()
     {
