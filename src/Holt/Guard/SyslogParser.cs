@@ -22,8 +22,6 @@ namespace Holt.Guard;
 /// </summary>
 internal static class SyslogParser
 {
-    private static readonly string[] s_months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
     /// <summary>
     /// <c>YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)</c>, exactly: the strict RFC 3339 form.
     /// </summary>
@@ -42,8 +40,8 @@ internal static class SyslogParser
             return false;
         }
 
-        if (!Digits(text[..4], out int year) || !Digits(text[5..7], out int month) || !Digits(text[8..10], out int day) ||
-            !Digits(text[11..13], out int hour) || !Digits(text[14..16], out int minute) || !Digits(text[17..19], out int second))
+        if (!FilterText.TryDigits(text[..4], out int year) || !FilterText.TryDigits(text[5..7], out int month) || !FilterText.TryDigits(text[8..10], out int day) ||
+            !FilterText.TryDigits(text[11..13], out int hour) || !FilterText.TryDigits(text[14..16], out int minute) || !FilterText.TryDigits(text[17..19], out int second))
         {
             return false;
         }
@@ -68,29 +66,27 @@ internal static class SyslogParser
             }
         }
 
-        if (month is < 1 or > 12 || year < 1 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 60)
-        {
-            return false;
-        }
-
-        var clock = new DateTime(year, month, day, hour, minute, Math.Min(second, 59), DateTimeKind.Unspecified);
         ReadOnlySpan<char> zone = text[at..];
-        TimeSpan offset;
+        TimeSpan? offset;
         if (zone.SequenceEqual("Z"))
         {
             offset = TimeSpan.Zero;
         }
         else if (zone.IsEmpty && !strict)
         {
-            offset = TimeZoneInfo.Local.GetUtcOffset(clock);
+            offset = null;
         }
-        else if (!Offset(zone, strict, out offset))
+        else if (Offset(zone, strict, out TimeSpan given))
+        {
+            offset = given;
+        }
+        else
         {
             return false;
         }
 
-        time = new DateTimeOffset(clock, offset).AddTicks(ticks);
-        return true;
+        // FilterText checks the fields and that the instant can be held (an offset within ±14 h, years 1 to 9999).
+        return FilterText.TryTime(year, month, day, hour, minute, second, ticks, offset, out time);
     }
 
     /// <summary><c>+HH:MM</c> or <c>-HH:MM</c>; when not strict also <c>+HHMM</c>.</summary>
@@ -102,7 +98,7 @@ internal static class SyslogParser
             return false;
         }
 
-        if (!Digits(zone[1..3], out int hours) || !Digits(zone[^2..], out int minutes) || hours > 23 || minutes > 59)
+        if (!FilterText.TryDigits(zone[1..3], out int hours) || !FilterText.TryDigits(zone[^2..], out int minutes) || hours > 23 || minutes > 59)
         {
             return false;
         }
@@ -114,22 +110,6 @@ internal static class SyslogParser
         }
 
         return true;
-    }
-
-    private static bool Digits(ReadOnlySpan<char> text, out int value)
-    {
-        value = 0;
-        foreach (char c in text)
-        {
-            if (!char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-
-            value = (value * 10) + (c - '0');
-        }
-
-        return !text.IsEmpty;
     }
 
     /// <param name="line">The line without its newline.</param>
@@ -154,7 +134,7 @@ internal static class SyslogParser
         {
             // "<PRI>": the facility and severity, which nothing here needs.
             int close = text[..Math.Min(text.Length, 5)].IndexOf('>');
-            if (close < 2 || !Digits(text[1..close], out _))
+            if (close < 2 || !FilterText.TryDigits(text[1..close], out _))
             {
                 return false;
             }
@@ -207,7 +187,7 @@ internal static class SyslogParser
             return false;
         }
 
-        int month = Month(text[..3]);
+        int month = FilterText.Month(text[..3]);
         int at = text[4] == ' ' ? 5 : 4;
         int dayLength = char.IsAsciiDigit(text[at + 1]) ? 2 : 1;
         if (month == 0 || text.Length < at + dayLength + 10 || text[at + dayLength] != ' ')
@@ -216,31 +196,16 @@ internal static class SyslogParser
         }
 
         ReadOnlySpan<char> clock = text.Slice(at + dayLength + 1, 9);
-        if (!Digits(text.Slice(at, dayLength), out int day) || clock[2] != ':' || clock[5] != ':' || clock[8] != ' ' ||
-            !Digits(clock[..2], out int hour) || !Digits(clock[3..5], out int minute) || !Digits(clock[6..8], out int second) ||
-            day is < 1 or > 31 || hour > 23 || minute > 59 || second > 60 || year is < 1 or > 9999 || day > DateTime.DaysInMonth(year, month))
+        // Classic timestamps are in the machine's local time.
+        if (!FilterText.TryDigits(text.Slice(at, dayLength), out int day) || clock[2] != ':' || clock[5] != ':' || clock[8] != ' ' ||
+            !FilterText.TryDigits(clock[..2], out int hour) || !FilterText.TryDigits(clock[3..5], out int minute) || !FilterText.TryDigits(clock[6..8], out int second) ||
+            !FilterText.TryLocalTime(year, month, day, hour, minute, second, 0, out time))
         {
             return false;
         }
 
-        // Classic timestamps are in the machine's local time.
-        var local = new DateTime(year, month, day, hour, minute, Math.Min(second, 59), DateTimeKind.Unspecified);
-        time = new DateTimeOffset(local, TimeZoneInfo.Local.GetUtcOffset(local));
         consumed = at + dayLength + 10;
         return true;
-    }
-
-    private static int Month(ReadOnlySpan<char> name)
-    {
-        for (int i = 0; i < s_months.Length; i++)
-        {
-            if (name.SequenceEqual(s_months[i]))
-            {
-                return i + 1;
-            }
-        }
-
-        return 0;
     }
 
     /// <summary>"host program[pid]: message", "program[pid]: message" (no host), "[program]: message" or "[program] message".</summary>
@@ -317,7 +282,7 @@ internal static class SyslogParser
         int close = message.IndexOf("] ");
         ReadOnlySpan<char> inside = close < 0 ? default : message[4..close];
         int space = inside.IndexOf(' ');
-        return space > 0 && Digits(inside[..space], out _) && inside[(space + 1)..].Contains('.') && !inside[(space + 1)..].Contains(' ')
+        return space > 0 && inside[..space].IndexOfAnyExceptInRange('0', '9') < 0 && inside[(space + 1)..].Contains('.') && !inside[(space + 1)..].Contains(' ')
             ? message[(close + 2)..]
             : message;
     }

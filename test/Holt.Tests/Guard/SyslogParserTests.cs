@@ -48,6 +48,12 @@ public sealed class SyslogParserTests
     [InlineData("2026-11-24T01:02:03+00:00 gw sshd[x1]: x")]
     [InlineData("2026-11-24T01:02:03+00:00 gw sshd[1] x")]
     [InlineData("2026-11-24T01:02:03+00:00 gw")]
+    // Instants a DateTimeOffset cannot hold: refused, never thrown (a hostile line must not stop the guard).
+    [InlineData("2026-01-01T00:00:00+20:00 gw sshd[1]: Failed password for root from 203.0.113.5 port 1 ssh2")]
+    [InlineData("2026-01-01T00:00:00-2300 gw sshd[1]: x")]
+    [InlineData("0001-01-01T00:00:00+05:00 gw sshd[1]: x")]
+    [InlineData("9999-12-31T23:59:59.9-01:00 gw sshd[1]: x")]
+    [InlineData("<38>1 2026-01-01T00:00:00+20:00 gw sshd 1 - - x")]
     public void NotASyslogLine_IsNull(string text)
     {
         Assert.Null(SyslogParser.Parse(text, 2026));
@@ -86,6 +92,7 @@ public sealed class SyslogParserTests
     [InlineData("Mar  4 09:10:14 [sshd] User root", null, "sshd", 0, "User root")]
     [InlineData("Mar  4 09:10:04 solarbox sshd[8104]: [ID 800047 auth.info] Failed password", "solarbox", "sshd", 8104, "Failed password")]
     [InlineData("Mar  4 09:10:04 solarbox sshd[8104]: [ID x auth.info] Failed", "solarbox", "sshd", 8104, "[ID x auth.info] Failed")]
+    [InlineData("Mar  4 09:10:04 solarbox sshd[8104]: [ID 1234567890 auth.info] Failed", "solarbox", "sshd", 8104, "Failed")]
     [InlineData("<38>Mar  4 09:10:10 gw sshd[8110]: Failed", "gw", "sshd", 8110, "Failed")]
     [InlineData("Mar  4 09:03:50 oldbox sshd(pam_unix)[6101]: authentication failure; x", "oldbox", "sshd(pam_unix)", 6101, "authentication failure; x")]
     [InlineData("Mar  4 09:10:03 2001:db8:: sshd[1]: m", "2001:db8::", "sshd", 1, "m")]
