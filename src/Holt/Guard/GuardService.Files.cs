@@ -5,8 +5,8 @@ namespace Holt.Guard;
 /// <summary>The guard's file sources: one <see cref="LogFollower"/> per log path, shared by the jails that read it.</summary>
 internal sealed partial class GuardService
 {
-    /// <summary>How often skipped lines are reported at most: a log full of garbage says so, but not at every poll.</summary>
-    private static readonly TimeSpan s_skippedReportInterval = TimeSpan.FromMinutes(1);
+    /// <summary>How often skipped or passed-over lines are reported at most: a log full of garbage says so, but not at every poll.</summary>
+    private static readonly TimeSpan s_reportInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// Whether the last <see cref="PollOnce"/> stopped reading a file at its budget: the next poll comes at once,
@@ -17,24 +17,24 @@ internal sealed partial class GuardService
     /// <summary>Reads one file's new lines within its budget and decides on each as it is read.</summary>
     private void PollFile(FileSource source, DateTimeOffset now)
     {
-        // A line's decision failing is a fault of the guard's own (the service's loop reports it), not of the file.
-        Exception? deciding = null;
         void Decide(string line)
         {
-            try
+            foreach ((string jail, IGuardFilter filter) in source.Readers)
             {
-                foreach ((string jail, IGuardFilter filter) in source.Readers)
+                try
                 {
                     if (filter.MatchLine(line, now) is Failure failure)
                     {
                         _ = _engine.Fail(jail, failure, now);
                     }
                 }
-            }
-            catch (Exception e)
-            {
-                deciding = e;
-                throw;
+                catch (Exception e)
+                {
+                    // A defect met on one line (bans are held, so no nft or store runs here): the line is passed over
+                    // and said, never a reason to stop following the log, or to read the same line again forever.
+                    source.PassedOver++;
+                    source.Fault = $"{e.GetType().Name}: {e.Message}";
+                }
             }
         }
 
@@ -42,7 +42,7 @@ internal sealed partial class GuardService
         {
             _ = source.Follower.ReadAvailable(Decide);
         }
-        catch (Exception e) when (!ReferenceEquals(e, deciding))
+        catch (Exception e)
         {
             // One source's trouble, foreseen or not, must not stop the others, nor the guard: said once, tried again.
             string problem = e is CommandException ? e.Message : $"cannot read {source.Follower.Path}: {e.GetType().Name}: {e.Message}";
@@ -61,12 +61,18 @@ internal sealed partial class GuardService
         // Skipped bytes move the position too: a restart must not read a run of padding again.
         source.Dirty |= source.Follower.Advanced;
         source.Skipped.Update(this, source.Follower.SkippedLines);
+        source.PassedOverReport.Update(this, source.PassedOver);
     }
 
     [LoggerMessage(
         Level = LogLevel.Warning,
         Message = "guard: skipped {Count} lines of {Source}: longer than {Limit} bytes, or cut by NUL padding ({Total} since the guard started)")]
     private static partial void LogSkipped(ILogger logger, long count, string source, int limit, long total);
+
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "guard: passed over {Count} lines of {Source} that the guard failed to decide, the last with {Problem} ({Total} since the guard started); please report it")]
+    private static partial void LogPassedOver(ILogger logger, long count, string source, string problem, long total);
 
     private sealed class FileSource(LogFollower follower, string key)
     {
@@ -82,26 +88,34 @@ internal sealed partial class GuardService
         /// <summary>The problem last reported, until a read succeeds again.</summary>
         public string? Problem { get; set; }
 
-        public SkipReport Skipped { get; } = new(follower.Path);
+        public CountReport Skipped { get; } = new((logger, count, total) => LogSkipped(logger, count, follower.Path, LineSplitter.MaxLineLength, total));
+
+        /// <summary>Lines whose decision threw, since the guard started, and the last problem.</summary>
+        public long PassedOver { get; set; }
+
+        public string Fault { get; set; } = "";
+
+        public CountReport PassedOverReport => field ??= new((logger, count, total) => LogPassedOver(logger, count, Follower.Path, Fault, total));
     }
 
-    /// <summary>Says how many lines a source skipped: at once the first time, then at most once a minute.</summary>
-    private sealed class SkipReport(string source)
+    /// <summary>Says how a source's count of lines grew: at once the first time, then at most once a minute.</summary>
+    /// <param name="say">Logs the lines counted since the last report, and the total.</param>
+    private sealed class CountReport(Action<ILogger, long, long> say)
     {
         private long _reported;
         private DateTimeOffset _reportedAt = DateTimeOffset.MinValue;
 
         /// <param name="service">The guard, for its clock and log.</param>
-        /// <param name="total">The lines the source skipped since the guard started.</param>
+        /// <param name="total">The lines counted since the guard started.</param>
         public void Update(GuardService service, long total)
         {
             DateTimeOffset now = service._time.GetUtcNow();
-            if (total == _reported || now - _reportedAt < s_skippedReportInterval)
+            if (total == _reported || now - _reportedAt < s_reportInterval)
             {
                 return;
             }
 
-            LogSkipped(service._logger, total - _reported, source, LineSplitter.MaxLineLength, total);
+            say(service._logger, total - _reported, total);
             _reported = total;
             _reportedAt = now;
         }

@@ -6,7 +6,8 @@ internal sealed partial class GuardService
     /// <summary>A journalctl --follow of one jail's entries, on a thread of its own, restarted when it ends.</summary>
     private sealed class JournalReader(GuardService service, string jail, IGuardFilter filter, IReadOnlyList<string> units)
     {
-        private readonly SkipReport _skipped = new(units.Count > 0 ? "the journal (" + string.Join(", ", units) + ")" : "the journal");
+        private readonly CountReport _skipped = new((logger, count, total) => LogSkipped(
+            logger, count, units.Count > 0 ? "the journal (" + string.Join(", ", units) + ")" : "the journal", LineSplitter.MaxLineLength, total));
         private Thread? _thread;
 
         public string Jail { get; } = jail;

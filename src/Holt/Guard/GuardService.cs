@@ -80,6 +80,9 @@ internal sealed partial class GuardService : IDisposable
     /// <summary>Tests only (see <see cref="GuardRunner.FaultFile"/>): when it returns true, the next round throws.</summary>
     internal Func<bool>? FaultHook { get; init; }
 
+    /// <summary>Makes a jail's filter instead of its configured one (tests: a filter with a defect).</summary>
+    internal Func<JailConfig, IGuardFilter>? FilterFactory { get; init; }
+
     private void Wake()
     {
         try
@@ -114,7 +117,7 @@ internal sealed partial class GuardService : IDisposable
         _engine.Restore(_time.GetUtcNow());
         foreach (JailConfig jail in _config.Jails.Where(j => j.Enabled))
         {
-            IGuardFilter Filter() => CreateFilter(jail, _config);
+            IGuardFilter Filter() => FilterFactory?.Invoke(jail) ?? CreateFilter(jail, _config);
             if (jail.Journal || (jail.LogPaths.Count == 0 && !File.Exists(JailConfig.AuthLog)))
             {
                 var reader = new JournalReader(this, jail.Name, Filter(), jail.JournalUnits);

@@ -285,6 +285,46 @@ public sealed class GuardServiceTests : IDisposable
             $"#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{_directory}/args'\ncat '{outputFile}'\nexec sleep 60\n");
     }
 
+    [Fact]
+    public void LineWhoseDecisionThrows_IsPassedOverAndSaid_TheRestIsDecidedOnce()
+    {
+        File.WriteAllText(AuthLog, "");
+        var logger = new RecordingLogger();
+        var service = new GuardService(
+            Config(maxretry: 5), Policy([IPNetwork.Parse("10.8.0.0/24")], null), BanStore.Open(Path.Combine(_directory, "guard.db")), _sink, logger)
+        {
+            FilterFactory = _ => new Defective(new SshdLineFilter()),
+        };
+        using (service)
+        {
+            service.Start(poll: false);
+            File.AppendAllText(AuthLog, Failures(2) + "boom\n" + Failures(2));
+
+            service.PollOnce();
+            service.PollOnce();
+
+            Assert.Equal(4, service.Engine.Failures["sshd"]);
+            Assert.Empty(_sink.Bans);
+            Assert.Contains(logger.Lines, line => line.Contains($"passed over 1 lines of {AuthLog}", StringComparison.Ordinal) &&
+                line.Contains("InvalidOperationException: a defect on this line", StringComparison.Ordinal));
+
+            File.AppendAllText(AuthLog, Failures(1));
+            service.PollOnce();
+            Assert.Single(_sink.Bans);
+        }
+    }
+
+    /// <summary>A filter with a defect: it throws on a line that says "boom".</summary>
+    private sealed class Defective(IGuardFilter inner) : IGuardFilter
+    {
+        public string Name => inner.Name;
+
+        public Failure? MatchLine(string line, DateTimeOffset now) =>
+            line == "boom" ? throw new InvalidOperationException("a defect on this line") : inner.MatchLine(line, now);
+
+        public Failure? MatchEntry(LogLine entry) => inner.MatchEntry(entry);
+    }
+
     private GuardConfig Config(int maxretry) => new()
     {
         Limits = new JailLimits { MaxRetry = maxretry },
