@@ -209,8 +209,7 @@ internal static class BanTable
     public static IReadOnlyList<Ban> List()
     {
         var bans = new List<Ban>();
-        Read(bans.Add);
-        return bans;
+        return Read(bans.Add) ? bans : [];
     }
 
     /// <summary>The addresses and subnets the kernel holds banned now.</summary>
@@ -218,12 +217,14 @@ internal static class BanTable
     public static HashSet<IPNetwork> Networks()
     {
         var networks = new HashSet<IPNetwork>();
-        Read(ban => networks.Add(ban.Network));
-        return networks;
+        return Read(ban => networks.Add(ban.Network)) ? networks : [];
     }
 
-    /// <summary>Hands each ban the kernel holds to <paramref name="found"/>, as nft lists them (none when there is no table).</summary>
-    private static void Read(Action<Ban> found)
+    /// <summary>
+    /// Hands each ban the kernel holds to <paramref name="found"/> as nft lists them; false when there is no table
+    /// (what <paramref name="found"/> saw then is not the kernel's).
+    /// </summary>
+    private static bool Read(Action<Ban> found)
     {
         bool listed;
         try
@@ -241,6 +242,8 @@ internal static class BanTable
         {
             throw new CommandException($"{Capabilities.NetAdminMissing} to read the guard's bans");
         }
+
+        return listed;
     }
 
     private static bool IsHost(IPNetwork network) => network.PrefixLength == (Subnets.IsIPv4(network) ? 32 : 128);
