@@ -23,6 +23,7 @@ internal static class HoltCommand
         var root = new RootCommand("Holt: a self-hosted WireGuard gateway.");
         root.Subcommands.Add(TunnelCommand.Create());
         root.Subcommands.Add(InitCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         foreach (Command command in UpDownCommands.Create())
         {
             root.Subcommands.Add(command);

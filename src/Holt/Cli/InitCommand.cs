@@ -121,7 +121,7 @@ internal static class InitCommand
     public static IReadOnlyList<string> SplitList(string[]? values) =>
         (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
 
-    private static Backend ParseBackend(string? value) => value switch
+    public static Backend ParseBackend(string? value) => value switch
     {
         null or "engine" => Backend.Engine,
         "kernel" => Backend.Kernel,

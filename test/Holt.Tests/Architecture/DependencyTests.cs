@@ -39,6 +39,10 @@ public sealed class DependencyTests
         ["Firewall"] = [.. Shared, "Gateway"],
         ["Guard"] = [.. Shared, "Gateway"],
 
+        // The import turns other tools' server configurations into the gateway's, reading wg-quick's values as the
+        // client's parser does.
+        ["Import"] = [.. Shared, "Tunnel", "Gateway", "Quick"],
+
         // The monitor watches the gateway's peers.
         ["Monitor"] = [.. Shared, "Gateway"],
 
