@@ -32,6 +32,13 @@ internal static class Editing
     /// </summary>
     public static bool Apply(HoltConfig config, DateTimeOffset now, bool force = false)
     {
+        // On Holt's engine the gateway runs only with its daemon: an interface of that name without one is another
+        // WireGuard's (wg-quick's wireguard-go before a migration), and an edit must not reach into it.
+        if (config.Gateway.Backend == Backend.Engine && PidFile.ReadLive(config.Gateway.Interface) is null)
+        {
+            return false;
+        }
+
         if (!GatewayApplier.ApplyPeersLive(config.Gateway, now))
         {
             return false;

@@ -25,6 +25,7 @@ internal static class GatewayUpDown
             try
             {
                 EnsureConfig(store);
+                RefuseForeignInterface(store);
                 return GatewayDaemon.Run(store, ready, time);
             }
             catch (CommandException e) when (ready is not null)
@@ -35,6 +36,7 @@ internal static class GatewayUpDown
         }
 
         EnsureConfig(store);
+        RefuseForeignInterface(store);
         HoltConfig config;
         using (store.Lock())
         {
@@ -100,6 +102,30 @@ internal static class GatewayUpDown
 
         Console.Error.WriteLine($"{name} is down; traffic totals saved.");
         return 0;
+    }
+
+    /// <summary>
+    /// Refuses an interface name that another WireGuard already runs on Holt's engine's terms (a UAPI socket that
+    /// answers, such as wg-quick's wireguard-go, with no Holt daemon behind it): taken for the gateway, it would be
+    /// configured with the gateway's peers while no daemon watches it, and the old server would stop working.
+    /// </summary>
+    private static void RefuseForeignInterface(ConfigStore store)
+    {
+        GatewayConfig gateway;
+        try
+        {
+            gateway = store.Load().Gateway;
+        }
+        catch (Exception e) when (e is CommandException or ConfigException)
+        {
+            // The caller loads it again and reports what is wrong with it.
+            return;
+        }
+
+        if (gateway.Backend == Backend.Engine && PidFile.ReadLive(gateway.Interface) is null && WireGuardControl.For(gateway).TryGet() is not null)
+        {
+            throw new CommandException($"interface {gateway.Interface} is already run by another WireGuard, not by a Holt gateway (such as wg-quick with wireguard-go): stop it first (wg-quick down {gateway.Interface}), or give the gateway another interface in {store.Path}");
+        }
     }
 
     /// <summary>The first run: no configuration yet, so create one as holt init would, and say what was chosen.</summary>

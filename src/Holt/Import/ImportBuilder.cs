@@ -237,7 +237,13 @@ internal sealed partial class ImportBuilder(string file)
     {
         AddressFamily family = ipv4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
         string flag = ipv4 ? "--subnet" : "--subnet6";
-        List<AddressEntry> own = draft.Addresses.Where(a => a.Address.AddressFamily == family).ToList();
+        List<AddressEntry> own = draft.Addresses.Where(a => a.Address.AddressFamily == family && !a.Address.IsIPv6LinkLocal).ToList();
+        foreach (AddressEntry local in draft.Addresses.Where(a => a.Address.AddressFamily == family && a.Address.IsIPv6LinkLocal))
+        {
+            // wg-quick save writes every address of the interface back, the kernel's own link-local one too.
+            NotCarried(local.Line, $"Address {local}: a link-local address the kernel gives every interface itself (wg-quick save writes it back)");
+        }
+
         IPNetwork subnet;
         AddressEntry? chosen;
         if (option is not null)

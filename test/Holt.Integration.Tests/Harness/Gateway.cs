@@ -118,6 +118,17 @@ internal sealed class Gateway
         return gateway;
     }
 
+    /// <summary>
+    /// A gateway on a host that already exists (one that ran another WireGuard before, for <c>holt import</c>), with
+    /// no configuration yet; its interface is the host's.
+    /// </summary>
+    public static Gateway CreateOnHost(Lab lab, Host host)
+    {
+        var gateway = new Gateway(lab, host);
+        lab.OnTeardown(gateway.TearDownAsync);
+        return gateway;
+    }
+
     /// <summary>A gateway whose configuration does not exist yet (for the first-run <c>holt up</c>).</summary>
     public static async Task<Gateway> CreateWithoutConfigAsync(Lab lab)
     {

@@ -198,10 +198,12 @@ public sealed class WgQuickImportTests
     [Fact]
     public void SaveConfigOutput_WithoutComments_NamesPeersByTheirAddresses()
     {
-        // What wg-quick save writes: its own lines after [Interface], then wg showconf's.
+        // What wg-quick save writes: its own lines after [Interface] (every address of the interface, the kernel's
+        // link-local one too), then wg showconf's.
         string text = $"""
             [Interface]
             Address = 10.8.0.1/24
+            Address = fe80::e3e1:1cc4:ca92:4c36/64
             SaveConfig = true
             ListenPort = 51820
             PrivateKey = {TestKeys.GatewayPrivate}
@@ -222,11 +224,13 @@ public sealed class WgQuickImportTests
 
         Assert.Empty(plan.Problems);
         Assert.Equal(["peer-10-8-0-2", "peer-10-8-0-3"], plan.Gateway!.Peers.Select(p => p.Name));
+        Assert.Null(plan.Gateway.Subnet6);
         Assert.Equal(
             [
-                "wg0.conf:3: SaveConfig: Holt keeps its configuration in holt.toml and writes it on every change itself",
-                "wg0.conf:10: Endpoint = '198.51.100.7:40123': Holt waits for its peers to connect and does not dial them",
-                "wg0.conf:16: PersistentKeepalive = '25': the gateway sends no keepalives; its peers' own keep NAT mappings open",
+                "wg0.conf:3: Address fe80::e3e1:1cc4:ca92:4c36/64: a link-local address the kernel gives every interface itself (wg-quick save writes it back)",
+                "wg0.conf:4: SaveConfig: Holt keeps its configuration in holt.toml and writes it on every change itself",
+                "wg0.conf:11: Endpoint = '198.51.100.7:40123': Holt waits for its peers to connect and does not dial them",
+                "wg0.conf:17: PersistentKeepalive = '25': the gateway sends no keepalives; its peers' own keep NAT mappings open",
             ],
             plan.NotCarried);
     }
