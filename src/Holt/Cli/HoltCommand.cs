@@ -30,6 +30,7 @@ internal static class HoltCommand
         }
 
         root.Subcommands.Add(PeerCommands.Create());
+        root.Subcommands.Add(SubnetCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(FirewallCommands.Create());
         root.Subcommands.Add(FirewallCommands.Lockdown());

@@ -24,7 +24,7 @@ internal static class PeerCommands
         peer.Subcommands.Add(Qr());
         peer.Subcommands.Add(Simple("remove", "Remove a peer; it can no longer connect.\nExample: holt peer remove laptop", (store, name) => PeerOperations.Remove(Editing.Gateway(store, TimeProvider.System), name), "Removed"));
         peer.Subcommands.Add(Simple("disable", "Disable a peer without forgetting it.\nExample: holt peer disable laptop", (store, name) => PeerOperations.SetEnabled(Editing.Gateway(store, TimeProvider.System), name, enabled: false), "Disabled"));
-        peer.Subcommands.Add(Simple("enable", "Enable a disabled peer again.\nExample: holt peer enable laptop", (store, name) => PeerOperations.SetEnabled(Editing.Gateway(store, TimeProvider.System), name, enabled: true), "Enabled"));
+        peer.Subcommands.Add(Enable());
         peer.Subcommands.Add(Rename());
         peer.Subcommands.Add(Set());
         return peer;
@@ -281,6 +281,22 @@ internal static class PeerCommands
                 Console.Error.WriteLine($"Updated peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
                 return 0;
             });
+        }));
+        return command;
+    }
+
+    private static Command Enable()
+    {
+        var config = GatewayOptions.Config();
+        var name = NameArgument();
+        var expires = new Option<string?>("--expires") { Description = "A new expiry (90min, 12h, 30d, 2w, 6mo, 1y, a date) or 'never': needed for a peer that expired." };
+        var command = new Command("enable", "Enable a disabled peer again; an expired one with a new expiry.\nExample: holt peer enable laptop\nExample: holt peer enable guest --expires 30d") { config, name, expires };
+        command.SetAction(result => EditDeferringInterrupts(() =>
+        {
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            (EditResult edit, string changed) = PeerOperations.Enable(Editing.Gateway(store, TimeProvider.System), result.GetValue(name)!, result.GetValue(expires));
+            Console.Error.WriteLine($"Enabled peer '{result.GetValue(name)}' ({changed}); {AppliedText(edit)}.");
+            return 0;
         }));
         return command;
     }

@@ -63,16 +63,50 @@ internal static class PeerOperations
         });
 
     public static EditResult SetEnabled(GatewayEdit edit, string name, bool enabled) =>
-        edit((config, now) =>
+        enabled ? Enable(edit, name, expires: null).Edit : edit((config, _) =>
         {
             PeerConfig peer = Find(config, name);
-            if (enabled && peer.IsExpired(now))
+            return Replace(config, peer, peer with { Enabled = false });
+        });
+
+    /// <summary>
+    /// <c>holt peer enable</c>: turns a peer on, and with <paramref name="expires"/> (a new expiry, or
+    /// <c>never</c>) brings back one that expired in the same step. Also says what changed, for the operator.
+    /// </summary>
+    public static (EditResult Edit, string Changed) Enable(GatewayEdit edit, string name, string? expires)
+    {
+        string changed = "";
+        EditResult result = edit((config, now) =>
+        {
+            PeerConfig peer = Find(config, name);
+            DateTimeOffset? expiry = expires is null ? peer.Expires : expires == "never" ? null : Expiry.Parse(expires, now);
+            if (expiry is DateTimeOffset past && past <= now)
             {
-                throw new CommandException($"peer '{name}' expired at {TomlWriter.FormatDate(peer.Expires!.Value)}; give it a new expiry with holt peer set {name} --expires ...");
+                throw new CommandException($"peer '{name}' expired at {TomlWriter.FormatDate(past)}; enable it with a new expiry: holt peer enable {name} --expires 30d (or --expires never)");
             }
 
-            return Replace(config, peer, peer with { Enabled = enabled });
+            var parts = new List<string>();
+            if (!peer.Enabled)
+            {
+                parts.Add(peer.IsExpired(now) ? $"it had expired at {TomlWriter.FormatDate(peer.Expires!.Value)}" : "it was disabled");
+            }
+
+            if (expiry != peer.Expires)
+            {
+                parts.Add(expiry is DateTimeOffset until
+                    ? $"it now expires at {TomlWriter.FormatDate(until)} ({Format.Until(until, now)})"
+                    : "it no longer expires");
+            }
+            else if (peer.Enabled)
+            {
+                parts.Add("it was already enabled");
+            }
+
+            changed = string.Join("; ", parts);
+            return Replace(config, peer, peer with { Enabled = true, Expires = expiry });
         });
+        return (result, changed);
+    }
 
     public static EditResult Rename(GatewayEdit edit, string oldName, string newName) =>
         edit((config, _) =>
@@ -165,14 +199,14 @@ internal static class PeerOperations
 
         IPAddress address = request.Address is string text
             ? ChosenAddress(config.Subnet, text, taken, "--ip")
-            : Subnets.FirstFree(config.Subnet, taken) ?? throw new CommandException($"the subnet {config.Subnet} is full: no free address for another peer (remove a peer, or give a larger --subnet to holt init)");
+            : Subnets.FirstFree(config.Subnet, taken) ?? throw new CommandException($"the subnet {config.Subnet} is full: no free address for another peer; remove one, or grow the subnet in place, keeping every peer and address: holt subnet grow {SubnetOperations.Larger(config.Subnet)}");
 
         IPAddress? address6 = null;
         if (config.Subnet6 is IPNetwork subnet6)
         {
             address6 = request.Address6 is string text6
                 ? ChosenAddress(subnet6, text6, taken, "--ip6")
-                : Subnets.FirstFree(subnet6, taken, Subnets.IndexOf(config.Subnet, address)) ?? throw new CommandException($"the subnet {subnet6} is full");
+                : Subnets.FirstFree(subnet6, taken, Subnets.IndexOf(config.Subnet, address)) ?? throw new CommandException($"the subnet {subnet6} is full: no free address for another peer; remove one, or grow the subnet in place: holt subnet grow {SubnetOperations.Larger(subnet6)}");
         }
         else if (request.Address6 is not null)
         {

@@ -41,6 +41,29 @@ internal static class Format
             : $"{(int)age.TotalDays}d ago";
     }
 
+    /// <summary>
+    /// How long until <paramref name="when"/>, as people read a remaining time: "in 57d", "in 23h 59m",
+    /// "in 4m 10s", "in 9s"; "now" when it has come.
+    /// </summary>
+    public static string Until(DateTimeOffset when, DateTimeOffset now) =>
+        when <= now ? "now" : "in " + Span(when - now);
+
+    /// <summary>A duration in its two largest units ("57d", "3d 4h", "23h 59m", "4m 10s", "9s"); days alone past a week.</summary>
+    public static string Span(TimeSpan span)
+    {
+        // Rounded, not cut: an expiry kept to the second is a fraction short of the 30 days it was given.
+        long seconds = Math.Max(0, (long)Math.Round(span.TotalSeconds));
+        long days = seconds / 86400;
+        long hours = seconds % 86400 / 3600;
+        long minutes = seconds % 3600 / 60;
+        long rest = seconds % 60;
+        return days >= 7 ? $"{days}d"
+            : days > 0 ? (hours > 0 ? $"{days}d {hours}h" : $"{days}d")
+            : hours > 0 ? (minutes > 0 ? $"{hours}h {minutes}m" : $"{hours}h")
+            : minutes > 0 ? (rest > 0 ? $"{minutes}m {rest}s" : $"{minutes}m")
+            : $"{rest}s";
+    }
+
     /// <summary>Columns padded to their widest cell, two spaces apart; the last column is not padded.</summary>
     public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {

@@ -343,6 +343,57 @@ public sealed class GatewayCommandTests : IDisposable
     }
 
     [Fact]
+    public void Enable_AnExpiredPeer_TakesOneCommandWithANewExpiry_WhichSaysWhatChanged()
+    {
+        Init();
+        Assert.Equal(0, Holt("peer", "add", "guest", "--expires", "1h").ExitCode);
+
+        // As the daemon leaves a peer whose time ran out: disabled, with its expiry kept.
+        string text = File.ReadAllText(ConfigPath);
+        int at = text.IndexOf("expires = ", StringComparison.Ordinal);
+        text = text[..at] + "expires = 2020-01-01T00:00:00Z" + text[text.IndexOf('\n', at)..];
+        File.WriteAllText(ConfigPath, text.Replace("enabled = true", "enabled = false", StringComparison.Ordinal));
+
+        (int refused, _, string refusal) = Holt("peer", "enable", "guest");
+        Assert.Equal(1, refused);
+        Assert.Equal("holt: peer 'guest' expired at 2020-01-01T00:00:00Z; enable it with a new expiry: holt peer enable guest --expires 30d (or --expires never)\n", refusal);
+
+        (int code, string output, string error) = Holt("peer", "enable", "guest", "--expires", "30d");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", output);
+        Assert.Matches(@"^Enabled peer 'guest' \(it had expired at 2020-01-01T00:00:00Z; it now expires at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(in 30d\)\); the gateway is not running, so it takes effect at holt up\.\n$", error);
+        string after = File.ReadAllText(ConfigPath);
+        Assert.Contains("enabled = true", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("2020-01-01", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFullSubnet_SaysHowToGrowItInPlace_AndGrowingKeepsThePeers()
+    {
+        Assert.Equal(0, Holt("init", "--endpoint", "vpn.example.com", "--interface", _interface, "--subnet", "10.8.0.0/30").ExitCode);
+        Assert.Equal(0, Holt("peer", "add", "laptop").ExitCode);
+        string laptop = File.ReadAllText(ConfigPath);
+
+        (int full, _, string fullError) = Holt("peer", "add", "phone");
+        Assert.Equal(1, full);
+        Assert.Equal("holt: the subnet 10.8.0.0/30 is full: no free address for another peer; remove one, or grow the subnet in place, keeping every peer and address: holt subnet grow 10.8.0.0/29\n", fullError);
+        Assert.DoesNotContain("holt init", fullError, StringComparison.Ordinal);
+
+        (int code, string output, string error) = Holt("subnet", "grow", "10.8.0.0/29");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("The subnet is now 10.8.0.0/29 (was 10.8.0.0/30); every peer keeps its address; the gateway is not running, so it takes effect at holt up.\n", error, StringComparison.Ordinal);
+        Assert.Contains("Note: clients configured before route 10.8.0.0/30 into the tunnel", error, StringComparison.Ordinal);
+        string grown = File.ReadAllText(ConfigPath);
+        Assert.Equal(laptop.Replace("subnet = \"10.8.0.0/30\"", "subnet = \"10.8.0.0/29\"", StringComparison.Ordinal), grown);
+        (int added, string config, _) = Holt("peer", "add", "phone");
+        Assert.Equal(0, added);
+        Assert.Contains("Address = 10.8.0.3/32", config, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WrongArguments_NameTheCommandsHelp()
     {
         (int code, _, string error) = Holt("peer", "add", "a", "--keepalive", "x");

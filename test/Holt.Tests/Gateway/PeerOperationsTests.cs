@@ -162,7 +162,40 @@ public sealed class PeerOperationsTests : IDisposable
 
         CommandException error = Assert.Throws<CommandException>(() => Add("another"));
 
-        Assert.Equal("the subnet 10.8.0.0/30 is full: no free address for another peer (remove a peer, or give a larger --subnet to holt init)", error.Message);
+        Assert.Equal("the subnet 10.8.0.0/30 is full: no free address for another peer; remove one, or grow the subnet in place, keeping every peer and address: holt subnet grow 10.8.0.0/29", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(_store.Path));
+    }
+
+    [Fact]
+    public void GrowSubnet_KeepsEveryAddress_AndMakesRoomForMorePeers()
+    {
+        Init(subnet: "10.8.0.0/30");
+        HoltConfig before = Add("only").Config;
+
+        EditResult grown = SubnetOperations.Grow(Editing.Gateway(_store, _time), "10.8.0.0/29");
+
+        Assert.Equal(IPNetwork.Parse("10.8.0.0/29"), grown.Config.Gateway.Subnet);
+        Assert.Equal(before.Gateway.Address, grown.Config.Gateway.Address);
+        Assert.Equal(before.Gateway.Peers.Select(p => (p.Name, p.PublicKey, p.Address)), grown.Config.Gateway.Peers.Select(p => (p.Name, p.PublicKey, p.Address)));
+        Assert.Equal(before.Gateway.PrivateKey, _store.Load().Gateway.PrivateKey);
+        Assert.Equal(IPAddress.Parse("10.8.0.3"), Add("another").Config.Gateway.Peers[1].Address);
+    }
+
+    [Theory]
+    [InlineData("10.8.0.0/24", "the subnet is 10.8.0.0/24 already")]
+    [InlineData("10.8.0.0/25", "10.8.0.0/25 does not contain the subnet 10.8.0.0/24: growing keeps every address, so the new subnet must contain the old one, such as 10.8.0.0/23")]
+    [InlineData("10.9.0.0/16", "10.9.0.0/16 does not contain the subnet 10.8.0.0/24: growing keeps every address, so the new subnet must contain the old one, such as 10.8.0.0/23")]
+    [InlineData("10.0.0.0/7", "10.0.0.0/7 is larger than Holt gives a VPN (at most /8)")]
+    [InlineData("10.8.0.1/23", "'10.8.0.1/23' has host bits set; the network is 10.8.0.0/23")]
+    [InlineData("fd00::/48", "the gateway has no IPv6 subnet to grow (subnet6 in [gateway])")]
+    public void GrowSubnet_ThatWouldMoveOrLoseAddresses_IsRefused_AndTheFileIsUnchanged(string cidr, string message)
+    {
+        Init();
+        byte[] before = File.ReadAllBytes(_store.Path);
+
+        CommandException error = Assert.Throws<CommandException>(() => SubnetOperations.Grow(Editing.Gateway(_store, _time), cidr));
+
+        Assert.Equal(message, error.Message);
         Assert.Equal(before, File.ReadAllBytes(_store.Path));
     }
 
@@ -310,7 +343,7 @@ public sealed class PeerOperationsTests : IDisposable
 
         CommandException error = Assert.Throws<CommandException>(() => PeerOperations.SetEnabled(Editing.Gateway(_store, _time), "guest", enabled: true));
 
-        Assert.Equal("peer 'guest' expired at 2026-03-10T13:00:00Z; give it a new expiry with holt peer set guest --expires ...", error.Message);
+        Assert.Equal("peer 'guest' expired at 2026-03-10T13:00:00Z; enable it with a new expiry: holt peer enable guest --expires 30d (or --expires never)", error.Message);
         Assert.Equal(before, File.ReadAllBytes(_store.Path));
 
         PeerOperations.Set(Editing.Gateway(_store, _time), "guest", clientToClient: null, expires: "never");
@@ -318,6 +351,31 @@ public sealed class PeerOperationsTests : IDisposable
         PeerConfig guest = _store.Load().Gateway.Peers[0];
         Assert.True(guest.Enabled);
         Assert.Null(guest.Expires);
+    }
+
+    [Fact]
+    public void Enable_WithANewExpiry_BringsBackAnExpiredPeerInOneStep_AndSaysWhatChanged()
+    {
+        Init();
+        PeerOperations.Add(Editing.Gateway(_store, _time), new AddPeerRequest { Name = "guest", Expires = "1h" });
+
+        // The daemon disables a peer when it expires, and keeps the expiry.
+        PeerOperations.SetEnabled(Editing.Gateway(_store, _time), "guest", enabled: false);
+        _time.Advance(TimeSpan.FromHours(2));
+
+        (EditResult edit, string changed) = PeerOperations.Enable(Editing.Gateway(_store, _time), "guest", "30d");
+
+        PeerConfig guest = edit.Config.Gateway.Peers[0];
+        Assert.True(guest.Enabled);
+        Assert.Equal(new DateTimeOffset(2026, 4, 9, 14, 0, 0, TimeSpan.Zero), guest.Expires);
+        Assert.Equal("it had expired at 2026-03-10T13:00:00Z; it now expires at 2026-04-09T14:00:00Z (in 30d)", changed);
+        Assert.Equal((true, guest.Expires), (_store.Load().Gateway.Peers[0].Enabled, _store.Load().Gateway.Peers[0].Expires));
+
+        (_, string again) = PeerOperations.Enable(Editing.Gateway(_store, _time), "guest", "never");
+        Assert.Equal("it no longer expires", again);
+        (_, string nothing) = PeerOperations.Enable(Editing.Gateway(_store, _time), "guest", null);
+        Assert.Equal("it was already enabled", nothing);
+        Assert.Throws<CommandException>(() => PeerOperations.Enable(Editing.Gateway(_store, _time), "guest", "5m"));
     }
 
     [Fact]
