@@ -60,6 +60,11 @@ internal static class ExposeCommands
                 Console.Error.WriteLine($"The peer must send replies back through the tunnel: give it the config from holt peer config {target.Name} (it routes them), or use --snat.");
             }
 
+            if (InactiveWarning(target, TimeProvider.System.GetUtcNow()) is string warning)
+            {
+                Console.Error.WriteLine(warning);
+            }
+
             return 0;
         }));
         return command;
@@ -73,19 +78,27 @@ internal static class ExposeCommands
         command.SetAction(result => CommandRunner.Run(() =>
         {
             HoltConfig file = HoltFile.Resolve(result.GetValue(config)).Load();
+            DateTimeOffset now = TimeProvider.System.GetUtcNow();
             List<ExposureView> views = file.Exposures.Select(e => new ExposureView(
                 e.PublicPort, Ruleset.ProtocolName(e.Protocol), e.Peer, file.Gateway.FindPeer(e.Peer)?.Address.ToString() ?? "?",
-                e.ToPort, e.Sources.Select(s => s.ToString()).ToList(), e.Snat)).ToList();
+                e.ToPort, e.Sources.Select(s => s.ToString()).ToList(), e.Snat, PeerState(file.Gateway.FindPeer(e.Peer), now))).ToList();
             if (result.GetValue(json))
             {
                 Console.Out.Write(JsonSerializer.Serialize(views, ExposeJson.Default.ListExposureView) + "\n");
                 return 0;
             }
 
+            if (views.Count == 0)
+            {
+                Console.Out.WriteLine("no exposed ports yet: holt expose add PORT --peer NAME");
+                return 0;
+            }
+
             Console.Out.Write(Format.Table(
-                ["PORT", "PROTO", "PEER", "TO", "SOURCES", "MODE"],
+                ["PORT", "PROTO", "PEER", "STATE", "TO", "SOURCES", "MODE"],
                 views.Select(v => (IReadOnlyList<string>)[
-                    v.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture), v.Proto, v.Peer, $"{v.PeerAddress}:{v.ToPort}",
+                    v.PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture), v.Proto, v.Peer,
+                    v.PeerState == "enabled" ? "enabled" : $"{v.PeerState} (not forwarded)", $"{v.PeerAddress}:{v.ToPort}",
                     v.Sources.Count == 0 ? "anyone" : string.Join(",", v.Sources), v.Snat ? "snat" : "real client address",
                 ])));
             return 0;
@@ -109,11 +122,27 @@ internal static class ExposeCommands
         return command;
     }
 
+    /// <summary>The state of an exposure's peer, as holt peer list says it: an exposure works only to an enabled one.</summary>
+    private static string PeerState(PeerConfig? peer, DateTimeOffset now) =>
+        peer is null ? "missing" : peer.IsExpired(now) ? "expired" : !peer.Enabled ? "disabled" : "enabled";
+
+    /// <summary>
+    /// The warning for a port exposed to a peer that is off: the forward is in place but reaches nothing, since a
+    /// disabled or expired peer is not on the interface.
+    /// </summary>
+    public static string? InactiveWarning(PeerConfig peer, DateTimeOffset now) => PeerState(peer, now) switch
+    {
+        "disabled" => $"holt: warning: peer '{peer.Name}' is disabled, so nothing answers on this port until it is enabled again (holt peer enable {peer.Name})",
+        "expired" => $"holt: warning: peer '{peer.Name}' expired at {TomlWriter.FormatDate(peer.Expires!.Value)}, so nothing answers on this port until it is enabled again (holt peer enable {peer.Name} --expires 30d)",
+        _ => null,
+    };
+
     private static string Describe(Exposure exposure) =>
         $"{Ruleset.ProtocolName(exposure.Protocol).ToUpperInvariant()} port {exposure.PublicPort}";
 }
 
-internal sealed record ExposureView(int PublicPort, string Proto, string Peer, string PeerAddress, int ToPort, IReadOnlyList<string> Sources, bool Snat);
+/// <param name="PeerState">enabled, disabled, expired or missing: the port works only to an enabled peer.</param>
+internal sealed record ExposureView(int PublicPort, string Proto, string Peer, string PeerAddress, int ToPort, IReadOnlyList<string> Sources, bool Snat, string PeerState);
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(List<ExposureView>))]

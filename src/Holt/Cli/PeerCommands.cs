@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Holt.Config;
+using Holt.Firewall;
 using Holt.Gateway;
 using Holt.Hosting;
 using Holt.Interop;
@@ -23,7 +24,7 @@ internal static class PeerCommands
         peer.Subcommands.Add(ConfigCommand());
         peer.Subcommands.Add(Qr());
         peer.Subcommands.Add(Simple("remove", "Remove a peer; it can no longer connect.\nExample: holt peer remove laptop", (store, name) => PeerOperations.Remove(Editing.Gateway(store, TimeProvider.System), name), "Removed"));
-        peer.Subcommands.Add(Simple("disable", "Disable a peer without forgetting it.\nExample: holt peer disable laptop", (store, name) => PeerOperations.SetEnabled(Editing.Gateway(store, TimeProvider.System), name, enabled: false), "Disabled"));
+        peer.Subcommands.Add(Simple("disable", "Disable a peer without forgetting it.\nExample: holt peer disable laptop", (store, name) => PeerOperations.SetEnabled(Editing.Gateway(store, TimeProvider.System), name, enabled: false), "Disabled", ExposedWhileOff));
         peer.Subcommands.Add(Enable());
         peer.Subcommands.Add(Rename());
         peer.Subcommands.Add(Set());
@@ -309,7 +310,17 @@ internal static class PeerCommands
         string other => throw new CommandException($"{option} must be on or off, not '{Printable.Of(other)}'"),
     };
 
-    private static Command Simple(string verb, string description, Func<ConfigStore, string, EditResult> action, string done)
+    /// <summary>After a peer is turned off: the public ports that forward to it reach nothing until it is back.</summary>
+    private static void ExposedWhileOff(EditResult edit, string name)
+    {
+        List<string> ports = edit.Config.Exposures.Where(e => e.Peer == name).Select(e => $"{e.PublicPort}/{Ruleset.ProtocolName(e.Protocol)}").ToList();
+        if (ports.Count > 0)
+        {
+            Console.Error.WriteLine($"holt: warning: {string.Join(", ", ports)} {(ports.Count == 1 ? "is" : "are")} exposed to '{name}', and nothing answers there until it is enabled again");
+        }
+    }
+
+    private static Command Simple(string verb, string description, Func<ConfigStore, string, EditResult> action, string done, Action<EditResult, string>? after = null)
     {
         var config = GatewayOptions.Config();
         var name = NameArgument();
@@ -318,6 +329,7 @@ internal static class PeerCommands
         {
             EditResult edit = action(HoltFile.Resolve(result.GetValue(config)), result.GetValue(name)!);
             Console.Error.WriteLine($"{done} peer '{result.GetValue(name)}'; {AppliedText(edit)}.");
+            after?.Invoke(edit, result.GetValue(name)!);
             return 0;
         }));
         return command;

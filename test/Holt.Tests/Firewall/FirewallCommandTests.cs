@@ -164,6 +164,43 @@ public sealed class FirewallCommandTests : IDisposable
     }
 
     [Fact]
+    public void ExposeList_NothingExposed_SaysSoInsteadOfHeadersAlone()
+    {
+        Init();
+
+        (int code, string output, string error) = Holt("expose", "list");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Equal("no exposed ports yet: holt expose add PORT --peer NAME\n", output);
+    }
+
+    [Fact]
+    public void ExposingToADisabledPeer_IsWarned_AndTheListShowsItsState()
+    {
+        Init();
+        Assert.Equal(0, Holt("peer", "add", "nas").Code);
+        Assert.Equal(0, Holt("expose", "add", "9090", "--peer", "nas", "--snat").Code);
+        (int disabled, _, string disableError) = Holt("peer", "disable", "home");
+        Assert.Equal(0, disabled);
+        Assert.DoesNotContain("warning", disableError, StringComparison.Ordinal);
+
+        (int code, _, string error) = Holt("expose", "add", "8080", "--peer", "home", "--snat");
+
+        Assert.Equal(0, code);
+        Assert.EndsWith("holt: warning: peer 'home' is disabled, so nothing answers on this port until it is enabled again (holt peer enable home)\n", error, StringComparison.Ordinal);
+        (_, string list, _) = Holt("expose", "list");
+        Assert.Matches(@"\n8080 +tcp +home +disabled \(not forwarded\) +10\.8\.0\.2:8080 ", list);
+        Assert.Matches(@"\n9090 +tcp +nas +enabled +10\.8\.0\.3:9090 ", list);
+        (_, string json, _) = Holt("expose", "list", "--json");
+        Assert.Contains("\"peer_state\": \"disabled\"", json, StringComparison.Ordinal);
+
+        // Disabling a peer that serves a port says so too.
+        (_, _, string nasError) = Holt("peer", "disable", "nas");
+        Assert.EndsWith("holt: warning: 9090/tcp is exposed to 'nas', and nothing answers there until it is enabled again\n", nasError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Apply_WithoutNft_IsOneLineAndWritesNothing()
     {
         Init();
