@@ -43,7 +43,7 @@ internal static class GuardCommands
         command.SetAction(result => CommandRunner.Run(() =>
         {
             Privileges.Require();
-            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            ConfigStore store = HoltFile.ResolveForGuard(result.GetValue(config));
             HoltConfig? file = null;
             if (store.Exists)
             {

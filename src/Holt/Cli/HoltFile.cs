@@ -14,6 +14,33 @@ internal static class HoltFile
 {
     public static ConfigFormat Format { get; } = new([GatewaySection.Instance, FirewallSection.Instance, GuardSection.Instance, MonitorSection.Instance, Dashboard.DashboardSection.Instance]);
 
+    /// <summary>holt.toml on a machine that runs only the guard (<c>holt guard run</c>): [guard] alone, no [gateway].</summary>
+    public static ConfigFormat GuardOnlyFormat { get; } = new([GuardSection.Instance]);
+
     /// <summary>The store named by <c>--config</c>, else <c>HOLT_CONFIG</c>, else <c>/etc/holt/holt.toml</c>.</summary>
     public static ConfigStore Resolve(string? option) => ConfigStore.Resolve(option, Format);
+
+    /// <summary>
+    /// The store for <c>holt guard run</c>: the whole format when the file has a gateway, else the guard's alone,
+    /// so a server that runs no gateway needs no [gateway] to be guarded. A file that cannot be read or parsed
+    /// gets the whole format, whose load then says what is wrong with it.
+    /// </summary>
+    public static ConfigStore ResolveForGuard(string? option)
+    {
+        ConfigStore store = Resolve(option);
+        try
+        {
+            if (!store.Exists)
+            {
+                return store;
+            }
+
+            TomlTable root = TomlTree.Parse(File.ReadAllText(store.Path), store.Path);
+            return root.Entries.Any(e => e.Key is "gateway" or "peer") ? store : ConfigStore.Resolve(store.Path, GuardOnlyFormat);
+        }
+        catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException)
+        {
+            return store;
+        }
+    }
 }

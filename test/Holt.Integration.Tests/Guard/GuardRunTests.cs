@@ -68,4 +68,46 @@ public sealed class GuardRunTests(ITestOutputHelper output)
             Assert.Contains(attacker.UnderlayV4, (await gateway.Host.Namespace.ExecAsync(Tools.Nft, "list", "table", "inet", "holt_guard")), StringComparison.Ordinal);
             await gateway.Host.Namespace.ExecAsync(Tools.Nft, "delete", "table", "inet", "holt_guard");
         });
+
+    [RootFact]
+    public Task GuardRun_OnAServerWithoutTheGateway_NeedsNoGatewaySection() =>
+        Lab.RunAsync(output, async lab =>
+        {
+            Host server = await lab.AddHostAsync(Implementation.WireGuardGo);
+            Host attacker = await lab.AddHostAsync(Implementation.WireGuardGo);
+            string log = Path.Combine(lab.Directory, "auth.log");
+            await File.WriteAllTextAsync(log, "");
+            string config = await lab.WriteFileAsync("guard-only/holt.toml", $$"""
+                [guard]
+                maxretry = 2
+
+                [[guard.jail]]
+                name = "sshd"
+                filter = "sshd"
+                logpath = "{{log}}"
+
+                """);
+            string state = Path.Combine(lab.Directory, "guard-only", "state");
+            string[] run = [Requirements.Find("env"), $"HOLT_CONFIG={config}", $"HOLT_STATE_DIR={state}", Tools.Holt, "guard", "run"];
+            BackgroundProcess guard = lab.StartProcess(server.Namespace, run);
+            await Poll.UntilAsync(
+                () => Task.FromResult(guard.Log().Contains($"guard: jail sshd reads {log}", StringComparison.Ordinal) || guard.HasExited),
+                TimeSpan.FromSeconds(10),
+                () => guard.Log());
+            Assert.False(guard.HasExited, guard.Log());
+            Assert.DoesNotContain("[gateway]", guard.Log(), StringComparison.Ordinal);
+
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            await File.AppendAllTextAsync(log, Harness.Gateway.FailedPassword(now, attacker.UnderlayV4, 1) + "\n" + Harness.Gateway.FailedPassword(now, attacker.UnderlayV4, 2) + "\n");
+            await Poll.UntilAsync(
+                async () => (await server.Namespace.TryExecAsync(Tools.Nft, "list", "table", "inet", "holt_guard")).Output.Contains(attacker.UnderlayV4, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10),
+                () => "holt guard run without [gateway] did not ban: " + guard.Log());
+            await Traffic.AssertNoReplyAsync(attacker, server.UnderlayV4, "the attacker is banned");
+
+            Assert.True(guard.Signal(15));
+            Assert.True(await guard.WaitForExitAsync(TimeSpan.FromSeconds(10)), guard.Log());
+            Assert.Equal(0, guard.ExitCode);
+            await server.Namespace.ExecAsync(Tools.Nft, "delete", "table", "inet", "holt_guard");
+        });
 }
