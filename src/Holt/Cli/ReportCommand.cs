@@ -14,7 +14,7 @@ internal static class ReportCommand
     public static Command Create()
     {
         var report = new Command("report", "Reports from the machine's logs.\nExample: holt report auth --since 24h");
-        var files = new Argument<string[]>("FILE") { Description = "Log files to read (default: /var/log/auth.log and its rotations, .gz included).", Arity = ArgumentArity.ZeroOrMore };
+        var files = new Argument<string[]>("FILE") { Description = "Log files to read (default: /var/log/auth.log and its rotations, .gz included, else the journal).", Arity = ArgumentArity.ZeroOrMore };
         var since = new Option<string?>("--since") { Description = "Only events at or after this: 24h, 7d, 2026-11-01 or 2026-11-01T08:00:00Z." };
         var until = new Option<string?>("--until") { Description = "Only events before this (same forms)." };
         var top = new Option<int>("--top") { Description = "How many addresses, users and logins to list (default 10).", DefaultValueFactory = _ => 10 };
@@ -57,7 +57,15 @@ internal static class ReportCommand
             bool useJournal = result.GetValue(journal);
             string[] given = result.GetValue(files) ?? [];
             bool binaryOnly = given.Length == 0 && !useJournal && (result.Tokens.Any(t => t.Value is "--btmp" or "--wtmp"));
-            IReadOnlyList<string> paths = given.Length > 0 ? given : useJournal || binaryOnly ? [] : DefaultFiles();
+            IReadOnlyList<string> paths = given.Length > 0 ? given : useJournal || binaryOnly ? [] : AuthReports.DefaultFiles();
+            if (given.Length == 0 && !useJournal && !binaryOnly && paths.Count == 0)
+            {
+                // Debian 12 and others without rsyslog keep sshd's messages in the journal alone: read it there, as
+                // the guard's sshd jail does, and say so (on standard error, so JSON stays clean).
+                Console.Error.WriteLine($"{DefaultAuthLog} does not exist: reading sshd's messages from the systemd journal.");
+                useJournal = true;
+            }
+
             AuthReports.AddFiles(paths, Add, ReportSkipped);
             if (useJournal)
             {
@@ -99,14 +107,6 @@ internal static class ReportCommand
         {
             Console.Error.WriteLine($"Skipped {skipped} lines of {source}: longer than {LineSplitter.MaxLineLength} bytes, or cut by NUL padding.");
         }
-    }
-
-    private static IReadOnlyList<string> DefaultFiles()
-    {
-        IReadOnlyList<string> family = AuthReports.DefaultFiles();
-        return family.Count > 0
-            ? family
-            : throw new CommandException($"{DefaultAuthLog} does not exist (systems without rsyslog log to the journal: use --journal); or give log files as arguments");
     }
 
     /// <summary>A past duration (90m, 24h, 7d, 2w) before now, a date (midnight UTC) or a UTC date and time.</summary>
