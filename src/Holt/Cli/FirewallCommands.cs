@@ -48,7 +48,7 @@ internal static class FirewallCommands
             Privileges.Require();
             ConfigStore store = HoltFile.Resolve(result.GetValue(config));
             GatewayConfig current = store.Load().Gateway;
-            if (WireGuardControl.For(current).TryGet() is null)
+            if (VpnDown(current))
             {
                 throw new CommandException($"the VPN ({current.Interface}) is not running, so SSH through it would be impossible; run holt up first");
             }
@@ -81,25 +81,49 @@ internal static class FirewallCommands
         return command;
     }
 
+    /// <summary>
+    /// Whether the gateway's VPN is down: nothing runs its interface, or on Holt's engine no Holt daemon does (an
+    /// interface of that name without one is another WireGuard's, which Holt's peers cannot use).
+    /// </summary>
+    private static bool VpnDown(GatewayConfig gateway) =>
+        (gateway.Backend == Backend.Engine && PidFile.ReadLive(gateway.Interface) is null) || WireGuardControl.For(gateway).TryGet() is null;
+
     private static Command Apply()
     {
         var config = GatewayOptions.Config();
         var timeout = TimeoutOption();
+        var force = new Option<bool>("--force") { Description = "Apply while the VPN is down too (from a console, say): SSH then answers only through the VPN once it is up." };
         var command = new Command(
             "apply",
             """
             Check the firewall of holt.toml with nft -c, then load it in one transaction. Unless holt firewall confirm
             follows within --confirm-timeout, the previous ruleset comes back by itself. The SSH session running the
-            command is always let in.
+            command is always let in. Refused while the VPN is down (SSH would answer only through a tunnel no one
+            can use), unless --force.
             Example: holt firewall apply --confirm-timeout 120
             """)
         {
-            config, timeout,
+            config, timeout, force,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
             Privileges.Require();
-            DateTimeOffset deadline = FirewallOperations.Apply(HoltFile.Resolve(result.GetValue(config)), Seconds(result.GetValue(timeout)), TimeProvider.System.GetUtcNow());
+            TimeSpan wait = Seconds(result.GetValue(timeout));
+            FirewallOperations.CheckConfirmTimeout(wait);
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            GatewayConfig current = store.Load().Gateway;
+            if (VpnDown(current))
+            {
+                string problem = $"the VPN ({current.Interface}) is not running, so SSH would answer only through a tunnel no one can use";
+                if (!result.GetValue(force))
+                {
+                    throw new CommandException($"{problem}; run holt up first, or add --force (this session is let in, and the old rules come back unless holt firewall confirm follows)");
+                }
+
+                Console.Error.WriteLine($"holt: warning: {problem}; applying anyway (--force)");
+            }
+
+            DateTimeOffset deadline = FirewallOperations.Apply(store, wait, TimeProvider.System.GetUtcNow());
             PrintPending(deadline, "The firewall is loaded");
             return 0;
         }));

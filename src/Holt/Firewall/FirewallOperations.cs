@@ -31,16 +31,22 @@ internal static class FirewallOperations
         });
     }
 
+    /// <summary>Refuses a confirmation window too short to confirm in, or so long that a lockout would last.</summary>
+    public static void CheckConfirmTimeout(TimeSpan confirmTimeout)
+    {
+        if (confirmTimeout < TimeSpan.FromSeconds(5) || confirmTimeout > TimeSpan.FromHours(1))
+        {
+            throw new CommandException("--confirm-timeout must be between 5 and 3600 seconds");
+        }
+    }
+
     /// <summary>
     /// Applies the firewall of holt.toml (after <paramref name="edit"/>, if given, which is written only once the
     /// ruleset checks out) and starts the rollback watcher. Returns the deadline.
     /// </summary>
     public static DateTimeOffset Apply(ConfigStore store, TimeSpan confirmTimeout, DateTimeOffset now, Func<HoltConfig, HoltConfig>? edit = null)
     {
-        if (confirmTimeout < TimeSpan.FromSeconds(5) || confirmTimeout > TimeSpan.FromHours(1))
-        {
-            throw new CommandException("--confirm-timeout must be between 5 and 3600 seconds");
-        }
+        CheckConfirmTimeout(confirmTimeout);
 
         using (store.Lock())
         {

@@ -207,13 +207,30 @@ public sealed class FirewallCommandTests : IDisposable
         string emptyPath = Directory.CreateDirectory(Path.Combine(_directory, "empty-path")).FullName;
         Dictionary<string, string> before = Snapshot();
 
-        (int code, string output, string error) = HoltWith("PATH", emptyPath, "firewall", "apply");
+        (int code, string output, string error) = HoltWith("PATH", emptyPath, "firewall", "apply", "--force");
 
         Assert.Equal(1, code);
         Assert.Equal("", output);
-        Assert.StartsWith("holt: nft is not installed or not on PATH (apt-get install nftables)", error, StringComparison.Ordinal);
-        Assert.Equal(1, error.Count(c => c == '\n'));
+        string[] lines = error.TrimEnd('\n').Split('\n');
+        Assert.StartsWith("holt: warning: the VPN", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("holt: nft is not installed or not on PATH (apt-get install nftables)", lines[1], StringComparison.Ordinal);
+        Assert.Equal(2, error.Count(c => c == '\n'));
         Assert.EndsWith("\n", error, StringComparison.Ordinal);
+        Assert.Equal(before, Snapshot());
+        Assert.False(File.Exists($"/run/holt/{_interface}.firewall-pending"));
+    }
+
+    [Fact]
+    public void Apply_WhileTheVpnIsDown_IsRefusedUnlessForced()
+    {
+        Init();
+        Dictionary<string, string> before = Snapshot();
+
+        (int code, string output, string error) = Holt("firewall", "apply");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal($"holt: the VPN ({_interface}) is not running, so SSH would answer only through a tunnel no one can use; run holt up first, or add --force (this session is let in, and the old rules come back unless holt firewall confirm follows)\n", error);
         Assert.Equal(before, Snapshot());
         Assert.False(File.Exists($"/run/holt/{_interface}.firewall-pending"));
     }
