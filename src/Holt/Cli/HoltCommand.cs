@@ -39,7 +39,11 @@ internal static class HoltCommand
             root.Subcommands.Add(command);
         }
 
+        Option<string> color = TerminalColor.Option();
+        root.Options.Add(color);
+
         ParseResult parsed = root.Parse(args);
+        TerminalColor.Choose(parsed, color);
         if (parsed.Errors.Count > 0)
         {
             if (UsageError.IsBareRoot(parsed))
@@ -50,7 +54,7 @@ internal static class HoltCommand
             }
 
             // One line, as for every other operator error; the command's --help has the rest.
-            Console.Error.WriteLine($"holt: {UsageError.Describe(parsed)}");
+            Console.Error.WriteLine($"{TerminalColor.ErrorPrefix} {UsageError.Describe(parsed)}");
             return UsageError.ExitCode;
         }
 
