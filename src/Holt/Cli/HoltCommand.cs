@@ -5,22 +5,11 @@ namespace Holt.Cli;
 /// <summary>The root of the <c>holt</c> command line.</summary>
 internal static class HoltCommand
 {
-    private static Stack<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
-    {
-        var names = new Stack<string>();
-        for (System.CommandLine.Parsing.SymbolResult? current = result; current is System.CommandLine.Parsing.CommandResult command && command.Parent is not null; current = current.Parent)
-        {
-            names.Push(command.Command.Name);
-        }
-
-        return names;
-    }
-
     public static int Run(string[] args)
     {
         // holt.toml holds every private key: a hand-made copy others can read is said at the command's first read.
         Config.ConfigStore.ModeWarnings = message => Console.Error.WriteLine($"holt: warning: {message}");
-        var root = new RootCommand("Holt: a self-hosted WireGuard gateway.");
+        var root = new RootCommand("Holt: a self-hosted WireGuard gateway.\nExit status: 0 success, 1 failure, 2 usage error (a wrong command, option or value), 70 internal error.");
         root.Subcommands.Add(TunnelCommand.Create());
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
@@ -51,16 +40,23 @@ internal static class HoltCommand
             root.Subcommands.Add(command);
         }
 
+        Option<string> color = TerminalColor.Option();
+        root.Options.Add(color);
+
         ParseResult parsed = root.Parse(args);
+        TerminalColor.Choose(parsed, color);
         if (parsed.Errors.Count > 0)
         {
+            if (UsageError.IsBareRoot(parsed))
+            {
+                // holt alone: what it can do is the answer, on standard error as for any other usage error.
+                _ = root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = Console.Error });
+                return UsageError.ExitCode;
+            }
+
             // One line, as for every other operator error; the command's --help has the rest.
-            string command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : CommandPath(parsed.CommandResult));
-            string message = (parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0]).Message;
-            message = message.Replace("as expected type 'System.Nullable`1[System.Int32]'", "as a number", StringComparison.Ordinal)
-                .Replace("as expected type 'System.Int32'", "as a number", StringComparison.Ordinal);
-            Console.Error.WriteLine($"holt: {message} (see holt {command}{(command.Length > 0 ? " " : "")}--help)");
-            return 1;
+            Console.Error.WriteLine($"{TerminalColor.ErrorPrefix} {UsageError.Describe(parsed)}");
+            return UsageError.ExitCode;
         }
 
         return parsed.Invoke();

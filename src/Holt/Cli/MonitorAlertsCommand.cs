@@ -51,13 +51,14 @@ internal static class MonitorAlertsCommand
                 return 0;
             }
 
-            Console.Out.Write(view.Active.Count == 0 ? $"no alert on {view.Interface} is pending or firing\n" : Table(view.Active, now));
+            bool color = TerminalColor.Output;
+            Console.Out.Write(view.Active.Count == 0 ? $"no alert on {view.Interface} is pending or firing\n" : Table(view.Active, now, color));
             if (view.History.Count > 0)
             {
                 Console.Out.Write($"\nnotices since {DurationText.Format(span)} ago:\n" + Format.Table(
                     ["WHEN", "NOTICE", "SEVERITY", "SUMMARY", "WHY"],
                     view.History.Select(m => (IReadOnlyList<string>)[
-                        Format.Age(m.EndsAt ?? m.StartsAt, now), m.Resolved ? "resolved" : "firing", Alerting.SeverityText(m.Severity), m.Summary, m.Description,
+                        Format.Age(m.EndsAt ?? m.StartsAt, now), TerminalColor.AlertPhase(m.Resolved ? "resolved" : "firing", color), Alerting.SeverityText(m.Severity), m.Summary, m.Description,
                     ])));
             }
 
@@ -66,11 +67,15 @@ internal static class MonitorAlertsCommand
         return command;
     }
 
-    /// <summary>The alerts not inactive, as a table: phase, severity, since when, what and why, and what holds one back.</summary>
-    public static string Table(IReadOnlyList<ActiveAlert> alerts, DateTimeOffset now) => Format.Table(
+    /// <summary>
+    /// The alerts not inactive, as a table: phase (in its colour with <paramref name="color"/>), severity, since when,
+    /// what and why, and what holds one back.
+    /// </summary>
+    public static string Table(IReadOnlyList<ActiveAlert> alerts, DateTimeOffset now, bool color) => Format.Table(
         ["ALERT", "PHASE", "SEVERITY", "SINCE", "WHY"],
         alerts.Select(a => (IReadOnlyList<string>)[
-            a.Summary, a.HeldBy is null ? a.Phase : $"{a.Phase} (held back by {a.HeldBy})", Alerting.SeverityText(a.Severity), Format.Age(a.Since, now), a.Description,
+            a.Summary, TerminalColor.AlertPhase(a.HeldBy is null ? a.Phase : $"{a.Phase} (held back by {a.HeldBy})", color), Alerting.SeverityText(a.Severity),
+            Format.Age(a.Since, now), a.Description,
         ]));
 
     /// <summary>The notices the interface's monitor sent since <paramref name="since"/>, from monitor.db (none before it exists).</summary>

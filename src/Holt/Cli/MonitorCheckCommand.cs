@@ -58,7 +58,7 @@ internal static class MonitorCheckCommand
             }
             else
             {
-                Console.Out.Write(Table(views));
+                Console.Out.Write(Table(views, TerminalColor.Output));
             }
 
             return views.All(v => v.Ok == true) ? 0 : 1;
@@ -66,11 +66,11 @@ internal static class MonitorCheckCommand
         return command;
     }
 
-    /// <summary>The checks as <c>holt monitor check</c> and <c>holt monitor status</c> print them.</summary>
-    public static string Table(IEnumerable<CheckView> views) => Format.Table(
+    /// <summary>The checks as <c>holt monitor check</c> and <c>holt monitor status</c> print them; with <paramref name="color"/>, results in their colour.</summary>
+    public static string Table(IEnumerable<CheckView> views, bool color) => Format.Table(
         ["CHECK", "TYPE", "TARGET", "RESULT", "LATENCY", "PEER", "TUNNEL", "WHY"],
         views.Select(v => (IReadOnlyList<string>)[
-            Printable.Of(v.Name), v.Type, Printable.Of(v.Target), v.Ok switch { true => "ok", false => "FAIL", null => "pending" },
+            Printable.Of(v.Name), v.Type, Printable.Of(v.Target), TerminalColor.CheckResult(v.Ok switch { true => "ok", false => "FAIL", null => "pending" }, color),
             v.LatencyMs is double ms ? CheckResult.Milliseconds(TimeSpan.FromMilliseconds(ms)) + " ms" : "-",
             v.Peer is string peer ? Printable.Of(peer) : "-", v.TunnelText, v.Summary ?? "-",
         ]));

@@ -151,10 +151,11 @@ internal static class MonitorCommands
             }
 
             DateTimeOffset now = TimeProvider.System.GetUtcNow();
+            bool color = TerminalColor.Output;
             Console.Out.Write(Format.Table(
                 ["PEER", "STATE", "SINCE", "WHY"],
                 status.Peers.Select(p => (IReadOnlyList<string>)[
-                    p.Expected ? p.Name + " (expected)" : p.Name, p.State, Format.Age(p.Since, now), p.Why,
+                    p.Expected ? p.Name + " (expected)" : p.Name, TerminalColor.MonitorState(p.State, color), Format.Age(p.Since, now), p.Why,
                 ])));
             Console.Out.Write($"expected peers up: {status.ExpectedUp} of {status.ExpectedTotal}; sampled {Format.Age(status.SampledAt, now)}, every {DurationText.Format(status.Interval)}\n");
             if (status.Host is HostView host)
@@ -174,12 +175,12 @@ internal static class MonitorCommands
 
             if (status.Checks.Count > 0)
             {
-                Console.Out.Write("\n" + MonitorCheckCommand.Table(status.Checks));
+                Console.Out.Write("\n" + MonitorCheckCommand.Table(status.Checks, color));
             }
 
             if (status.Alerts.Count > 0)
             {
-                Console.Out.Write("\n" + MonitorAlertsCommand.Table(status.Alerts, now));
+                Console.Out.Write("\n" + MonitorAlertsCommand.Table(status.Alerts, now, color));
             }
 
             return 0;

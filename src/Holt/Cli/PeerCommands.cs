@@ -132,7 +132,7 @@ internal static class PeerCommands
                 views.Select(v => (IReadOnlyList<string>)[
                     v.Name,
                     v.Address6 is null ? v.Address : $"{v.Address},{v.Address6}",
-                    StateText(v),
+                    TerminalColor.PeerState(StateText(v), TerminalColor.Output),
                     Format.Age(v.LatestHandshake, now),
                     Format.Bytes(v.RxBytes),
                     Format.Bytes(v.TxBytes),

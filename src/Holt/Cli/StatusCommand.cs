@@ -30,7 +30,7 @@ internal static class StatusCommand
             }
             else
             {
-                Console.Out.Write(Render(status, now));
+                Console.Out.Write(Render(status, now, TerminalColor.Output));
             }
 
             if (status.ConfigProblem is string problem)
@@ -44,7 +44,8 @@ internal static class StatusCommand
         return command;
     }
 
-    private static string Render(HoltStatus status, DateTimeOffset now)
+    /// <summary>The status as text; with <paramref name="color"/>, each peer's state in its colour.</summary>
+    private static string Render(HoltStatus status, DateTimeOffset now, bool color)
     {
         if (status.Interfaces.Count == 0 && status.ConfigProblem is null)
         {
@@ -79,7 +80,7 @@ internal static class StatusCommand
                 text.Append(Format.Table(
                     ["PEER", "ADDRESS", "STATE", "HANDSHAKE", "RX", "TX", "ENDPOINT"],
                     view.Peers.Select(p => (IReadOnlyList<string>)[
-                        p.Name, p.Address, p.Expired ? "expired" : p.Enabled ? "enabled" : "disabled",
+                        p.Name, p.Address, TerminalColor.PeerState(p.Expired ? "expired" : p.Enabled ? "enabled" : "disabled", color),
                         live ? Format.Age(p.LatestHandshake, now) : "?", live ? Format.Bytes(p.RxBytes) : "?",
                         live ? Format.Bytes(p.TxBytes) : "?", live ? p.Endpoint ?? "-" : "?",
                     ])));

@@ -64,7 +64,10 @@ internal static class Format
             : $"{rest}s";
     }
 
-    /// <summary>Columns padded to their widest cell, two spaces apart; the last column is not padded.</summary>
+    /// <summary>
+    /// Columns padded to their widest cell, two spaces apart; the last column is not padded. Widths are what shows
+    /// on the screen, so a coloured cell lines up with plain ones.
+    /// </summary>
     public static string Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
         List<IReadOnlyList<string>> all = [header, .. rows];
@@ -73,7 +76,7 @@ internal static class Format
         {
             for (int i = 0; i < row.Count; i++)
             {
-                widths[i] = Math.Max(widths[i], row[i].Length);
+                widths[i] = Math.Max(widths[i], Ansi.VisibleWidth(row[i]));
             }
         }
 
@@ -82,7 +85,11 @@ internal static class Format
         {
             for (int i = 0; i < row.Count; i++)
             {
-                text.Append(i == row.Count - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
+                text.Append(row[i]);
+                if (i < row.Count - 1)
+                {
+                    text.Append(' ', widths[i] + 2 - Ansi.VisibleWidth(row[i]));
+                }
             }
 
             text.Append('\n');

@@ -312,10 +312,6 @@ public sealed class GatewayCommandTests : IDisposable
 
     [Theory]
     [InlineData("peer", "set", "a", "--admin", "maybe")]
-    [InlineData("peer", "add")]
-    [InlineData("peer", "add", "a", "--keepalive", "x")]
-    [InlineData("peer", "add", "a", "--bogus")]
-    [InlineData("peer", "add", "a", "b")]
     [InlineData("peer", "add", "a", "--qr", "jpeg:x.jpg")]
     [InlineData("peer", "add", "a", "--ip", "10.8.0.1")]
     [InlineData("peer", "add", "a", "--expires", "soon")]
@@ -324,17 +320,27 @@ public sealed class GatewayCommandTests : IDisposable
     [InlineData("peer", "set", "a", "--client-to-client", "maybe")]
     [InlineData("peer", "remove", "nobody")]
     [InlineData("peer", "config", "nobody")]
+    public void WrongValues_AreOneLineAndExit1(params string[] arguments) => AssertRefused(arguments, 1);
+
+    [Theory]
+    [InlineData("peer", "add")]
+    [InlineData("peer", "add", "a", "--keepalive", "x")]
+    [InlineData("peer", "add", "a", "--bogus")]
+    [InlineData("peer", "add", "a", "b")]
     [InlineData("peer", "list", "extra")]
+    [InlineData("peer", "lst")]
     [InlineData("peer")]
     [InlineData("init", "--port", "x")]
-    public void WrongArguments_AreOneLineAndExit1(params string[] arguments)
+    public void UsageErrors_AreOneLineAndExit2(params string[] arguments) => AssertRefused(arguments, 2);
+
+    private void AssertRefused(string[] arguments, int expectedCode)
     {
         Init();
         byte[] before = File.ReadAllBytes(ConfigPath);
 
         (int code, string output, string error) = Holt(arguments);
 
-        Assert.Equal(1, code);
+        Assert.Equal(expectedCode, code);
         Assert.Equal("", output);
         Assert.StartsWith("holt: ", error, StringComparison.Ordinal);
         Assert.Single(error.TrimEnd('\n').Split('\n'));
@@ -398,7 +404,7 @@ public sealed class GatewayCommandTests : IDisposable
     {
         (int code, _, string error) = Holt("peer", "add", "a", "--keepalive", "x");
 
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.EndsWith(" (see holt peer add --help)\n", error, StringComparison.Ordinal);
         Assert.Contains("'x'", error, StringComparison.Ordinal);
     }
