@@ -72,10 +72,31 @@ internal static class FirewallCommands
     private static Command Show()
     {
         var config = GatewayOptions.Config();
-        var command = new Command("show", "Print the nftables ruleset holt firewall apply would load (table inet holt-INTERFACE).\nExample: holt firewall show") { config };
+        var json = GatewayOptions.Json();
+        var command = new Command("show", "Print the nftables ruleset holt firewall apply would load (table inet holt-INTERFACE).\nExample: holt firewall show\nExample: holt firewall show --json | jq .ssh_ports") { config, json };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            Console.Out.Write(FirewallOperations.Preview(HoltFile.Resolve(result.GetValue(config)), TimeProvider.System.GetUtcNow()));
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            string ruleset = FirewallOperations.Preview(store, TimeProvider.System.GetUtcNow());
+            if (!result.GetValue(json))
+            {
+                Console.Out.Write(ruleset);
+                return 0;
+            }
+
+            HoltConfig file = store.Load();
+            FirewallConfig firewall = file.Firewall;
+            var view = new FirewallShowView(
+                Ruleset.TableName(file.Gateway.Interface),
+                firewall.Enabled,
+                firewall.SshPorts,
+                firewall.AdminPorts,
+                [.. firewall.AllowFrom.Select(n => n.ToString())],
+                firewall.Echo.ToString().ToLowerInvariant(),
+                [.. firewall.Public.Select(p => new PublicPortView(p.Port, Ruleset.ProtocolName(p.Protocol), p.NewPerMinute, p.Concurrent, p.CloudflareOnly))],
+                [.. firewall.Exposures.Select(e => new ExposedPortView(e.PublicPort, Ruleset.ProtocolName(e.Protocol), e.Peer, e.ToPort, e.Snat))],
+                ruleset);
+            Console.Out.Write(JsonSerializer.Serialize(view, FirewallShowJson.Default.FirewallShowView) + "\n");
             return 0;
         }));
         return command;
@@ -305,3 +326,16 @@ internal static class FirewallCommands
         Console.Error.WriteLine($"{what}. Check that you can still reach what you need, then run holt firewall confirm within {seconds.ToString(CultureInfo.InvariantCulture)} s; otherwise the previous ruleset comes back by itself.");
     }
 }
+
+/// <summary><c>holt firewall show --json</c>: the firewall of holt.toml, and the ruleset apply would load.</summary>
+internal sealed record FirewallShowView(
+    string Table, bool Enabled, IReadOnlyList<int> SshPorts, IReadOnlyList<int> AdminPorts, IReadOnlyList<string> AllowFrom, string Echo,
+    IReadOnlyList<PublicPortView> Public, IReadOnlyList<ExposedPortView> Exposed, string Ruleset);
+
+internal sealed record PublicPortView(int Port, string Proto, int? NewPerMinute, int? Concurrent, bool CloudflareOnly);
+
+internal sealed record ExposedPortView(int Port, string Proto, string Peer, int ToPort, bool Snat);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(FirewallShowView))]
+internal sealed partial class FirewallShowJson : System.Text.Json.Serialization.JsonSerializerContext;

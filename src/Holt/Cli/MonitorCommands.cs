@@ -45,7 +45,11 @@ internal static class MonitorCommands
             $"receiving {Rate(link.ReceiveRate)}, sending {Rate(link.SendRate)}";
     }
 
-    private static string DaemonLines(DaemonView daemon, DateTimeOffset now)
+    /// <summary>What the last edit the daemon took changed, for the "applied" line; nothing before the first edit.</summary>
+    internal static string ChangesText(DaemonView daemon) =>
+        daemon.ConfigChanges.Count == 0 ? "" : $" ({string.Join("; ", daemon.ConfigChanges)})";
+
+    internal static string DaemonLines(DaemonView daemon, DateTimeOffset now)
     {
         var text = new System.Text.StringBuilder();
         string runs = daemon.Runs is DaemonRuns r
@@ -54,7 +58,7 @@ internal static class MonitorCommands
         text.Append(CultureInfo.InvariantCulture, $"daemon: started {Format.Age(daemon.StartedAt, now)}{runs}\n");
         text.Append(daemon.ConfigProblem is string problem
             ? $"holt.toml: REFUSED {Format.Age(daemon.ConfigProblemSince, now)}, the last good configuration runs: {problem}\n"
-            : $"holt.toml: applied {Format.Age(daemon.ConfigAppliedAt, now)}; {daemon.ConfigRefused} edits refused since the start\n");
+            : $"holt.toml: applied {Format.Age(daemon.ConfigAppliedAt, now)}{ChangesText(daemon)}; {daemon.ConfigRefused} edits refused since the start\n");
         text.Append("services: ").AppendJoin(", ", daemon.Services.Select(s =>
             (s.Running ? s.Name : s.LastFault is null ? s.Name + " (starting)" : s.Name + " FAILING") + (s.Restarts > 0 ? $" ({s.Restarts} restarts, last fault {Format.Age(s.LastFault, now)})" : ""))).Append('\n');
         return text.ToString();

@@ -23,7 +23,7 @@ internal static class PeerCommands
         peer.Subcommands.Add(Show());
         peer.Subcommands.Add(ConfigCommand());
         peer.Subcommands.Add(Qr());
-        peer.Subcommands.Add(Simple("remove", "Remove a peer; it can no longer connect.\nExample: holt peer remove laptop", (store, name) => PeerOperations.Remove(Editing.Gateway(store, TimeProvider.System), name), "Removed"));
+        peer.Subcommands.Add(Remove());
         peer.Subcommands.Add(Simple("disable", "Disable a peer without forgetting it.\nExample: holt peer disable laptop", (store, name) => PeerOperations.SetEnabled(Editing.Gateway(store, TimeProvider.System), name, enabled: false), "Disabled", ExposedWhileOff));
         peer.Subcommands.Add(Enable());
         peer.Subcommands.Add(Rename());
@@ -53,6 +53,7 @@ internal static class PeerCommands
         };
         var admin = new Option<bool>("--admin") { Description = "An administrator's device: through the tunnel it gets the dashboard without a password." };
         var qr = QrOption();
+        var json = GatewayOptions.Json();
         var command = new Command(
             "add",
             """
@@ -61,9 +62,10 @@ internal static class PeerCommands
             Example: holt peer add phone --full-tunnel --qr png:phone.png
             Example: holt peer add office-probe --monitor
             Example: holt peer add laptop --admin
+            Example: holt peer add ci-runner --json | jq -r .client_config > ci.conf
             """)
         {
-            config, name, ip, ip6, fullTunnel, allowedIps, dns, keepalive, noPsk, expires, clientToClient, expected, monitor, admin, qr,
+            config, name, ip, ip6, fullTunnel, allowedIps, dns, keepalive, noPsk, expires, clientToClient, expected, monitor, admin, qr, json,
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -99,7 +101,18 @@ internal static class PeerCommands
                     PeerConfig added = edit.Config.Gateway.FindPeer(request.Name)!;
                     clientConfig = Editing.ClientConfigOf(edit.Config, added);
                     Console.Error.WriteLine($"Added peer '{added.Name}' with {added.Address}{(added.Address6 is null ? "" : $" and {added.Address6}")}; {AppliedText(edit)}.");
-                    Print(clientConfig, targets, printConfig: true);
+                    if (result.GetValue(json))
+                    {
+                        // For a script: the client config inside the JSON, and no QR code on the terminal.
+                        var view = new AddedPeerView(added.Name, added.Address.ToString(), added.Address6?.ToString(), added.PublicKey, edit.Applied, clientConfig);
+                        Console.Out.Write(JsonSerializer.Serialize(view, PeerAddJson.Plain.AddedPeerView) + "\n");
+                        targets = [.. targets.Where(t => t.Kind != QrKind.Terminal)];
+                    }
+                    else
+                    {
+                        Print(clientConfig, targets, printConfig: true);
+                    }
+
                     ClientConfigWarnings.Say(clientConfig, edit.Config.Gateway, store.Path);
                     return 0;
                 },
@@ -286,6 +299,54 @@ internal static class PeerCommands
         return command;
     }
 
+    private static Command Remove()
+    {
+        var config = GatewayOptions.Config();
+        var name = NameArgument();
+        var yes = new Option<bool>("--yes", "-y") { Description = "Remove without asking (for scripts; without a terminal nothing is asked)." };
+        var command = new Command("remove", "Remove a peer; it can no longer connect, and its keys are gone. Asks first on a terminal.\nExample: holt peer remove laptop\nExample: holt peer remove laptop --yes") { config, name, yes };
+        command.SetAction(result =>
+        {
+            string peerName = result.GetValue(name)!;
+            ConfigStore store = HoltFile.Resolve(result.GetValue(config));
+            if (!result.GetValue(yes) && !Console.IsInputRedirected && CommandRunner.Run(() => Confirm(store, peerName)) is int declined and not 0)
+            {
+                return declined;
+            }
+
+            return EditDeferringInterrupts(() =>
+            {
+                EditResult edit = PeerOperations.Remove(Editing.Gateway(store, TimeProvider.System), peerName);
+                Console.Error.WriteLine($"Removed peer '{peerName}'; {AppliedText(edit)}.");
+                return 0;
+            });
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Asks on the terminal before a peer is removed for good: 0 to go on, 1 when the answer is anything but yes.
+    /// A name that is not a peer is not asked about; the removal itself says so.
+    /// </summary>
+    private static int Confirm(ConfigStore store, string name)
+    {
+        PeerConfig? peer = store.Load().Gateway.FindPeer(name);
+        if (peer is null)
+        {
+            return 0;
+        }
+
+        Console.Error.Write($"Remove peer '{peer.Name}' ({peer.Address})? It can no longer connect, and its keys are gone for good. [y/N] ");
+        string? answer = Console.In.ReadLine()?.Trim();
+        if (answer is not null && (answer.Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Equals("yes", StringComparison.OrdinalIgnoreCase)))
+        {
+            return 0;
+        }
+
+        Console.Error.WriteLine($"Kept peer '{peer.Name}'.");
+        return 1;
+    }
+
     private static Command Enable()
     {
         var config = GatewayOptions.Config();
@@ -446,4 +507,21 @@ internal static class PeerCommands
             throw new CommandException($"cannot write {path}: {e.Message}", e);
         }
     }
+}
+
+/// <summary><c>holt peer add --json</c>: what a script needs of the new peer, its client config included.</summary>
+/// <param name="Applied">Whether the running gateway took the peer at once (false: at the next holt up).</param>
+internal sealed record AddedPeerView(string Name, string Address, string? Address6, string PublicKey, bool Applied, string ClientConfig);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AddedPeerView))]
+internal sealed partial class PeerAddJson : System.Text.Json.Serialization.JsonSerializerContext
+{
+    /// <summary>Keys printed as they are ('+' stays '+'), as holt peer list --json prints them.</summary>
+    public static PeerAddJson Plain { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 }

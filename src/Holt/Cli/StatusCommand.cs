@@ -58,6 +58,12 @@ internal static class StatusCommand
             string state = view.Running switch { true => "up", false => "down", null => "state unknown" };
             text.Append(CultureInfo.InvariantCulture, $"interface: {view.Name} ({view.Role}{(view.Backend is null ? "" : ", " + view.Backend)}, {state})\n");
             text.Append(CultureInfo.InvariantCulture, $"  public key: {view.PublicKey ?? "(none)"}\n");
+            if (view.Role == "gateway" && view.Running == true && Monitor.MonitorStatus.Read(view.Name)?.Daemon is Hosting.DaemonView daemon)
+            {
+                // Confirms that the daemon took the last edit of holt.toml (a hand edit above all), and what it changed.
+                text.Append(CultureInfo.InvariantCulture, $"  holt.toml: applied {Format.Age(daemon.ConfigAppliedAt, now)}{MonitorCommands.ChangesText(daemon)}\n");
+            }
+
             text.Append(CultureInfo.InvariantCulture, $"  listening port: {view.ListenPort}\n");
             if (view.Role == "gateway" && view == status.Interfaces[0])
             {

@@ -13,6 +13,7 @@ internal sealed class DaemonHealth(DateTimeOffset startedAt, Func<IReadOnlyList<
     private DateTimeOffset? _problemSince;
     private long _refused;
     private DateTimeOffset _appliedAt = startedAt;
+    private IReadOnlyList<string> _changes = [];
     private DaemonRuns? _runs;
 
     public DateTimeOffset StartedAt { get; } = startedAt;
@@ -37,8 +38,11 @@ internal sealed class DaemonHealth(DateTimeOffset startedAt, Func<IReadOnlyList<
         }
     }
 
-    /// <summary>holt.toml reads again; <paramref name="applied"/> when it differed from what ran, and went to the services.</summary>
-    public void Accepted(DateTimeOffset now, bool applied)
+    /// <summary>
+    /// holt.toml reads again; <paramref name="applied"/> when it differed from what ran, and went to the services,
+    /// with what changed (<see cref="Config.ConfigDiff"/>).
+    /// </summary>
+    public void Accepted(DateTimeOffset now, bool applied, IReadOnlyList<string>? changes = null)
     {
         lock (_sync)
         {
@@ -47,6 +51,7 @@ internal sealed class DaemonHealth(DateTimeOffset startedAt, Func<IReadOnlyList<
             if (applied)
             {
                 _appliedAt = now;
+                _changes = changes ?? [];
             }
         }
     }
@@ -64,6 +69,7 @@ internal sealed class DaemonHealth(DateTimeOffset startedAt, Func<IReadOnlyList<
                 ConfigProblemSince = _problemSince,
                 ConfigRefused = _refused,
                 ConfigAppliedAt = _appliedAt,
+                ConfigChanges = _changes,
                 Services = states,
             };
         }
@@ -88,6 +94,9 @@ internal sealed record DaemonView
 
     /// <summary>When the services last got a new configuration (the start, if no edit came since).</summary>
     public DateTimeOffset ConfigAppliedAt { get; init; }
+
+    /// <summary>What that last edit changed ("peer 'phone' added"); empty when none came since the start.</summary>
+    public IReadOnlyList<string> ConfigChanges { get; init; } = [];
 
     public IReadOnlyList<ServiceState> Services { get; init; } = [];
 }

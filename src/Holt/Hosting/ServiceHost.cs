@@ -244,12 +244,15 @@ internal sealed partial class ServiceHost : IDisposable
 
         _lastProblem = null;
         bool applied = _store.LastDigest != _appliedDigest;
-        Health.Accepted(_time.GetUtcNow(), applied);
+        IReadOnlyList<string> changes = !applied ? [] : _current is null ? ["the whole file"] : ConfigDiff.Describe(_store.Format.Write(_current), _store.Format.Write(loaded));
+        Health.Accepted(_time.GetUtcNow(), applied, changes);
         if (!applied)
         {
             return;
         }
 
+        // Confirms an edit (a hand edit above all) was seen and taken, and what it changed; names only, no values.
+        LogApplied(_logger, changes.Count == 0 ? "nothing that matters (comments or layout)" : string.Join("; ", changes));
         _current = loaded;
         _appliedDigest = _store.LastDigest;
         foreach (Slot slot in _slots.Where(s => s.Running))
@@ -278,6 +281,9 @@ internal sealed partial class ServiceHost : IDisposable
     /// <summary>An exception as one line: its message, and its type when it is a programming error rather than an operator's.</summary>
     private static string Describe(Exception e) =>
         e is CommandException ? e.Message : $"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "holt.toml changed and was applied: {Changes}")]
+    private static partial void LogApplied(ILogger logger, string changes);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Problem}; keeping the last good configuration")]
     private static partial void LogBadConfig(ILogger logger, string problem);

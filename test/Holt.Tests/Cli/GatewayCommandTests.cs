@@ -399,6 +399,57 @@ public sealed class GatewayCommandTests : IDisposable
         Assert.Contains("Address = 10.8.0.3/32", config, StringComparison.Ordinal);
     }
 
+    [PtyFact]
+    public void Remove_OnATerminal_AsksFirst_AndKeepsThePeerUnlessTheAnswerIsYes()
+    {
+        Init();
+        Assert.Equal(0, Holt("peer", "add", "laptop").ExitCode);
+
+        (int kept, string asked) = Pty.RunTyping(_environment, "n\n", "peer", "remove", "laptop");
+
+        Assert.Equal(1, kept);
+        Assert.Contains("Remove peer 'laptop' (10.8.0.2)? It can no longer connect, and its keys are gone for good. [y/N] ", asked, StringComparison.Ordinal);
+        Assert.Contains("Kept peer 'laptop'.", asked, StringComparison.Ordinal);
+        Assert.Contains("name = \"laptop\"", File.ReadAllText(ConfigPath), StringComparison.Ordinal);
+
+        (int removed, string yes) = Pty.RunTyping(_environment, "y\n", "peer", "remove", "laptop");
+        Assert.Equal(0, removed);
+        Assert.Contains("Removed peer 'laptop'", yes, StringComparison.Ordinal);
+        Assert.DoesNotContain("name = \"laptop\"", File.ReadAllText(ConfigPath), StringComparison.Ordinal);
+
+        // --yes asks nothing, on a terminal too; without a terminal nothing is asked either.
+        Assert.Equal(0, Holt("peer", "add", "laptop").ExitCode);
+        (int scripted, string quiet) = Pty.Run(_environment, "peer", "remove", "laptop", "--yes");
+        Assert.Equal(0, scripted);
+        Assert.DoesNotContain("[y/N]", quiet, StringComparison.Ordinal);
+        Assert.Equal(0, Holt("peer", "add", "laptop").ExitCode);
+        (int piped, _, string pipedError) = Holt("peer", "remove", "laptop");
+        Assert.Equal(0, piped);
+        Assert.DoesNotContain("[y/N]", pipedError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddJson_GivesTheNameAddressesKeyAndClientConfig_ForScripts()
+    {
+        Assert.Equal(0, Holt("init", "--endpoint", "vpn.example.com", "--interface", _interface, "--subnet6", "fd42:7::/64").ExitCode);
+
+        (int code, string output, string error) = Holt("peer", "add", "ci-runner", "--json");
+
+        Assert.Equal(0, code);
+        Assert.StartsWith("Added peer 'ci-runner' with 10.8.0.2 and fd42:7::2", error, StringComparison.Ordinal);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement root = json.RootElement;
+        Assert.Equal("ci-runner", root.GetProperty("name").GetString());
+        Assert.Equal("10.8.0.2", root.GetProperty("address").GetString());
+        Assert.Equal("fd42:7::2", root.GetProperty("address6").GetString());
+        Assert.False(root.GetProperty("applied").GetBoolean());
+        string config = root.GetProperty("client_config").GetString()!;
+        (_, string printed, _) = Holt("peer", "config", "ci-runner");
+        Assert.Equal(printed, config);
+        Assert.Contains($"public_key = \"{root.GetProperty("public_key").GetString()}\"", File.ReadAllText(ConfigPath), StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u002B", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void WrongArguments_NameTheCommandsHelp()
     {

@@ -164,6 +164,28 @@ public sealed class FirewallCommandTests : IDisposable
     }
 
     [Fact]
+    public void ShowJson_HasTheSettingsAndTheRulesetTheTextShows()
+    {
+        Init();
+        Assert.Equal(0, Holt("expose", "add", "8080", "--peer", "home", "--snat").Code);
+
+        (int code, string output, string error) = Holt("firewall", "show", "--json");
+        (_, string text, _) = Holt("firewall", "show");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        using System.Text.Json.JsonDocument json = System.Text.Json.JsonDocument.Parse(output);
+        System.Text.Json.JsonElement root = json.RootElement;
+        Assert.Equal($"holt-{_interface}", root.GetProperty("table").GetString());
+        Assert.False(root.GetProperty("enabled").GetBoolean());
+        Assert.Equal(22, root.GetProperty("ssh_ports")[0].GetInt32());
+        Assert.Equal("allow", root.GetProperty("echo").GetString());
+        System.Text.Json.JsonElement exposed = root.GetProperty("exposed")[0];
+        Assert.Equal((8080, "tcp", "home", true), (exposed.GetProperty("port").GetInt32(), exposed.GetProperty("proto").GetString(), exposed.GetProperty("peer").GetString(), exposed.GetProperty("snat").GetBoolean()));
+        Assert.Equal(text, root.GetProperty("ruleset").GetString());
+    }
+
+    [Fact]
     public void ExposeList_NothingExposed_SaysSoInsteadOfHeadersAlone()
     {
         Init();
