@@ -284,6 +284,13 @@ public sealed class GatewayTests(ITestOutputHelper output)
                 () => "/metrics did not show holt_config_valid 1");
             Assert.Contains("\nholt_config_refused_total 1\n", scrape, StringComparison.Ordinal);
             Assert.True(gateway.DaemonRunning);
+
+            // The daemon confirms the edit it took, and what changed, in its log and in holt status.
+            Assert.Contains("holt.toml changed and was applied: peer 'drop': enabled", await File.ReadAllTextAsync(gateway.LogPath), StringComparison.Ordinal);
+            await Poll.UntilAsync(
+                async () => (seen = await gateway.CheckAsync("status")).Contains("  holt.toml: applied ", StringComparison.Ordinal) && seen.Contains("(peer 'drop': enabled)", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(15),
+                () => "holt status did not confirm the hand edit:\n" + seen);
         });
 
     [RootFact]
