@@ -151,10 +151,10 @@ internal static class GuardCommands
             }
 
             IReadOnlyList<Ban> bans = BanTable.List();
-            text.Append(Format.Table(
+            text.Append(bans.Count == 0 ? "no bans\n" : Format.Table(
                 ["ADDRESS", "JAIL", "REMAINING"],
                 bans.OrderBy(b => b.Network.ToString(), StringComparer.Ordinal).Select(b => (IReadOnlyList<string>)[
-                    GuardOperations.Describe(b.Network), b.Jail ?? "-", b.Remaining is TimeSpan left ? $"{(long)left.TotalSeconds}s" : "-",
+                    GuardOperations.Describe(b.Network), b.Jail ?? "-", b.Remaining is TimeSpan left ? Format.Span(left) : "-",
                 ])));
             Console.Out.Write(text.ToString());
             Console.Error.WriteLine($"{bans.Count} banned.");

@@ -140,23 +140,9 @@ internal static class PeerCommands
             }
 
             DateTimeOffset now = TimeProvider.System.GetUtcNow();
-            Console.Out.Write(Format.Table(
-                ["NAME", "ADDRESSES", "STATE", "HANDSHAKE", "RX", "TX", "ENDPOINT", "EXPIRES"],
-                views.Select(v => (IReadOnlyList<string>)[
-                    v.Name,
-                    v.Address6 is null ? v.Address : $"{v.Address},{v.Address6}",
-                    TerminalColor.PeerState(StateText(v), TerminalColor.Output),
-                    Format.Age(v.LatestHandshake, now),
-                    Format.Bytes(v.RxBytes),
-                    Format.Bytes(v.TxBytes),
-                    v.Endpoint ?? "-",
-                    v.Expires is DateTimeOffset e ? TomlWriter.FormatDate(e) : "never",
-                ])));
-            if (views.Count == 0)
-            {
-                Console.Error.WriteLine($"No peers yet on {gateway.Interface}; add one with holt peer add NAME.");
-            }
-
+            Console.Out.Write(views.Count == 0
+                ? $"no peers yet on {gateway.Interface}: holt peer add NAME\n"
+                : Table(views, now, live: true, TerminalColor.Output));
             return 0;
         }));
         return command;
@@ -412,6 +398,23 @@ internal static class PeerCommands
         Uapi.DeviceStatus? device = WireGuardControl.For(gateway).TryGet();
         return (file, PeerView.Build(gateway, StateStore.Load(gateway.Interface), device, now));
     }
+
+    /// <summary>
+    /// The peers as holt peer list and holt status both show them: the same columns, states and formats. Without
+    /// <paramref name="live"/> (an interface that could not be read), what only the interface knows is "?".
+    /// </summary>
+    internal static string Table(IReadOnlyList<PeerView> views, DateTimeOffset now, bool live, bool color) => Format.Table(
+        ["NAME", "ADDRESSES", "STATE", "HANDSHAKE", "RX", "TX", "ENDPOINT", "EXPIRES"],
+        views.Select(v => (IReadOnlyList<string>)[
+            v.Name,
+            v.Address6 is null ? v.Address : $"{v.Address},{v.Address6}",
+            TerminalColor.PeerState(StateText(v), color),
+            live ? Format.Age(v.LatestHandshake, now) : "?",
+            live ? Format.Bytes(v.RxBytes) : "?",
+            live ? Format.Bytes(v.TxBytes) : "?",
+            live ? v.Endpoint ?? "-" : "?",
+            v.Expires is not DateTimeOffset e ? "never" : e <= now ? Format.Age(e, now) : Format.Until(e, now),
+        ]));
 
     private static string StateText(PeerView view) =>
         view.Expired ? "expired" : !view.Enabled ? "disabled" : view.Active ? "enabled" : "enabled (gateway down)";

@@ -81,15 +81,12 @@ internal static class StatusCommand
             if (view.Peers.Count > 0)
             {
                 // An interface that could not be read leaves what only it knows unknown: saved totals alone would undercount.
-                bool live = view.Running is not null;
                 text.Append('\n');
-                text.Append(Format.Table(
-                    ["PEER", "ADDRESS", "STATE", "HANDSHAKE", "RX", "TX", "ENDPOINT"],
-                    view.Peers.Select(p => (IReadOnlyList<string>)[
-                        p.Name, p.Address, TerminalColor.PeerState(p.Expired ? "expired" : p.Enabled ? "enabled" : "disabled", color),
-                        live ? Format.Age(p.LatestHandshake, now) : "?", live ? Format.Bytes(p.RxBytes) : "?",
-                        live ? Format.Bytes(p.TxBytes) : "?", live ? p.Endpoint ?? "-" : "?",
-                    ])));
+                text.Append(PeerCommands.Table(view.Peers, now, live: view.Running is not null, color));
+            }
+            else if (view.Role == "gateway")
+            {
+                text.Append("\n  no peers yet: holt peer add NAME\n");
             }
 
             foreach (TunnelPeerView peer in view.TunnelPeers)

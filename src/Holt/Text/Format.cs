@@ -48,7 +48,10 @@ internal static class Format
     public static string Until(DateTimeOffset when, DateTimeOffset now) =>
         when <= now ? "now" : "in " + Span(when - now);
 
-    /// <summary>A duration in its two largest units ("57d", "3d 4h", "23h 59m", "4m 10s", "9s"); days alone past a week.</summary>
+    /// <summary>
+    /// A duration in its two largest units, cut to the smaller one ("3d 4h", "23h 59m", "4m 10s", "9s"); past a
+    /// week, days alone, to the nearest ("57d").
+    /// </summary>
     public static string Span(TimeSpan span)
     {
         // Rounded, not cut: an expiry kept to the second is a fraction short of the 30 days it was given.
@@ -57,7 +60,8 @@ internal static class Format
         long hours = seconds % 86400 / 3600;
         long minutes = seconds % 3600 / 60;
         long rest = seconds % 60;
-        return days >= 7 ? $"{days}d"
+        // Past a week only days show: rounded, so an expiry set for 30 days reads "30d" a second later, not "29d".
+        return days >= 7 ? $"{(seconds + 43200) / 86400}d"
             : days > 0 ? (hours > 0 ? $"{days}d {hours}h" : $"{days}d")
             : hours > 0 ? (minutes > 0 ? $"{hours}h {minutes}m" : $"{hours}h")
             : minutes > 0 ? (rest > 0 ? $"{minutes}m {rest}s" : $"{minutes}m")

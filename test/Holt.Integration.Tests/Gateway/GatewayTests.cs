@@ -75,7 +75,8 @@ public sealed class GatewayTests(ITestOutputHelper output)
             Assert.StartsWith($"{client.UnderlayV4}:", seen.GetProperty("endpoint").GetString(), StringComparison.Ordinal);
             string text = await gateway.CheckAsync("status");
             Assert.Contains($"interface: {gateway.Interface} (gateway, engine, up)", text, StringComparison.Ordinal);
-            Assert.Matches(@"\nlaptop +10\.8\.0\.2 +enabled +\d+s ago ", text);
+            Assert.Matches(@"\nNAME +ADDRESSES +STATE +HANDSHAKE +RX +TX +ENDPOINT +EXPIRES\n", text);
+            Assert.Matches(@"\nlaptop +10\.8\.0\.2,fd42:4242::2 +enabled +\d+s ago .* never\n", text);
         });
 
     [RootFact]

@@ -40,7 +40,7 @@ public sealed class WithoutRootTests(ITestOutputHelper output)
 
             Assert.Equal(0, status.ExitCode);
             Assert.Contains($"interface: {gateway.Interface} (gateway, engine, state unknown)\n", status.Output, StringComparison.Ordinal);
-            Assert.Matches(@"\nlaptop +10\.8\.0\.2 +enabled +\? +\? +\? +\?\n", status.Output);
+            Assert.Matches(@"\nlaptop +10\.8\.0\.2 +enabled +\? +\? +\? +\? +never\n", status.Output);
             Assert.Contains($"table inet {gateway.Table} not read", status.Output, StringComparison.Ordinal);
             Assert.Contains("bans not read", status.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("0 banned", status.Output, StringComparison.Ordinal);

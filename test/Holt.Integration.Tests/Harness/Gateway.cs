@@ -178,6 +178,28 @@ internal sealed class Gateway
         $"{time.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff+00:00", System.Globalization.CultureInfo.InvariantCulture)} gw sshd[{4000 + port}]: " +
         $"Failed password for root from {address} port {40000 + port} ssh2";
 
+    /// <summary>
+    /// The seconds left of a ban in <c>holt guard status</c>, whose REMAINING reads as people read it ("59m 58s",
+    /// "1h", "2d 3h"); null when the address and jail are not listed.
+    /// </summary>
+    public static int? BanRemaining(string status, string address, string jail)
+    {
+        System.Text.RegularExpressions.Match row = System.Text.RegularExpressions.Regex.Match(
+            status, $@"(?m)^{System.Text.RegularExpressions.Regex.Escape(address)} +{System.Text.RegularExpressions.Regex.Escape(jail)} +((?:\d+[dhms] ?)+)$");
+        if (!row.Success)
+        {
+            return null;
+        }
+
+        int seconds = 0;
+        foreach (System.Text.RegularExpressions.Match part in System.Text.RegularExpressions.Regex.Matches(row.Groups[1].Value, @"(\d+)([dhms])"))
+        {
+            seconds += int.Parse(part.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) * part.Groups[2].Value switch { "d" => 86400, "h" => 3600, "m" => 60, _ => 1 };
+        }
+
+        return seconds;
+    }
+
     /// <summary>Runs <c>holt ARGS</c> in the gateway's namespace.</summary>
     public Task<CommandResult> RunAsync(params string[] arguments) =>
         Command.RunAsync(Host.Namespace.Wrap([Tools.Holt, .. arguments]), environment: Environment);

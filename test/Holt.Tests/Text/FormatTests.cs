@@ -17,6 +17,8 @@ public sealed class FormatTests
     [InlineData(86400, "in 1d")]
     [InlineData(3 * 86400 + 4 * 3600 + 59, "in 3d 4h")]
     [InlineData(57 * 86400 + 3600, "in 57d")]
+    [InlineData(30 * 86400 - 1, "in 30d")]
+    [InlineData(7 * 86400 - 1, "in 6d 23h")]
     public void Until_ReadsAsARemainingTime(long seconds, string text) =>
         Assert.Equal(text, Format.Until(s_now.AddSeconds(seconds), s_now));
 
