@@ -58,7 +58,7 @@ internal static class ReportCommand
             string[] given = result.GetValue(files) ?? [];
             bool binaryOnly = given.Length == 0 && !useJournal && (result.Tokens.Any(t => t.Value is "--btmp" or "--wtmp"));
             IReadOnlyList<string> paths = given.Length > 0 ? given : useJournal || binaryOnly ? [] : DefaultFiles();
-            AuthReports.AddFiles(paths, Add, ReportSkipped);
+            AuthReports.AddFiles(paths, Add, ReportSkipped, ReportDamaged);
             if (useJournal)
             {
                 AuthReports.AddJournal(from, to, Add, ReportSkipped);
@@ -100,6 +100,12 @@ internal static class ReportCommand
             Console.Error.WriteLine($"Skipped {skipped} lines of {source}: longer than {LineSplitter.MaxLineLength} bytes, or cut by NUL padding.");
         }
     }
+
+    /// <summary>A file passed over (see <see cref="AuthReports.AddFiles"/>): said on standard error, and the report goes on.</summary>
+    private static void ReportDamaged(string problem, long linesBefore) =>
+        Console.Error.WriteLine(linesBefore > 0
+            ? $"holt: warning: {problem}; the report has its first {linesBefore} lines only"
+            : $"holt: warning: {problem}; the report leaves it out");
 
     private static IReadOnlyList<string> DefaultFiles()
     {
