@@ -65,7 +65,7 @@ internal static class AuthLogReader
     /// <summary>Every line of the file: the parsed line (null when it is not syslog) and how many lines so far.</summary>
     public static IEnumerable<(LogLine? Line, long Lines)> ReadCounting(string path, ReadTally? tally = null)
     {
-        DateTime modified = File.GetLastWriteTime(path);
+        DateTime modified = LastWritten(path);
         long count = 0;
         var names = new NameCache();
         foreach (string text in ReadLines(path, tally))
@@ -81,6 +81,21 @@ internal static class AuthLogReader
             }
 
             yield return (line, count);
+        }
+    }
+
+    /// <summary>The file's modification time (local), which gives classic syslog timestamps their year.</summary>
+    /// <exception cref="CommandException">The path is longer than a file's can be.</exception>
+    public static DateTime LastWritten(string path)
+    {
+        try
+        {
+            return File.GetLastWriteTime(path);
+        }
+        catch (PathTooLongException e)
+        {
+            // The runtime's message repeats the path and guesses which part is long; the one line says it once.
+            throw new CommandException($"cannot read {path}: the path is too long", e);
         }
     }
 

@@ -106,6 +106,20 @@ public sealed class ConfigInputCommandTests : IDisposable
         Assert.Equal($"holt: {fifo}: it is a FIFO (named pipe), not a configuration file\n", error);
     }
 
+    [Fact]
+    public void Import_OfALinkLoop_IsOneLine_NotAnInternalError()
+    {
+        string first = Path.Combine(_directory, "wg0.conf");
+        File.CreateSymbolicLink(first, Path.Combine(_directory, "wg1.conf"));
+        File.CreateSymbolicLink(Path.Combine(_directory, "wg1.conf"), first);
+
+        (int code, _, string error) = HoltProcess.Run(
+            new Dictionary<string, string> { ["HOLT_CONFIG"] = Path.Combine(_directory, "holt.toml") }, "import", first, "--endpoint", "vpn.example.com");
+
+        Assert.Equal(1, code);
+        Assert.Equal($"holt: {first}: cannot read it: Too many levels of symbolic links\n", error);
+    }
+
     /// <summary>A path of the kind asked for, and the message it gets after "holt: ".</summary>
     private (string Path, string Expected) MakeNotAFile(string kind)
     {

@@ -130,6 +130,20 @@ public sealed class LogInputCommandTests : IDisposable
         Assert.Contains($"\"failed_attempts\": {lines},", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("guard test")]
+    [InlineData("report auth")]
+    public void PathLongerThanAFileCanHave_FailsWithOneLine(string command)
+    {
+        string path = Path.Combine(_directory, new string('a', 5000));
+
+        (int code, string output, string error) = HoltProcess.Run([.. command.Split(' '), path]);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal($"holt: cannot read {path}: the path is too long\n", error);
+    }
+
     [Fact]
     public void ReportAuth_BtmpThatIsADevice_FailsWithOneLine()
     {
