@@ -107,6 +107,19 @@ public sealed class ConfigInputCommandTests : IDisposable
     }
 
     [Fact]
+    public void Install_WhereHoltTomlIsADirectory_IsRefusedBeforeAnythingIsCopied()
+    {
+        string config = Directory.CreateDirectory(Path.Combine(_directory, "etc", "holt", "holt.toml")).FullName;
+
+        (int code, _, string error) = HoltProcess.Run("install", "--root", _directory, "--endpoint", "vpn.example.com");
+
+        Assert.Equal(1, code);
+        Assert.Equal($"holt: cannot use {config}: it is a directory, not a configuration file\n", error);
+        Assert.Equal(["etc"], Directory.EnumerateFileSystemEntries(_directory).Select(Path.GetFileName));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(config));
+    }
+
+    [Fact]
     public void Import_OfALinkLoop_IsOneLine_NotAnInternalError()
     {
         string first = Path.Combine(_directory, "wg0.conf");
