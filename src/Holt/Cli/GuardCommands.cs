@@ -220,7 +220,7 @@ internal static class GuardCommands
             var clock = Stopwatch.StartNew();
 
             // "Now" for the filters is the file's modification time: it gives classic syslog timestamps their year.
-            DateTimeOffset modified = File.GetLastWriteTime(path);
+            DateTimeOffset modified = AuthLogReader.LastWritten(path);
             var perAddress = new Dictionary<IPAddress, long>();
             long read = 0, matched = 0;
             var tally = new ReadTally();

@@ -72,6 +72,8 @@ internal static class InitCommand
         GatewayConfig config = GatewaySetup.Create(options);
         using (store.Lock())
         {
+            // A directory or a FIFO is no configuration to keep, nor one --force could replace.
+            store.RefuseSpecial("write");
             if (store.Exists && !force)
             {
                 throw new CommandException($"{store.Path} already exists; use --force to replace it (its peers and keys are lost)");

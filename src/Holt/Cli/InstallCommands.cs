@@ -40,12 +40,15 @@ internal static class InstallCommands
         {
             (string top, bool live) = Root(result.GetValue(root));
             Privileges.Require();
+
+            // Before anything is copied: a directory or a FIFO there is neither a configuration to keep nor a place to create one.
+            ConfigStore store = HoltFile.Resolve(Path.Combine(top, ConfigStore.DefaultPath.TrimStart('/')));
+            store.RefuseSpecial("use");
             var done = new List<string>();
             string binary = Path.Combine(top, BinaryPath);
             bool binaryChanged = CopyBinary(binary, done);
             CopyHook(Path.GetDirectoryName(binary)!, done);
 
-            ConfigStore store = HoltFile.Resolve(Path.Combine(top, ConfigStore.DefaultPath.TrimStart('/')));
             if (!store.Exists)
             {
                 GatewayConfig created = InitCommand.Initialize(store, new InitOptions { Endpoint = result.GetValue(endpoint) }, force: false);

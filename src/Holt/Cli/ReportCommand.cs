@@ -66,7 +66,7 @@ internal static class ReportCommand
                 useJournal = true;
             }
 
-            AuthReports.AddFiles(paths, Add, ReportSkipped);
+            AuthReports.AddFiles(paths, Add, ReportSkipped, ReportDamaged);
             if (useJournal)
             {
                 AuthReports.AddJournal(from, to, Add, ReportSkipped);
@@ -108,6 +108,12 @@ internal static class ReportCommand
             Console.Error.WriteLine($"Skipped {skipped} lines of {source}: longer than {LineSplitter.MaxLineLength} bytes, or cut by NUL padding.");
         }
     }
+
+    /// <summary>A file passed over (see <see cref="AuthReports.AddFiles"/>): said on standard error, and the report goes on.</summary>
+    private static void ReportDamaged(string problem, long linesBefore) =>
+        Console.Error.WriteLine(linesBefore > 0
+            ? $"holt: warning: {problem}; the report has its first {linesBefore} lines only"
+            : $"holt: warning: {problem}; the report leaves it out");
 
     /// <summary>A past duration (90m, 24h, 7d, 2w) before now, a date (midnight UTC) or a UTC date and time.</summary>
     internal static DateTimeOffset ParseTime(string text, DateTimeOffset now, string option)

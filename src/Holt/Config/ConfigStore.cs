@@ -14,6 +14,9 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
     public const string DefaultPath = "/etc/holt/holt.toml";
     public const string PathVariable = "HOLT_CONFIG";
 
+    /// <summary>The largest holt.toml read: thousands of peers take a few megabytes.</summary>
+    public const int MaxBytes = 16 << 20;
+
     private static readonly HashSet<string> s_modeWarned = new(StringComparer.Ordinal);
 
     public string Path { get; } = System.IO.Path.GetFullPath(path);
@@ -21,7 +24,25 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
     /// <summary>The sections holt.toml is made of.</summary>
     public ConfigFormat Format { get; } = format;
 
-    public bool Exists => File.Exists(Path);
+    /// <summary>
+    /// Whether anything is at <see cref="Path"/>: a file, or something <see cref="Load"/> and <see cref="Save"/> refuse
+    /// with a message that says what it is (a directory, a FIFO), rather than create a configuration beside it.
+    /// </summary>
+    public bool Exists
+    {
+        get
+        {
+            try
+            {
+                return UnixFile.TypeOf(Path, follow: true) != FileType.Missing;
+            }
+            catch (IOException)
+            {
+                // Something is there that cannot even be looked at (a link loop, no permission): reading says why.
+                return true;
+            }
+        }
+    }
 
     /// <summary>
     /// The SHA-256 of the text last read or written through this store: the daemon's watcher reloads its services
@@ -50,28 +71,7 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
     /// <exception cref="CommandException">The file is missing, unreadable or invalid (with file:line).</exception>
     public HoltConfig Load(bool thorough = false)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(Path);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new CommandException($"no gateway configuration at {Path}; create one with holt init (or holt up)");
-        }
-        catch (DirectoryNotFoundException)
-        {
-            throw new CommandException($"no gateway configuration at {Path}; create one with holt init (or holt up)");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new CommandException($"cannot read {Path}: permission denied", e);
-        }
-        catch (IOException e)
-        {
-            throw new CommandException($"cannot read {Path}: {e.Message}", e);
-        }
-
+        string text = ReadText();
         WarnAboutMode();
         try
         {
@@ -84,6 +84,69 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
             throw new CommandException(e.Message, e);
         }
     }
+
+    /// <summary>The file's text: a regular file of UTF-8 at most <see cref="MaxBytes"/> long.</summary>
+    /// <exception cref="CommandException">It is missing, not a regular file, unreadable, or not UTF-8 text (with its line).</exception>
+    private string ReadText()
+    {
+        byte[]? bytes;
+        FileType type;
+        try
+        {
+            bytes = UnixFile.ReadRegular(Path, MaxBytes, out type);
+        }
+        catch (IOException e)
+        {
+            throw new CommandException($"cannot read {Path}: {e.Message}", e);
+        }
+
+        if (bytes is null)
+        {
+            throw type == FileType.Missing
+                ? new CommandException($"no gateway configuration at {Path}; create one with holt init (or holt up)")
+                : NotAFile(type, "read");
+        }
+
+        try
+        {
+            return Decode(bytes, Path);
+        }
+        catch (ConfigException e)
+        {
+            throw new CommandException(e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// The text of holt.toml's bytes. TOML is UTF-8, so anything else is refused at its line, rather than read with
+    /// replacement characters that the TOML reader then reports in its own terms. A UTF-8 byte order mark is
+    /// passed over, as editors on other systems write one.
+    /// </summary>
+    /// <exception cref="ConfigException">The bytes are not UTF-8 text.</exception>
+    internal static string Decode(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xff, 0xfe]) || bytes.StartsWith((ReadOnlySpan<byte>)[0xfe, 0xff]))
+        {
+            throw new ConfigException(source, 1, "the file is UTF-16 text, and TOML is UTF-8: convert it, for example with iconv -f UTF-16 -t UTF-8");
+        }
+
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xef, 0xbb, 0xbf]))
+        {
+            bytes = bytes[3..];
+        }
+
+        char[] chars = new char[bytes.Length];
+        if (System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out int read, out int written, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+        {
+            throw new ConfigException(source, bytes[..read].Count((byte)'\n') + 1, "not a text file (bytes that are not UTF-8)");
+        }
+
+        return new string(chars, 0, written);
+    }
+
+    /// <summary>Why holt.toml cannot be a directory, a device, a FIFO or a socket.</summary>
+    private CommandException NotAFile(FileType type, string verb) =>
+        new($"cannot {verb} {Path}: it is {UnixFile.Describe(type)}, not a configuration file");
 
     /// <summary>
     /// Why the file's mode gives its private keys away, or null when only its owner may read and write it. Holt
@@ -132,6 +195,7 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
     {
         Format.Validate(config);
         string text = Format.Write(config);
+        RefuseSpecial("write");
         try
         {
             AtomicFile.CreateParent(Path);
@@ -141,6 +205,30 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CommandException($"cannot write {Path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a path that names a directory, a device, a FIFO or a socket: holt.toml is written to be read back,
+    /// and the writer would otherwise pour the configuration (private keys included) into a device or a pipe.
+    /// </summary>
+    /// <param name="verb">What was to be done ("write"), for the message.</param>
+    /// <exception cref="CommandException">The path names something other than a regular file.</exception>
+    public void RefuseSpecial(string verb)
+    {
+        FileType type;
+        try
+        {
+            type = UnixFile.TypeOf(Path, follow: true);
+        }
+        catch (IOException e)
+        {
+            throw new CommandException($"cannot {verb} {Path}: {e.Message}", e);
+        }
+
+        if (type is not (FileType.Missing or FileType.RegularFile))
+        {
+            throw NotAFile(type, verb);
         }
     }
 
@@ -190,7 +278,8 @@ internal sealed class ConfigStore(string path, ConfigFormat format)
     /// <summary>Takes the gateway's edit lock, waiting for another holder to finish.</summary>
     public IDisposable Lock()
     {
-        string directory = System.IO.Path.GetDirectoryName(Path)!;
+        // Only the root directory has no parent; it is no configuration either.
+        string directory = System.IO.Path.GetDirectoryName(Path) ?? throw NotAFile(FileType.Directory, "use");
         string lockPath = System.IO.Path.Combine(directory, "." + System.IO.Path.GetFileName(Path) + ".lock");
         return FileLock.Take(lockPath);
     }

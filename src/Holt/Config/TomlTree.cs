@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Tomlyn;
 using Tomlyn.Parsing;
@@ -11,9 +12,24 @@ namespace Holt.Config;
 /// </summary>
 internal static class TomlTree
 {
+    /// <summary>The control characters TOML allows nowhere (all of C0 but tab, newline and carriage return; and DEL).</summary>
+    private static readonly SearchValues<char> s_controls = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000b\u000c\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015" +
+        "\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f");
+
     /// <exception cref="ConfigException">The text is not valid TOML; the message names the line.</exception>
     public static TomlTable Parse(string text, string sourceName)
     {
+        // Said before parsing: the parser's own words for these are its token dumps ("Unexpected token `\u0;`").
+        int control = text.AsSpan().IndexOfAny(s_controls);
+        if (control >= 0)
+        {
+            int line = text.AsSpan(0, control).Count('\n') + 1;
+            throw new ConfigException(sourceName, line, text[control] == '\0'
+                ? "not a text file (a NUL byte)"
+                : $"not a text file (control character 0x{(int)text[control]:X2}, which TOML does not allow)");
+        }
+
         try
         {
             TomlParser parser = TomlParser.Create(text);
@@ -194,7 +210,17 @@ internal static class TomlTree
         int at = message.IndexOf(Marker, StringComparison.Ordinal);
         string text = at >= 0 ? message[(at + Marker.Length)..] : message;
         int newline = text.IndexOfAny(['\r', '\n']);
-        return "TOML syntax: " + (newline >= 0 ? text[..newline] : text).Trim();
+        text = (newline >= 0 ? text[..newline] : text).Trim();
+
+        // Tomlyn's advice is for programs that call it ("Change TomlSerializerOptions.MaxDepth"), not for whoever edits the file.
+        const string DepthMarker = "The maximum depth of ";
+        if (text.StartsWith(DepthMarker, StringComparison.Ordinal))
+        {
+            string limit = new([.. text.Skip(DepthMarker.Length).TakeWhile(char.IsAsciiDigit)]);
+            return $"values are nested too deeply (more than {limit} levels of arrays and tables)";
+        }
+
+        return "TOML syntax: " + text;
     }
 }
 

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 
 namespace Holt.Guard;
@@ -66,7 +65,7 @@ internal static class AuthLogReader
     /// <summary>Every line of the file: the parsed line (null when it is not syslog) and how many lines so far.</summary>
     public static IEnumerable<(LogLine? Line, long Lines)> ReadCounting(string path, ReadTally? tally = null)
     {
-        DateTime modified = File.GetLastWriteTime(path);
+        DateTime modified = LastWritten(path);
         long count = 0;
         var names = new NameCache();
         foreach (string text in ReadLines(path, tally))
@@ -85,6 +84,21 @@ internal static class AuthLogReader
         }
     }
 
+    /// <summary>The file's modification time (local), which gives classic syslog timestamps their year.</summary>
+    /// <exception cref="CommandException">The path is longer than a file's can be.</exception>
+    public static DateTime LastWritten(string path)
+    {
+        try
+        {
+            return File.GetLastWriteTime(path);
+        }
+        catch (PathTooLongException e)
+        {
+            // The runtime's message repeats the path and guesses which part is long; the one line says it once.
+            throw new CommandException($"cannot read {path}: the path is too long", e);
+        }
+    }
+
     /// <summary>
     /// Every line of the file as written, without its newline: plain or gzip (by content), invalid UTF-8 replaced,
     /// for filters that parse lines their own way. Lines go through a <see cref="LineSplitter"/>, so memory stays
@@ -92,13 +106,24 @@ internal static class AuthLogReader
     /// </summary>
     /// <exception cref="CommandException">
     /// The file cannot be read, is not a regular file (<see cref="LogFile"/>), starts with binary data
-    /// (<see cref="LogFile.NotText"/>), or is a damaged gzip file.
+    /// (<see cref="LogFile.NotText"/>), or is not a valid gzip file: damaged, cut short, or named .gz but empty or
+    /// binary without being gzip. In those last cases (and only those) the inner exception is an
+    /// <see cref="InvalidDataException"/>, and the lines before the damage have been given.
     /// </exception>
     public static IEnumerable<string> ReadLines(string path, ReadTally? tally = null)
     {
         using var file = new FileStream(LogFile.Open(path, "read"), FileAccess.Read, bufferSize: 0);
-        using GZipStream? gzip = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : null;
+        using CheckedGzipStream? gzip = IsGzip(file) ? new CheckedGzipStream(file) : null;
         Stream stream = (Stream?)gzip ?? file;
+
+        // Plain text named .gz is read as text (by content, as always), but an empty or binary one is a rotation
+        // whose compression went wrong, and says so as a damaged gzip file does.
+        bool namedGzip = gzip is null && path.EndsWith(".gz", StringComparison.Ordinal);
+        if (namedGzip && file.Length == 0)
+        {
+            throw NotGzip(path, "it is empty");
+        }
+
         var splitter = new LineSplitter();
         long counted = 0;
         byte[] block = new byte[BlockSize];
@@ -113,7 +138,7 @@ internal static class AuthLogReader
 
             if (first && LogFile.NotText(block.AsSpan(0, read)) is string what)
             {
-                throw new CommandException($"cannot read {path}: it is {what}, not a text log");
+                throw namedGzip ? NotGzip(path, $"it does not start as one, and holds {what}") : new CommandException($"cannot read {path}: it is {what}, not a text log");
             }
 
             Split(splitter, block.AsSpan(0, read), lines);
@@ -164,7 +189,7 @@ internal static class AuthLogReader
         }
         catch (InvalidDataException e)
         {
-            throw new CommandException($"{path} is a damaged gzip file: {e.Message}", e);
+            throw NotGzip(path, e.Message, e);
         }
         catch (IOException e)
         {
@@ -173,6 +198,9 @@ internal static class AuthLogReader
 
         return filled;
     }
+
+    private static CommandException NotGzip(string path, string why, InvalidDataException? inner = null) =>
+        new($"{path} is not a valid gzip file: {why}", inner ?? new InvalidDataException(why));
 
     private static bool IsGzip(FileStream file)
     {

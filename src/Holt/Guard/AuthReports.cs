@@ -12,18 +12,35 @@ internal static class AuthReports
     /// <summary>auth.log and its rotations that exist, newest last; none on a system without rsyslog.</summary>
     public static IReadOnlyList<string> DefaultFiles() => AuthLogReader.RotatedFamily(DefaultAuthLog);
 
-    public static void AddFiles(IEnumerable<string> paths, Action<AuthEvent> add, Action<string, long> skipped)
+    /// <param name="damaged">
+    /// Told of a file that is not a valid gzip file (cut short, damaged): the problem, naming the file, and how many
+    /// of its lines were read before it.
+    /// </param>
+    public static void AddFiles(IEnumerable<string> paths, Action<AuthEvent> add, Action<string, long> skipped, Action<string, long> damaged)
     {
         foreach (string path in paths)
         {
             var filter = new SshdFilter();
             var tally = new ReadTally();
-            foreach (LogLine line in AuthLogReader.Read(path, tally))
+            long lines = 0;
+            try
             {
-                if (filter.Process(line, path) is AuthEvent e)
+                foreach ((LogLine? line, long count) in AuthLogReader.ReadCounting(path, tally))
                 {
-                    add(e);
+                    lines = count;
+                    if (line is not null && filter.Process(line, path) is AuthEvent e)
+                    {
+                        add(e);
+                    }
                 }
+            }
+            catch (CommandException e) when (e.InnerException is InvalidDataException)
+            {
+                // A damaged rotation is said and passed over, and the other files still count: a .gz that logrotate's
+                // compression left cut short (a full disk, a crash) is a common leftover, and one bad week must not
+                // hide the others. Its lines before the damage stay counted: they decompressed as written, and a
+                // file cut short lost only its end. Any other problem (not a log, unreadable) still stops the report.
+                damaged(e.Message, lines);
             }
 
             skipped(path, tally.SkippedLines);
@@ -64,7 +81,8 @@ internal static class AuthReports
         IReadOnlyList<string> files = DefaultFiles();
         if (files.Count > 0)
         {
-            AddFiles(files, Add, (_, _) => { });
+            // The page shows what can be read; a damaged old rotation is the report command's to explain.
+            AddFiles(files, Add, (_, _) => { }, (_, _) => { });
         }
         else
         {

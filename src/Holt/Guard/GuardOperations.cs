@@ -17,6 +17,14 @@ internal static class GuardOperations
 
     public static readonly TimeSpan MaxBan = TimeSpan.FromDays(366);
 
+    /// <summary>No range with a shorter prefix is banned, even with --force (see <see cref="Width"/>).</summary>
+    private const int ShortestPrefix = 8;
+
+    /// <summary>The widest ranges banned without --force: an IPv4 /16, an IPv6 /32 (a provider's allocation).</summary>
+    private const int ShortestUnforcedPrefix4 = 16;
+
+    private const int ShortestUnforcedPrefix6 = 32;
+
     /// <summary>How far back the report's history of bans goes.</summary>
     public static readonly TimeSpan HistorySpan = TimeSpan.FromDays(7);
 
@@ -35,7 +43,44 @@ internal static class GuardOperations
             return new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
         }
 
-        return Subnets.TryParseNetwork(text, out IPNetwork network) is string problem ? throw new CommandException(problem) : network;
+        if (Subnets.TryParseNetwork(text, out IPNetwork network) is string problem)
+        {
+            throw new CommandException(problem);
+        }
+
+        // ::ffff:0.0.0.0/96 is 0.0.0.0/0 in IPv6's clothes, and the ban store keeps it as that: checked as what it is.
+        return network.BaseAddress.IsIPv4MappedToIPv6 && network.PrefixLength >= 96
+            ? new IPNetwork(network.BaseAddress.MapToIPv4(), network.PrefixLength - 96)
+            : network;
+    }
+
+    /// <summary>
+    /// Why a range is too wide to ban: at least 1/256 of its family's addresses (shorter than a /8) never, as it
+    /// would cut the server off from much of the internet and whoever administers it (0.0.0.0/0 and ::/0 from
+    /// everyone); wider than a provider's block (shorter than an IPv4 /16 or an IPv6 /32) only when forced, as it
+    /// cuts off far more than the attacker.
+    /// </summary>
+    internal static IgnoreReason? Width(IPNetwork network)
+    {
+        bool ipv4 = Subnets.IsIPv4(network);
+        string family = ipv4 ? "IPv4" : "IPv6";
+        int prefix = network.PrefixLength;
+        if (prefix == 0)
+        {
+            return new IgnoreReason($"every {family} address: the ban would cut this server off from everyone, you included", Hard: true);
+        }
+
+        if (prefix < ShortestPrefix)
+        {
+            return new IgnoreReason(
+                $"1/{1 << prefix} of all {family} addresses: a ban that wide would cut this server off from much of the internet, likely you included; the widest range Holt bans is a /{ShortestPrefix}, with --force",
+                Hard: true);
+        }
+
+        int widest = ipv4 ? ShortestUnforcedPrefix4 : ShortestUnforcedPrefix6;
+        return prefix < widest
+            ? new IgnoreReason($"{(ipv4 ? (1L << (32 - prefix)).ToString(System.Globalization.CultureInfo.InvariantCulture) : $"2^{128 - prefix}")} addresses, a range wider than a /{widest}", Hard: false)
+            : null;
     }
 
     /// <summary>A ban's length: 90m, 12h, 7d, 2w, at most <see cref="MaxBan"/>.</summary>
@@ -51,10 +96,10 @@ internal static class GuardOperations
 
     /// <summary>
     /// Bans <paramref name="network"/> for <paramref name="duration"/> under <paramref name="jail"/>. A way in (a
-    /// peer's endpoint, this machine's address, an SSH session, ignoreip) is refused unless
-    /// <paramref name="force"/>; some (loopback, the VPN) never.
+    /// peer's endpoint, this machine's address, an SSH session, ignoreip) or a wide range (<see cref="Width"/>) is
+    /// refused unless <paramref name="force"/>; some (loopback, the VPN, 0.0.0.0/0 and ranges shorter than a /8) never.
     /// </summary>
-    /// <returns>What the ban cuts, when forced through a way in; else null.</returns>
+    /// <returns>What the ban cuts, when forced through a way in or a wide range; else null.</returns>
     /// <exception cref="CommandException">The ban is refused, or the store or nftables failed (then nothing is banned).</exception>
     public static string? Ban(IPNetwork network, string jail, TimeSpan duration, bool force, HoltConfig? config, TimeProvider time)
     {
@@ -63,22 +108,31 @@ internal static class GuardOperations
             throw new CommandException("jail: use 1 to 32 letters, digits, '-', '_' or '.'");
         }
 
-        string? cuts = null;
-        IgnorePolicy policy = IgnorePolicy.For(config?.Gateway, config?.Guard.IgnoreIp ?? [], time);
-        if (policy.Explain(network) is IgnoreReason reason)
+        // What can never be banned is said first, so 0.0.0.0/0 is refused for its width rather than for the loopback in it.
+        IgnoreReason? width = Width(network);
+        if (width is { Hard: true })
         {
-            if (reason.Hard)
-            {
-                throw new CommandException($"not banning {Describe(network)}: it is {reason.Why}");
-            }
-
-            if (!force)
-            {
-                throw new CommandException($"not banning {Describe(network)}: it is a way in ({reason.Why}); a ban would cut it. --force bans it anyway");
-            }
-
-            cuts = reason.Why;
+            throw new CommandException($"not banning {Describe(network)}: it is {width.Why}");
         }
+
+        IgnorePolicy policy = IgnorePolicy.For(config?.Gateway, config?.Guard.IgnoreIp ?? [], time);
+        IgnoreReason? wayIn = policy.Explain(network);
+        if (wayIn is { Hard: true })
+        {
+            throw new CommandException($"not banning {Describe(network)}: it is {wayIn.Why}");
+        }
+
+        if (!force && wayIn is not null)
+        {
+            throw new CommandException($"not banning {Describe(network)}: it is a way in ({wayIn.Why}); a ban would cut it. --force bans it anyway");
+        }
+
+        if (!force && width is not null)
+        {
+            throw new CommandException($"not banning {Describe(network)}: it is {width.Why}, and a ban that wide cuts off far more than an attacker. --force bans it anyway");
+        }
+
+        string? cuts = string.Join("; ", new[] { wayIn?.Why, width?.Why }.OfType<string>()) is { Length: > 0 } both ? both : null;
 
         // Recorded first: a ban the kernel holds but the store lacks would vanish at the next reboot.
         using (BanStore bans = BanStore.Open(BanStore.DefaultPath))

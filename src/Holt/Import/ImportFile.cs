@@ -18,7 +18,18 @@ internal static class ImportFile
     public static string Read(string path)
     {
         byte[] bytes;
-        switch (UnixFile.StatusOf(path, follow: true)?.Type ?? FileType.Missing)
+        FileType type;
+        try
+        {
+            type = UnixFile.StatusOf(path, follow: true)?.Type ?? FileType.Missing;
+        }
+        catch (IOException e)
+        {
+            // A link loop or a path that cannot be looked at: strerror's words, in the one line.
+            throw new CommandException($"{path}: cannot read it: {e.Message}", e);
+        }
+
+        switch (type)
         {
             case FileType.Missing:
                 throw new CommandException($"{path}: no such file");
@@ -26,9 +37,9 @@ internal static class ImportFile
                 throw new CommandException($"{path} is a directory; give the configuration file in it, such as {Path.Combine(path, "wg0.conf")}");
             case FileType.RegularFile:
                 break;
-            case FileType type:
+            case FileType other:
                 // Opening a FIFO would wait for a writer, and a device may never end.
-                throw new CommandException($"{path} is a {Describe(type)}, not a configuration file");
+                throw new CommandException($"{path} is a {Describe(other)}, not a configuration file");
         }
 
         try

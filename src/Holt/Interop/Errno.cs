@@ -11,9 +11,11 @@ internal static class Errno
     public const int ENOMEM = 12;
     public const int EACCES = 13;
     public const int EBUSY = 16;
+    public const int ENOTDIR = 20;
     public const int EINVAL = 22;
     public const int ENFILE = 23;
     public const int EMFILE = 24;
+    public const int ELOOP = 40;
     public const int EBADFD = 77;
     public const int EMSGSIZE = 90;
     public const int EPROTONOSUPPORT = 93;

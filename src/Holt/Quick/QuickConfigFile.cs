@@ -1,3 +1,4 @@
+using Holt.Storage;
 using Holt.Tunnel;
 
 namespace Holt.Quick;
@@ -7,22 +8,28 @@ internal static class QuickConfigFile
 {
     private const string Extension = ".conf";
 
-    /// <summary>The file's text.</summary>
-    /// <exception cref="CommandException">It does not exist or cannot be read.</exception>
+    /// <summary>The file's text (UTF-8, without a byte order mark).</summary>
+    /// <exception cref="CommandException">It does not exist, cannot be read, or is a directory, device or FIFO (never waited on).</exception>
     public static string Read(string path)
     {
+        byte[]? bytes;
+        FileType type;
         try
         {
-            return File.ReadAllText(path);
+            bytes = UnixFile.ReadRegular(path, Config.ConfigStore.MaxBytes, out type);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new CommandException($"{path}: no such file", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
             throw new CommandException($"{path}: cannot read it: {e.Message}", e);
         }
+
+        if (bytes is null)
+        {
+            throw new CommandException(type == FileType.Missing ? $"{path}: no such file" : $"{path}: it is {UnixFile.Describe(type)}, not a configuration file");
+        }
+
+        ReadOnlySpan<byte> text = bytes;
+        return System.Text.Encoding.UTF8.GetString(text.StartsWith((ReadOnlySpan<byte>)[0xef, 0xbb, 0xbf]) ? text[3..] : text);
     }
 
     /// <summary>

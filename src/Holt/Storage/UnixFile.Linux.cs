@@ -39,6 +39,8 @@ internal static unsafe partial class UnixFile
     private const int WriteOnly = 0x1;
     private const int NoControllingTerminal = 0x100;
     private const int Append = 0x400;
+    private const int NonBlocking = 0x800;
+    private const int AtEmptyPath = 0x1000;
 
     private const int PathMax = 4096;
 
@@ -68,6 +70,114 @@ internal static unsafe partial class UnixFile
             0xc000 => FileType.Socket,
             _ => throw new IOException($"it has an unknown file type (mode {mode:x})"),
         };
+
+    /// <summary>"a directory", "a FIFO (named pipe)": what a file of <paramref name="type"/> is, for a message.</summary>
+    public static string Describe(FileType type) => type switch
+    {
+        FileType.RegularFile => "a regular file",
+        FileType.Directory => "a directory",
+        FileType.SymbolicLink => "a symbolic link",
+        FileType.CharacterDevice => "a character device",
+        FileType.BlockDevice => "a block device",
+        FileType.Fifo => "a FIFO (named pipe)",
+        FileType.Socket => "a socket",
+        _ => "nothing",
+    };
+
+    /// <summary>
+    /// Reads a whole regular file of at most <paramref name="limit"/> bytes, and refuses anything else without
+    /// waiting on it: the open of a FIFO waits for a writer, a device may never end (or act when opened: a tape
+    /// rewinds), and a directory only fails at the first read. So the path is looked at before it is opened, opened
+    /// without blocking, and the open file looked at again, since the path may name another file by then.
+    /// </summary>
+    /// <param name="type">What the path names (through symbolic links).</param>
+    /// <returns>The bytes; null when <paramref name="type"/> is not a regular file (or is missing) and nothing was read.</returns>
+    /// <exception cref="IOException">
+    /// It cannot be read, or is larger than <paramref name="limit"/>; the message says why in a few words, such as
+    /// "permission denied".
+    /// </exception>
+    public static byte[]? ReadRegular(string path, int limit, out FileType type)
+    {
+        byte* buffer = stackalloc byte[StatxSize];
+        if (statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
+        {
+            int errno = Libc.LastErrno;
+            type = FileType.Missing;
+
+            // A component that is a file (holt.toml/x) names nothing, as open(2) would say.
+            return errno is Errno.ENOENT or Errno.ENOTDIR ? null : throw new IOException(Problem(errno));
+        }
+
+        type = TypeFromMode(MemoryMarshal.Read<ushort>(new ReadOnlySpan<byte>(buffer + ModeOffset, sizeof(ushort))));
+        if (type != FileType.RegularFile)
+        {
+            return null;
+        }
+
+        using SafeFdHandle file = Libc.OpenWithMode(path, ReadOnly | NonBlocking | NoControllingTerminal | Libc.O_CLOEXEC, 0);
+        if (file.IsInvalid)
+        {
+            int errno = Libc.LastErrno;
+            type = FileType.Missing;
+            return errno is Errno.ENOENT or Errno.ENOTDIR ? null : throw new IOException(Problem(errno));
+        }
+
+        if (statx(file.Fd, "", AtEmptyPath, StatxType, buffer) != 0)
+        {
+            throw new IOException(Problem(Libc.LastErrno));
+        }
+
+        type = TypeFromMode(MemoryMarshal.Read<ushort>(new ReadOnlySpan<byte>(buffer + ModeOffset, sizeof(ushort))));
+        return type == FileType.RegularFile ? ReadAll(file, limit) : null;
+    }
+
+    /// <summary>Reads to the end of the file, refusing more than <paramref name="limit"/> bytes (the file may grow while it is read).</summary>
+    private static byte[] ReadAll(SafeFdHandle file, int limit)
+    {
+        using var content = new MemoryStream();
+        byte[] chunk = new byte[64 * 1024];
+        while (true)
+        {
+            nint count;
+            fixed (byte* start = chunk)
+            {
+                count = Libc.read(file.Fd, start, (nuint)chunk.Length);
+            }
+
+            if (count < 0)
+            {
+                int errno = Libc.LastErrno;
+                if (errno == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                throw new IOException(Problem(errno));
+            }
+
+            if (count == 0)
+            {
+                return content.ToArray();
+            }
+
+            if (content.Length + count > limit)
+            {
+                throw new IOException($"it is larger than {SizeText(limit)}");
+            }
+
+            content.Write(chunk, 0, (int)count);
+        }
+    }
+
+    private static string SizeText(int bytes) => bytes % (1 << 20) == 0 ? $"{bytes >> 20} MiB" : $"{bytes} bytes";
+
+    /// <summary>Why a path cannot be read, in the words of a one-line message.</summary>
+    private static string Problem(int errno) => errno switch
+    {
+        Errno.EACCES => "permission denied",
+        Errno.ELOOP => "too many levels of symbolic links (a link that leads back to itself?)",
+        _ => Libc.Describe(errno),
+    };
 
     /// <summary>
     /// What <paramref name="path"/> is, its permission bits and its owner (a symbolic link itself unless

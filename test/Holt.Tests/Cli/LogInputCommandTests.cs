@@ -1,4 +1,6 @@
+using System.IO.Compression;
 using System.Text;
+using System.Text.RegularExpressions;
 using Holt.Tests.Support;
 
 namespace Holt.Tests.Cli;
@@ -21,11 +23,14 @@ public sealed class LogInputCommandTests : IDisposable
         var data = new TheoryData<string, string>();
         foreach (string command in new[] { "guard test", "report auth" })
         {
-            foreach (string kind in new[] { "directory", "/dev/zero", "/dev/null", "fifo", "elf", "random", "damaged gzip" })
+            foreach (string kind in new[] { "directory", "/dev/zero", "/dev/null", "fifo", "elf", "random" })
             {
                 data.Add(command, kind);
             }
         }
+
+        // The report passes a damaged gzip file over with a warning (ReportAuth_DamagedRotation_IsSaidAndTheOtherFilesCount).
+        data.Add("guard test", "damaged gzip");
 
         return data;
     }
@@ -72,6 +77,74 @@ public sealed class LogInputCommandTests : IDisposable
     }
 
     [Fact]
+    public void GuardTest_GzipCutShort_FailsWithOneLineNamingTheFile()
+    {
+        string gzip = Path.Combine(_directory, "auth.log.2.gz");
+        File.WriteAllBytes(gzip, Gzip(string.Concat(Enumerable.Repeat(Failure + "\n", 5000)))[..^40]);
+
+        (int code, string output, string error) = HoltProcess.Run("guard", "test", gzip);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal($"holt: {gzip} is not a valid gzip file: it is cut short (it ends inside its compressed data)\n", error);
+    }
+
+    [Fact]
+    public void ReportAuth_DamagedRotation_IsSaidAndTheOtherFilesCount()
+    {
+        // A rotation whose compression was interrupted, one that is not gzip at all, and a whole one.
+        string cut = Path.Combine(_directory, "auth.log.3.gz");
+        byte[] whole = Gzip(string.Concat(Enumerable.Repeat(Failure + "\n", 3)));
+        File.WriteAllBytes(cut, whole[..12]);
+        string empty = Write("auth.log.2.gz", "");
+        string rotated = Path.Combine(_directory, "auth.log.1.gz");
+        File.WriteAllBytes(rotated, whole);
+        string log = Write("auth.log", Failure + "\n");
+
+        (int code, string output, string error) = HoltProcess.Run("report", "auth", cut, empty, rotated, log);
+
+        Assert.Equal(0, code);
+        Assert.StartsWith("Failed attempts: 4\n", output, StringComparison.Ordinal);
+        Assert.Equal(
+            $"holt: warning: {cut} is not a valid gzip file: it is cut short (it ends inside its compressed data); the report leaves it out\n" +
+            $"holt: warning: {empty} is not a valid gzip file: it is empty; the report leaves it out\n",
+            error);
+    }
+
+    [Fact]
+    public void ReportAuth_GzipCutInTheMiddle_KeepsTheLinesBeforeTheCut_AndSaysHowMany()
+    {
+        string cut = Path.Combine(_directory, "auth.log.2.gz");
+        byte[] whole = Gzip(string.Concat(Enumerable.Range(0, 200_000).Select(i => Failure.Replace("port 4000", $"port {1000 + (i % 50_000)}", StringComparison.Ordinal) + "\n")));
+        File.WriteAllBytes(cut, whole[..(whole.Length / 2)]);
+
+        (int code, string output, string error) = HoltProcess.Run("report", "auth", cut, "--json");
+
+        Assert.Equal(0, code);
+        string[] warning = error.TrimEnd('\n').Split('\n');
+        Assert.Single(warning);
+        Match counted = Regex.Match(warning[0], $@"^holt: warning: {Regex.Escape(cut)} is not a valid gzip file: it is cut short \(it ends inside its compressed data\); the report has its first (\d+) lines only$");
+        Assert.True(counted.Success, warning[0]);
+        long lines = long.Parse(counted.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(lines, 1, 199_999);
+        Assert.Contains($"\"failed_attempts\": {lines},", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("guard test")]
+    [InlineData("report auth")]
+    public void PathLongerThanAFileCanHave_FailsWithOneLine(string command)
+    {
+        string path = Path.Combine(_directory, new string('a', 5000));
+
+        (int code, string output, string error) = HoltProcess.Run([.. command.Split(' '), path]);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal($"holt: cannot read {path}: the path is too long\n", error);
+    }
+
+    [Fact]
     public void ReportAuth_BtmpThatIsADevice_FailsWithOneLine()
     {
         (int code, string output, string error) = HoltProcess.Run("report", "auth", "--btmp", "/dev/zero");
@@ -110,8 +183,19 @@ public sealed class LogInputCommandTests : IDisposable
             default:
                 string gzip = Path.Combine(_directory, "auth.log.2.gz");
                 File.WriteAllBytes(gzip, [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3, .. Encoding.ASCII.GetBytes("not deflate at all")]);
-                return (gzip, $"{gzip} is a damaged gzip file: ");
+                return (gzip, $"{gzip} is not a valid gzip file: its compressed data is damaged");
         }
+    }
+
+    private static byte[] Gzip(string text)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return compressed.ToArray();
     }
 
     private string Write(string name, string text)

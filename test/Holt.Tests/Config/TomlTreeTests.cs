@@ -45,4 +45,32 @@ public sealed class TomlTreeTests
     {
         Assert.Equal(expected, Refused(text));
     }
+
+    [Theory]
+    [InlineData("[gateway]\nname = \"home\"\0\n", "holt.toml:2: not a text file (a NUL byte)")]
+    [InlineData("[gateway]\n\n# note\u0007\n", "holt.toml:3: not a text file (control character 0x07, which TOML does not allow)")]
+    [InlineData("[gateway]\nname = \"a\u007fb\"\n", "holt.toml:2: not a text file (control character 0x7F, which TOML does not allow)")]
+    public void ControlCharacters_AreRefusedAtTheirLine_InHoltsWords(string text, string expected)
+    {
+        Assert.Equal(expected, Refused(text));
+    }
+
+    [Theory]
+    [InlineData('[', ']')]
+    [InlineData('{', '}')]
+    public void NestingTooDeep_IsSaidForWhoeverEditsTheFile_NotAsTheParsersAdviceToAProgram(char open, char close)
+    {
+        string inner = open == '[' ? "1" : "a = 1";
+        string text = "a = " + string.Concat(Enumerable.Repeat(open == '[' ? "[" : "{ b = ", 5000)) + inner + new string(close, 5000) + "\n";
+
+        Assert.Equal("holt.toml:1: values are nested too deeply (more than 64 levels of arrays and tables)", Refused(text));
+    }
+
+    [Fact]
+    public void TabsAndCrLf_AreStillText()
+    {
+        TomlTable root = TomlTree.Parse("[gateway]\r\n\tname = \"home\"\t# tab\r\n", "holt.toml");
+
+        Assert.Equal("home", Assert.IsType<TomlValue>(Get(Assert.IsType<TomlTable>(Get(root, "gateway")), "name")).Text);
+    }
 }

@@ -87,7 +87,115 @@ public sealed class AuthLogReaderTests : IDisposable
 
         CommandException e = Assert.Throws<CommandException>(() => AuthLogReader.ReadLines(path).ToList());
 
-        Assert.StartsWith($"{path} is a damaged gzip file: ", e.Message, StringComparison.Ordinal);
+        Assert.Equal($"{path} is not a valid gzip file: its compressed data is damaged", e.Message);
+        Assert.IsType<InvalidDataException>(e.InnerException, exactMatch: false);
+    }
+
+    [Fact]
+    public void GzipCutAtAnyByte_IsRefused_NeverReadAsWhole()
+    {
+        byte[] whole = Gzip(Lines(300));
+        string path = Path.Combine(_directory, "auth.log.2.gz");
+
+        // Every prefix: in the header, the deflate data, the trailer (the runtime's GZipStream takes most for whole).
+        for (int length = 1; length < whole.Length; length++)
+        {
+            File.WriteAllBytes(path, whole[..length]);
+
+            CommandException e = Assert.Throws<CommandException>(() => AuthLogReader.ReadLines(path).ToList());
+
+            Assert.StartsWith($"{path} is not a valid gzip file: ", e.Message, StringComparison.Ordinal);
+            Assert.IsType<InvalidDataException>(e.InnerException, exactMatch: false);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+
+        File.WriteAllBytes(path, whole);
+        Assert.Equal(300, AuthLogReader.ReadLines(path).Count());
+    }
+
+    [Theory]
+    [InlineData(20, "it is cut short (it ends inside its compressed data)")]
+    [InlineData(4, "its data does not match its CRC-32 and length (damaged, or cut short in its last 8 bytes)")]
+    public void GzipCutShort_SaysWhatIsWrong(int cutFromEnd, string expected)
+    {
+        byte[] whole = Gzip(Lines(50));
+        string path = Write("auth.log.3.gz", whole[..^cutFromEnd]);
+
+        CommandException e = Assert.Throws<CommandException>(() => AuthLogReader.ReadLines(path).ToList());
+
+        Assert.Equal($"{path} is not a valid gzip file: {expected}", e.Message);
+    }
+
+    [Fact]
+    public void GzipWhoseDataDoesNotMatchItsChecksum_IsRefused()
+    {
+        byte[] file = Gzip(Lines(50));
+        file[^8] ^= 0x01;
+        string path = Write("auth.log.2.gz", file);
+
+        CommandException e = Assert.Throws<CommandException>(() => AuthLogReader.ReadLines(path).ToList());
+
+        Assert.Equal($"{path} is not a valid gzip file: its data does not match its CRC-32 and length (damaged, or cut short in its last 8 bytes)", e.Message);
+    }
+
+    [Fact]
+    public void GzipOfManyMembers_WithHeaderFields_AndTrailingZeros_IsReadWhole()
+    {
+        var random = new Random(17);
+        var expected = new List<string>();
+        var file = new List<byte>();
+        for (int member = 0; member < 40; member++)
+        {
+            // Sizes around the decompressor's 8 KiB blocks, empty members too, and incompressible text.
+            int count = random.Next(0, 400);
+            string[] lines = [.. Enumerable.Range(0, count).Select(i => $"{Good} {random.NextInt64():x16}{random.NextInt64():x16}")];
+            expected.AddRange(lines);
+            byte[] gzip = Gzip(lines);
+            file.AddRange(member % 3 == 0 ? WithHeaderFields(gzip) : gzip);
+        }
+
+        file.AddRange(new byte[100]);
+        string path = Write("auth.log.4.gz", [.. file]);
+
+        Assert.Equal(expected, AuthLogReader.ReadLines(path));
+    }
+
+    [Fact]
+    public void NamedGzip_EmptyOrBinary_IsNotAValidGzipFile_ButPlainTextIsRead()
+    {
+        string empty = Write("auth.log.2.gz", []);
+        byte[] random = new byte[10_000];
+        new Random(9).NextBytes(random);
+        random[0] = (byte)'x';
+        string binary = Write("auth.log.3.gz", random);
+        string text = Write("auth.log.4.gz", Encoding.UTF8.GetBytes(Good + "\n"));
+
+        Assert.Equal($"{empty} is not a valid gzip file: it is empty", Assert.Throws<CommandException>(() => AuthLogReader.ReadLines(empty).ToList()).Message);
+        Assert.Equal(
+            $"{binary} is not a valid gzip file: it does not start as one, and holds binary data",
+            Assert.Throws<CommandException>(() => AuthLogReader.ReadLines(binary).ToList()).Message);
+        Assert.Equal([Good], AuthLogReader.ReadLines(text));
+    }
+
+    private static string[] Lines(int count) => [.. Enumerable.Range(0, count).Select(i => $"{Good} #{i}")];
+
+    private static byte[] Gzip(IEnumerable<string> lines)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
+        }
+
+        return compressed.ToArray();
+    }
+
+    /// <summary>The same member with every optional header field (RFC 1952 FEXTRA, FNAME, FCOMMENT, FHCRC), as gzip(1) and others write some.</summary>
+    private static byte[] WithHeaderFields(byte[] gzip)
+    {
+        byte[] header = [.. gzip[..10]];
+        header[3] = 0x02 | 0x04 | 0x08 | 0x10;
+        return [.. header, 3, 0, (byte)'a', (byte)'b', (byte)'c', .. "auth.log"u8, 0, .. "rotated"u8, 0, 0x12, 0x34, .. gzip[10..]];
     }
 
     private string Write(string name, byte[] bytes)

@@ -188,6 +188,29 @@ public sealed class ServiceHostTests : IDisposable
     }
 
     [Fact]
+    public void ABinaryEdit_IsRefusedAsNotText_AtItsLine_AndNobodyIsReloaded()
+    {
+        using var host = NewHost(out HoltConfig config);
+        var gateway = new FakeService("gateway", _events);
+        host.Add(gateway, c => c!.Gateway.ListenPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Thread running = Run(host, config);
+        WaitFor(() => gateway.Starts == 1);
+
+        // A hand edit that pasted bytes that are not UTF-8 at the end.
+        byte[] text = File.ReadAllBytes(ConfigPath);
+        int line = text.Count(b => b == (byte)'\n') + 1;
+        File.WriteAllBytes(ConfigPath, [.. text, 0xc3, 0x28, 0xff, 0x00, (byte)'\n']);
+        _time.Advance(ServiceHost.DefaultWatchInterval);
+        WaitFor(() => host.Health.View().ConfigProblem is not null);
+
+        Assert.Equal($"{ConfigPath}:{line}: not a text file (bytes that are not UTF-8)", host.Health.View().ConfigProblem);
+        Assert.Empty(gateway.Reloads);
+        Assert.Equal(1, gateway.Starts);
+        _stop.Cancel();
+        Assert.True(running.Join(s_patience));
+    }
+
+    [Fact]
     public void AReloadThatThrows_IsAFault_AndTheServiceStartsAgainWithTheNewSection()
     {
         using var host = NewHost(out HoltConfig config);
