@@ -249,20 +249,11 @@ internal static class WgQuickImport
         }
     }
 
-    /// <summary>A key's name to match on, as wg and wg-quick read it (case folded; wg's own keys without spaces).</summary>
-    private static string Canonical(string key)
-    {
-        string lower = key.ToLowerInvariant();
-        string compact = Compact(lower);
-        return compact is "privatekey" or "listenport" or "fwmark" or "publickey" or "presharedkey" or "allowedips" or "endpoint" or "persistentkeepalive"
-            ? compact
-            : lower;
-    }
+    private static string Canonical(string key) => QuickConfigParser.Canonical(key);
 
-    private static string Compact(string value) => string.Concat(value.Where(c => !char.IsWhiteSpace(c)));
+    private static string Compact(string value) => QuickConfigParser.Compact(value);
 
-    private static string[] SplitList(string value) =>
-        value.Split([',', ' ', '\t', '\v', '\f'], StringSplitOptions.RemoveEmptyEntries);
+    private static string[] SplitList(string value) => QuickConfigParser.SplitList(value);
 
     private static string Quote(string value) => ImportBuilder.Quote(value);
 }

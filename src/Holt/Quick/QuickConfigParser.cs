@@ -304,7 +304,7 @@ internal sealed class QuickConfigParser
     /// A key's name to match on: case folded, and for wg's own keys without inner whitespace, since wg deletes
     /// every space of a line before it reads it ("Allowed IPs" works there). wg-quick's keys only trim.
     /// </summary>
-    private static string Canonical(string key)
+    internal static string Canonical(string key)
     {
         string lower = key.ToLowerInvariant();
         string compact = Compact(lower);
@@ -314,10 +314,10 @@ internal sealed class QuickConfigParser
     }
 
     /// <summary>A value as wg reads it: every whitespace character removed.</summary>
-    private static string Compact(string value) => string.Concat(value.Where(c => !char.IsWhiteSpace(c)));
+    internal static string Compact(string value) => string.Concat(value.Where(c => !char.IsWhiteSpace(c)));
 
     /// <summary>wg-quick's lists (Address, DNS): items separated by commas, spaces or both.</summary>
-    private static string[] SplitList(string value) =>
+    internal static string[] SplitList(string value) =>
         value.Split([',', ' ', '\t', '\v', '\f', '\r'], StringSplitOptions.RemoveEmptyEntries);
 
     private CommandException Error(string message) => Error(_line, message);

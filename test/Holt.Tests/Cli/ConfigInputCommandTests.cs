@@ -130,7 +130,7 @@ public sealed class ConfigInputCommandTests : IDisposable
             new Dictionary<string, string> { ["HOLT_CONFIG"] = Path.Combine(_directory, "holt.toml") }, "import", first, "--endpoint", "vpn.example.com");
 
         Assert.Equal(1, code);
-        Assert.Equal($"holt: {first}: cannot read it: Too many levels of symbolic links\n", error);
+        Assert.Equal($"holt: {first}: cannot read it: too many levels of symbolic links (a link that leads back to itself?)\n", error);
     }
 
     /// <summary>A path of the kind asked for, and the message it gets after "holt: ".</summary>

@@ -193,9 +193,9 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Equal($"holt: {EasyPath} is JSON, not a wg-quick file: for wg-easy's wg0.json add --wg-easy\n", Error("import", EasyPath, "--endpoint", "x.example.com"));
         Assert.Equal($"holt: {sqlite} is an SQLite database (wg-easy 15 and later keep their state in one); holt import reads the wg0.json of wg-easy 14 and earlier, or a wg-quick file\n", Error("import", "--wg-easy", sqlite));
         Assert.Equal($"holt: {binary}:2: bytes that are not UTF-8 text: this is not a text configuration\n", Error("import", binary));
-        Assert.Equal($"holt: {huge} is larger than 16 MiB: not a WireGuard configuration\n", Error("import", huge));
+        Assert.Equal($"holt: {huge}: cannot read it: it is larger than 16 MiB\n", Error("import", huge));
         Assert.Equal($"holt: {_directory} is a directory; give the configuration file in it, such as {Path.Combine(_directory, "wg0.conf")}\n", Error("import", _directory));
-        Assert.Equal("holt: /dev/zero is a device, not a configuration file\n", Error("import", "/dev/zero"));
+        Assert.Equal("holt: /dev/zero is a character device, not a configuration file\n", Error("import", "/dev/zero"));
         Assert.Equal($"holt: {Path.Combine(_directory, "none.conf")}: no such file\n", Error("import", Path.Combine(_directory, "none.conf")));
         Assert.Equal("holt: --port must be between 1 and 65535\n", Error("import", QuickPath, "--port", "0"));
         Assert.False(File.Exists(ConfigPath));
