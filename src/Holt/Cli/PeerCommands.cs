@@ -401,14 +401,15 @@ internal static class PeerCommands
 
     /// <summary>
     /// The peers as holt peer list and holt status both show them: the same columns, states and formats. Without
-    /// <paramref name="live"/> (an interface that could not be read), what only the interface knows is "?".
+    /// <paramref name="live"/> (an interface that could not be read), what only the interface knows is "?", and a
+    /// state is what holt.toml says, since whether the gateway runs is not known.
     /// </summary>
     internal static string Table(IReadOnlyList<PeerView> views, DateTimeOffset now, bool live, bool color) => Format.Table(
         ["NAME", "ADDRESSES", "STATE", "HANDSHAKE", "RX", "TX", "ENDPOINT", "EXPIRES"],
         views.Select(v => (IReadOnlyList<string>)[
             v.Name,
             v.Address6 is null ? v.Address : $"{v.Address},{v.Address6}",
-            TerminalColor.PeerState(StateText(v), color),
+            TerminalColor.PeerState(live ? StateText(v) : v.Expired ? "expired" : v.Enabled ? "enabled" : "disabled", color),
             live ? Format.Age(v.LatestHandshake, now) : "?",
             live ? Format.Bytes(v.RxBytes) : "?",
             live ? Format.Bytes(v.TxBytes) : "?",

@@ -231,6 +231,13 @@ public sealed class GatewayTests(ITestOutputHelper output)
             string dropKey = JsonOf(await gateway.PeersAsync(), "drop", "public_key");
             string good = await File.ReadAllTextAsync(gateway.ConfigPath);
 
+            // The daemon reads the file the commands wrote too, and says what it took: its account of the hand edit
+            // below is then of that edit alone.
+            await Poll.UntilAsync(
+                async () => (await File.ReadAllTextAsync(gateway.LogPath)).Contains("peer 'drop' added", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(25),
+                () => "the daemon did not confirm the peers the commands added:\n" + File.ReadAllText(gateway.LogPath));
+
             // A broken edit: commands refuse the file with its line, the running gateway keeps its peers.
             string broken = good.Replace("masquerade = true", "masquerade = true\nlisten_prot = 1", StringComparison.Ordinal);
             await File.WriteAllTextAsync(gateway.ConfigPath, broken);
@@ -287,7 +294,10 @@ public sealed class GatewayTests(ITestOutputHelper output)
             Assert.True(gateway.DaemonRunning);
 
             // The daemon confirms the edit it took, and what changed, in its log and in holt status.
-            Assert.Contains("holt.toml changed and was applied: peer 'drop': enabled", await File.ReadAllTextAsync(gateway.LogPath), StringComparison.Ordinal);
+            await Poll.UntilAsync(
+                async () => (await File.ReadAllTextAsync(gateway.LogPath)).Contains("holt.toml changed and was applied: peer 'drop': enabled", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10),
+                () => "the daemon did not confirm the hand edit in its log:\n" + File.ReadAllText(gateway.LogPath));
             await Poll.UntilAsync(
                 async () => (seen = await gateway.CheckAsync("status")).Contains("  holt.toml: applied ", StringComparison.Ordinal) && seen.Contains("(peer 'drop': enabled)", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(15),

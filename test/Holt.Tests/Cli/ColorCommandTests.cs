@@ -53,7 +53,10 @@ public sealed partial class ColorCommandTests : IDisposable
         // The gateway is not up here: holt status says of its peers what holt peer list says.
         Assert.Contains("  \e[31menabled (gateway down)\e[0m  never", coloured, StringComparison.Ordinal);
         Assert.Contains("  \e[33mdisabled\e[0m                ", coloured, StringComparison.Ordinal);
-        Assert.Equal(plain, Sgr().Replace(coloured, ""));
+
+        // Only the gateway's part: other tests' tunnels, which holt status lists too, come and go between the runs.
+        static string Gateway(string status) => status.IndexOf("\ninterface: ", StringComparison.Ordinal) is int next and > 0 ? status[..next] : status;
+        Assert.Equal(Gateway(plain), Gateway(Sgr().Replace(coloured, "")));
     }
 
     [Fact]
