@@ -30,15 +30,16 @@ internal static class HoltFile
         ConfigStore store = Resolve(option);
         try
         {
-            if (!store.Exists)
+            // Read as the store reads it: a FIFO or device as holt.toml is never waited on, only reported by Load.
+            if (Storage.UnixFile.ReadRegular(store.Path, ConfigStore.MaxBytes, out _) is not byte[] bytes)
             {
                 return store;
             }
 
-            TomlTable root = TomlTree.Parse(File.ReadAllText(store.Path), store.Path);
+            TomlTable root = TomlTree.Parse(new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes), store.Path);
             return root.Entries.Any(e => e.Key is "gateway" or "peer") ? store : ConfigStore.Resolve(store.Path, GuardOnlyFormat);
         }
-        catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or System.Text.DecoderFallbackException)
         {
             return store;
         }

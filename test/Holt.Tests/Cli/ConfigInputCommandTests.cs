@@ -96,6 +96,17 @@ public sealed class ConfigInputCommandTests : IDisposable
     }
 
     [Fact]
+    public void GuardRun_WithAFifoAsConfig_DoesNotWaitForAWriter()
+    {
+        string fifo = SpecialFiles.MakeFifo(_directory, "holt.toml");
+
+        (int code, _, string error) = HoltProcess.Run("guard", "run", "--config", fifo);
+
+        Assert.Equal(1, code);
+        Assert.Equal($"holt: cannot read {fifo}: it is a FIFO (named pipe), not a configuration file\n", error);
+    }
+
+    [Fact]
     public void Down_WithAFifoAsConfig_DoesNotWaitForAWriter()
     {
         string fifo = SpecialFiles.MakeFifo(_directory, "wg0.conf");
